@@ -1,0 +1,86 @@
+// Ballast's configuration: the TOML file of DESIGN.md loaded into the indexed model,
+// with every problem reported as one line naming file, line, key and what is wrong.
+// Loading is start-up work; nothing here runs on the hot path.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ballast/core/model.hpp"
+
+namespace ballast {
+
+enum class TriggerMode : std::uint8_t { threshold, calendar, both };
+enum class RebalanceTo : std::uint8_t { target, band_edge };
+enum class HedgeMethod : std::uint8_t { hedge, synthetic_pair, spot };
+
+[[nodiscard]] const char* to_string(TriggerMode m) noexcept;
+[[nodiscard]] const char* to_string(RebalanceTo r) noexcept;
+[[nodiscard]] const char* to_string(HedgeMethod m) noexcept;
+
+struct PolicyConfig {
+  TriggerMode trigger = TriggerMode::threshold;
+  RebalanceTo rebalance_to = RebalanceTo::target;
+  HedgeMethod method = HedgeMethod::hedge;
+  double hedge_ratio = 1.0;
+  double min_order_notional = 10.0;  // in the base currency
+  double max_cost_bps = 20.0;        // estimated cost / notional, in bps
+  std::int64_t calendar_interval_s = 0;
+  double default_spread_bps = 2.0;      // assumed full spread when no book is given
+  std::int64_t carry_horizon_s = 604800;  // horizon for choosing the cheapest hedge
+  bool unwind_inside_band = true;  // close a hedge once the unhedged drift is back in band
+};
+
+struct RiskLimits {
+  double max_leverage = 3.0;
+  double min_liquidation_distance = 0.25;
+  double max_margin_utilization = 0.5;
+  double max_asset_weight = 1.0;
+  double max_order_notional = 1e12;
+  double price_collar_bps = 50.0;
+  double max_orders_per_second = 10.0;
+  std::int64_t max_md_staleness_ms = 500;
+};
+
+struct BallastConfig {
+  std::string source_path;
+  Universe universe;
+  TargetTable targets{};
+  PolicyConfig policy;
+  RiskLimits risk;
+  PortfolioState portfolio;
+  std::optional<std::int64_t> last_rebalance_unix_s;  // [portfolio] last_rebalance
+  // [portfolio] margin_balance: the futures wallet balance; when absent it defaults to cash.
+  std::optional<double> margin_balance;
+  MarketState market;
+  int market_line = 0;  // line of [market] in the file, for planning diagnostics
+};
+
+// One problem in a config file. Printed as `file:line: key: problem` (line omitted when
+// unknown), one per line, so an operator sees every bad key at once.
+struct ConfigError {
+  std::string file;
+  int line = 0;
+  std::string key;
+  std::string problem;
+  [[nodiscard]] std::string to_string() const;
+};
+
+struct ConfigLoadResult {
+  std::optional<BallastConfig> config;  // set only when errors is empty
+  std::vector<ConfigError> errors;
+  [[nodiscard]] bool ok() const noexcept { return errors.empty(); }
+};
+
+// Parses TOML text (file_name is used in messages only) and validates it.
+[[nodiscard]] ConfigLoadResult parse_config(std::string_view toml_text, const std::string& file_name);
+// Reads and parses a file; a missing or unreadable file is a ConfigError naming the path.
+[[nodiscard]] ConfigLoadResult load_config_file(const std::string& path);
+
+// Checks needed only to plan from the [market] snapshot: every instrument has a price,
+// every asset with a target or a holding has a spot price.
+[[nodiscard]] std::vector<ConfigError> validate_for_planning(const BallastConfig& config);
+
+}  // namespace ballast

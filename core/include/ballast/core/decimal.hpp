@@ -1,0 +1,62 @@
+// Exact decimal numbers for the values that reach the wire: tick sizes, lot sizes,
+// contract sizes, order prices and quantities. A Decimal is an integer mantissa and a
+// power-of-ten scale, so 0.1 + 0.2 is 0.3 and a quantity in lots prints exactly.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ballast {
+
+// value = units * 10^-scale. Canonical form has no trailing zeros in units (scale >= 0).
+struct Decimal {
+  std::int64_t units = 0;
+  std::int32_t scale = 0;
+
+  // Largest scale kept: 18 decimal places covers every tick and lot size a venue uses.
+  static constexpr std::int32_t kMaxScale = 18;
+  // A double carries 15 significant decimal digits through text exactly; more would
+  // mean the config value is not the number the user wrote.
+  static constexpr int kMaxSignificantDigits = 15;
+
+  [[nodiscard]] static std::optional<Decimal> parse(std::string_view text) noexcept;
+  // The shortest decimal that round-trips to `value` (std::to_chars). For any literal of
+  // up to 15 significant digits this is exactly the literal the config file held.
+  [[nodiscard]] static std::optional<Decimal> from_double(double value) noexcept;
+  [[nodiscard]] static constexpr Decimal from_int(std::int64_t v) noexcept { return {v, 0}; }
+
+  [[nodiscard]] double to_double() const noexcept;
+  [[nodiscard]] std::string to_string() const;
+  [[nodiscard]] Decimal normalized() const noexcept;
+  [[nodiscard]] bool is_positive() const noexcept { return units > 0; }
+  [[nodiscard]] int significant_digits() const noexcept;
+
+  friend bool operator==(const Decimal& a, const Decimal& b) noexcept;
+};
+
+// Result of expressing a quantity as a whole number of steps (lots or ticks), rounded
+// toward zero. `residual` is what rounding left out, in the quantity's own units.
+struct StepRounding {
+  std::int64_t steps = 0;
+  double residual = 0.0;
+  bool exact = true;
+};
+
+// Exact: how many `step`s make `value`, truncated toward zero (integer arithmetic).
+// Returns nullopt on overflow. `exact` tells whether value was a whole multiple.
+[[nodiscard]] std::optional<StepRounding> steps_exact(const Decimal& value,
+                                                      const Decimal& step) noexcept;
+
+// For computed quantities (notional / price): truncate value/step toward zero, except
+// that a quotient within kStepSnapTolerance (relative) of a whole number snaps to it, so
+// a value that is an exact multiple in decimal (0.3 / 0.1) is not lost to binary error.
+inline constexpr double kStepSnapTolerance = 1e-9;
+[[nodiscard]] StepRounding steps_toward_zero(double value, const Decimal& step) noexcept;
+
+// steps * step, exactly (nullopt on overflow).
+[[nodiscard]] std::optional<Decimal> multiply_steps(std::int64_t steps,
+                                                    const Decimal& step) noexcept;
+
+}  // namespace ballast

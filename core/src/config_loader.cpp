@@ -1,0 +1,1150 @@
+// Loads the TOML config of DESIGN.md into BallastConfig. The loader never stops at the
+// first problem: an operator fixing a file should see every bad key in one run, so each
+// getter reports what is wrong and returns nullopt, and reading carries on.
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "ballast/core/config.hpp"
+
+namespace ballast {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+// Weights are typed by hand as decimals (0.1 + 0.2 + 0.7); binary noise must not fail them.
+constexpr double kWeightTolerance = 1e-9;
+
+// Shortest text that reads back as `v`, so messages echo a value as the user wrote it.
+std::string format_number(double v) {
+  char buf[64];
+  const auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc{} ? std::string(buf, ptr) : std::string("?");
+}
+
+// Computed sums carry binary noise (0.7 + 0.4 prints as 1.0999999999999999 in full).
+std::string format_sum(double v) {
+  char buf[64];
+  const auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, 10);
+  return ec == std::errc{} ? std::string(buf, ptr) : std::string("?");
+}
+
+std::string indexed(const std::string& path, std::size_t i) {
+  return path + "[" + std::to_string(i) + "]";
+}
+
+int line_of(const toml::node& n) {
+  return static_cast<int>(n.source().begin.line);
+}
+
+const char* type_name(toml::node_type t) {
+  switch (t) {
+    case toml::node_type::none:
+      return "nothing";
+    case toml::node_type::table:
+      return "table";
+    case toml::node_type::array:
+      return "array";
+    case toml::node_type::string:
+      return "string";
+    case toml::node_type::integer:
+      return "integer";
+    case toml::node_type::floating_point:
+      return "float";
+    case toml::node_type::boolean:
+      return "boolean";
+    case toml::node_type::date:
+      return "date";
+    case toml::node_type::time:
+      return "time";
+    case toml::node_type::date_time:
+      return "date-time";
+  }
+  return "?";
+}
+
+// The interval a number must lie in; either end may be open, closed or unbounded.
+struct Range {
+  double lo = -kInf;
+  double hi = kInf;
+  bool lo_open = false;
+  bool hi_open = false;
+
+  [[nodiscard]] bool contains(double v) const {
+    return (lo_open ? v > lo : v >= lo) && (hi_open ? v < hi : v <= hi);
+  }
+  [[nodiscard]] std::string describe() const {
+    if (hi == kInf) return (lo_open ? "> " : ">= ") + format_number(lo);
+    if (lo == -kInf) return (hi_open ? "< " : "<= ") + format_number(hi);
+    return std::string("in ") + (lo_open ? "(" : "[") + format_number(lo) + ", " +
+           format_number(hi) + (hi_open ? ")" : "]");
+  }
+};
+
+constexpr Range kAnyValue{};
+constexpr Range kPositive{0.0, kInf, true, false};
+constexpr Range kNonNegative{0.0, kInf, false, false};
+constexpr Range kUnitClosed{0.0, 1.0, false, false};
+constexpr Range kUnitOpen{0.0, 1.0, true, true};
+
+enum class Need : std::uint8_t { optional, required };
+
+Need need_if(bool required) {
+  return required ? Need::required : Need::optional;
+}
+
+template <class E>
+struct Option {
+  std::string_view name;
+  E value;
+};
+
+constexpr std::array<Option<InstrumentKind>, 3> kKinds{{{"spot", InstrumentKind::spot},
+                                                        {"perpetual", InstrumentKind::perpetual},
+                                                        {"future", InstrumentKind::future}}};
+constexpr std::array<Option<Settlement>, 2> kSettlements{
+    {{"linear", Settlement::linear}, {"inverse", Settlement::inverse}}};
+constexpr std::array<Option<TriggerMode>, 3> kTriggers{{{"threshold", TriggerMode::threshold},
+                                                        {"calendar", TriggerMode::calendar},
+                                                        {"both", TriggerMode::both}}};
+constexpr std::array<Option<RebalanceTo>, 2> kRebalanceTo{
+    {{"target", RebalanceTo::target}, {"band_edge", RebalanceTo::band_edge}}};
+constexpr std::array<Option<HedgeMethod>, 3> kMethods{
+    {{"hedge", HedgeMethod::hedge},
+     {"synthetic_pair", HedgeMethod::synthetic_pair},
+     {"spot", HedgeMethod::spot}}};
+
+template <class T>
+void assign(const std::optional<T>& value, T& out) {
+  if (value) out = *value;
+}
+
+// ---- Date-times --------------------------------------------------------------------
+
+std::optional<std::int64_t> unix_seconds(int y, int mo, int d, int hour, int minute, int second,
+                                         int offset_minutes) {
+  const std::chrono::year_month_day ymd{std::chrono::year{y},
+                                        std::chrono::month{static_cast<unsigned>(mo)},
+                                        std::chrono::day{static_cast<unsigned>(d)}};
+  // Second 60 is a leap second, which RFC 3339 allows.
+  if (!ymd.ok() || hour > 23 || minute > 59 || second > 60) return std::nullopt;
+  const std::int64_t days = std::chrono::sys_days{ymd}.time_since_epoch().count();
+  return days * 86400 + hour * 3600 + minute * 60 + second - std::int64_t{offset_minutes} * 60;
+}
+
+bool read_digits(std::string_view text, std::size_t& pos, std::size_t count, int& out) {
+  if (pos + count > text.size()) return false;
+  out = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    const char c = text[pos + i];
+    if (c < '0' || c > '9') return false;
+    out = out * 10 + (c - '0');
+  }
+  pos += count;
+  return true;
+}
+
+bool read_char(std::string_view text, std::size_t& pos, char c) {
+  if (pos >= text.size() || text[pos] != c) return false;
+  ++pos;
+  return true;
+}
+
+// RFC 3339 ("2026-12-25T08:00:00Z", offsets and fractions allowed) for configs that quote
+// their timestamps; TOML's own date-time literal is handled by toml++.
+std::optional<std::int64_t> parse_rfc3339(std::string_view t) {
+  std::size_t p = 0;
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  if (!read_digits(t, p, 4, year) || !read_char(t, p, '-') || !read_digits(t, p, 2, month) ||
+      !read_char(t, p, '-') || !read_digits(t, p, 2, day))
+    return std::nullopt;
+  if (p >= t.size() || (t[p] != 'T' && t[p] != 't' && t[p] != ' ')) return std::nullopt;
+  ++p;
+  if (!read_digits(t, p, 2, hour) || !read_char(t, p, ':') || !read_digits(t, p, 2, minute) ||
+      !read_char(t, p, ':') || !read_digits(t, p, 2, second))
+    return std::nullopt;
+  if (read_char(t, p, '.')) {  // sub-second digits: whole seconds are all the engine keeps
+    const std::size_t start = p;
+    while (p < t.size() && t[p] >= '0' && t[p] <= '9') ++p;
+    if (p == start) return std::nullopt;
+  }
+  int offset = 0;
+  if (read_char(t, p, 'Z') || read_char(t, p, 'z')) {
+    offset = 0;
+  } else if (p < t.size() && (t[p] == '+' || t[p] == '-')) {
+    const int sign = t[p] == '-' ? -1 : 1;
+    ++p;
+    int oh = 0, om = 0;
+    if (!read_digits(t, p, 2, oh) || !read_char(t, p, ':') || !read_digits(t, p, 2, om) ||
+        oh > 23 || om > 59)
+      return std::nullopt;
+    offset = sign * (oh * 60 + om);
+  } else {
+    return std::nullopt;  // a time without an offset is ambiguous
+  }
+  if (p != t.size()) return std::nullopt;
+  return unix_seconds(year, month, day, hour, minute, second, offset);
+}
+
+// ---- Reading ------------------------------------------------------------------------
+
+// A TOML table being read. Getters mark the keys they look at, so a key still unmarked
+// when the table is finished is one Ballast does not know, usually a typo.
+class Section {
+ public:
+  Section(const toml::table& table, std::string path) : table_(table), path_(std::move(path)) {}
+
+  [[nodiscard]] const toml::table& table() const { return table_; }
+  [[nodiscard]] const std::string& path() const { return path_; }
+  [[nodiscard]] std::string child(std::string_view key) const {
+    return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+  }
+  // The root table has no line of its own; errors there name only the file.
+  [[nodiscard]] int line() const { return path_.empty() ? 0 : line_of(table_); }
+  // Where `key` is, or the table itself when the key is absent.
+  [[nodiscard]] int line_of_key(std::string_view key) const {
+    const toml::node* n = table_.get(key);
+    return n ? line_of(*n) : line();
+  }
+  [[nodiscard]] bool has(std::string_view key) const { return table_.get(key) != nullptr; }
+
+  const toml::node* take(std::string_view key) {
+    seen_.emplace_back(key);
+    return table_.get(key);
+  }
+  [[nodiscard]] bool seen(std::string_view key) const {
+    return std::find(seen_.begin(), seen_.end(), key) != seen_.end();
+  }
+
+ private:
+  const toml::table& table_;
+  std::string path_;
+  std::vector<std::string> seen_;
+};
+
+// Holds the error list and converts TOML nodes to typed values. Every conversion reports
+// its own problem (wrong type, out of range, not exact) and returns nullopt, so callers
+// only decide what to do with a value that is good.
+class ConfigReader {
+ public:
+  explicit ConfigReader(std::string file) : file_(std::move(file)) {}
+
+  void error(int line, std::string key, std::string problem) {
+    errors_.push_back(ConfigError{file_, line, std::move(key), std::move(problem)});
+  }
+  void error(const toml::node& at, std::string key, std::string problem) {
+    error(line_of(at), std::move(key), std::move(problem));
+  }
+  std::vector<ConfigError> take_errors() {
+    // Problems are found section by section and cross-checks come last; file order
+    // is how an operator reads them.
+    std::stable_sort(errors_.begin(), errors_.end(),
+                     [](const ConfigError& a, const ConfigError& b) { return a.line < b.line; });
+    return std::move(errors_);
+  }
+
+  // ---- Conversions of a node already found; `what` names the value in messages.
+
+  std::optional<double> as_number(const toml::node& n, const std::string& path,
+                                  std::string_view what, Range range) {
+    double v = 0.0;
+    if (const auto* i = n.as_integer()) {
+      v = static_cast<double>(i->get());
+    } else if (const auto* f = n.as_floating_point()) {
+      v = f->get();
+    } else {
+      wrong_type(n, path, "a number");
+      return std::nullopt;
+    }
+    if (!finite(n, path, what, v) || !in_range(n, path, what, v, range)) return std::nullopt;
+    return v;
+  }
+
+  std::optional<std::int64_t> as_integer(const toml::node& n, const std::string& path,
+                                         std::string_view what, Range range) {
+    const auto* i = n.as_integer();
+    if (!i) {
+      wrong_type(n, path, "an integer");
+      return std::nullopt;
+    }
+    if (!in_range(n, path, what, static_cast<double>(i->get()), range)) return std::nullopt;
+    return i->get();
+  }
+
+  // Sizes that reach the wire must be the decimal the user wrote. A double's shortest
+  // round-trip text is that decimal only up to 15 significant digits, so beyond that the
+  // value is refused rather than silently changed.
+  std::optional<Decimal> as_decimal(const toml::node& n, const std::string& path,
+                                    std::string_view what, Range range) {
+    std::optional<Decimal> d;
+    if (const auto* i = n.as_integer()) {
+      d = Decimal::from_int(i->get());
+    } else if (const auto* f = n.as_floating_point()) {
+      const double v = f->get();
+      if (!finite(n, path, what, v)) return std::nullopt;
+      d = Decimal::from_double(v);
+      if (!d) {
+        error(n, path,
+              std::string(what) + " " + format_number(v) +
+                  " cannot be represented exactly (at most 18 decimal places)");
+        return std::nullopt;
+      }
+      if (d->significant_digits() > Decimal::kMaxSignificantDigits) {
+        error(n, path,
+              "more than " + std::to_string(Decimal::kMaxSignificantDigits) +
+                  " significant digits cannot be represented exactly (got " + format_number(v) +
+                  ")");
+        return std::nullopt;
+      }
+    } else {
+      wrong_type(n, path, "a number");
+      return std::nullopt;
+    }
+    if (!in_range(n, path, what, d->to_double(), range)) return std::nullopt;
+    return d;
+  }
+
+  std::optional<std::string> as_string(const toml::node& n, const std::string& path) {
+    if (const auto* s = n.as_string()) return s->get();
+    wrong_type(n, path, "a string");
+    return std::nullopt;
+  }
+
+  // Symbols and asset names: an empty one could never match anything.
+  std::optional<std::string> as_name(const toml::node& n, const std::string& path) {
+    auto s = as_string(n, path);
+    if (s && s->empty()) {
+      error(n, path, "must not be empty");
+      return std::nullopt;
+    }
+    return s;
+  }
+
+  std::optional<bool> as_bool(const toml::node& n, const std::string& path) {
+    if (const auto* b = n.as_boolean()) return b->get();
+    wrong_type(n, path, "a boolean");
+    return std::nullopt;
+  }
+
+  // A TOML offset date-time, or a string in RFC 3339 for configs that quote it.
+  std::optional<std::int64_t> as_unix_seconds(const toml::node& n, const std::string& path) {
+    if (const auto* dt = n.as_date_time()) {
+      const toml::date_time& v = dt->get();
+      if (!v.offset) {
+        error(n, path, "needs a UTC offset, e.g. 2026-12-25T08:00:00Z");
+        return std::nullopt;
+      }
+      return unix_seconds(v.date.year, v.date.month, v.date.day, v.time.hour, v.time.minute,
+                          v.time.second, v.offset->minutes);
+    }
+    if (const auto* s = n.as_string()) {
+      if (auto t = parse_rfc3339(s->get())) return t;
+      error(n, path,
+            "expected an RFC 3339 date-time like 2026-12-25T08:00:00Z, got \"" + s->get() + "\"");
+      return std::nullopt;
+    }
+    wrong_type(n, path, "a date-time");
+    return std::nullopt;
+  }
+
+  template <class E, std::size_t N>
+  std::optional<E> as_choice(const toml::node& n, const std::string& path,
+                             const std::array<Option<E>, N>& options) {
+    const auto s = as_string(n, path);
+    if (!s) return std::nullopt;
+    std::string names;
+    for (const Option<E>& o : options) {
+      if (o.name == *s) return o.value;
+      names += (names.empty() ? "\"" : ", \"") + std::string(o.name) + "\"";
+    }
+    error(n, path, "expected one of " + names + ", got \"" + *s + "\"");
+    return std::nullopt;
+  }
+
+  const toml::table* as_table(const toml::node& n, const std::string& path) {
+    if (const auto* t = n.as_table()) return t;
+    wrong_type(n, path, "a table");
+    return nullptr;
+  }
+
+  const toml::array* as_array(const toml::node& n, const std::string& path) {
+    if (const auto* a = n.as_array()) return a;
+    wrong_type(n, path, "an array");
+    return nullptr;
+  }
+
+  // ---- Keyed getters: look `key` up in `s` (reporting it when required and absent),
+  // then convert it as above.
+
+  const toml::node* find(Section& s, std::string_view key, Need need) {
+    const toml::node* n = s.take(key);
+    if (!n && need == Need::required) error(s.line(), s.child(key), "missing required key");
+    return n;
+  }
+
+  std::optional<double> number(Section& s, std::string_view key, Need need,
+                               Range range = kAnyValue) {
+    return get(s, key, need, [&](const toml::node& n, const std::string& path) {
+      return as_number(n, path, key, range);
+    });
+  }
+  std::optional<std::int64_t> integer(Section& s, std::string_view key, Need need,
+                                      Range range = kAnyValue) {
+    return get(s, key, need, [&](const toml::node& n, const std::string& path) {
+      return as_integer(n, path, key, range);
+    });
+  }
+  std::optional<Decimal> decimal(Section& s, std::string_view key, Need need,
+                                 Range range = kAnyValue) {
+    return get(s, key, need, [&](const toml::node& n, const std::string& path) {
+      return as_decimal(n, path, key, range);
+    });
+  }
+  std::optional<std::string> name(Section& s, std::string_view key, Need need) {
+    return get(s, key, need,
+               [&](const toml::node& n, const std::string& path) { return as_name(n, path); });
+  }
+  std::optional<bool> boolean(Section& s, std::string_view key, Need need) {
+    return get(s, key, need,
+               [&](const toml::node& n, const std::string& path) { return as_bool(n, path); });
+  }
+  std::optional<std::int64_t> unix_time(Section& s, std::string_view key, Need need) {
+    return get(s, key, need, [&](const toml::node& n, const std::string& path) {
+      return as_unix_seconds(n, path);
+    });
+  }
+  template <class E, std::size_t N>
+  std::optional<E> choice(Section& s, std::string_view key, Need need,
+                          const std::array<Option<E>, N>& options) {
+    return get(s, key, need, [&](const toml::node& n, const std::string& path) {
+      return as_choice(n, path, options);
+    });
+  }
+  const toml::array* array(Section& s, std::string_view key, Need need) {
+    const toml::node* n = find(s, key, need);
+    return n ? as_array(*n, s.child(key)) : nullptr;
+  }
+
+  // A key that is valid elsewhere but not here (expiry on a perpetual, say) gets a
+  // reason instead of a bare "unknown key".
+  void forbid(Section& s, std::string_view key, const std::string& why) {
+    if (const toml::node* n = s.take(key)) error(*n, s.child(key), why);
+  }
+
+  // Reads the sub-table `key` of `parent` with read(section), then reports its unknown keys.
+  template <class Read>
+  void table(Section& parent, std::string_view key, Need need, Read&& read) {
+    const toml::node* n = find(parent, key, need);
+    if (!n) return;
+    const toml::table* t = as_table(*n, parent.child(key));
+    if (!t) return;
+    Section s(*t, parent.child(key));
+    read(s);
+    finish(s);
+  }
+
+  // Reads each element of an array of tables with read(section); past max_items the
+  // rest is refused with one error.
+  template <class Read>
+  void each_table(const toml::array& array, const std::string& path, Read&& read,
+                  std::size_t max_items = std::numeric_limits<std::size_t>::max()) {
+    for (std::size_t i = 0; i < array.size(); ++i) {
+      const std::string item = indexed(path, i);
+      if (i == max_items) {
+        error(array[i], item, "too many entries (at most " + std::to_string(max_items) + ")");
+        return;
+      }
+      const toml::table* t = as_table(array[i], item);
+      if (!t) continue;
+      Section s(*t, item);
+      read(s);
+      finish(s);
+    }
+  }
+
+  // For tables whose keys are data (symbols), not settings: read(key, value, path) each.
+  template <class Read>
+  void each_entry(Section& parent, std::string_view key, Read&& read) {
+    const toml::node* n = find(parent, key, Need::optional);
+    if (!n) return;
+    const std::string path = parent.child(key);
+    const toml::table* t = as_table(*n, path);
+    if (!t) return;
+    for (auto&& [k, v] : *t) read(k.str(), v, path + "." + std::string(k.str()));
+  }
+
+  void finish(const Section& s) {
+    for (auto&& [k, v] : s.table())
+      if (!s.seen(k.str())) error(v, s.child(k.str()), "unknown key");
+  }
+
+ private:
+  template <class Convert>
+  auto get(Section& s, std::string_view key, Need need, Convert&& convert)
+      -> decltype(convert(std::declval<const toml::node&>(), std::string())) {
+    const toml::node* n = find(s, key, need);
+    if (!n) return std::nullopt;
+    return convert(*n, s.child(key));
+  }
+
+  void wrong_type(const toml::node& n, const std::string& path, std::string_view expected) {
+    error(n, path, "expected " + std::string(expected) + ", got " + type_name(n.type()));
+  }
+  bool finite(const toml::node& n, const std::string& path, std::string_view what, double v) {
+    if (std::isfinite(v)) return true;
+    error(n, path, std::string(what) + " must be finite");
+    return false;
+  }
+  bool in_range(const toml::node& n, const std::string& path, std::string_view what, double v,
+                const Range& range) {
+    if (range.contains(v)) return true;
+    error(n, path,
+          std::string(what) + " must be " + range.describe() + ", got " + format_number(v));
+    return false;
+  }
+
+  std::string file_;
+  std::vector<ConfigError> errors_;
+};
+
+// ---- Building the config -----------------------------------------------------------
+
+// Walks the document section by section into a BallastConfig. Sections that refer to
+// others (targets name instruments, the portfolio names targets) come after them.
+class ConfigBuilder {
+ public:
+  ConfigBuilder(const toml::table& root, const std::string& file) : r_(file), root_(root, "") {
+    cfg_.source_path = file;
+  }
+
+  ConfigLoadResult build() {
+    r_.table(root_, "engine", Need::required, [&](Section& s) { read_engine(s); });
+    read_instruments();
+    read_targets();
+    r_.table(root_, "policy", Need::optional, [&](Section& s) { read_policy(s); });
+    r_.table(root_, "risk", Need::optional, [&](Section& s) { read_risk(s); });
+    r_.table(root_, "portfolio", Need::required, [&](Section& s) { read_portfolio(s); });
+    r_.table(root_, "market", Need::optional, [&](Section& s) { read_market(s); });
+    r_.finish(root_);
+    check_method();
+    if (base() != kNoAsset) cfg_.market.spot_price[base()] = 1.0;
+
+    ConfigLoadResult result;
+    result.errors = r_.take_errors();
+    if (result.errors.empty()) result.config = std::move(cfg_);
+    return result;
+  }
+
+ private:
+  // Where a [[target]] was written, for checks that run after all sections are read.
+  struct TargetEntry {
+    AssetId asset = kNoAsset;
+    std::string path;
+    int line = 0;
+    bool lists_hedges = false;  // hedge_with given and not empty
+  };
+
+  [[nodiscard]] AssetId base() const { return cfg_.universe.base_currency; }
+  [[nodiscard]] bool is_base(AssetId a) const { return a != kNoAsset && a == base(); }
+  [[nodiscard]] const std::string& asset_name(AssetId a) const {
+    static const std::string unknown = "?";
+    return a < cfg_.universe.assets.size() ? cfg_.universe.assets[a].name : unknown;
+  }
+  [[nodiscard]] std::string base_name() const {
+    return base() != kNoAsset ? asset_name(base()) : std::string("<base currency>");
+  }
+
+  AssetId intern(std::string_view asset, int line, const std::string& path) {
+    const AssetId id = cfg_.universe.intern_asset(asset);
+    if (id == kNoAsset)
+      r_.error(line, path, "too many assets (at most " + std::to_string(kMaxAssets) + ")");
+    return id;
+  }
+
+  // Holdings of an asset without a target would be valued but never rebalanced.
+  void require_target(AssetId a, int line, const std::string& path) {
+    if (a == kNoAsset || is_base(a) || cfg_.targets[a].configured) return;
+    r_.error(line, path, "asset " + asset_name(a) + " has no [[target]]");
+  }
+
+  // ---- [engine]
+
+  void read_engine(Section& s) {
+    // Interned first so the base currency is asset 0 and every quote default can use it.
+    if (const auto name = r_.name(s, "base_currency", Need::required))
+      cfg_.universe.base_currency =
+          intern(*name, s.line_of_key("base_currency"), s.child("base_currency"));
+  }
+
+  // ---- [[instrument]]
+
+  void read_instruments() {
+    const toml::array* list = r_.array(root_, "instrument", Need::optional);
+    if (!list || list->empty()) {
+      r_.error(list ? line_of(*list) : 0, "instrument", "at least one [[instrument]] is required");
+      return;
+    }
+    r_.each_table(
+        *list, "instrument", [&](Section& s) { read_instrument(s); }, kMaxInstruments);
+  }
+
+  void read_instrument(Section& s) {
+    InstrumentSpec spec;
+    const auto symbol = r_.name(s, "symbol", Need::required);
+    const auto kind = r_.choice(s, "kind", Need::required, kKinds);
+    const auto base_asset = r_.name(s, "base", Need::required);
+    const auto quote_asset = r_.name(s, "quote", Need::optional);
+    const auto settlement = r_.choice(s, "settlement", Need::optional, kSettlements);
+    assign(kind, spec.kind);
+    assign(settlement, spec.settlement);
+    // Kind-specific rules apply only once the kind is known; with kind missing, the keys
+    // are still read (and checked) as optional so they are not also called unknown.
+    const bool known = kind.has_value();
+    const bool spot = kind == InstrumentKind::spot;
+    const bool perpetual = kind == InstrumentKind::perpetual;
+    const bool future = kind == InstrumentKind::future;
+
+    if (spot && spec.is_inverse()) {
+      r_.error(s.line_of_key("settlement"), s.child("settlement"),
+               "spot instruments are linear (an inverse contract needs kind perpetual or future)");
+      spec.settlement = Settlement::linear;  // size keys are then checked as for spot
+    }
+    if (spec.is_inverse()) {
+      r_.forbid(s, "contract_size",
+                "only for linear instruments (inverse ones use contract_value)");
+      assign(r_.decimal(s, "contract_value", Need::required, kPositive), spec.contract_value);
+    } else {
+      r_.forbid(s, "contract_value",
+                "only for inverse instruments (linear ones use contract_size)");
+      assign(r_.decimal(s, "contract_size", need_if(known && !spot), kPositive),
+             spec.contract_size);
+    }
+    const auto lot_size = r_.decimal(s, "lot_size", Need::required, kPositive);
+    assign(lot_size, spec.lot_size);
+    assign(r_.decimal(s, "tick_size", Need::required, kPositive), spec.tick_size);
+    if (const auto min_qty = r_.decimal(s, "min_qty", Need::optional, kNonNegative)) {
+      spec.min_qty = *min_qty;
+      if (lot_size) check_multiple_of_lot(s, "min_qty", *min_qty, *lot_size);
+    }
+    assign(r_.number(s, "min_notional", Need::optional, kNonNegative), spec.min_notional);
+    // Negative maker fees are rebates; the bounds only catch percent-for-bps slips.
+    constexpr Range kFeeBps{-100.0, 1000.0, true, true};
+    assign(r_.number(s, "maker_fee_bps", Need::optional, kFeeBps), spec.maker_fee_bps);
+    assign(r_.number(s, "taker_fee_bps", Need::optional, kFeeBps), spec.taker_fee_bps);
+
+    if (known && !perpetual)
+      r_.forbid(s, "funding_interval_s", "only for perpetual instruments");
+    else
+      assign(r_.integer(s, "funding_interval_s", need_if(perpetual), kPositive),
+             spec.funding_interval_s);
+    if (known && !future)
+      r_.forbid(s, "expiry", "only for dated futures (kind = \"future\")");
+    else
+      spec.expiry_unix_s = r_.unix_time(s, "expiry", need_if(future));
+    if (spot) {
+      r_.forbid(s, "margin_brackets", "only for derivatives (spot is not margined here)");
+      r_.forbid(s, "leverage", "only for derivatives (spot is not margined here)");
+    } else {
+      read_margin_brackets(s, spec);
+      // Venues cap leverage at 125x; below 1x a position would need more than its notional.
+      constexpr Range kLeverage{1.0, 125.0, false, false};
+      assign(r_.number(s, "leverage", Need::optional, kLeverage), spec.leverage);
+    }
+    spec.derive();
+
+    if (!symbol) return;
+    if (cfg_.universe.find_instrument(*symbol) != kNoInstrument) {
+      r_.error(s.line_of_key("symbol"), s.child("symbol"), "duplicate symbol " + *symbol);
+      return;
+    }
+    spec.symbol = *symbol;
+    if (base_asset) spec.base = intern(*base_asset, s.line_of_key("base"), s.child("base"));
+    spec.quote =
+        quote_asset ? intern(*quote_asset, s.line_of_key("quote"), s.child("quote")) : base();
+    const auto id = static_cast<InstrumentId>(cfg_.universe.instruments.size());
+    cfg_.universe.instruments.push_back(std::move(spec));
+    register_spot_pair(s, id);
+  }
+
+  // An asset's spot pair is the spot instrument quoted in the base currency: it prices
+  // the asset and is what method = "spot" trades. Other spot crosses are just instruments.
+  void register_spot_pair(const Section& s, InstrumentId id) {
+    const InstrumentSpec& spec = cfg_.universe.instruments[id];
+    if (spec.is_derivative() || spec.base == kNoAsset || base() == kNoAsset || spec.quote != base())
+      return;
+    AssetInfo& asset = cfg_.universe.assets[spec.base];
+    if (asset.spot_instrument != kNoInstrument) {
+      r_.error(s.line_of_key("symbol"), s.child("symbol"),
+               "a second spot instrument for " + asset.name + " (" +
+                   cfg_.universe.instruments[asset.spot_instrument].symbol + " already is)");
+      return;
+    }
+    asset.spot_instrument = id;
+  }
+
+  void check_multiple_of_lot(const Section& s, std::string_view key, const Decimal& value,
+                             const Decimal& lot) {
+    const auto steps = steps_exact(value, lot);
+    if (steps && steps->exact) return;
+    r_.error(s.line_of_key(key), s.child(key),
+             value.to_string() +
+                 (steps ? " is not a multiple of lot_size " : " overflows lots of ") +
+                 lot.to_string());
+  }
+
+  void read_margin_brackets(Section& s, InstrumentSpec& spec) {
+    const toml::array* list = r_.array(s, "margin_brackets", Need::optional);
+    if (!list) return;
+    r_.each_table(*list, s.child("margin_brackets"), [&](Section& b) {
+      const auto max_notional = r_.number(b, "max_notional", Need::required, kPositive);
+      const auto mmr = r_.number(b, "mmr", Need::required, kUnitOpen);
+      const auto maint = r_.number(b, "maint_amount", Need::optional, kNonNegative);
+      if (!max_notional) return;
+      // Valuation picks the first bracket whose cap covers the notional.
+      if (!spec.margin_brackets.empty() &&
+          *max_notional <= spec.margin_brackets.back().max_notional) {
+        r_.error(b.line_of_key("max_notional"), b.child("max_notional"),
+                 "brackets must ascend by max_notional");
+        return;
+      }
+      spec.margin_brackets.push_back(
+          MarginBracket{*max_notional, mmr.value_or(0.0), maint.value_or(0.0)});
+    });
+  }
+
+  // ---- [[target]]
+
+  void read_targets() {
+    const toml::array* list = r_.array(root_, "target", Need::optional);
+    if (list) r_.each_table(*list, "target", [&](Section& s) { read_target(s); });
+    check_target_weights(list ? line_of(*list) : 0);
+  }
+
+  void read_target(Section& s) {
+    const auto name = r_.name(s, "asset", Need::required);
+    const AssetId asset = name ? intern(*name, s.line_of_key("asset"), s.child("asset")) : kNoAsset;
+    TargetSpec target;
+    target.configured = true;
+    target.weight = r_.number(s, "weight", Need::required, kUnitClosed).value_or(0.0);
+    // The base currency's band is optional: without one it only absorbs the others.
+    target.band = r_.number(s, "band", need_if(!is_base(asset)), kUnitOpen).value_or(0.0);
+    target.rel_band = r_.number(s, "rel_band", Need::optional, kPositive).value_or(0.0);
+    const bool lists_hedges = read_hedge_with(s, asset, target);
+
+    if (asset == kNoAsset) return;
+    if (cfg_.targets[asset].configured) {
+      r_.error(s.line_of_key("asset"), s.child("asset"), "duplicate target for asset " + *name);
+      return;
+    }
+    cfg_.targets[asset] = target;
+    target_entries_.push_back(TargetEntry{asset, s.path(), s.line(), lists_hedges});
+  }
+
+  // Returns whether hedge_with lists anything, so a missing list is reported only once.
+  bool read_hedge_with(Section& s, AssetId asset, TargetSpec& target) {
+    if (is_base(asset)) {
+      r_.forbid(s, "hedge_with", "not allowed on the base currency's target");
+      return false;
+    }
+    const toml::array* list = r_.array(s, "hedge_with", Need::optional);
+    if (!list) return s.has("hedge_with");
+    const std::string path = s.child("hedge_with");
+    if (list->size() > kMaxHedgeInstruments)
+      r_.error(*list, path,
+               "at most " + std::to_string(kMaxHedgeInstruments) + " hedge instruments per asset");
+    for (std::size_t i = 0; i < list->size() && i < kMaxHedgeInstruments; ++i) {
+      const std::string item = indexed(path, i);
+      const auto symbol = r_.as_name((*list)[i], item);
+      if (!symbol) continue;
+      const int line = line_of((*list)[i]);
+      const InstrumentId id = cfg_.universe.find_instrument(*symbol);
+      if (id == kNoInstrument) {
+        r_.error(line, item, *symbol + " names no instrument");
+        continue;
+      }
+      const InstrumentSpec& spec = cfg_.universe.instruments[id];
+      const auto first = target.hedge_with.begin();
+      if (!spec.is_derivative()) {
+        r_.error(line, item, *symbol + " is a spot instrument; hedges need a perpetual or future");
+      } else if (asset != kNoAsset && spec.base != asset) {
+        r_.error(line, item,
+                 *symbol + " is a contract on " + asset_name(spec.base) + ", not on " +
+                     asset_name(asset));
+      } else if (std::find(first, first + target.hedge_count, id) != first + target.hedge_count) {
+        r_.error(line, item, *symbol + " is listed twice");
+      } else {
+        target.hedge_with[target.hedge_count++] = id;
+      }
+    }
+    return !list->empty();
+  }
+
+  void check_target_weights(int line) {
+    double others = 0.0;
+    for (const TargetEntry& e : target_entries_)
+      if (!is_base(e.asset)) others += cfg_.targets[e.asset].weight;
+    if (others > 1.0 + kWeightTolerance) {
+      r_.error(
+          line, "target",
+          "weights sum to " + format_sum(others) + " > 1 (the remainder is the base currency's)");
+      return;
+    }
+    if (base() == kNoAsset) return;
+    TargetSpec& base_target = cfg_.targets[base()];
+    if (base_target.configured) {
+      const double total = others + base_target.weight;
+      if (std::fabs(total - 1.0) > kWeightTolerance)
+        r_.error(line, "target",
+                 "weights sum to " + format_sum(total) + ", not 1 (" + base_name() +
+                     " has its own [[target]], so the weights must add up exactly)");
+      return;
+    }
+    base_target.weight = 1.0 - others;
+    base_target.band = 0.0;
+  }
+
+  // ---- [policy] and [risk]
+
+  void read_policy(Section& s) {
+    PolicyConfig& p = cfg_.policy;
+    assign(r_.choice(s, "trigger", Need::optional, kTriggers), p.trigger);
+    assign(r_.choice(s, "rebalance_to", Need::optional, kRebalanceTo), p.rebalance_to);
+    assign(r_.choice(s, "method", Need::optional, kMethods), p.method);
+    method_line_ = s.line_of_key("method");
+    assign(r_.number(s, "hedge_ratio", Need::optional, Range{0.0, 2.0, true, false}),
+           p.hedge_ratio);
+    assign(r_.number(s, "min_order_notional", Need::optional, kNonNegative), p.min_order_notional);
+    assign(r_.number(s, "max_cost_bps", Need::optional, kPositive), p.max_cost_bps);
+    assign(r_.integer(s, "calendar_interval_s", need_if(p.trigger != TriggerMode::threshold),
+                      kPositive),
+           p.calendar_interval_s);
+    assign(r_.number(s, "default_spread_bps", Need::optional, kNonNegative), p.default_spread_bps);
+    assign(r_.integer(s, "carry_horizon_s", Need::optional, kPositive), p.carry_horizon_s);
+    assign(r_.boolean(s, "unwind_inside_band", Need::optional), p.unwind_inside_band);
+  }
+
+  void read_risk(Section& s) {
+    RiskLimits& k = cfg_.risk;
+    assign(r_.number(s, "max_leverage", Need::optional, kPositive), k.max_leverage);
+    assign(r_.number(s, "min_liquidation_distance", Need::optional, Range{0.0, 1.0, false, true}),
+           k.min_liquidation_distance);
+    assign(r_.number(s, "max_margin_utilization", Need::optional, Range{0.0, 1.0, true, false}),
+           k.max_margin_utilization);
+    // Above 1 is meaningful: a levered book can hold more than its NAV in one asset.
+    assign(r_.number(s, "max_asset_weight", Need::optional, Range{0.0, 10.0, true, false}),
+           k.max_asset_weight);
+    assign(r_.number(s, "max_order_notional", Need::optional, kPositive), k.max_order_notional);
+    assign(r_.number(s, "price_collar_bps", Need::optional, kPositive), k.price_collar_bps);
+    assign(r_.number(s, "max_orders_per_second", Need::optional, kPositive),
+           k.max_orders_per_second);
+    assign(r_.integer(s, "max_md_staleness_ms", Need::optional, kPositive), k.max_md_staleness_ms);
+  }
+
+  // The method decides what each target needs to be rebalanced with.
+  void check_method() {
+    const HedgeMethod method = cfg_.policy.method;
+    for (const TargetEntry& e : target_entries_) {
+      if (is_base(e.asset)) continue;
+      if (method == HedgeMethod::spot) {
+        if (cfg_.universe.assets[e.asset].spot_instrument == kNoInstrument)
+          r_.error(method_line_, "policy.method",
+                   "method spot needs a spot instrument for " + asset_name(e.asset) +
+                       " quoted in " + base_name());
+      } else if (!e.lists_hedges) {
+        r_.error(e.line, e.path + ".hedge_with",
+                 std::string("required when policy.method is ") + to_string(method));
+      }
+    }
+  }
+
+  // ---- [portfolio]
+
+  void read_portfolio(Section& s) {
+    PortfolioState& p = cfg_.portfolio;
+    // Negative cash is a margin loan: unusual but a real state to value.
+    assign(r_.number(s, "cash", Need::optional), p.cash);
+    cfg_.margin_balance = r_.number(s, "margin_balance", Need::optional, kNonNegative);
+    if (const toml::array* spot = r_.array(s, "spot", Need::optional))
+      r_.each_table(*spot, s.child("spot"), [&](Section& h) { read_spot_holding(h); });
+    if (const toml::array* futures = r_.array(s, "futures", Need::optional))
+      r_.each_table(*futures, s.child("futures"), [&](Section& f) { read_futures_position(f); });
+    cfg_.last_rebalance_unix_s = r_.unix_time(s, "last_rebalance", Need::optional);
+  }
+
+  void read_spot_holding(Section& h) {
+    const auto name = r_.name(h, "asset", Need::required);
+    const auto qty = r_.number(h, "qty", Need::required, kNonNegative);
+    if (!name) return;
+    const int line = h.line_of_key("asset");
+    const AssetId asset = intern(*name, line, h.child("asset"));
+    if (asset == kNoAsset) return;
+    if (spot_listed_[asset]) {
+      r_.error(line, h.child("asset"), "duplicate holding of " + *name);
+      return;
+    }
+    spot_listed_[asset] = true;
+    // The base currency is cash; listing it under spot is allowed for convenience.
+    if (is_base(asset)) {
+      cfg_.portfolio.cash += qty.value_or(0.0);
+      return;
+    }
+    require_target(asset, line, h.child("asset"));
+    cfg_.portfolio.spot_qty[asset] = qty.value_or(0.0);
+  }
+
+  void read_futures_position(Section& f) {
+    const auto symbol = r_.name(f, "instrument", Need::required);
+    const auto contracts = r_.decimal(f, "contracts", Need::required);
+    const auto entry = r_.number(f, "entry_price", Need::optional, kNonNegative);
+    if (!symbol) return;
+    const int line = f.line_of_key("instrument");
+    const std::string key = f.child("instrument");
+    const InstrumentId id = cfg_.universe.find_instrument(*symbol);
+    if (id == kNoInstrument) {
+      r_.error(line, key, *symbol + " names no instrument");
+      return;
+    }
+    const InstrumentSpec& spec = cfg_.universe.instruments[id];
+    if (!spec.is_derivative()) {
+      r_.error(line, key, *symbol + " is a spot instrument; list spot holdings in portfolio.spot");
+      return;
+    }
+    if (position_listed_[id]) {
+      r_.error(line, key, "duplicate position in " + *symbol);
+      return;
+    }
+    position_listed_[id] = true;
+    require_target(spec.base, line, key);
+    if (!contracts) return;
+    // Positions live in whole lots; a fractional lot means the snapshot is wrong.
+    const auto lots = steps_exact(*contracts, spec.lot_size);
+    if (!lots || !lots->exact) {
+      check_multiple_of_lot(f, "contracts", *contracts, spec.lot_size);
+      return;
+    }
+    FuturesPosition& pos = cfg_.portfolio.positions[id];
+    pos.lots = lots->steps;
+    pos.entry_price = entry.value_or(0.0);
+    if (pos.lots != 0 && !f.has("entry_price"))
+      r_.error(f.line(), f.child("entry_price"), "missing required key (the position is open)");
+    else if (pos.lots != 0 && entry && *entry == 0.0)
+      r_.error(f.line_of_key("entry_price"), f.child("entry_price"),
+               "entry_price must be > 0 for an open position");
+  }
+
+  // ---- [market]
+
+  void read_market(Section& s) {
+    cfg_.market_line = s.line();
+    r_.each_entry(s, "prices",
+                  [&](std::string_view key, const toml::node& v, const std::string& path) {
+                    read_price(key, v, path);
+                  });
+    r_.each_entry(s, "funding_rates",
+                  [&](std::string_view key, const toml::node& v, const std::string& path) {
+                    read_funding_rate(key, v, path);
+                  });
+    r_.each_entry(s, "depth",
+                  [&](std::string_view key, const toml::node& v, const std::string& path) {
+                    read_depth(key, v, path);
+                  });
+  }
+
+  // A price key is an instrument symbol (its mark) or ASSET+BASE such as ETHUSDT (a spot
+  // price for an asset that has no spot instrument configured).
+  void read_price(std::string_view key, const toml::node& v, const std::string& path) {
+    const auto price = r_.as_number(v, path, "price", kPositive);
+    if (!price) return;
+    const InstrumentId id = cfg_.universe.find_instrument(key);
+    if (id != kNoInstrument) {
+      cfg_.market.mark[id] = *price;
+      const InstrumentSpec& spec = cfg_.universe.instruments[id];
+      if (spec.base != kNoAsset && cfg_.universe.assets[spec.base].spot_instrument == id)
+        cfg_.market.spot_price[spec.base] = *price;
+      return;
+    }
+    if (const AssetId asset = pair_asset(key); asset != kNoAsset) {
+      cfg_.market.spot_price[asset] = *price;
+      return;
+    }
+    r_.error(v, path, "names no instrument or <ASSET>" + base_name() + " spot pair");
+  }
+
+  [[nodiscard]] AssetId pair_asset(std::string_view key) const {
+    if (base() == kNoAsset) return kNoAsset;
+    const std::string& quote = asset_name(base());
+    if (key.size() <= quote.size() || key.substr(key.size() - quote.size()) != quote)
+      return kNoAsset;
+    const AssetId asset = cfg_.universe.find_asset(key.substr(0, key.size() - quote.size()));
+    return is_base(asset) ? kNoAsset : asset;
+  }
+
+  void read_funding_rate(std::string_view key, const toml::node& v, const std::string& path) {
+    const auto rate = r_.as_number(v, path, "funding rate", kAnyValue);
+    if (!rate) return;
+    const InstrumentId id = cfg_.universe.find_instrument(key);
+    if (id == kNoInstrument) {
+      r_.error(v, path, std::string(key) + " names no instrument");
+    } else if (cfg_.universe.instruments[id].kind != InstrumentKind::perpetual) {
+      r_.error(v, path, std::string(key) + " is not a perpetual; only perpetuals pay funding");
+    } else {
+      cfg_.market.funding_rate[id] = *rate;
+    }
+  }
+
+  void read_depth(std::string_view key, const toml::node& v, const std::string& path) {
+    const toml::table* t = r_.as_table(v, path);
+    if (!t) return;
+    Section s(*t, path);
+    const InstrumentId id = cfg_.universe.find_instrument(key);
+    if (id == kNoInstrument) {
+      r_.error(v, path, std::string(key) + " names no instrument");
+      return;  // its keys are not worth a second round of errors
+    }
+    BookSnapshot& book = cfg_.market.books[id];
+    read_book_side(s, "bids", book.bids, book.bid_count);
+    read_book_side(s, "asks", book.asks, book.ask_count);
+    r_.finish(s);
+    if (book.bid_count > 0 && book.ask_count > 0 && book.bids[0].price >= book.asks[0].price)
+      r_.error(s.line(), path,
+               "crossed book: best bid " + format_number(book.bids[0].price) +
+                   " is not below best ask " + format_number(book.asks[0].price));
+  }
+
+  // Levels are [price, qty] pairs, best first: bids strictly descending, asks ascending.
+  void read_book_side(Section& s, std::string_view side,
+                      std::array<BookLevel, kMaxBookLevels>& levels, std::uint8_t& count) {
+    const toml::array* list = r_.array(s, side, Need::optional);
+    if (!list) return;
+    const std::string path = s.child(side);
+    if (list->size() > kMaxBookLevels) {
+      r_.error(*list, path, "at most " + std::to_string(kMaxBookLevels) + " levels");
+      return;
+    }
+    const bool bids = side == "bids";
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const std::string item = indexed(path, i);
+      const toml::array* level = r_.as_array((*list)[i], item);
+      if (!level) continue;
+      if (level->size() != 2) {
+        r_.error(*level, item, "expected [price, qty]");
+        continue;
+      }
+      const auto price = r_.as_number((*level)[0], item, "price", kPositive);
+      const auto qty = r_.as_number((*level)[1], item, "qty", kPositive);
+      if (!price || !qty) continue;
+      if (count > 0) {
+        const double previous = levels[count - 1].price;
+        if (bids ? *price >= previous : *price <= previous) {
+          r_.error(*level, item,
+                   bids ? "bid prices must strictly descend" : "ask prices must strictly ascend");
+          continue;
+        }
+      }
+      levels[count++] = BookLevel{*price, *qty};
+    }
+  }
+
+  ConfigReader r_;
+  Section root_;
+  BallastConfig cfg_;
+  std::vector<TargetEntry> target_entries_;
+  std::array<bool, kMaxAssets> spot_listed_{};
+  std::array<bool, kMaxInstruments> position_listed_{};
+  int method_line_ = 0;
+};
+
+// Reads the whole file; on failure returns the OS's reason.
+std::optional<std::string> read_file(const std::string& path, std::string& out) {
+  errno = 0;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::strerror(errno != 0 ? errno : EIO);
+  char buf[1 << 14];
+  // istream::read turns a failing read(2) (a directory, say) into badbit, keeping errno.
+  while (in.read(buf, sizeof buf) || in.gcount() > 0)
+    out.append(buf, static_cast<std::size_t>(in.gcount()));
+  if (in.bad()) return std::strerror(errno != 0 ? errno : EIO);
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string ConfigError::to_string() const {
+  std::string out = file;
+  if (line > 0) out += ":" + std::to_string(line);
+  out += ": ";
+  if (!key.empty()) out += key + ": ";
+  out += problem;
+  return out;
+}
+
+ConfigLoadResult parse_config(std::string_view toml_text, const std::string& file_name) {
+  toml::table doc;
+  try {
+    doc = toml::parse(toml_text, std::string_view(file_name));
+  } catch (const toml::parse_error& e) {
+    ConfigLoadResult result;
+    result.errors.push_back(ConfigError{file_name, static_cast<int>(e.source().begin.line), "",
+                                        "TOML syntax error: " + std::string(e.description())});
+    return result;
+  }
+  return ConfigBuilder(doc, file_name).build();
+}
+
+ConfigLoadResult load_config_file(const std::string& path) {
+  std::string text;
+  if (const auto failure = read_file(path, text)) {
+    ConfigLoadResult result;
+    result.errors.push_back(ConfigError{path, 0, "", "cannot read file: " + *failure});
+    return result;
+  }
+  return parse_config(text, path);
+}
+
+std::vector<ConfigError> validate_for_planning(const BallastConfig& config) {
+  std::vector<ConfigError> errors;
+  const Universe& u = config.universe;
+  const MarketState& m = config.market;
+  auto report = [&](const std::string& key, std::string problem) {
+    errors.push_back(ConfigError{config.source_path, config.market_line, "market.prices." + key,
+                                 std::move(problem)});
+  };
+  for (std::size_t i = 0; i < u.instruments.size(); ++i)
+    if (!(m.mark[i] > 0.0))
+      report(u.instruments[i].symbol, "no price for instrument " + u.instruments[i].symbol);
+
+  const std::string base =
+      u.base_currency != kNoAsset ? u.assets[u.base_currency].name : std::string();
+  for (std::size_t a = 0; a < u.assets.size(); ++a) {
+    if (a == u.base_currency) continue;
+    const bool needed = config.targets[a].configured || config.portfolio.spot_qty[a] != 0.0;
+    if (!needed || m.spot_price[a] > 0.0) continue;
+    const std::string& name = u.assets[a].name;
+    const InstrumentId spot = u.assets[a].spot_instrument;
+    if (spot == kNoInstrument) {
+      report(name + base, "no spot price for " + name + " (expected key " + name + base +
+                              " or a spot instrument)");
+    } else if (m.mark[spot] > 0.0) {
+      // The loader copies a spot instrument's price to its asset; a config assembled
+      // elsewhere might not have.
+      report(u.instruments[spot].symbol, "no spot price for " + name + " although " +
+                                             u.instruments[spot].symbol + " has a price");
+    }  // else the instrument's missing price was reported above
+  }
+  return errors;
+}
+
+}  // namespace ballast

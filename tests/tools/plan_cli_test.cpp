@@ -1,0 +1,197 @@
+// Integration tests of the `ballast` executable: run as a real process, check exit
+// codes, stderr lines and the JSON contract of `ballast plan --json` (parsed with simdjson).
+#include <gtest/gtest.h>
+#include <simdjson.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace {
+
+struct ProcessResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+std::string temp_path(const char* tag) {
+  return ::testing::TempDir() + "ballast_cli_" + std::to_string(::getpid()) + "_" + tag;
+}
+
+ProcessResult ballast(const std::string& args) {
+  const std::string out = temp_path("out"), err = temp_path("err");
+  const std::string cmd = std::string(BALLAST_BIN) + " " + args + " >" + out + " 2>" + err;
+  const int status = std::system(cmd.c_str());
+  ProcessResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = slurp(out);
+  r.err = slurp(err);
+  std::remove(out.c_str());
+  std::remove(err.c_str());
+  return r;
+}
+
+std::string source(const std::string& rel) { return std::string(BALLAST_SOURCE_DIR) + "/" + rel; }
+
+std::string write_temp_config(const char* tag, const std::string& text) {
+  const std::string path = temp_path(tag) + ".toml";
+  std::ofstream(path) << text;
+  return path;
+}
+
+std::size_t count_lines(const std::string& s) {
+  std::size_t n = 0;
+  for (char c : s) n += c == '\n';
+  return n;
+}
+
+TEST(PlanCliTest, DemoPlanPrintsTheHedgeTable) {
+  const ProcessResult r = ballast("plan --config " + source("config/demo.toml") + " --now 2026-11-22T00:00:00Z");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("Trigger: threshold, BTC drift +15.00% outside band 5.00%"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("BTCUSDT-PERP"), std::string::npos);
+  EXPECT_NE(r.out.find("ETHUSDT-PERP"), std::string::npos);
+  EXPECT_TRUE(r.err.empty()) << r.err;
+}
+
+TEST(PlanCliTest, JsonFollowsTheContract) {
+  const ProcessResult r = ballast("plan --config " + source("config/demo.toml") + " --json --now 1795305600");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_EQ(parser.parse(r.out).get(doc), simdjson::SUCCESS) << r.out;
+  double nav = 0;
+  ASSERT_EQ(doc["nav"].get(nav), simdjson::SUCCESS);
+  EXPECT_NEAR(nav, 100000.0, 1e-3);
+
+  simdjson::dom::array assets;
+  ASSERT_EQ(doc["assets"].get(assets), simdjson::SUCCESS);
+  bool saw_btc = false;
+  for (simdjson::dom::element a : assets) {
+    for (const char* key : {"asset", "exposure", "weight", "target", "drift", "band", "triggered",
+                            "adjust_notional"})
+      EXPECT_EQ(a[key].error(), simdjson::SUCCESS) << key;
+    std::string_view name;
+    ASSERT_EQ(a["asset"].get(name), simdjson::SUCCESS);
+    if (name == "BTC") {
+      saw_btc = true;
+      bool triggered = false;
+      double adjust = 0;
+      ASSERT_EQ(a["triggered"].get(triggered), simdjson::SUCCESS);
+      ASSERT_EQ(a["adjust_notional"].get(adjust), simdjson::SUCCESS);
+      EXPECT_TRUE(triggered);
+      EXPECT_NEAR(adjust, -15000.0, 1e-3);
+    }
+  }
+  EXPECT_TRUE(saw_btc);
+
+  simdjson::dom::array orders;
+  ASSERT_EQ(doc["orders"].get(orders), simdjson::SUCCESS);
+  ASSERT_EQ(orders.size(), 2u);
+  for (simdjson::dom::element o : orders) {
+    for (const char* key : {"instrument", "side", "contracts", "qty_base", "notional",
+                            "limit_price", "est_cost"})
+      EXPECT_EQ(o[key].error(), simdjson::SUCCESS) << key;
+    std::string_view instrument, side;
+    ASSERT_EQ(o["instrument"].get(instrument), simdjson::SUCCESS);
+    ASSERT_EQ(o["side"].get(side), simdjson::SUCCESS);
+    if (instrument == "BTCUSDT-PERP") {
+      EXPECT_EQ(side, "sell");
+      std::int64_t contracts = 0;
+      ASSERT_EQ(o["contracts"].get(contracts), simdjson::SUCCESS);
+      EXPECT_EQ(contracts, 214);  // 15,000 / (70,010 * 0.001) = 214.25 -> 214
+    } else {
+      EXPECT_EQ(instrument, "ETHUSDT-PERP");
+      EXPECT_EQ(side, "buy");
+    }
+  }
+  EXPECT_EQ(doc["risk"].error(), simdjson::SUCCESS);
+}
+
+TEST(PlanCliTest, EveryExamplePlansCleanly) {
+  for (const char* name : {"seed000_hedge", "seed001_stablecoin_hedge", "seed002_synthetic_pair",
+                           "seed003_bands_hold", "seed003_bands_alt", "seed003_trim_spot"}) {
+    const ProcessResult r = ballast("plan --config " + source(std::string("config/examples/") + name + ".toml"));
+    EXPECT_EQ(r.exit_code, 0) << name << ": " << r.err;
+    EXPECT_NE(r.out.find("max |drift|"), std::string::npos) << name;
+  }
+}
+
+TEST(PlanCliTest, Seed000PrintsTheSeedsContracts) {
+  const ProcessResult r = ballast("plan --config " + source("config/examples/seed000_hedge.toml"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("0.2142857"), std::string::npos) << r.out;
+}
+
+TEST(PlanCliTest, CheckConfigAcceptsTheDemo) {
+  const ProcessResult r = ballast("check-config " + source("config/demo.toml"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("ok"), std::string::npos);
+}
+
+TEST(PlanCliTest, CheckConfigReportsEveryBadKeyOnItsOwnLine) {
+  std::string text = slurp(source("config/demo.toml"));
+  // Three independent problems: an unknown key, a negative tick and a band of 1.
+  text.replace(text.find("base_currency = \"USDT\""), 22, "base_currency = \"USDT\"\ncolour = \"red\"");
+  text.replace(text.find("tick_size = 0.1"), 15, "tick_size = -0.1");
+  text.replace(text.find("band = 0.05"), 11, "band = 1.0");
+  const std::string path = write_temp_config("bad", text);
+  const ProcessResult r = ballast("check-config " + path);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(count_lines(r.err), 3u) << r.err;
+  EXPECT_NE(r.err.find(path + ":7: engine.colour"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("tick_size"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("target[0].band"), std::string::npos) << r.err;
+  std::remove(path.c_str());
+}
+
+TEST(PlanCliTest, PlanRefusesAnInstrumentWithoutAPrice) {
+  std::string text = slurp(source("config/examples/seed002_synthetic_pair.toml"));
+  const std::string needle = ", \"ETHUSDT-PERP\" = 2500";
+  text.replace(text.find(needle), needle.size(), "");
+  const std::string path = write_temp_config("noprice", text);
+  EXPECT_EQ(ballast("check-config " + path).exit_code, 0);  // valid config, just no price
+  const ProcessResult r = ballast("plan --config " + path);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("market.prices.ETHUSDT-PERP"), std::string::npos) << r.err;
+  std::remove(path.c_str());
+}
+
+TEST(PlanCliTest, MissingFileNamesThePath) {
+  const ProcessResult r = ballast("plan --config /nonexistent/ballast.toml");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("/nonexistent/ballast.toml"), std::string::npos) << r.err;
+  EXPECT_EQ(count_lines(r.err), 1u);
+}
+
+TEST(PlanCliTest, BadArgumentsExitTwoWithOneLine) {
+  for (const char* args : {"", "frobnicate", "plan", "plan --config", "plan --bogus",
+                           "check-config", "plan --config x --now yesterday"}) {
+    const ProcessResult r = ballast(args);
+    EXPECT_EQ(r.exit_code, 2) << args;
+    EXPECT_FALSE(r.err.empty()) << args;
+  }
+  EXPECT_EQ(ballast("--help").exit_code, 0);
+}
+
+TEST(PlanCliTest, TomlSyntaxErrorNamesTheLine) {
+  const std::string path = write_temp_config("syntax", "[engine]\nbase_currency = \"USDT\"\n[[instrument]\n");
+  const ProcessResult r = ballast("check-config " + path);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(path + ":3:"), std::string::npos) << r.err;
+  std::remove(path.c_str());
+}
+
+}  // namespace

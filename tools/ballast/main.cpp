@@ -1,0 +1,135 @@
+// `ballast`: the engine's command line. Exit codes are a contract: 0 success, 1 a
+// runtime failure, 2 bad input (arguments or config), with one line per problem.
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ballast/core/config.hpp"
+#include "ballast/plan_report.hpp"
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitBadInput = 2;
+
+constexpr const char* kUsage =
+    "usage: ballast plan --config FILE [--json] [--now TIME]\n"
+    "       ballast check-config FILE\n"
+    "       ballast --help | --version\n"
+    "\n"
+    "  plan          value the [portfolio] snapshot at [market] prices and print the\n"
+    "                drift, trigger and planned hedge orders (--json: machine-readable)\n"
+    "  check-config  validate a config file; exit 0 if good, 2 with one line per problem\n"
+    "  --now TIME    evaluation time for calendar triggers and carry: RFC 3339 UTC\n"
+    "                (2026-11-22T00:00:00Z) or Unix seconds; default: the wall clock\n";
+
+int bad_argument(const std::string& message) {
+  std::fprintf(stderr, "ballast: %s (see ballast --help)\n", message.c_str());
+  return kExitBadInput;
+}
+
+int report_config_errors(const std::vector<ballast::ConfigError>& errors) {
+  for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.to_string().c_str());
+  return kExitBadInput;
+}
+
+// RFC 3339 UTC ("2026-11-22T00:00:00Z") or integer Unix seconds.
+std::optional<std::int64_t> parse_time(std::string_view text) {
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos) {
+    std::int64_t v = 0;
+    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc{} || ptr != text.data() + text.size()) return std::nullopt;
+    return v;
+  }
+  std::tm tm{};
+  const std::string s(text);
+  const char* end = strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (end == nullptr || std::strcmp(end, "Z") != 0) return std::nullopt;
+  return static_cast<std::int64_t>(timegm(&tm));
+}
+
+std::int64_t wall_clock_s() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int run_check_config(const std::vector<std::string_view>& args) {
+  if (args.size() != 1) return bad_argument("check-config: expected exactly one FILE argument");
+  const auto result = ballast::load_config_file(std::string(args[0]));
+  if (!result.ok()) return report_config_errors(result.errors);
+  const auto& c = *result.config;
+  std::printf("%s: ok (%zu instruments, %zu assets, base %s)\n", c.source_path.c_str(),
+              c.universe.instrument_count(), c.universe.asset_count(),
+              c.universe.assets[c.universe.base_currency].name.c_str());
+  return kExitOk;
+}
+
+int run_plan(const std::vector<std::string_view>& args) {
+  std::optional<std::string> config_path;
+  bool json = false;
+  std::optional<std::int64_t> now_s;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string_view a = args[i];
+    if (a == "--json") {
+      json = true;
+    } else if (a == "--config" || a == "--now") {
+      if (i + 1 >= args.size()) return bad_argument("plan: " + std::string(a) + " needs a value");
+      const std::string_view v = args[++i];
+      if (a == "--config") {
+        config_path = std::string(v);
+      } else {
+        now_s = parse_time(v);
+        if (!now_s)
+          return bad_argument("plan: --now '" + std::string(v) +
+                              "' is not RFC 3339 UTC (2026-11-22T00:00:00Z) or Unix seconds");
+      }
+    } else {
+      return bad_argument("plan: unknown argument '" + std::string(a) + "'");
+    }
+  }
+  if (!config_path) return bad_argument("plan: --config FILE is required");
+
+  const auto result = ballast::load_config_file(*config_path);
+  if (!result.ok()) return report_config_errors(result.errors);
+  const ballast::BallastConfig& config = *result.config;
+  if (const auto errors = ballast::validate_for_planning(config); !errors.empty())
+    return report_config_errors(errors);
+
+  auto report = std::make_unique<ballast::tools::PlanReport>();
+  ballast::tools::compute_plan(config, now_s.value_or(wall_clock_s()), *report);
+  const std::string text = json ? ballast::tools::render_plan_json(config, *report)
+                                : ballast::tools::render_plan_text(config, *report);
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    std::fputs(kUsage, stderr);
+    return kExitBadInput;
+  }
+  const std::string_view command = args.front();
+  const std::vector<std::string_view> rest(args.begin() + 1, args.end());
+  if (command == "--help" || command == "-h" || command == "help") {
+    std::fputs(kUsage, stdout);
+    return kExitOk;
+  }
+  if (command == "--version") {
+    std::puts("ballast 0.1.0");
+    return kExitOk;
+  }
+  if (command == "plan") return run_plan(rest);
+  if (command == "check-config") return run_check_config(rest);
+  return bad_argument("unknown command '" + std::string(command) + "'");
+}

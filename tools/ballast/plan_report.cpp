@@ -1,0 +1,272 @@
+#include "ballast/plan_report.hpp"
+
+#include <cmath>
+#include <cstdarg>
+#include <cstdio>
+
+#include "ballast/json_writer.hpp"
+
+namespace ballast::tools {
+namespace {
+
+std::string format(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+std::string format(const char* fmt, ...) {
+  char buf[512];
+  va_list args;
+  va_start(args, fmt);
+  const int n = std::vsnprintf(buf, sizeof buf, fmt, args);
+  va_end(args);
+  return std::string(buf, n < 0 ? 0 : std::min<std::size_t>(static_cast<std::size_t>(n), sizeof buf - 1));
+}
+
+// 1234567.891 -> "1,234,567.89"
+std::string money(double v) {
+  std::string digits = format("%.2f", std::fabs(v));
+  const std::size_t dot = digits.find('.');
+  std::string grouped;
+  for (std::size_t i = 0; i < dot; ++i) {
+    if (i > 0 && (dot - i) % 3 == 0) grouped += ',';
+    grouped += digits[i];
+  }
+  grouped += digits.substr(dot);
+  const bool negative = v < 0 && grouped != "0.00";
+  return (negative ? "-" : "") + grouped;
+}
+
+std::string signed_money(double v) { return (v > 0 && money(v) != "0.00" ? "+" : "") + money(v); }
+std::string pct(double v) { return format("%.2f%%", v * 100.0); }
+std::string signed_pct(double v) { return format("%+.2f%%", v * 100.0); }
+
+std::string exact_contracts(const InstrumentSpec& spec, std::int64_t lots) {
+  const auto d = multiply_steps(lots, spec.lot_size);
+  return d ? d->to_string() : "overflow";
+}
+
+std::string exact_price(const InstrumentSpec& spec, std::int64_t ticks) {
+  const auto d = multiply_steps(ticks, spec.tick_size);
+  return d ? d->to_string() : "overflow";
+}
+
+const std::string& asset_name(const BallastConfig& c, AssetId a) {
+  static const std::string none = "-";
+  return a == kNoAsset ? none : c.universe.assets[a].name;
+}
+
+const std::string& instrument_name(const BallastConfig& c, InstrumentId i) {
+  static const std::string none = "-";
+  return i == kNoInstrument ? none : c.universe.instruments[i].symbol;
+}
+
+bool has_band(const BallastConfig& c, AssetId a) { return c.targets[a].band > 0.0; }
+
+// Why an adjustment was skipped, in words an operator reads at a glance.
+std::string explain(const BallastConfig& c, const SkippedAdjustment& s) {
+  switch (s.reason) {
+    case SkipReason::below_min_order_notional:
+      return format("adjustment %s below policy.min_order_notional %s", money(s.value).c_str(),
+                    money(s.limit).c_str());
+    case SkipReason::rounds_to_zero:
+      return format("%.10g contracts is less than one lot (%.10g)", s.value, s.limit);
+    case SkipReason::below_min_qty:
+      return format("%.10g contracts below min_qty %.10g", s.value, s.limit);
+    case SkipReason::below_min_notional:
+      return format("notional %s below %s min_notional %s", money(s.value).c_str(),
+                    instrument_name(c, s.instrument).c_str(), money(s.limit).c_str());
+    case SkipReason::cost_above_max:
+      return format("estimated cost %.2f bps above policy.max_cost_bps %.2f", s.value, s.limit);
+    case SkipReason::insufficient_depth:
+      return format("visible book cannot fill %.10g contracts", s.value);
+    case SkipReason::no_instrument:
+      return "no instrument with a price to trade it";
+    case SkipReason::no_counterparty_leg:
+      return "synthetic_pair: no opposite leg to pair with";
+    case SkipReason::none:
+      break;
+  }
+  return "";
+}
+
+}  // namespace
+
+void compute_plan(const BallastConfig& config, std::int64_t now_s, PlanReport& report) {
+  report.now_s = now_s;
+  value_portfolio(config.universe, config.targets, config.portfolio, config.market,
+                  report.valuation);
+  const TriggerDecision trigger = evaluate_trigger(config.policy, config.targets, report.valuation,
+                                                   now_s, config.last_rebalance_unix_s);
+  const PlanContext ctx{config.universe, config.targets, config.policy, config.portfolio,
+                        config.market, now_s};
+  HedgePlanner::plan(ctx, report.valuation, trigger, report.plan);
+}
+
+std::string render_plan_json(const BallastConfig& c, const PlanReport& r) {
+  const Valuation& v = r.valuation;
+  const PlanResult& p = r.plan;
+  JsonWriter j;
+  j.begin_object();
+  j.field("config", c.source_path);
+  j.field("base_currency", asset_name(c, c.universe.base_currency));
+  j.field("nav", v.nav);
+  j.field("futures_upnl", v.futures_upnl);
+  j.key("trigger").begin_object();
+  j.field("fired", p.trigger.fire);
+  j.field("reason", to_string(p.trigger.reason));
+  j.key("asset");
+  if (p.trigger.first_asset == kNoAsset) j.null(); else j.value(asset_name(c, p.trigger.first_asset));
+  j.field("mode", to_string(c.policy.trigger));
+  j.end_object();
+  j.key("policy").begin_object();
+  j.field("method", to_string(c.policy.method));
+  j.field("rebalance_to", to_string(c.policy.rebalance_to));
+  j.field("hedge_ratio", c.policy.hedge_ratio);
+  j.field("band_tolerance", kBandTolerance);
+  j.end_object();
+
+  j.key("assets").begin_array();
+  for (std::size_t a = 0; a < v.asset_count; ++a) {
+    const auto id = static_cast<AssetId>(a);
+    const AssetPlan& ap = p.assets[a];
+    j.begin_object();
+    j.field("asset", asset_name(c, id));
+    j.field("exposure", v.exposure[a]);
+    j.field("weight", v.weight[a]);
+    j.field("target", c.targets[a].weight);
+    j.field("drift", v.drift[a]);
+    j.key("band");
+    if (has_band(c, id)) j.value(c.targets[a].band); else j.null();
+    j.field("triggered", p.trigger.breached[a]);
+    j.field("adjust_notional", ap.adjust_notional);
+    j.field("spot_value", v.spot_value[a]);
+    j.field("futures_exposure", v.futures_exposure[a]);
+    j.field("spot_weight", v.spot_weight[a]);
+    j.field("planned_notional", ap.planned_notional);
+    j.field("unwinding", ap.unwinding);
+    j.field("weight_after", ap.weight_after);
+    j.field("drift_after", ap.drift_after);
+    j.end_object();
+  }
+  j.end_array();
+
+  j.key("orders").begin_array();
+  for (std::size_t k = 0; k < p.order_count; ++k) {
+    const PlannedOrder& o = p.orders[k];
+    const InstrumentSpec& spec = c.universe.instruments[o.instrument];
+    j.begin_object();
+    j.field("instrument", spec.symbol);
+    j.field("side", to_string(o.side));
+    j.key("contracts").value(*multiply_steps(o.lots, spec.lot_size));
+    j.field("qty_base", o.qty_base);
+    j.field("notional", o.notional);
+    j.key("limit_price").value(*multiply_steps(o.limit_ticks, spec.tick_size));
+    j.field("est_cost", o.cost.total);
+    j.field("asset", asset_name(c, o.asset));
+    j.field("purpose", to_string(o.purpose));
+    j.field("lots", static_cast<long long>(o.lots));
+    j.field("limit_ticks", static_cast<long long>(o.limit_ticks));
+    j.field("raw_contracts", o.raw_contracts);
+    j.field("rounding_residual_contracts", o.rounding_residual);
+    j.field("est_fee", o.cost.fee);
+    j.field("est_slippage", o.cost.slippage);
+    j.field("est_cost_bps", o.cost_bps);
+    j.field("cost_source", o.cost.used_book ? "book" : "spread");
+    j.key("risk").null();
+    j.end_object();
+  }
+  j.end_array();
+
+  j.key("skipped").begin_array();
+  for (std::size_t k = 0; k < p.skipped_count; ++k) {
+    const SkippedAdjustment& s = p.skipped[k];
+    j.begin_object();
+    j.field("asset", asset_name(c, s.asset));
+    j.key("instrument");
+    if (s.instrument == kNoInstrument) j.null(); else j.value(instrument_name(c, s.instrument));
+    j.field("reason", to_string(s.reason));
+    j.field("adjust_notional", s.notional);
+    j.field("value", s.value);
+    j.field("limit", s.limit);
+    j.field("message", explain(c, s));
+    j.end_object();
+  }
+  j.end_array();
+
+  j.field("max_abs_drift_before", p.max_abs_drift_before);
+  j.field("max_abs_drift_after", p.max_abs_drift_after);
+  j.field("nav_after", p.after.nav);
+  j.key("risk").null();
+  j.end_object();
+  return j.str() + "\n";
+}
+
+std::string render_plan_text(const BallastConfig& c, const PlanReport& r) {
+  const Valuation& v = r.valuation;
+  const PlanResult& p = r.plan;
+  const std::string& base = asset_name(c, c.universe.base_currency);
+  std::string out;
+  out += format("Ballast plan  %s\n", c.source_path.c_str());
+  out += format("NAV %s %s (futures uPnL %s)   method %s -> %s, hedge ratio %g\n",
+                money(v.nav).c_str(), base.c_str(), signed_money(v.futures_upnl).c_str(),
+                to_string(c.policy.method), to_string(c.policy.rebalance_to),
+                c.policy.hedge_ratio);
+  if (p.trigger.fire) {
+    const AssetId a = p.trigger.first_asset;
+    if (p.trigger.reason == TriggerReason::calendar || a == kNoAsset) {
+      out += "Trigger: calendar interval elapsed\n";
+    } else {
+      out += format("Trigger: %s, %s drift %s outside band %s\n", to_string(p.trigger.reason),
+                    asset_name(c, a).c_str(), signed_pct(v.drift[a]).c_str(),
+                    pct(c.targets[a].band).c_str());
+    }
+  } else {
+    out += "Trigger: none (every drift within its band)\n";
+  }
+
+  out += format("\n%-8s %16s %8s %8s %9s %7s  %-7s %14s %9s\n", "asset", "exposure", "weight",
+                "target", "drift", "band", "status", "adjust", "after");
+  // Risk assets first, the base currency (the remainder) last.
+  for (std::size_t row = 0; row < v.asset_count; ++row) {
+    const std::size_t base_id = c.universe.base_currency;
+    const std::size_t a = row + 1 == v.asset_count ? base_id : (row >= base_id ? row + 1 : row);
+    const auto id = static_cast<AssetId>(a);
+    const AssetPlan& ap = p.assets[a];
+    const char* status = p.trigger.breached[a] ? "OUTSIDE" : (ap.unwinding ? "UNWIND" : "ok");
+    out += format("%-8s %16s %8s %8s %9s %7s  %-7s %14s %9s\n", asset_name(c, id).c_str(),
+                  money(v.exposure[a]).c_str(), pct(v.weight[a]).c_str(),
+                  pct(c.targets[a].weight).c_str(), signed_pct(v.drift[a]).c_str(),
+                  has_band(c, id) ? pct(c.targets[a].band).c_str() : "-", status,
+                  signed_money(ap.adjust_notional).c_str(), signed_pct(ap.drift_after).c_str());
+  }
+
+  if (p.order_count == 0) {
+    out += "\nOrders: none\n";
+  } else {
+    out += format("\n%-16s %-4s %14s %12s %14s %14s %10s %7s  %s\n", "instrument", "side",
+                  "contracts", "qty_base", "notional", "limit", "est_cost", "bps", "purpose");
+    for (std::size_t k = 0; k < p.order_count; ++k) {
+      const PlannedOrder& o = p.orders[k];
+      const InstrumentSpec& spec = c.universe.instruments[o.instrument];
+      out += format("%-16s %-4s %14s %12.8g %14s %14s %10s %7.2f  %s\n", spec.symbol.c_str(),
+                    to_string(o.side), exact_contracts(spec, o.lots).c_str(), o.qty_base,
+                    money(o.notional).c_str(), exact_price(spec, o.limit_ticks).c_str(),
+                    money(o.cost.total).c_str(), o.cost_bps, to_string(o.purpose));
+      if (!(o.rounding_residual == 0.0))
+        out += format("  %-14s rounded toward zero from %.10g contracts (%.10g left)\n", "",
+                      std::fabs(o.raw_contracts), std::fabs(o.rounding_residual));
+    }
+  }
+  if (p.skipped_count > 0) {
+    out += "\nSkipped:\n";
+    for (std::size_t k = 0; k < p.skipped_count; ++k) {
+      const SkippedAdjustment& s = p.skipped[k];
+      out += format("  %-8s %s adjustment %s: %s\n", asset_name(c, s.asset).c_str(),
+                    s.instrument == kNoInstrument ? "" : instrument_name(c, s.instrument).c_str(),
+                    signed_money(s.notional).c_str(), explain(c, s).c_str());
+    }
+  }
+  out += format("\nmax |drift| %s -> %s after the plan\n", pct(p.max_abs_drift_before).c_str(),
+                pct(p.max_abs_drift_after).c_str());
+  out += "Risk checks: not evaluated (pre-trade risk engine arrives with issue 3)\n";
+  return out;
+}
+
+}  // namespace ballast::tools
