@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake --preset release >/dev/null
 cmake --build --preset release -j "$(nproc)" --target ballast
-exec build/release/tools/ballast/ballast plan --config config/demo.toml "$@"
+exec build/release/tools/ballast plan --config config/demo.toml "$@"

@@ -1088,6 +1088,9 @@ std::string ConfigError::to_string() const {
   out += ": ";
   if (!key.empty()) out += key + ": ";
   out += problem;
+  // One problem, one line: a quoted key or value may carry control characters.
+  for (char& c : out)
+    if (static_cast<unsigned char>(c) < 0x20) c = '?';
   return out;
 }
 

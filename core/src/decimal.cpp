@@ -144,9 +144,8 @@ std::string Decimal::to_string() const {
   const Decimal d = normalized();
   const bool negative = d.units < 0;
   // Magnitude via unsigned arithmetic so INT64_MIN does not overflow.
-  const unsigned long long magnitude =
-      negative ? 0ULL - static_cast<unsigned long long>(d.units)
-               : static_cast<unsigned long long>(d.units);
+  const unsigned long long magnitude = negative ? 0ULL - static_cast<unsigned long long>(d.units)
+                                                : static_cast<unsigned long long>(d.units);
   std::string digits = std::to_string(magnitude);
   std::string out = negative ? "-" : "";
   if (d.scale == 0) return out + digits;

@@ -6,9 +6,12 @@ namespace ballast {
 
 const char* to_string(InstrumentKind k) noexcept {
   switch (k) {
-    case InstrumentKind::spot: return "spot";
-    case InstrumentKind::perpetual: return "perpetual";
-    case InstrumentKind::future: return "future";
+    case InstrumentKind::spot:
+      return "spot";
+    case InstrumentKind::perpetual:
+      return "perpetual";
+    case InstrumentKind::future:
+      return "future";
   }
   return "?";
 }
@@ -19,9 +22,12 @@ const char* to_string(Settlement s) noexcept {
 
 const char* to_string(TriggerMode m) noexcept {
   switch (m) {
-    case TriggerMode::threshold: return "threshold";
-    case TriggerMode::calendar: return "calendar";
-    case TriggerMode::both: return "both";
+    case TriggerMode::threshold:
+      return "threshold";
+    case TriggerMode::calendar:
+      return "calendar";
+    case TriggerMode::both:
+      return "both";
   }
   return "?";
 }
@@ -32,9 +38,12 @@ const char* to_string(RebalanceTo r) noexcept {
 
 const char* to_string(HedgeMethod m) noexcept {
   switch (m) {
-    case HedgeMethod::hedge: return "hedge";
-    case HedgeMethod::synthetic_pair: return "synthetic_pair";
-    case HedgeMethod::spot: return "spot";
+    case HedgeMethod::hedge:
+      return "hedge";
+    case HedgeMethod::synthetic_pair:
+      return "synthetic_pair";
+    case HedgeMethod::spot:
+      return "spot";
   }
   return "?";
 }

@@ -11,15 +11,24 @@ const char* to_string(OrderPurpose p) noexcept {
 
 const char* to_string(SkipReason r) noexcept {
   switch (r) {
-    case SkipReason::none: return "none";
-    case SkipReason::below_min_order_notional: return "below_min_order_notional";
-    case SkipReason::rounds_to_zero: return "rounds_to_zero";
-    case SkipReason::below_min_qty: return "below_min_qty";
-    case SkipReason::below_min_notional: return "below_min_notional";
-    case SkipReason::cost_above_max: return "cost_above_max";
-    case SkipReason::insufficient_depth: return "insufficient_depth";
-    case SkipReason::no_instrument: return "no_instrument";
-    case SkipReason::no_counterparty_leg: return "no_counterparty_leg";
+    case SkipReason::none:
+      return "none";
+    case SkipReason::below_min_order_notional:
+      return "below_min_order_notional";
+    case SkipReason::rounds_to_zero:
+      return "rounds_to_zero";
+    case SkipReason::below_min_qty:
+      return "below_min_qty";
+    case SkipReason::below_min_notional:
+      return "below_min_notional";
+    case SkipReason::cost_above_max:
+      return "cost_above_max";
+    case SkipReason::insufficient_depth:
+      return "insufficient_depth";
+    case SkipReason::no_instrument:
+      return "no_instrument";
+    case SkipReason::no_counterparty_leg:
+      return "no_counterparty_leg";
   }
   return "?";
 }
@@ -45,8 +54,8 @@ double effective_band(const TargetSpec& t) noexcept {
   return band;
 }
 
-double wanted_exposure(const PolicyConfig& policy, const TargetSpec& t, double weight,
-                       double drift, double nav) noexcept {
+double wanted_exposure(const PolicyConfig& policy, const TargetSpec& t, double weight, double drift,
+                       double nav) noexcept {
   if (policy.rebalance_to == RebalanceTo::target) return t.weight * nav;
   const double band = effective_band(t);
   if (!outside_band(drift, band)) return weight * nav;  // inside: left where it is
@@ -151,8 +160,8 @@ class PlanBuilder {
       const std::int64_t lots = ctx_.portfolio.positions[i].lots;
       if (!spec.is_derivative() || spec.base != asset || lots == 0) continue;
       const auto id = static_cast<InstrumentId>(i);
-      const double close_notional = -spec.notional(position_contracts(spec, ctx_.portfolio.positions[i]),
-                                                   instrument_price(ctx_, id));
+      const double close_notional = -spec.notional(
+          position_contracts(spec, ctx_.portfolio.positions[i]), instrument_price(ctx_, id));
       out_.assets[asset].adjust_notional += close_notional;
       emit(asset, id, -lots, -static_cast<double>(lots) * spec.lot_size_d, 0.0,
            OrderPurpose::unwind, close_notional);
@@ -222,8 +231,8 @@ void HedgePlanner::plan(const PlanContext& ctx, const Valuation& valuation,
     for (std::size_t a = 0; a < n; ++a) {
       const TargetSpec& t = ctx.targets[a];
       if (a == base || !t.configured) continue;
-      const double wanted = wanted_exposure(ctx.policy, t, valuation.weight[a], valuation.drift[a],
-                                            valuation.nav);
+      const double wanted =
+          wanted_exposure(ctx.policy, t, valuation.weight[a], valuation.drift[a], valuation.nav);
       out.assets[a].wanted_exposure = wanted;
       adjust[a] = (wanted - valuation.exposure[a]) * ctx.policy.hedge_ratio;
     }

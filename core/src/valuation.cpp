@@ -87,7 +87,8 @@ void apply_fill(const Universe& universe, PortfolioState& portfolio, InstrumentI
   }
   // Reducing (and perhaps flipping): the closed part realises its P&L at `price`.
   const std::int64_t closed_lots = std::min(std::llabs(before), std::llabs(signed_lots));
-  const double closed = static_cast<double>(before > 0 ? closed_lots : -closed_lots) * spec.lot_size_d;
+  const double closed =
+      static_cast<double>(before > 0 ? closed_lots : -closed_lots) * spec.lot_size_d;
   portfolio.cash += spec.unrealized_pnl(closed, pos.entry_price, price);
   pos.lots = after;
   if (after == 0) {

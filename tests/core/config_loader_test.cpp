@@ -452,6 +452,12 @@ TEST(ConfigLoaderTest, LoadConfigFileReadsFileAndRecordsPath) {
 
 // ---- Error reporting -------------------------------------------------------------------
 
+TEST(ConfigLoaderTest, ErrorToStringStaysOnOneLine) {
+  const ConfigError e{"f.toml", 3, "market.prices.\"A\nB\"", "names no instrument\r\n"};
+  EXPECT_EQ(e.to_string().find('\n'), std::string::npos);
+  EXPECT_EQ(e.to_string().find('\r'), std::string::npos);
+}
+
 TEST(ConfigLoaderTest, ErrorToStringOmitsMissingParts) {
   EXPECT_EQ(
       (ConfigError{"a.toml", 12, "target[0].band", "band must be in (0, 1), got 0"}).to_string(),

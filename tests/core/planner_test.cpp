@@ -230,10 +230,10 @@ TEST(HedgePlannerTest, SyntheticPairTradesEqualNotionalBothWays) {
   b.target("BTC", 0.4, 0.05, {bp});
   b.target("ETH", 0.3, 0.05, {ep});
   b.target("SOL", 0.2, 0.05, {sp});
-  b.spot("BTC", 1.0, 50000);   // 50%: +10 points
-  b.spot("ETH", 10.0, 2500);   // 25%: -5
-  b.spot("SOL", 120.0, 125);   // 15%: -5
-  b.portfolio.cash = 10000;    // 10% = target remainder
+  b.spot("BTC", 1.0, 50000);  // 50%: +10 points
+  b.spot("ETH", 10.0, 2500);  // 25%: -5
+  b.spot("SOL", 120.0, 125);  // 15%: -5
+  b.portfolio.cash = 10000;   // 10% = target remainder
   b.market.mark[bp] = 50000;
   b.market.mark[ep] = 2500;
   b.market.mark[sp] = 125;

@@ -41,8 +41,8 @@ SeedPlan plan_example(const std::string& name) {
                   s.valuation);
   const auto trigger = evaluate_trigger(s.config.policy, s.config.targets, s.valuation, 0,
                                         s.config.last_rebalance_unix_s);
-  const PlanContext ctx{s.config.universe, s.config.targets, s.config.policy,
-                        s.config.portfolio, s.config.market, 0};
+  const PlanContext ctx{s.config.universe,  s.config.targets, s.config.policy,
+                        s.config.portfolio, s.config.market,  0};
   HedgePlanner::plan(ctx, s.valuation, trigger, *s.plan);
   return s;
 }

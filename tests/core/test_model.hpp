@@ -28,8 +28,8 @@ struct TestBook {
     return id;
   }
 
-  InstrumentId linear_perp(const std::string& symbol, const std::string& base, Decimal contract_size,
-                           Decimal lot = {1, 0}, double taker_bps = 0.0) {
+  InstrumentId linear_perp(const std::string& symbol, const std::string& base,
+                           Decimal contract_size, Decimal lot = {1, 0}, double taker_bps = 0.0) {
     InstrumentSpec s;
     s.symbol = symbol;
     s.kind = InstrumentKind::perpetual;
@@ -43,7 +43,8 @@ struct TestBook {
     return add(s);
   }
 
-  InstrumentId inverse_perp(const std::string& symbol, const std::string& base, Decimal contract_value) {
+  InstrumentId inverse_perp(const std::string& symbol, const std::string& base,
+                            Decimal contract_value) {
     InstrumentSpec s;
     s.symbol = symbol;
     s.kind = InstrumentKind::perpetual;

@@ -41,7 +41,7 @@ TEST(TriggerTest, JustOutsideBandFires) {
   const auto d = evaluate_trigger(b.policy, b.targets, valued(b, 0.5501), 0, std::nullopt);
   EXPECT_TRUE(d.fire);
   EXPECT_EQ(d.reason, TriggerReason::threshold);
-  EXPECT_EQ(d.first_asset, b.asset("BTC"));
+  EXPECT_EQ(d.worst_asset, b.asset("BTC"));
   EXPECT_TRUE(d.breached[b.asset("BTC")]);
   EXPECT_TRUE(evaluate_trigger(b.policy, b.targets, valued(b, 0.4499), 0, std::nullopt).fire);
 }
@@ -83,6 +83,21 @@ TEST(TriggerTest, BothFiresOnEither) {
   EXPECT_TRUE(d.fire);
   EXPECT_EQ(d.reason, TriggerReason::calendar);
   EXPECT_FALSE(evaluate_trigger(b.policy, b.targets, valued(b, 0.51), 1001, 1000).fire);
+}
+
+TEST(TriggerTest, NamesTheAssetFurthestBeyondItsBand) {
+  TestBook b;
+  b.target("BTC", 0.4, 0.05);
+  b.target("SOL", 0.2, 0.10);
+  b.spot("BTC", 1.0, 3000);  // 30%: 5 points beyond a 5-point band
+  b.spot("SOL", 1.0, 5000);  // 50%: 20 points beyond a 10-point band
+  b.portfolio.cash = 2000;
+  Valuation v;
+  value_portfolio(b.universe, b.targets, b.portfolio, b.market, v);
+  const auto d = evaluate_trigger(b.policy, b.targets, v, 0, std::nullopt);
+  ASSERT_TRUE(d.fire);
+  EXPECT_EQ(d.worst_asset, b.asset("SOL"));
+  EXPECT_TRUE(d.breached[b.asset("BTC")]);
 }
 
 TEST(TriggerTest, OutsideBandHelpersHonourTolerance) {

@@ -16,7 +16,8 @@ std::string format(const char* fmt, ...) {
   va_start(args, fmt);
   const int n = std::vsnprintf(buf, sizeof buf, fmt, args);
   va_end(args);
-  return std::string(buf, n < 0 ? 0 : std::min<std::size_t>(static_cast<std::size_t>(n), sizeof buf - 1));
+  return std::string(
+      buf, n < 0 ? 0 : std::min<std::size_t>(static_cast<std::size_t>(n), sizeof buf - 1));
 }
 
 // 1234567.891 -> "1,234,567.89"
@@ -33,9 +34,17 @@ std::string money(double v) {
   return (negative ? "-" : "") + grouped;
 }
 
-std::string signed_money(double v) { return (v > 0 && money(v) != "0.00" ? "+" : "") + money(v); }
-std::string pct(double v) { return format("%.2f%%", v * 100.0); }
-std::string signed_pct(double v) { return format("%+.2f%%", v * 100.0); }
+std::string signed_money(double v) {
+  return (v > 0 && money(v) != "0.00" ? "+" : "") + money(v);
+}
+std::string pct(double v) {
+  return format("%.2f%%", v * 100.0);
+}
+// Rounds to the printed precision before choosing the sign, so -0.00001% shows +0.00%.
+std::string signed_pct(double v) {
+  const double shown = std::round(v * 10000.0) / 100.0;
+  return format("%+.2f%%", shown == 0.0 ? 0.0 : shown);
+}
 
 std::string exact_contracts(const InstrumentSpec& spec, std::int64_t lots) {
   const auto d = multiply_steps(lots, spec.lot_size);
@@ -57,7 +66,9 @@ const std::string& instrument_name(const BallastConfig& c, InstrumentId i) {
   return i == kNoInstrument ? none : c.universe.instruments[i].symbol;
 }
 
-bool has_band(const BallastConfig& c, AssetId a) { return c.targets[a].band > 0.0; }
+bool has_band(const BallastConfig& c, AssetId a) {
+  return c.targets[a].band > 0.0;
+}
 
 // Why an adjustment was skipped, in words an operator reads at a glance.
 std::string explain(const BallastConfig& c, const SkippedAdjustment& s) {
@@ -92,10 +103,11 @@ void compute_plan(const BallastConfig& config, std::int64_t now_s, PlanReport& r
   report.now_s = now_s;
   value_portfolio(config.universe, config.targets, config.portfolio, config.market,
                   report.valuation);
-  const TriggerDecision trigger = evaluate_trigger(config.policy, config.targets, report.valuation,
-                                                   now_s, config.last_rebalance_unix_s);
-  const PlanContext ctx{config.universe, config.targets, config.policy, config.portfolio,
-                        config.market, now_s};
+  const TriggerDecision trigger =
+      evaluate_trigger(config.policy, config.targets, report.valuation, now_s,
+                       config.last_rebalance_unix_s, config.universe.base_currency);
+  const PlanContext ctx{config.universe,  config.targets, config.policy,
+                        config.portfolio, config.market,  now_s};
   HedgePlanner::plan(ctx, report.valuation, trigger, report.plan);
 }
 
@@ -112,7 +124,10 @@ std::string render_plan_json(const BallastConfig& c, const PlanReport& r) {
   j.field("fired", p.trigger.fire);
   j.field("reason", to_string(p.trigger.reason));
   j.key("asset");
-  if (p.trigger.first_asset == kNoAsset) j.null(); else j.value(asset_name(c, p.trigger.first_asset));
+  if (p.trigger.worst_asset == kNoAsset)
+    j.null();
+  else
+    j.value(asset_name(c, p.trigger.worst_asset));
   j.field("mode", to_string(c.policy.trigger));
   j.end_object();
   j.key("policy").begin_object();
@@ -133,7 +148,10 @@ std::string render_plan_json(const BallastConfig& c, const PlanReport& r) {
     j.field("target", c.targets[a].weight);
     j.field("drift", v.drift[a]);
     j.key("band");
-    if (has_band(c, id)) j.value(c.targets[a].band); else j.null();
+    if (has_band(c, id))
+      j.value(c.targets[a].band);
+    else
+      j.null();
     j.field("triggered", p.trigger.breached[a]);
     j.field("adjust_notional", ap.adjust_notional);
     j.field("spot_value", v.spot_value[a]);
@@ -180,7 +198,10 @@ std::string render_plan_json(const BallastConfig& c, const PlanReport& r) {
     j.begin_object();
     j.field("asset", asset_name(c, s.asset));
     j.key("instrument");
-    if (s.instrument == kNoInstrument) j.null(); else j.value(instrument_name(c, s.instrument));
+    if (s.instrument == kNoInstrument)
+      j.null();
+    else
+      j.value(instrument_name(c, s.instrument));
     j.field("reason", to_string(s.reason));
     j.field("adjust_notional", s.notional);
     j.field("value", s.value);
@@ -206,10 +227,9 @@ std::string render_plan_text(const BallastConfig& c, const PlanReport& r) {
   out += format("Ballast plan  %s\n", c.source_path.c_str());
   out += format("NAV %s %s (futures uPnL %s)   method %s -> %s, hedge ratio %g\n",
                 money(v.nav).c_str(), base.c_str(), signed_money(v.futures_upnl).c_str(),
-                to_string(c.policy.method), to_string(c.policy.rebalance_to),
-                c.policy.hedge_ratio);
+                to_string(c.policy.method), to_string(c.policy.rebalance_to), c.policy.hedge_ratio);
   if (p.trigger.fire) {
-    const AssetId a = p.trigger.first_asset;
+    const AssetId a = p.trigger.worst_asset;
     if (p.trigger.reason == TriggerReason::calendar || a == kNoAsset) {
       out += "Trigger: calendar interval elapsed\n";
     } else {

@@ -28,9 +28,9 @@ struct PolicyConfig {
   double min_order_notional = 10.0;  // in the base currency
   double max_cost_bps = 20.0;        // estimated cost / notional, in bps
   std::int64_t calendar_interval_s = 0;
-  double default_spread_bps = 2.0;      // assumed full spread when no book is given
+  double default_spread_bps = 2.0;        // assumed full spread when no book is given
   std::int64_t carry_horizon_s = 604800;  // horizon for choosing the cheapest hedge
-  bool unwind_inside_band = true;  // close a hedge once the unhedged drift is back in band
+  bool unwind_inside_band = true;         // close a hedge once the unhedged drift is back in band
 };
 
 struct RiskLimits {
@@ -75,7 +75,8 @@ struct ConfigLoadResult {
 };
 
 // Parses TOML text (file_name is used in messages only) and validates it.
-[[nodiscard]] ConfigLoadResult parse_config(std::string_view toml_text, const std::string& file_name);
+[[nodiscard]] ConfigLoadResult parse_config(std::string_view toml_text,
+                                            const std::string& file_name);
 // Reads and parses a file; a missing or unreadable file is a ConfigError naming the path.
 [[nodiscard]] ConfigLoadResult load_config_file(const std::string& path);
 

@@ -34,8 +34,8 @@ struct CostEstimate {
 // Expected carry (positive = cost) of holding `signed_notional` (long > 0) in `spec`
 // over horizon_s: perpetuals pay funding (longs pay when rate > 0); dated futures
 // converge to spot, so a long pays the premium pro rata over the time to expiry.
-[[nodiscard]] double expected_carry(const InstrumentSpec& spec, double signed_notional,
-                                    double mark, double spot_price, double funding_rate,
-                                    std::int64_t horizon_s, std::int64_t now_s) noexcept;
+[[nodiscard]] double expected_carry(const InstrumentSpec& spec, double signed_notional, double mark,
+                                    double spot_price, double funding_rate, std::int64_t horizon_s,
+                                    std::int64_t now_s) noexcept;
 
 }  // namespace ballast

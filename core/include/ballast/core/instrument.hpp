@@ -41,9 +41,9 @@ struct InstrumentSpec {
   double min_notional = 0.0;     // in quote
   double maker_fee_bps = 0.0;
   double taker_fee_bps = 0.0;
-  std::int64_t funding_interval_s = 0;          // perpetual only
-  std::optional<std::int64_t> expiry_unix_s;    // future only
-  std::vector<MarginBracket> margin_brackets;   // ascending max_notional
+  std::int64_t funding_interval_s = 0;         // perpetual only
+  std::optional<std::int64_t> expiry_unix_s;   // future only
+  std::vector<MarginBracket> margin_brackets;  // ascending max_notional
   double leverage = 1.0;  // initial leverage the account runs this instrument at
 
   // Derived once at load so valuation does not re-convert decimals per tick.

@@ -23,14 +23,14 @@ enum class OrderPurpose : std::uint8_t { rebalance, unwind };
 // Why a wanted adjustment produced no order. Each is shown to the operator.
 enum class SkipReason : std::uint8_t {
   none,
-  below_min_order_notional,   // |adjustment| < policy.min_order_notional
-  rounds_to_zero,             // less than one lot
-  below_min_qty,              // instrument min_qty
-  below_min_notional,         // instrument min_notional
-  cost_above_max,             // estimated cost > policy.max_cost_bps
-  insufficient_depth,         // the visible book cannot fill the order
-  no_instrument,              // no tradable instrument with a price for the asset
-  no_counterparty_leg,        // synthetic_pair: nothing on the other side to pair with
+  below_min_order_notional,  // |adjustment| < policy.min_order_notional
+  rounds_to_zero,            // less than one lot
+  below_min_qty,             // instrument min_qty
+  below_min_notional,        // instrument min_notional
+  cost_above_max,            // estimated cost > policy.max_cost_bps
+  insufficient_depth,        // the visible book cannot fill the order
+  no_instrument,             // no tradable instrument with a price for the asset
+  no_counterparty_leg,       // synthetic_pair: nothing on the other side to pair with
 };
 [[nodiscard]] const char* to_string(SkipReason r) noexcept;
 
@@ -39,13 +39,13 @@ struct PlannedOrder {
   AssetId asset = kNoAsset;
   Side side = Side::buy;
   OrderPurpose purpose = OrderPurpose::rebalance;
-  std::int64_t lots = 0;          // positive count of lots; contracts = lots * lot_size
-  std::int64_t limit_ticks = 0;   // limit price = limit_ticks * tick_size
-  double raw_contracts = 0.0;     // unrounded, signed: what the notional asked for
-  double rounding_residual = 0.0; // contracts rounding left out (signed, < one lot)
-  double qty_base = 0.0;          // in the base asset (inverse: coin delta at mark)
-  double notional = 0.0;          // in the quote currency, at mark
-  double limit_price = 0.0;       // limit_ticks * tick_size, for display
+  std::int64_t lots = 0;           // positive count of lots; contracts = lots * lot_size
+  std::int64_t limit_ticks = 0;    // limit price = limit_ticks * tick_size
+  double raw_contracts = 0.0;      // unrounded, signed: what the notional asked for
+  double rounding_residual = 0.0;  // contracts rounding left out (signed, < one lot)
+  double qty_base = 0.0;           // in the base asset (inverse: coin delta at mark)
+  double notional = 0.0;           // in the quote currency, at mark
+  double limit_price = 0.0;        // limit_ticks * tick_size, for display
   CostEstimate cost;
   double cost_bps = 0.0;
 };

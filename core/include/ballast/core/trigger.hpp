@@ -33,15 +33,18 @@ enum class TriggerReason : std::uint8_t { none, threshold, relative_band, calend
 struct TriggerDecision {
   bool fire = false;
   TriggerReason reason = TriggerReason::none;
-  AssetId first_asset = kNoAsset;              // the first asset that breached, if any
-  std::array<bool, kMaxAssets> breached{};     // per asset: outside its band(s)
+  AssetId worst_asset = kNoAsset;           // furthest outside its band (drift beyond band), if any
+  std::array<bool, kMaxAssets> breached{};  // per asset: outside its band(s)
 };
 
-// now_s and last_rebalance_s are Unix seconds; calendar triggers when the interval has
+// now_s and last_rebalance_s are Unix seconds. On a tie for the worst breach a risk
+// asset is named rather than base_currency (whose drift only mirrors the others).
+// calendar triggers when the interval has
 // elapsed since the last rebalance (or there was none) and some drift is non-zero.
 [[nodiscard]] TriggerDecision evaluate_trigger(const PolicyConfig& policy,
                                                const TargetTable& targets,
                                                const Valuation& valuation, std::int64_t now_s,
-                                               std::optional<std::int64_t> last_rebalance_s) noexcept;
+                                               std::optional<std::int64_t> last_rebalance_s,
+                                               AssetId base_currency = kNoAsset) noexcept;
 
 }  // namespace ballast
