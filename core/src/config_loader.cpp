@@ -126,6 +126,10 @@ constexpr std::array<Option<HedgeMethod>, 3> kMethods{
     {{"hedge", HedgeMethod::hedge},
      {"synthetic_pair", HedgeMethod::synthetic_pair},
      {"spot", HedgeMethod::spot}}};
+constexpr std::array<Option<bool>, 2> kSides{{{"buy", true}, {"sell", false}}};  // true = buy
+
+// Seconds whose nanoseconds fit MarketState::updated_ns: the latest is 2262-04-11T23:47:16Z.
+constexpr std::int64_t kMaxAsOfUnixS = std::numeric_limits<std::int64_t>::max() / 1'000'000'000;
 
 template <class T>
 void assign(const std::optional<T>& value, T& out) {
@@ -535,8 +539,10 @@ class ConfigBuilder {
     read_instruments();
     read_targets();
     r_.table(root_, "policy", Need::optional, [&](Section& s) { read_policy(s); });
-    r_.table(root_, "risk", Need::optional, [&](Section& s) { read_risk(s); });
     r_.table(root_, "portfolio", Need::required, [&](Section& s) { read_portfolio(s); });
+    // After the portfolio: risk.collateral names assets, which instruments, targets and
+    // holdings intern. Errors are sorted by line, so reading order never shows.
+    r_.table(root_, "risk", Need::optional, [&](Section& s) { read_risk(s); });
     r_.table(root_, "market", Need::optional, [&](Section& s) { read_market(s); });
     r_.finish(root_);
     check_method();
@@ -572,6 +578,21 @@ class ConfigBuilder {
     if (id == kNoAsset)
       r_.error(line, path, "too many assets (at most " + std::to_string(kMaxAssets) + ")");
     return id;
+  }
+
+  // Venue ids index fixed arrays; "default" (id 0) is always there and counts.
+  VenueId intern_venue(const std::string& venue, int line, const std::string& path) {
+    std::vector<std::string>& venues = cfg_.universe.venues;
+    const auto it = std::find(venues.begin(), venues.end(), venue);
+    if (it != venues.end()) return static_cast<VenueId>(it - venues.begin());
+    if (venues.size() >= kMaxVenues) {
+      r_.error(
+          line, path,
+          "too many venues (at most " + std::to_string(kMaxVenues) + ", counting \"default\")");
+      return 0;
+    }
+    venues.push_back(venue);
+    return static_cast<VenueId>(venues.size() - 1);
   }
 
   // Holdings of an asset without a target would be valued but never rebalanced.
@@ -639,6 +660,17 @@ class ConfigBuilder {
       spec.min_qty = *min_qty;
       if (lot_size) check_multiple_of_lot(s, "min_qty", *min_qty, *lot_size);
     }
+    if (const auto max_qty = r_.decimal(s, "max_order_qty", Need::optional, kNonNegative)) {
+      spec.max_order_qty = *max_qty;  // 0 = no cap
+      if (lot_size) check_multiple_of_lot(s, "max_order_qty", *max_qty, *lot_size);
+      // A cap below the minimum would refuse every order. (Both have at most 15
+      // significant digits, so their doubles order exactly as the decimals do.)
+      if (max_qty->is_positive() && max_qty->to_double() < spec.min_qty.to_double())
+        r_.error(s.line_of_key("max_order_qty"), s.child("max_order_qty"),
+                 max_qty->to_string() + " is below min_qty " + spec.min_qty.to_string() +
+                     ": no order could be placed");
+    }
+    const auto venue = r_.name(s, "venue", Need::optional);
     assign(r_.number(s, "min_notional", Need::optional, kNonNegative), spec.min_notional);
     // Negative maker fees are rebates; the bounds only catch percent-for-bps slips.
     constexpr Range kFeeBps{-100.0, 1000.0, true, true};
@@ -674,6 +706,7 @@ class ConfigBuilder {
     if (base_asset) spec.base = intern(*base_asset, s.line_of_key("base"), s.child("base"));
     spec.quote =
         quote_asset ? intern(*quote_asset, s.line_of_key("quote"), s.child("quote")) : base();
+    if (venue) spec.venue = intern_venue(*venue, s.line_of_key("venue"), s.child("venue"));
     const auto id = static_cast<InstrumentId>(cfg_.universe.instruments.size());
     cfg_.universe.instruments.push_back(std::move(spec));
     register_spot_pair(s, id);
@@ -697,12 +730,21 @@ class ConfigBuilder {
 
   void check_multiple_of_lot(const Section& s, std::string_view key, const Decimal& value,
                              const Decimal& lot) {
-    const auto steps = steps_exact(value, lot);
-    if (steps && steps->exact) return;
+    steps_of(s, key, value, lot, "lot_size", "lots");
+  }
+
+  // `value` as a whole number of `step`s, or nullopt after reporting why it is not one.
+  std::optional<std::int64_t> steps_of(const Section& s, std::string_view key, const Decimal& value,
+                                       const Decimal& step, std::string_view step_key,
+                                       std::string_view steps_name) {
+    const auto steps = steps_exact(value, step);
+    if (steps && steps->exact) return steps->steps;
     r_.error(s.line_of_key(key), s.child(key),
              value.to_string() +
-                 (steps ? " is not a multiple of lot_size " : " overflows lots of ") +
-                 lot.to_string());
+                 (steps ? " is not a multiple of " + std::string(step_key) + " "
+                        : " overflows " + std::string(steps_name) + " of ") +
+                 step.to_string());
+    return std::nullopt;
   }
 
   void read_margin_brackets(Section& s, InstrumentSpec& spec) {
@@ -848,9 +890,40 @@ class ConfigBuilder {
            k.max_asset_weight);
     assign(r_.number(s, "max_order_notional", Need::optional, kPositive), k.max_order_notional);
     assign(r_.number(s, "price_collar_bps", Need::optional, kPositive), k.price_collar_bps);
-    assign(r_.number(s, "max_orders_per_second", Need::optional, kPositive),
-           k.max_orders_per_second);
+    const auto per_second = r_.number(s, "max_orders_per_second", Need::optional, kPositive);
+    const auto per_minute = r_.number(s, "max_orders_per_minute", Need::optional, kPositive);
+    assign(per_second, k.max_orders_per_second);
+    assign(per_minute, k.max_orders_per_minute);
+    // A minute cap below the second cap makes the latter meaningless: almost surely a slip.
+    // Checked with the default too, so raising only the second cap is caught.
+    const bool rates_known = (per_second || !s.has("max_orders_per_second")) &&
+                             (per_minute || !s.has("max_orders_per_minute"));
+    if (rates_known && k.max_orders_per_minute < k.max_orders_per_second) {
+      std::string problem =
+          "must be >= max_orders_per_second (" + format_number(k.max_orders_per_second) + ")";
+      if (!per_minute)
+        problem += "; unset, it defaults to " + format_number(k.max_orders_per_minute);
+      r_.error(s.line_of_key("max_orders_per_minute"), s.child("max_orders_per_minute"),
+               std::move(problem));
+    }
     assign(r_.integer(s, "max_md_staleness_ms", Need::optional, kPositive), k.max_md_staleness_ms);
+    r_.each_entry(s, "collateral",
+                  [&](std::string_view key, const toml::node& v, const std::string& path) {
+                    read_collateral(key, v, path);
+                  });
+  }
+
+  // collateral = { BTC = 0.95 }: an asset's spot value counted toward the futures wallet.
+  void read_collateral(std::string_view key, const toml::node& v, const std::string& path) {
+    const auto ratio = r_.as_number(v, path, "collateral ratio", Range{0.0, 1.0, true, false});
+    if (!ratio) return;
+    const AssetId asset = cfg_.universe.find_asset(key);
+    if (asset == kNoAsset)
+      r_.error(v, path, std::string(key) + " names no asset held or targeted");
+    else if (is_base(asset))
+      r_.error(v, path, "the base currency is cash, not collateral");
+    else
+      cfg_.risk.collateral_ratio[asset] = *ratio;
   }
 
   // The method decides what each target needs to be rebalanced with.
@@ -875,13 +948,30 @@ class ConfigBuilder {
   void read_portfolio(Section& s) {
     PortfolioState& p = cfg_.portfolio;
     // Negative cash is a margin loan: unusual but a real state to value.
-    assign(r_.number(s, "cash", Need::optional), p.cash);
+    const auto cash = r_.number(s, "cash", Need::optional);
+    assign(cash, p.cash);
+    cash_known_ = cash || !s.has("cash");
     cfg_.margin_balance = r_.number(s, "margin_balance", Need::optional, kNonNegative);
     if (const toml::array* spot = r_.array(s, "spot", Need::optional))
       r_.each_table(*spot, s.child("spot"), [&](Section& h) { read_spot_holding(h); });
     if (const toml::array* futures = r_.array(s, "futures", Need::optional))
       r_.each_table(*futures, s.child("futures"), [&](Section& f) { read_futures_position(f); });
+    if (const toml::array* orders = r_.array(s, "open_orders", Need::optional))
+      r_.each_table(
+          *orders, s.child("open_orders"), [&](Section& o) { read_open_order(o); }, kMaxOpenOrders);
     cfg_.last_rebalance_unix_s = r_.unix_time(s, "last_rebalance", Need::optional);
+    check_margin_balance(s);
+  }
+
+  // The futures wallet is part of cash (which by now includes base-currency spot rows).
+  void check_margin_balance(const Section& s) {
+    if (!cfg_.margin_balance || !cash_known_) return;
+    const double cash = cfg_.portfolio.cash;
+    // Cash may be a sum (cash + a USDT spot row), so allow that sum's binary noise.
+    if (*cfg_.margin_balance <= cash + 1e-9 * std::max(1.0, std::fabs(cash))) return;
+    r_.error(
+        s.line_of_key("margin_balance"), s.child("margin_balance"),
+        "cannot exceed cash (" + format_number(cash) + "): the futures wallet is part of cash");
   }
 
   void read_spot_holding(Section& h) {
@@ -899,6 +989,7 @@ class ConfigBuilder {
     // The base currency is cash; listing it under spot is allowed for convenience.
     if (is_base(asset)) {
       cfg_.portfolio.cash += qty.value_or(0.0);
+      cash_known_ = cash_known_ && qty.has_value();
       return;
     }
     require_target(asset, line, h.child("asset"));
@@ -945,14 +1036,40 @@ class ConfigBuilder {
                "entry_price must be > 0 for an open position");
   }
 
+  // An order resting at a venue: any instrument, in whole lots at a whole-tick price.
+  void read_open_order(Section& o) {
+    const auto symbol = r_.name(o, "instrument", Need::required);
+    const auto buy = r_.choice(o, "side", Need::required, kSides);
+    const auto contracts = r_.decimal(o, "contracts", Need::required, kPositive);
+    const auto price = r_.decimal(o, "price", Need::required, kPositive);
+    if (!symbol) return;
+    const InstrumentId id = cfg_.universe.find_instrument(*symbol);
+    if (id == kNoInstrument) {
+      r_.error(o.line_of_key("instrument"), o.child("instrument"),
+               *symbol + " names no instrument");
+      return;
+    }
+    const InstrumentSpec& spec = cfg_.universe.instruments[id];
+    const auto lots = contracts
+                          ? steps_of(o, "contracts", *contracts, spec.lot_size, "lot_size", "lots")
+                          : std::nullopt;
+    const auto ticks =
+        price ? steps_of(o, "price", *price, spec.tick_size, "tick_size", "ticks") : std::nullopt;
+    if (!buy || !lots || !ticks) return;
+    OpenOrderSet& set = cfg_.open_orders;  // each_table stops at kMaxOpenOrders
+    set.orders[set.count++] = OpenOrder{id, *buy, *lots, *ticks};
+  }
+
   // ---- [market]
 
   void read_market(Section& s) {
     cfg_.market_line = s.line();
+    const auto as_of = r_.unix_time(s, "as_of", Need::optional);
     r_.each_entry(s, "prices",
                   [&](std::string_view key, const toml::node& v, const std::string& path) {
                     read_price(key, v, path);
                   });
+    if (as_of) set_market_time(s, *as_of);
     r_.each_entry(s, "funding_rates",
                   [&](std::string_view key, const toml::node& v, const std::string& path) {
                     read_funding_rate(key, v, path);
@@ -961,6 +1078,20 @@ class ConfigBuilder {
                   [&](std::string_view key, const toml::node& v, const std::string& path) {
                     read_depth(key, v, path);
                   });
+  }
+
+  // The snapshot's prices are as of `as_of`; without it `plan` takes them as current.
+  void set_market_time(const Section& s, std::int64_t as_of) {
+    // 0 ns means "never updated", and the nanoseconds must fit in 64 bits.
+    if (as_of <= 0 || as_of > kMaxAsOfUnixS) {
+      r_.error(s.line_of_key("as_of"), s.child("as_of"),
+               "must be after 1970-01-01T00:00:00Z and at most 2262-04-11T23:47:16Z "
+               "(Unix nanoseconds must be positive and fit in 64 bits)");
+      return;
+    }
+    cfg_.market_as_of_unix_s = as_of;
+    for (std::size_t i = 0; i < cfg_.universe.instruments.size(); ++i)
+      if (cfg_.market.mark[i] > 0.0) cfg_.market.updated_ns[i] = as_of * 1'000'000'000;
   }
 
   // A price key is an instrument symbol (its mark) or ASSET+BASE such as ETHUSDT (a spot
@@ -1064,6 +1195,7 @@ class ConfigBuilder {
   std::vector<TargetEntry> target_entries_;
   std::array<bool, kMaxAssets> spot_listed_{};
   std::array<bool, kMaxInstruments> position_listed_{};
+  bool cash_known_ = true;  // false when cash (or a base-currency spot row) failed to read
   int method_line_ = 0;
 };
 

@@ -132,6 +132,7 @@ Decimal Decimal::normalized() const noexcept {
 int Decimal::significant_digits() const noexcept {
   std::int64_t u = normalized().units;
   if (u == 0) return 1;
+  while (u % 10 == 0) u /= 10;  // trailing zeros of a whole number are not significant
   int digits = 0;
   while (u != 0) {
     u /= 10;

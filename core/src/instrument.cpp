@@ -53,6 +53,7 @@ void InstrumentSpec::derive() noexcept {
   contract_value_d = contract_value.to_double();
   lot_size_d = lot_size.to_double();
   tick_size_d = tick_size.to_double();
+  max_order_qty_d = max_order_qty.to_double();
 }
 
 }  // namespace ballast

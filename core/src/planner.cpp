@@ -74,6 +74,22 @@ void pair_adjustments(std::array<double, kMaxAssets>& adjust, std::size_t n) noe
   }
 }
 
+// Sizes `o` to `lots` at the instrument's price: quantity, notional, cost and the
+// marketable limit in whole ticks (toward zero).
+void price_order(const PlanContext& ctx, PlannedOrder& o, std::int64_t lots) noexcept {
+  const InstrumentSpec& spec = ctx.universe.instruments[o.instrument];
+  const double price = instrument_price(ctx, o.instrument);
+  const double contracts = static_cast<double>(lots) * spec.lot_size_d;
+  o.lots = lots;
+  o.notional = contracts * spec.contract_notional(price);
+  o.qty_base = spec.base_quantity(contracts, price);
+  o.cost = estimate_cost(spec, ctx.market.books[o.instrument], o.side, contracts, price,
+                         ctx.policy.default_spread_bps);
+  o.cost_bps = o.notional > 0.0 ? o.cost.total / o.notional * 1e4 : 0.0;
+  o.limit_ticks = steps_toward_zero(o.cost.limit_price, spec.tick_size).steps;
+  o.limit_price = static_cast<double>(o.limit_ticks) * spec.tick_size_d;
+}
+
 class PlanBuilder {
  public:
   PlanBuilder(const PlanContext& ctx, PlanResult& out) noexcept : ctx_(ctx), out_(out) {}
@@ -102,33 +118,25 @@ class PlanBuilder {
       return false;
     }
     const Side side = signed_lots > 0 ? Side::buy : Side::sell;
-    const CostEstimate cost = estimate_cost(spec, ctx_.market.books[i], side, contracts, price,
-                                            ctx_.policy.default_spread_bps);
-    if (cost.book_exhausted) {
-      skip(asset, i, SkipReason::insufficient_depth, adjust, contracts, 0.0);
-      return false;
-    }
-    const double cost_bps = notional > 0.0 ? cost.total / notional * 1e4 : 0.0;
-    if (cost_bps > ctx_.policy.max_cost_bps + kBandTolerance) {
-      skip(asset, i, SkipReason::cost_above_max, adjust, cost_bps, ctx_.policy.max_cost_bps);
-      return false;
-    }
-    if (out_.order_count >= out_.orders.size()) return false;
-    PlannedOrder& o = out_.orders[out_.order_count++];
+    PlannedOrder o;
     o.instrument = i;
     o.asset = asset;
     o.side = side;
     o.purpose = purpose;
-    o.lots = std::llabs(signed_lots);
-    o.limit_ticks = steps_toward_zero(cost.limit_price, spec.tick_size).steps;
-    o.limit_price = static_cast<double>(o.limit_ticks) * spec.tick_size_d;
     o.raw_contracts = raw_contracts;
     o.rounding_residual = rounding_residual;
-    o.qty_base = spec.base_quantity(contracts, price);
-    o.notional = notional;
-    o.cost = cost;
-    o.cost_bps = cost_bps;
-    out_.assets[asset].planned_notional += side == Side::buy ? notional : -notional;
+    price_order(ctx_, o, std::llabs(signed_lots));
+    o.requested_lots = o.lots;
+    if (o.cost.book_exhausted) {
+      skip(asset, i, SkipReason::insufficient_depth, adjust, contracts, 0.0);
+      return false;
+    }
+    if (o.cost_bps > ctx_.policy.max_cost_bps + kBandTolerance) {
+      skip(asset, i, SkipReason::cost_above_max, adjust, o.cost_bps, ctx_.policy.max_cost_bps);
+      return false;
+    }
+    if (out_.order_count >= out_.orders.size()) return false;
+    out_.orders[out_.order_count++] = o;
     return true;
   }
 
@@ -267,16 +275,26 @@ void HedgePlanner::plan(const PlanContext& ctx, const Valuation& valuation,
     }
   }
 
-  // Value the portfolio as if every planned order filled at its estimated price.
+  value_after(ctx, out);
+}
+
+void HedgePlanner::resize(const PlanContext& ctx, PlannedOrder& order, std::int64_t lots) noexcept {
+  price_order(ctx, order, lots);
+}
+
+void HedgePlanner::value_after(const PlanContext& ctx, PlanResult& out) noexcept {
   PortfolioState after = ctx.portfolio;
+  for (AssetPlan& a : out.assets) a.planned_notional = 0.0;
   for (std::size_t k = 0; k < out.order_count; ++k) {
     const PlannedOrder& o = out.orders[k];
+    if (o.blocked) continue;
+    out.assets[o.asset].planned_notional += o.side == Side::buy ? o.notional : -o.notional;
     apply_fill(ctx.universe, after, o.instrument, o.side == Side::buy ? o.lots : -o.lots,
                o.cost.avg_price, o.cost.fee);
   }
   value_portfolio(ctx.universe, ctx.targets, after, ctx.market, out.after);
   out.max_abs_drift_after = 0.0;
-  for (std::size_t a = 0; a < n; ++a) {
+  for (std::size_t a = 0; a < out.after.asset_count; ++a) {
     out.assets[a].drift_after = out.after.drift[a];
     out.assets[a].weight_after = out.after.weight[a];
     out.max_abs_drift_after = std::max(out.max_abs_drift_after, std::fabs(out.after.drift[a]));

@@ -77,6 +77,8 @@ taker_fee_bps = 5.0
 funding_interval_s = 28800
 margin_brackets = [ { max_notional = 50000, mmr = 0.004, maint_amount = 0 },
                     { max_notional = 250000, mmr = 0.005, maint_amount = 50 } ]
+venue = "binance-usdm"      # default "default"
+max_order_qty = 1000        # contracts per order; 0 = no cap
 
 [[instrument]]
 symbol = "BTCUSDT"
@@ -86,6 +88,8 @@ lot_size = 0.00001
 tick_size = 0.01
 min_notional = 5
 maker_fee_bps = -0.5
+venue = "binance-spot"
+max_order_qty = 9.00001
 
 [[instrument]]
 symbol = "ETHUSD_261225"
@@ -106,6 +110,7 @@ lot_size = 0.001
 tick_size = 0.01
 min_qty = 0.001
 funding_interval_s = 28800
+venue = "binance-usdm"
 
 [[target]]
 asset = "BTC"
@@ -140,18 +145,23 @@ max_asset_weight = 0.6
 max_order_notional = 250000.0
 price_collar_bps = 50.0
 max_orders_per_second = 10
+max_orders_per_minute = 1200
 max_md_staleness_ms = 500
+collateral = { BTC = 0.95, ETH = 0.9 }
 
 [portfolio]
 cash = 1000
-margin_balance = 2000.0
+margin_balance = 1500.0     # at most cash (here 1000 + the 500 USDT listed under spot)
 spot = [ { asset = "BTC", qty = 0.9285714 }, { asset = "ETH", qty = 10.0 },
          { asset = "USDT", qty = 500 } ]
 futures = [ { instrument = "BTCUSDT-PERP", contracts = 0, entry_price = 0.0 },
             { instrument = "ETHUSDT-PERP", contracts = -0.214, entry_price = 3400.0 } ]
+open_orders = [ { instrument = "BTCUSDT-PERP", side = "sell", contracts = 5, price = 70000.5 },
+                { instrument = "BTCUSDT", side = "buy", contracts = 0.0125, price = 69000.01 } ]
 last_rebalance = "2026-01-01T00:00:00Z"
 
 [market]                    # snapshot prices for `plan`; live prices come from venues
+as_of = 2026-03-01T12:00:00Z
 prices = { BTCUSDT = 70000.0, "BTCUSDT-PERP" = 70010.0, ETHUSDT = 3500.0, "ETHUSDT-PERP" = 3501.0, ETHUSD_261225 = 3550 }
 funding_rates = { "BTCUSDT-PERP" = 0.0001 }
 depth = { "BTCUSDT-PERP" = { bids = [[70000, 5], [69990.5, 10]], asks = [[70020, 4]] } }
@@ -236,6 +246,17 @@ TEST(ConfigLoaderTest, MinimalConfigLoads) {
   EXPECT_DOUBLE_EQ(c.risk.max_leverage, 3.0);
   EXPECT_FALSE(c.margin_balance.has_value());
   EXPECT_FALSE(c.last_rebalance_unix_s.has_value());
+  EXPECT_EQ(c.universe.venues, std::vector<std::string>{"default"});
+  for (const InstrumentSpec& spec : c.universe.instruments) {
+    EXPECT_EQ(spec.venue, 0);
+    EXPECT_EQ(spec.max_order_qty, (Decimal{0, 0}));  // no cap
+    EXPECT_EQ(spec.max_order_qty_d, 0.0);
+  }
+  EXPECT_DOUBLE_EQ(c.risk.max_orders_per_minute, 600.0);
+  for (double ratio : c.risk.collateral_ratio) EXPECT_EQ(ratio, 0.0);
+  EXPECT_EQ(c.open_orders.count, 0);
+  EXPECT_FALSE(c.market_as_of_unix_s.has_value());
+  for (std::int64_t t : c.market.updated_ns) EXPECT_EQ(t, 0);  // `plan`: the snapshot is current
   EXPECT_TRUE(validate_for_planning(c).empty());
 }
 
@@ -339,7 +360,7 @@ TEST(ConfigLoaderTest, FullConfigLoadsExactValues) {
 
   EXPECT_DOUBLE_EQ(c.portfolio.cash, 1500.0);  // cash plus the USDT listed under spot
   ASSERT_TRUE(c.margin_balance.has_value());
-  EXPECT_DOUBLE_EQ(*c.margin_balance, 2000.0);
+  EXPECT_DOUBLE_EQ(*c.margin_balance, 1500.0);
   EXPECT_DOUBLE_EQ(c.portfolio.spot_qty[btc], 0.9285714);
   EXPECT_DOUBLE_EQ(c.portfolio.spot_qty[eth], 10.0);
   EXPECT_DOUBLE_EQ(c.portfolio.spot_qty[usdt], 0.0);
@@ -366,6 +387,67 @@ TEST(ConfigLoaderTest, FullConfigLoadsExactValues) {
   EXPECT_TRUE(c.market.books[spot_id].empty());
 
   EXPECT_TRUE(validate_for_planning(c).empty());
+}
+
+TEST(ConfigLoaderTest, FullConfigLoadsVenuesCapsCollateralOrdersAndAsOf) {
+  const ConfigLoadResult r = parse(kFull);
+  ASSERT_TRUE(r.ok()) << dump(r);
+  const BallastConfig& c = *r.config;
+  const Universe& u = c.universe;
+  const InstrumentId perp_id = u.find_instrument("BTCUSDT-PERP");
+  const InstrumentId spot_id = u.find_instrument("BTCUSDT");
+  const InstrumentId future_id = u.find_instrument("ETHUSD_261225");
+  const InstrumentId eth_perp_id = u.find_instrument("ETHUSDT-PERP");
+  ASSERT_EQ(u.instrument_count(), 4u);
+
+  // Venues are interned in order of first use after "default"; a repeat reuses its id.
+  ASSERT_EQ(u.venues, (std::vector<std::string>{"default", "binance-usdm", "binance-spot"}));
+  EXPECT_EQ(u.instruments[perp_id].venue, 1);
+  EXPECT_EQ(u.instruments[spot_id].venue, 2);
+  EXPECT_EQ(u.instruments[future_id].venue, 0);  // none given
+  EXPECT_EQ(u.instruments[eth_perp_id].venue, 1);
+
+  EXPECT_EQ(u.instruments[perp_id].max_order_qty, (Decimal{1000, 0}));
+  EXPECT_DOUBLE_EQ(u.instruments[perp_id].max_order_qty_d, 1000.0);  // derive() ran
+  EXPECT_EQ(u.instruments[spot_id].max_order_qty, (Decimal{900001, 5}));
+  EXPECT_DOUBLE_EQ(u.instruments[spot_id].max_order_qty_d, 9.00001);
+  EXPECT_EQ(u.instruments[future_id].max_order_qty, (Decimal{0, 0}));
+
+  EXPECT_DOUBLE_EQ(c.risk.max_orders_per_second, 10.0);
+  EXPECT_DOUBLE_EQ(c.risk.max_orders_per_minute, 1200.0);
+  EXPECT_DOUBLE_EQ(c.risk.collateral_ratio[u.find_asset("BTC")], 0.95);
+  EXPECT_DOUBLE_EQ(c.risk.collateral_ratio[u.find_asset("ETH")], 0.9);
+  EXPECT_EQ(c.risk.collateral_ratio[u.base_currency], 0.0);
+
+  ASSERT_EQ(c.open_orders.count, 2);
+  const OpenOrder& sell = c.open_orders.orders[0];
+  EXPECT_EQ(sell.instrument, perp_id);
+  EXPECT_FALSE(sell.buy);
+  EXPECT_EQ(sell.lots, 5);
+  EXPECT_EQ(sell.limit_ticks, 700005);  // 70000.5 / 0.1, exactly
+  const OpenOrder& buy = c.open_orders.orders[1];
+  EXPECT_EQ(buy.instrument, spot_id);  // spot orders rest too
+  EXPECT_TRUE(buy.buy);
+  EXPECT_EQ(buy.lots, 1250);            // 0.0125 / 0.00001
+  EXPECT_EQ(buy.limit_ticks, 6900001);  // 69000.01 / 0.01
+
+  ASSERT_TRUE(c.market_as_of_unix_s.has_value());
+  EXPECT_EQ(*c.market_as_of_unix_s, 1772366400);  // 2026-03-01T12:00:00Z
+  for (InstrumentId id : {perp_id, spot_id, future_id, eth_perp_id})
+    EXPECT_EQ(c.market.updated_ns[id], 1772366400LL * 1'000'000'000) << u.instruments[id].symbol;
+  EXPECT_EQ(c.market.updated_ns[u.instrument_count()], 0);
+}
+
+TEST(ConfigLoaderTest, AsOfStampsOnlyPricedInstruments) {
+  std::string text = replaced(kMinimal, ", \"ETHUSDT-PERP\" = 3501.0", "");
+  text = replaced(text, "[market]\n", "[market]\nas_of = \"2026-03-01T12:00:00+02:00\"\n");
+  const ConfigLoadResult r = parse(text);
+  ASSERT_TRUE(r.ok()) << dump(r);
+  const BallastConfig& c = *r.config;
+  EXPECT_EQ(c.market_as_of_unix_s, 1772359200);  // RFC 3339 string with an offset
+  EXPECT_EQ(c.market.updated_ns[c.universe.find_instrument("BTCUSDT-PERP")],
+            1772359200LL * 1'000'000'000);
+  EXPECT_EQ(c.market.updated_ns[c.universe.find_instrument("ETHUSDT-PERP")], 0);  // no price
 }
 
 TEST(ConfigLoaderTest, DesignExampleAsWrittenNeedsTargetForHeldEth) {
@@ -894,6 +976,261 @@ TEST(ConfigLoaderTest, CrossedBookRejected) {
       "[market.depth.\"BTCUSDT-PERP\"]\nbids = [[70010, 1]]\nasks = [[70010, 2]]\n";
   EXPECT_TRUE(HasOnlyError(parse(text), "market.depth.BTCUSDT-PERP", line_of(text, "[market.depth"),
                            "crossed book"));
+}
+
+// ---- Venues, order caps, order rates, collateral, open orders, as_of -------------------
+
+TEST(ConfigLoaderTest, TooManyVenues) {
+  std::string text(kMinimal);
+  // "default" counts, so seven named venues fit and the eighth does not.
+  for (std::size_t i = 1; i <= kMaxVenues; ++i)
+    text += "[[instrument]]\nsymbol = \"P" + std::to_string(i) +
+            "\"\nkind = \"perpetual\"\nbase = \"BTC\"\ncontract_size = 1\nlot_size = 1\n"
+            "tick_size = 1\nfunding_interval_s = 3600\nvenue = \"v" +
+            std::to_string(i) + "\"\n";
+  const std::string last = "venue = \"v" + std::to_string(kMaxVenues) + "\"";
+  EXPECT_TRUE(HasOnlyError(parse(text), "instrument[" + std::to_string(kMaxVenues + 1) + "].venue",
+                           line_of(text, last),
+                           "too many venues (at most 8, counting \"default\")"));
+}
+
+TEST(ConfigLoaderTest, EmptyVenueRejected) {
+  const std::string text = replaced(kMinimal, "lot_size = 1", "lot_size = 1\nvenue = \"\"");
+  EXPECT_TRUE(HasOnlyError(parse(text), "instrument[0].venue", line_of(text, "venue"),
+                           "must not be empty"));
+}
+
+TEST(ConfigLoaderTest, NegativeMaxOrderQtyRejected) {
+  const std::string text = replaced(kMinimal, "lot_size = 1", "lot_size = 1\nmax_order_qty = -1");
+  EXPECT_TRUE(HasOnlyError(parse(text), "instrument[0].max_order_qty",
+                           line_of(text, "max_order_qty"), "max_order_qty must be >= 0, got -1"));
+}
+
+TEST(ConfigLoaderTest, MaxOrderQtyMustBeMultipleOfLot) {
+  const std::string text = replaced(kMinimal, "lot_size = 1\ntick_size = 0.1",
+                                    "lot_size = 0.01\ntick_size = 0.1\nmax_order_qty = 10.005");
+  EXPECT_TRUE(HasOnlyError(parse(text), "instrument[0].max_order_qty",
+                           line_of(text, "max_order_qty"),
+                           "10.005 is not a multiple of lot_size 0.01"));
+}
+
+TEST(ConfigLoaderTest, MaxOrderQtyBelowMinQtyRejected) {
+  const std::string text =
+      replaced(kMinimal, "lot_size = 1\ntick_size = 0.1",
+               "lot_size = 0.01\ntick_size = 0.1\nmin_qty = 0.5\nmax_order_qty = 0.2");
+  EXPECT_TRUE(HasOnlyError(parse(text), "instrument[0].max_order_qty",
+                           line_of(text, "max_order_qty"),
+                           "0.2 is below min_qty 0.5: no order could be placed"));
+}
+
+TEST(ConfigLoaderTest, ZeroMaxOrderQtyMeansNoCap) {
+  const std::string text = replaced(kMinimal, "lot_size = 1", "lot_size = 1\nmax_order_qty = 0");
+  const ConfigLoadResult r = parse(text);
+  ASSERT_TRUE(r.ok()) << dump(r);
+  EXPECT_EQ(r.config->universe.instruments[0].max_order_qty, (Decimal{0, 0}));
+}
+
+TEST(ConfigLoaderTest, OrdersPerMinuteBelowPerSecondRejected) {
+  const std::string text =
+      std::string(kMinimal) + "[risk]\nmax_orders_per_second = 20\nmax_orders_per_minute = 15\n";
+  const ConfigLoadResult r = parse(text);
+  EXPECT_TRUE(HasOnlyError(r, "risk.max_orders_per_minute", line_of(text, "max_orders_per_minute"),
+                           "must be >= max_orders_per_second (20)"));
+  EXPECT_EQ(r.errors[0].problem, "must be >= max_orders_per_second (20)");
+}
+
+TEST(ConfigLoaderTest, DefaultOrdersPerMinuteBelowPerSecondRejected) {
+  const std::string text = std::string(kMinimal) + "[risk]\nmax_orders_per_second = 1000\n";
+  EXPECT_TRUE(HasOnlyError(parse(text), "risk.max_orders_per_minute", line_of(text, "[risk]"),
+                           "must be >= max_orders_per_second (1000); unset, it defaults to 600"));
+}
+
+TEST(ConfigLoaderTest, OrdersPerMinuteMustBePositive) {
+  const std::string text = std::string(kMinimal) + "[risk]\nmax_orders_per_minute = 0\n";
+  // The bad value is reported once, not also compared with max_orders_per_second.
+  EXPECT_TRUE(HasOnlyError(parse(text), "risk.max_orders_per_minute",
+                           line_of(text, "max_orders_per_minute"),
+                           "max_orders_per_minute must be > 0, got 0"));
+}
+
+TEST(ConfigLoaderTest, CollateralOnUnknownAsset) {
+  const std::string text =
+      std::string(kMinimal) + "[risk]\ncollateral = { BTC = 0.9, DOGE = 0.5 }\n";
+  EXPECT_TRUE(HasOnlyError(parse(text), "risk.collateral.DOGE", line_of(text, "collateral"),
+                           "DOGE names no asset held or targeted"));
+}
+
+TEST(ConfigLoaderTest, CollateralOnBaseCurrency) {
+  const std::string text = std::string(kMinimal) + "[risk]\ncollateral = { USDT = 1 }\n";
+  EXPECT_TRUE(HasOnlyError(parse(text), "risk.collateral.USDT", line_of(text, "collateral"),
+                           "the base currency is cash, not collateral"));
+}
+
+TEST(ConfigLoaderTest, CollateralRatioOutOfRange) {
+  const std::string text = std::string(kMinimal) + "[risk]\ncollateral = { BTC = 1.2 }\n";
+  EXPECT_TRUE(HasOnlyError(parse(text), "risk.collateral.BTC", line_of(text, "collateral"),
+                           "collateral ratio must be in (0, 1], got 1.2"));
+  const std::string zero = std::string(kMinimal) + "[risk]\ncollateral = { BTC = 0 }\n";
+  EXPECT_TRUE(HasOnlyError(parse(zero), "risk.collateral.BTC", line_of(zero, "collateral"),
+                           "collateral ratio must be in (0, 1], got 0"));
+}
+
+TEST(ConfigLoaderTest, CollateralIsCheckedWhereverRiskIsWritten) {
+  // [risk] first in the file, naming assets interned only later in the file.
+  const std::string text = "[risk]\ncollateral = { ETH = 0.8 }\n" + std::string(kMinimal);
+  const ConfigLoadResult r = parse(text);
+  ASSERT_TRUE(r.ok()) << dump(r);
+  EXPECT_DOUBLE_EQ(r.config->risk.collateral_ratio[r.config->universe.find_asset("ETH")], 0.8);
+  // SOL appears only in portfolio.spot: its one problem is the missing target.
+  const std::string held = replaced("[risk]\ncollateral = { SOL = 0.5 }\n" + std::string(kMinimal),
+                                    "{ asset = \"BTC\", qty = 1.0 }",
+                                    "{ asset = \"BTC\", qty = 1.0 }, { asset = \"SOL\", qty = 3 }");
+  EXPECT_TRUE(HasOnlyError(parse(held), "portfolio.spot[1].asset", line_of(held, "\"SOL\", qty"),
+                           "asset SOL has no [[target]]"));
+}
+
+TEST(ConfigLoaderTest, MarginBalanceAboveCashRejected) {
+  const std::string text =
+      replaced(kMinimal, "cash = 1000.0", "cash = 1000.0\nmargin_balance = 1000.5");
+  EXPECT_TRUE(HasOnlyError(parse(text), "portfolio.margin_balance", line_of(text, "margin_balance"),
+                           "cannot exceed cash (1000): the futures wallet is part of cash"));
+}
+
+TEST(ConfigLoaderTest, MarginBalanceComparedWithCashIncludingBaseSpotRow) {
+  // 0.7 + 0.4 is 1.0999999999999999 in binary; a wallet of 1.1 is still all of cash.
+  const std::string text =
+      replaced(kMinimal, "cash = 1000.0\nspot = [ { asset = \"BTC\", qty = 1.0 } ]",
+               "cash = 0.7\nmargin_balance = 1.1\n"
+               "spot = [ { asset = \"BTC\", qty = 1.0 }, { asset = \"USDT\", qty = 0.4 } ]");
+  const ConfigLoadResult r = parse(text);
+  ASSERT_TRUE(r.ok()) << dump(r);
+  EXPECT_DOUBLE_EQ(*r.config->margin_balance, 1.1);
+}
+
+TEST(ConfigLoaderTest, MarginBalanceNotComparedWithUnreadableCash) {
+  const std::string text =
+      replaced(kMinimal, "cash = 1000.0", "cash = \"1000\"\nmargin_balance = 500");
+  EXPECT_TRUE(HasOnlyError(parse(text), "portfolio.cash", line_of(text, "cash = "),
+                           "expected a number, got string"));
+}
+
+// kMinimal with `orders` as [portfolio] open_orders.
+std::string with_open_orders(std::string_view orders) {
+  return replaced(kMinimal, "cash = 1000.0",
+                  "cash = 1000.0\nopen_orders = [ " + std::string(orders) + " ]");
+}
+
+TEST(ConfigLoaderTest, OpenOrderOnUnknownInstrument) {
+  const std::string text = with_open_orders(
+      "{ instrument = \"SOLUSDT-PERP\", side = \"buy\", contracts = 1, price = 150 }");
+  EXPECT_TRUE(HasOnlyError(parse(text), "portfolio.open_orders[0].instrument",
+                           line_of(text, "open_orders"), "SOLUSDT-PERP names no instrument"));
+}
+
+TEST(ConfigLoaderTest, OpenOrderBadSide) {
+  const std::string text = with_open_orders(
+      "{ instrument = \"BTCUSDT-PERP\", side = \"short\", contracts = 1, price = 70000 }");
+  EXPECT_TRUE(HasOnlyError(parse(text), "portfolio.open_orders[0].side",
+                           line_of(text, "open_orders"),
+                           "expected one of \"buy\", \"sell\", got \"short\""));
+}
+
+TEST(ConfigLoaderTest, OpenOrderContractsNotMultipleOfLot) {
+  const std::string text = replaced(
+      with_open_orders(
+          "{ instrument = \"ETHUSDT-PERP\", side = \"sell\", contracts = 0.0015, price = 3500 }"),
+      "contract_size = 0.01\nlot_size = 1", "contract_size = 0.01\nlot_size = 0.001");
+  EXPECT_TRUE(HasOnlyError(parse(text), "portfolio.open_orders[0].contracts",
+                           line_of(text, "open_orders"),
+                           "0.0015 is not a multiple of lot_size 0.001"));
+}
+
+TEST(ConfigLoaderTest, OpenOrderContractsMustBePositive) {
+  const std::string text = with_open_orders(
+      "{ instrument = \"BTCUSDT-PERP\", side = \"buy\", contracts = 0, price = 70000 }");
+  EXPECT_TRUE(HasOnlyError(parse(text), "portfolio.open_orders[0].contracts",
+                           line_of(text, "open_orders"), "contracts must be > 0, got 0"));
+}
+
+TEST(ConfigLoaderTest, OpenOrderPriceNotMultipleOfTick) {
+  const std::string text = with_open_orders(
+      "{ instrument = \"BTCUSDT-PERP\", side = \"buy\", contracts = 1, price = 70000.55 }");
+  EXPECT_TRUE(HasOnlyError(parse(text), "portfolio.open_orders[0].price",
+                           line_of(text, "open_orders"),
+                           "70000.55 is not a multiple of tick_size 0.1"));
+}
+
+TEST(ConfigLoaderTest, OpenOrderPriceMustBePositive) {
+  const std::string text = with_open_orders(
+      "{ instrument = \"BTCUSDT-PERP\", side = \"buy\", contracts = 1, price = -70000 }");
+  EXPECT_TRUE(HasOnlyError(parse(text), "portfolio.open_orders[0].price",
+                           line_of(text, "open_orders"), "price must be > 0, got -70000"));
+}
+
+TEST(ConfigLoaderTest, OpenOrderPriceOverflowingTicks) {
+  const std::string text = with_open_orders(
+      "{ instrument = \"BTCUSDT-PERP\", side = \"buy\", contracts = 1, price = 1000000000000000000 "
+      "}");
+  EXPECT_TRUE(HasOnlyError(parse(text), "portfolio.open_orders[0].price",
+                           line_of(text, "open_orders"),
+                           "1000000000000000000 overflows ticks of 0.1"));
+}
+
+TEST(ConfigLoaderTest, OpenOrderMissingKeys) {
+  const std::string text = with_open_orders("{ instrument = \"BTCUSDT-PERP\" }");
+  const ConfigLoadResult r = parse(text);
+  ASSERT_EQ(r.errors.size(), 3u) << dump(r);
+  const int line = line_of(text, "open_orders");
+  for (const char* key : {"side", "contracts", "price"})
+    EXPECT_TRUE(
+        HasError(r, std::string("portfolio.open_orders[0].") + key, line, "missing required key"));
+}
+
+TEST(ConfigLoaderTest, TooManyOpenOrders) {
+  std::string orders;
+  for (std::size_t i = 0; i <= kMaxOpenOrders; ++i)
+    orders += std::string(i ? ",\n  " : "") +
+              "{ instrument = \"BTCUSDT-PERP\", side = \"buy\", contracts = 1, price = " +
+              std::to_string(60000 + i) + " }";
+  const std::string text = with_open_orders(orders);
+  const std::string last = "price = " + std::to_string(60000 + kMaxOpenOrders);
+  EXPECT_TRUE(HasOnlyError(parse(text),
+                           "portfolio.open_orders[" + std::to_string(kMaxOpenOrders) + "]",
+                           line_of(text, last), "too many entries (at most 64)"));
+  // Exactly kMaxOpenOrders load.
+  const std::string full = replaced(text,
+                                    ",\n  { instrument = \"BTCUSDT-PERP\", side = \"buy\", "
+                                    "contracts = 1, price = 60064 }",
+                                    "");
+  const ConfigLoadResult r = parse(full);
+  ASSERT_TRUE(r.ok()) << dump(r);
+  EXPECT_EQ(r.config->open_orders.count, kMaxOpenOrders);
+  EXPECT_EQ(r.config->open_orders.orders[kMaxOpenOrders - 1].limit_ticks, 600630);
+}
+
+TEST(ConfigLoaderTest, AsOfBeforeEpochRejected) {
+  const std::string text =
+      replaced(kMinimal, "[market]\n", "[market]\nas_of = 1970-01-01T00:00:00Z\n");
+  EXPECT_TRUE(HasOnlyError(parse(text), "market.as_of", line_of(text, "as_of"),
+                           "must be after 1970-01-01T00:00:00Z and at most 2262-04-11T23:47:16Z"));
+}
+
+TEST(ConfigLoaderTest, AsOfBeyondNanosecondRangeRejected) {
+  const std::string last =
+      replaced(kMinimal, "[market]\n", "[market]\nas_of = 2262-04-11T23:47:16Z\n");
+  const ConfigLoadResult ok = parse(last);
+  ASSERT_TRUE(ok.ok()) << dump(ok);
+  EXPECT_EQ(ok.config->market.updated_ns[0], 9223372036LL * 1'000'000'000);
+  const std::string text = replaced(last, "23:47:16Z", "23:47:17Z");
+  EXPECT_TRUE(HasOnlyError(parse(text), "market.as_of", line_of(text, "as_of"),
+                           "Unix nanoseconds must be positive and fit in 64 bits"));
+}
+
+TEST(ConfigLoaderTest, AsOfNeedsOffset) {
+  const std::string text =
+      replaced(kMinimal, "[market]\n", "[market]\nas_of = 2026-03-01T12:00:00\n");
+  EXPECT_TRUE(
+      HasOnlyError(parse(text), "market.as_of", line_of(text, "as_of"), "needs a UTC offset"));
 }
 
 TEST(ConfigLoaderTest, MultipleErrorsAllReportedInFileOrder) {

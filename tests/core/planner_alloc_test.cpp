@@ -24,11 +24,21 @@ void* operator new(std::size_t size) {
   if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
   throw std::bad_alloc();
 }
-void* operator new[](std::size_t size) { return ::operator new(size); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void* operator new[](std::size_t size) {
+  return ::operator new(size);
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+  std::free(p);
+}
 
 namespace ballast {
 namespace {
@@ -44,8 +54,8 @@ TEST(PlannerAllocationTest, PlanningTheDemoMakesNoHeapAllocation) {
   const long before = g_allocations.load();
   for (int i = 0; i < 1000; ++i) {
     value_portfolio(c.universe, c.targets, c.portfolio, c.market, *valuation);
-    const TriggerDecision trigger =
-        evaluate_trigger(c.policy, c.targets, *valuation, 0, std::nullopt, c.universe.base_currency);
+    const TriggerDecision trigger = evaluate_trigger(c.policy, c.targets, *valuation, 0,
+                                                     std::nullopt, c.universe.base_currency);
     HedgePlanner::plan(ctx, *valuation, trigger, *result);
   }
   const long after = g_allocations.load();

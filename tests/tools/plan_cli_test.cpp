@@ -227,3 +227,116 @@ TEST(PlanCliTest, TomlSyntaxErrorNamesTheLine) {
 }
 
 }  // namespace
+
+namespace {
+
+std::string demo_with(const std::string& from, const std::string& to) {
+  std::string text = slurp(source("config/demo.toml"));
+  const std::size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
+TEST(PlanCliRiskTest, JsonCarriesVerdictsAndAccountRisk) {
+  const ProcessResult r = ballast("plan --config " + source("config/demo.toml") + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_EQ(parser.parse(r.out).get(doc), simdjson::SUCCESS);
+  simdjson::dom::array orders;
+  ASSERT_EQ(doc["orders"].get(orders), simdjson::SUCCESS);
+  for (simdjson::dom::element o : orders) {
+    bool accepted = false;
+    ASSERT_EQ(o["risk"]["accepted"].get(accepted), simdjson::SUCCESS);
+    EXPECT_TRUE(accepted);
+    EXPECT_TRUE(o["risk"]["check"].is_null());
+    EXPECT_EQ(o["risk"]["value"].error(), simdjson::SUCCESS);
+    EXPECT_EQ(o["risk"]["limit"].error(), simdjson::SUCCESS);
+  }
+  double leverage = -1, margin = -1;
+  ASSERT_EQ(doc["risk"]["leverage"].get(leverage), simdjson::SUCCESS);
+  ASSERT_EQ(doc["risk"]["margin_utilization"].get(margin), simdjson::SUCCESS);
+  EXPECT_NEAR(leverage, 29964.28 / 99983.26, 1e-3);
+  EXPECT_NEAR(margin, leverage / 5, 1e-6);  // perps at 5x
+  simdjson::dom::array positions;
+  ASSERT_EQ(doc["risk"]["positions"].get(positions), simdjson::SUCCESS);
+  ASSERT_EQ(positions.size(), 2u);
+  for (simdjson::dom::element p : positions) {
+    EXPECT_TRUE(p["liquidation_price"].is_null());  // collateralised: no liquidation
+    EXPECT_TRUE(p["distance"].is_null());
+    std::string_view status;
+    ASSERT_EQ(p["liquidation"].get(status), simdjson::SUCCESS);
+    EXPECT_EQ(status, "none");
+  }
+}
+
+TEST(PlanCliRiskTest, UncollateralisedHedgesAreRejectedWithTheReason) {
+  const std::string path =
+      write_temp_config("nocollateral", demo_with("collateral = { BTC = 0.95, ETH = 0.95 }\n", ""));
+  const ProcessResult r = ballast("plan --config " + path);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("rejected: liquidation distance 0.0% < 25.0% for BTCUSDT-PERP"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("REJECTED"), std::string::npos);
+  EXPECT_NE(r.out.find("max |drift| 15.00% -> 15.00%"), std::string::npos) << r.out;
+  const ProcessResult j = ballast("plan --config " + path + " --json");
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_EQ(parser.parse(j.out).get(doc), simdjson::SUCCESS);
+  std::string_view check;
+  double value = -1, limit = -1;
+  ASSERT_EQ(doc["orders"].at(0)["risk"]["check"].get(check), simdjson::SUCCESS);
+  ASSERT_EQ(doc["orders"].at(0)["risk"]["value"].get(value), simdjson::SUCCESS);
+  ASSERT_EQ(doc["orders"].at(0)["risk"]["limit"].get(limit), simdjson::SUCCESS);
+  EXPECT_EQ(check, "min_liquidation_distance");
+  EXPECT_EQ(value, 0.0);
+  EXPECT_EQ(limit, 0.25);
+  std::remove(path.c_str());
+}
+
+TEST(PlanCliRiskTest, OversizedHedgeIsShrunkAndReported) {
+  const std::string path = write_temp_config(
+      "shrink", demo_with("max_order_notional = 250000.0", "max_order_notional = 8000.0"));
+  const ProcessResult r = ballast("plan --config " + path);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // 8,000 / (70,010 * 0.001) = 114.27 -> 114 contracts of the 214 planned.
+  EXPECT_NE(r.out.find("BTCUSDT-PERP     sell            114"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("shrunk from 214 contracts: order notional"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("SHRUNK"), std::string::npos);
+  const ProcessResult j = ballast("plan --config " + path + " --json");
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_EQ(parser.parse(j.out).get(doc), simdjson::SUCCESS);
+  std::int64_t from = 0, to = 0;
+  ASSERT_EQ(doc["orders"].at(0)["risk"]["shrunk"]["from_contracts"].get(from), simdjson::SUCCESS);
+  ASSERT_EQ(doc["orders"].at(0)["risk"]["shrunk"]["to_contracts"].get(to), simdjson::SUCCESS);
+  EXPECT_EQ(from, 214);
+  EXPECT_EQ(to, 114);
+  std::remove(path.c_str());
+}
+
+TEST(PlanCliRiskTest, StateHaltedLetsNothingOut) {
+  const ProcessResult r =
+      ballast("plan --config " + source("config/demo.toml") + " --state halted");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("rejected: kill switch: trading is HALTED"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("state HALTED"), std::string::npos);
+  EXPECT_EQ(ballast("plan --config " + source("config/demo.toml") + " --state sleepy").exit_code,
+            2);
+}
+
+TEST(PlanCliRiskTest, StaleSnapshotIsRefused) {
+  const std::string path = write_temp_config(
+      "stale", demo_with("[market]\n", "[market]\nas_of = 2026-11-22T00:00:00Z\n"));
+  const ProcessResult fresh = ballast("plan --config " + path + " --now 2026-11-22T00:00:00Z");
+  EXPECT_NE(fresh.out.find("rebalance ok"), std::string::npos) << fresh.out;
+  const ProcessResult stale = ballast("plan --config " + path + " --now 2026-11-22T00:00:01Z");
+  EXPECT_NE(stale.out.find("market data for BTCUSDT-PERP is 1000 ms old > 500 ms"),
+            std::string::npos)
+      << stale.out;
+  std::remove(path.c_str());
+}
+
+}  // namespace

@@ -20,7 +20,7 @@ constexpr int kExitOk = 0;
 constexpr int kExitBadInput = 2;
 
 constexpr const char* kUsage =
-    "usage: ballast plan --config FILE [--json] [--now TIME]\n"
+    "usage: ballast plan --config FILE [--json] [--now TIME] [--state STATE]\n"
     "       ballast check-config FILE\n"
     "       ballast --help | --version\n"
     "\n"
@@ -28,7 +28,9 @@ constexpr const char* kUsage =
     "                drift, trigger and planned hedge orders (--json: machine-readable)\n"
     "  check-config  validate a config file; exit 0 if good, 2 with one line per problem\n"
     "  --now TIME    evaluation time for calendar triggers and carry: RFC 3339 UTC\n"
-    "                (2026-11-22T00:00:00Z) or Unix seconds; default: the wall clock\n";
+    "                (2026-11-22T00:00:00Z) or Unix seconds; default: the wall clock\n"
+    "  --state STATE trading state the risk checks assume: active (default), reducing\n"
+    "                (only orders that shrink a futures position) or halted (nothing)\n";
 
 int bad_argument(const std::string& message) {
   std::fprintf(stderr, "ballast: %s (see ballast --help)\n", message.c_str());
@@ -76,15 +78,27 @@ int run_plan(const std::vector<std::string_view>& args) {
   std::optional<std::string> config_path;
   bool json = false;
   std::optional<std::int64_t> now_s;
+  ballast::risk::TradingState state = ballast::risk::TradingState::active;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string_view a = args[i];
     if (a == "--json") {
       json = true;
-    } else if (a == "--config" || a == "--now") {
+    } else if (a == "--config" || a == "--now" || a == "--state") {
       if (i + 1 >= args.size()) return bad_argument("plan: " + std::string(a) + " needs a value");
       const std::string_view v = args[++i];
       if (a == "--config") {
         config_path = std::string(v);
+      } else if (a == "--state") {
+        if (v == "active") {
+          state = ballast::risk::TradingState::active;
+        } else if (v == "reducing") {
+          state = ballast::risk::TradingState::reducing;
+        } else if (v == "halted") {
+          state = ballast::risk::TradingState::halted;
+        } else {
+          return bad_argument("plan: --state '" + std::string(v) +
+                              "' is not one of active, reducing, halted");
+        }
       } else {
         now_s = parse_time(v);
         if (!now_s)
@@ -104,7 +118,7 @@ int run_plan(const std::vector<std::string_view>& args) {
     return report_config_errors(errors);
 
   auto report = std::make_unique<ballast::tools::PlanReport>();
-  ballast::tools::compute_plan(config, now_s.value_or(wall_clock_s()), *report);
+  ballast::tools::compute_plan(config, now_s.value_or(wall_clock_s()), state, *report);
   const std::string text = json ? ballast::tools::render_plan_json(config, *report)
                                 : ballast::tools::render_plan_text(config, *report);
   std::fwrite(text.data(), 1, text.size(), stdout);

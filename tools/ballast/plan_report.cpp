@@ -1,8 +1,10 @@
 #include "ballast/plan_report.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdarg>
 #include <cstdio>
+#include <memory>
 
 #include "ballast/json_writer.hpp"
 
@@ -97,10 +99,151 @@ std::string explain(const BallastConfig& c, const SkippedAdjustment& s) {
   return "";
 }
 
+std::string distance_text(const risk::LiquidationEstimate& liq) {
+  switch (liq.status) {
+    case risk::LiquidationStatus::none:
+      return "none (fully collateralised)";
+    case risk::LiquidationStatus::already:
+      return "NOW (equity below maintenance)";
+    case risk::LiquidationStatus::at:
+      break;
+  }
+  return format("%.10g (distance %s)", liq.price, pct(liq.distance).c_str());
+}
+
+std::string render_account_risk(const BallastConfig& c, const PlanReport& r) {
+  const risk::AccountRisk& a = r.risk_after;
+  std::string out = format(
+      "\nRisk after the plan (state %s): leverage %.2fx (max %gx), margin utilisation %s "
+      "(max %s), wallet %s\n",
+      risk::to_string(r.state), a.leverage, c.risk.max_leverage, pct(a.margin_utilization).c_str(),
+      pct(c.risk.max_margin_utilization).c_str(), money(a.wallet_balance).c_str());
+  for (std::size_t k = 0; k < a.position_count; ++k) {
+    const risk::PositionRisk& p = a.positions[k];
+    const bool short_of_limit = p.liquidation.distance < c.risk.min_liquidation_distance;
+    out += format("  %-16s %+14.10g contracts  notional %14s  liquidation %s%s\n",
+                  instrument_name(c, p.instrument).c_str(), p.contracts, money(p.notional).c_str(),
+                  distance_text(p.liquidation).c_str(),
+                  short_of_limit
+                      ? format("  < min %s", pct(c.risk.min_liquidation_distance).c_str()).c_str()
+                      : "");
+  }
+  if (a.position_count == 0) out += "  no futures positions\n";
+  return out;
+}
+
+// Smallest order, in lots, that the instrument's minimums and the policy's minimum order
+// notional still allow: a shrink below it is a rejection, not a smaller order.
+std::int64_t minimum_lots(const BallastConfig& c, const PlannedOrder& o) {
+  const InstrumentSpec& spec = c.universe.instruments[o.instrument];
+  const double per_lot = o.lots > 0 ? o.notional / static_cast<double>(o.lots) : 0.0;
+  const double need_notional = std::max(spec.min_notional, c.policy.min_order_notional);
+  double lots = 1.0;
+  if (per_lot > 0.0) lots = std::max(lots, std::ceil(need_notional / per_lot - 1e-9));
+  if (spec.lot_size_d > 0.0)
+    lots = std::max(lots, std::ceil(spec.min_qty.to_double() / spec.lot_size_d - 1e-9));
+  return static_cast<std::int64_t>(lots);
+}
+
+risk::OrderIntent intent_of(const PlannedOrder& o) {
+  return risk::OrderIntent{o.instrument, o.side == Side::buy, o.lots, o.limit_ticks};
+}
+
+void write_verdict_fields(JsonWriter& j, const BallastConfig& c, const risk::RiskVerdict& v) {
+  j.field("accepted", v.accepted());
+  j.key("check");
+  if (v.accepted())
+    j.null();
+  else
+    j.value(risk::to_string(v.check));
+  j.key("value");
+  if (v.accepted())
+    j.null();
+  else
+    j.value(v.value);
+  j.key("limit");
+  if (v.accepted())
+    j.null();
+  else
+    j.value(v.limit);
+  j.field("message", risk::describe(v, c.universe));
+}
+
+void write_order_risk(JsonWriter& j, const BallastConfig& c, const InstrumentSpec& spec,
+                      const PlannedOrder& o, const OrderRisk& r) {
+  j.key("risk").begin_object();
+  write_verdict_fields(j, c, r.verdict);
+  j.key("shrunk");
+  if (!r.shrunk) {
+    j.null();
+  } else {
+    j.begin_object();
+    j.key("from_contracts").value(*multiply_steps(o.requested_lots, spec.lot_size));
+    j.key("to_contracts").value(*multiply_steps(o.lots, spec.lot_size));
+    j.field("check", risk::to_string(r.shrink_cause.check));
+    j.field("value", r.shrink_cause.value);
+    j.field("limit", r.shrink_cause.limit);
+    j.field("message", risk::describe(r.shrink_cause, c.universe));
+    j.end_object();
+  }
+  j.end_object();
+}
+
+void write_account_risk(JsonWriter& j, const BallastConfig& c, const PlanReport& r) {
+  const risk::AccountRisk& a = r.risk_after;
+  j.begin_object();
+  j.field("state", risk::to_string(r.state));
+  j.field("leverage", a.leverage);
+  j.field("margin_utilization", a.margin_utilization);
+  j.field("initial_margin", a.initial_margin);
+  j.field("gross_notional", a.gross_notional);
+  j.field("wallet_balance", a.wallet_balance);
+  j.key("before").begin_object();
+  j.field("leverage", r.risk_before.leverage);
+  j.field("margin_utilization", r.risk_before.margin_utilization);
+  j.end_object();
+  j.key("limits").begin_object();
+  j.field("max_leverage", c.risk.max_leverage);
+  j.field("max_margin_utilization", c.risk.max_margin_utilization);
+  j.field("min_liquidation_distance", c.risk.min_liquidation_distance);
+  j.field("max_asset_weight", c.risk.max_asset_weight);
+  j.end_object();
+  j.key("positions").begin_array();
+  for (std::size_t k = 0; k < a.position_count; ++k) {
+    const risk::PositionRisk& p = a.positions[k];
+    const risk::LiquidationEstimate& liq = p.liquidation;
+    j.begin_object();
+    j.field("instrument", instrument_name(c, p.instrument));
+    j.field("contracts", p.contracts);
+    j.field("entry_price", p.entry_price);
+    j.field("notional", p.notional);
+    j.field("initial_margin", p.initial_margin);
+    j.field("maintenance_margin", p.maintenance_margin);
+    j.field("liquidation", liq.status == risk::LiquidationStatus::none      ? "none"
+                           : liq.status == risk::LiquidationStatus::already ? "already"
+                                                                            : "at");
+    j.key("liquidation_price");
+    if (liq.status == risk::LiquidationStatus::at)
+      j.value(liq.price);
+    else
+      j.null();
+    j.key("distance");
+    if (liq.status == risk::LiquidationStatus::none)
+      j.null();
+    else
+      j.value(liq.distance);
+    j.end_object();
+  }
+  j.end_array();
+  j.end_object();
+}
+
 }  // namespace
 
-void compute_plan(const BallastConfig& config, std::int64_t now_s, PlanReport& report) {
+void compute_plan(const BallastConfig& config, std::int64_t now_s, risk::TradingState state,
+                  PlanReport& report) {
   report.now_s = now_s;
+  report.state = state;
   value_portfolio(config.universe, config.targets, config.portfolio, config.market,
                   report.valuation);
   const TriggerDecision trigger =
@@ -109,6 +252,57 @@ void compute_plan(const BallastConfig& config, std::int64_t now_s, PlanReport& r
   const PlanContext ctx{config.universe,  config.targets, config.policy,
                         config.portfolio, config.market,  now_s};
   HedgePlanner::plan(ctx, report.valuation, trigger, report.plan);
+
+  // Without [market] as_of the snapshot is taken to be as of now.
+  const std::int64_t now_ns = now_s * 1'000'000'000;
+  auto market = std::make_unique<MarketState>(config.market);
+  if (!config.market_as_of_unix_s) market->updated_ns.fill(now_ns);
+
+  PortfolioState book = config.portfolio;
+  Valuation valuation = report.valuation;
+  const bool wallet_is_cash = !config.margin_balance.has_value();
+  auto wallet = [&] { return wallet_is_cash ? book.cash : *config.margin_balance; };
+  risk::RiskEngine engine(config.universe, config.risk);
+  engine.set_state(state);
+  auto current = std::make_unique<risk::AccountRisk>();
+  auto scratch = std::make_unique<risk::AccountRisk>();
+
+  {
+    const risk::RiskInputs in{book,     *market,        valuation, config.open_orders,
+                              wallet(), wallet_is_cash, now_ns};
+    engine.assess(in, nullptr, report.risk_before);
+  }
+  for (std::size_t k = 0; k < report.plan.order_count; ++k) {
+    PlannedOrder& order = report.plan.orders[k];
+    OrderRisk& verdict = report.order_risk[k];
+    const risk::RiskInputs in{book,     *market,        valuation, config.open_orders,
+                              wallet(), wallet_is_cash, now_ns};
+    engine.assess(in, nullptr, *current);
+    verdict.verdict = engine.check(intent_of(order), in, *current, *scratch);
+    if (!verdict.verdict.accepted() && risk::is_size_bound(verdict.verdict.check)) {
+      const risk::ShrinkResult s = engine.shrink(intent_of(order), verdict.verdict, in, *current,
+                                                 *scratch, minimum_lots(config, order));
+      if (s.shrunk) {
+        verdict.shrink_cause = verdict.verdict;
+        verdict.shrunk = true;
+        HedgePlanner::resize(ctx, order, s.lots);
+        verdict.verdict = engine.check(intent_of(order), in, *current, *scratch);
+      }
+    }
+    if (!verdict.verdict.accepted()) {
+      order.blocked = true;
+      continue;
+    }
+    apply_fill(config.universe, book, order.instrument,
+               order.side == Side::buy ? order.lots : -order.lots, order.cost.avg_price,
+               order.cost.fee);
+    value_portfolio(config.universe, config.targets, book, *market, valuation);
+    engine.on_order_sent(intent_of(order), now_ns);
+  }
+  HedgePlanner::value_after(ctx, report.plan);
+  const risk::RiskInputs in{book,     *market,        valuation, config.open_orders,
+                            wallet(), wallet_is_cash, now_ns};
+  engine.assess(in, nullptr, report.risk_after);
 }
 
 std::string render_plan_json(const BallastConfig& c, const PlanReport& r) {
@@ -187,7 +381,7 @@ std::string render_plan_json(const BallastConfig& c, const PlanReport& r) {
     j.field("est_slippage", o.cost.slippage);
     j.field("est_cost_bps", o.cost_bps);
     j.field("cost_source", o.cost.used_book ? "book" : "spread");
-    j.key("risk").null();
+    write_order_risk(j, c, spec, o, r.order_risk[k]);
     j.end_object();
   }
   j.end_array();
@@ -214,7 +408,8 @@ std::string render_plan_json(const BallastConfig& c, const PlanReport& r) {
   j.field("max_abs_drift_before", p.max_abs_drift_before);
   j.field("max_abs_drift_after", p.max_abs_drift_after);
   j.field("nav_after", p.after.nav);
-  j.key("risk").null();
+  j.key("risk");
+  write_account_risk(j, c, r);
   j.end_object();
   return j.str() + "\n";
 }
@@ -260,18 +455,28 @@ std::string render_plan_text(const BallastConfig& c, const PlanReport& r) {
   if (p.order_count == 0) {
     out += "\nOrders: none\n";
   } else {
-    out += format("\n%-16s %-4s %14s %12s %14s %14s %10s %7s  %s\n", "instrument", "side",
-                  "contracts", "qty_base", "notional", "limit", "est_cost", "bps", "purpose");
+    out +=
+        format("\n%-16s %-4s %14s %12s %14s %14s %10s %7s  %-9s %s\n", "instrument", "side",
+               "contracts", "qty_base", "notional", "limit", "est_cost", "bps", "purpose", "risk");
     for (std::size_t k = 0; k < p.order_count; ++k) {
       const PlannedOrder& o = p.orders[k];
+      const OrderRisk& risk = r.order_risk[k];
       const InstrumentSpec& spec = c.universe.instruments[o.instrument];
-      out += format("%-16s %-4s %14s %12.8g %14s %14s %10s %7.2f  %s\n", spec.symbol.c_str(),
+      const char* verdict = !risk.verdict.accepted() ? "REJECTED" : risk.shrunk ? "SHRUNK" : "ok";
+      out += format("%-16s %-4s %14s %12.8g %14s %14s %10s %7.2f  %-9s %s\n", spec.symbol.c_str(),
                     to_string(o.side), exact_contracts(spec, o.lots).c_str(), o.qty_base,
                     money(o.notional).c_str(), exact_price(spec, o.limit_ticks).c_str(),
-                    money(o.cost.total).c_str(), o.cost_bps, to_string(o.purpose));
+                    money(o.cost.total).c_str(), o.cost_bps, to_string(o.purpose), verdict);
       if (!(o.rounding_residual == 0.0))
         out += format("  %-14s rounded toward zero from %.10g contracts (%.10g left)\n", "",
                       std::fabs(o.raw_contracts), std::fabs(o.rounding_residual));
+      if (risk.shrunk)
+        out += format("  %-14s shrunk from %s contracts: %s\n", "",
+                      exact_contracts(spec, o.requested_lots).c_str(),
+                      risk::describe(risk.shrink_cause, c.universe).c_str());
+      if (!risk.verdict.accepted())
+        out +=
+            format("  %-14s rejected: %s\n", "", risk::describe(risk.verdict, c.universe).c_str());
     }
   }
   if (p.skipped_count > 0) {
@@ -285,7 +490,7 @@ std::string render_plan_text(const BallastConfig& c, const PlanReport& r) {
   }
   out += format("\nmax |drift| %s -> %s after the plan\n", pct(p.max_abs_drift_before).c_str(),
                 pct(p.max_abs_drift_after).c_str());
-  out += "Risk checks: not evaluated (pre-trade risk engine arrives with issue 3)\n";
+  out += render_account_risk(c, r);
   return out;
 }
 

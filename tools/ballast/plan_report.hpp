@@ -1,5 +1,6 @@
 // `ballast plan`: values the configured snapshot, evaluates the trigger, plans the
-// adjustment, and renders it as the human table or the JSON contract of DESIGN.md.
+// adjustment, runs every planned order through pre-trade risk (shrinking size-bound
+// rejections), and renders it as the human table or the JSON contract of DESIGN.md.
 #pragma once
 
 #include <cstdint>
@@ -7,17 +8,31 @@
 
 #include "ballast/core/config.hpp"
 #include "ballast/core/planner.hpp"
+#include "ballast/risk/risk_engine.hpp"
 
 namespace ballast::tools {
+
+struct OrderRisk {
+  risk::RiskVerdict verdict;       // the final verdict on the order as planned/resized
+  risk::RiskVerdict shrink_cause;  // what a larger size failed, when shrunk
+  bool shrunk = false;
+};
 
 struct PlanReport {
   Valuation valuation;
   PlanResult plan;
   std::int64_t now_s = 0;
+  risk::TradingState state = risk::TradingState::active;
+  std::array<OrderRisk, kMaxInstruments> order_risk{};
+  risk::AccountRisk risk_before;  // open orders counted as filled
+  risk::AccountRisk risk_after;   // and every accepted order
 };
 
-// Runs valuation -> trigger -> planner on the config's [portfolio] and [market].
-void compute_plan(const BallastConfig& config, std::int64_t now_s, PlanReport& report);
+// Runs valuation -> trigger -> planner -> pre-trade risk on the config's [portfolio]
+// and [market]; orders are checked in plan order, each against the account with the
+// previously accepted ones applied.
+void compute_plan(const BallastConfig& config, std::int64_t now_s, risk::TradingState state,
+                  PlanReport& report);
 
 [[nodiscard]] std::string render_plan_json(const BallastConfig& config, const PlanReport& report);
 [[nodiscard]] std::string render_plan_text(const BallastConfig& config, const PlanReport& report);

@@ -41,7 +41,12 @@ struct RiskLimits {
   double max_order_notional = 1e12;
   double price_collar_bps = 50.0;
   double max_orders_per_second = 10.0;
+  double max_orders_per_minute =
+      600.0;  // venues limit both windows (Binance: per 10 s and per minute)
   std::int64_t max_md_staleness_ms = 500;
+  // [risk] collateral = { BTC = 0.95 }: spot assets that count toward the USD-M futures
+  // wallet at that value ratio (multi-asset margin). Absent assets count 0.
+  std::array<double, kMaxAssets> collateral_ratio{};
 };
 
 struct BallastConfig {
@@ -55,6 +60,8 @@ struct BallastConfig {
   // [portfolio] margin_balance: the futures wallet balance; when absent it defaults to cash.
   std::optional<double> margin_balance;
   MarketState market;
+  OpenOrderSet open_orders;                         // [portfolio] open_orders
+  std::optional<std::int64_t> market_as_of_unix_s;  // [market] as_of
   int market_line = 0;  // line of [market] in the file, for planning diagnostics
 };
 

@@ -9,6 +9,7 @@ namespace ballast {
 
 using AssetId = std::uint16_t;
 using InstrumentId = std::uint16_t;
+using VenueId = std::uint8_t;
 
 inline constexpr AssetId kNoAsset = 0xFFFF;
 inline constexpr InstrumentId kNoInstrument = 0xFFFF;
@@ -18,5 +19,7 @@ inline constexpr std::size_t kMaxAssets = 32;
 inline constexpr std::size_t kMaxInstruments = 64;
 inline constexpr std::size_t kMaxHedgeInstruments = 4;  // per target asset
 inline constexpr std::size_t kMaxBookLevels = 20;
+inline constexpr std::size_t kMaxVenues = 8;
+inline constexpr std::size_t kMaxOpenOrders = 64;
 
 }  // namespace ballast

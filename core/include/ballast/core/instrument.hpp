@@ -44,13 +44,16 @@ struct InstrumentSpec {
   std::int64_t funding_interval_s = 0;         // perpetual only
   std::optional<std::int64_t> expiry_unix_s;   // future only
   std::vector<MarginBracket> margin_brackets;  // ascending max_notional
-  double leverage = 1.0;  // initial leverage the account runs this instrument at
+  double leverage = 1.0;        // initial leverage the account runs this instrument at
+  Decimal max_order_qty{0, 0};  // per-order cap in contracts (spot: base units); 0 = none
+  VenueId venue = 0;            // index into Universe::venues
 
   // Derived once at load so valuation does not re-convert decimals per tick.
   double contract_size_d = 1.0;
   double contract_value_d = 0.0;
   double lot_size_d = 1.0;
   double tick_size_d = 0.01;
+  double max_order_qty_d = 0.0;
 
   [[nodiscard]] bool is_derivative() const noexcept { return kind != InstrumentKind::spot; }
   [[nodiscard]] bool is_inverse() const noexcept { return settlement == Settlement::inverse; }

@@ -24,6 +24,7 @@ struct AssetInfo {
 struct Universe {
   std::vector<AssetInfo> assets;
   std::vector<InstrumentSpec> instruments;
+  std::vector<std::string> venues{"default"};  // InstrumentSpec::venue indexes this
   AssetId base_currency = kNoAsset;
 
   [[nodiscard]] AssetId find_asset(std::string_view name) const noexcept;
@@ -59,10 +60,26 @@ struct BookSnapshot {
 };
 
 struct MarketState {
-  std::array<double, kMaxInstruments> mark{};          // 0 = no price known
+  std::array<double, kMaxInstruments> mark{};  // 0 = no price known
+  // When each instrument's market data was last updated, in the caller's clock (the
+  // engine: CLOCK_MONOTONIC ns; `plan`: Unix ns of [market] as_of). 0 = never.
+  std::array<std::int64_t, kMaxInstruments> updated_ns{};
   std::array<double, kMaxAssets> spot_price{};         // per asset, in the base currency
   std::array<double, kMaxInstruments> funding_rate{};  // per funding interval (perpetuals)
   std::array<BookSnapshot, kMaxInstruments> books{};
+};
+
+// An order resting at a venue, counted by risk as if it filled (the conservative view).
+struct OpenOrder {
+  InstrumentId instrument = kNoInstrument;
+  bool buy = true;
+  std::int64_t lots = 0;  // remaining, positive
+  std::int64_t limit_ticks = 0;
+};
+
+struct OpenOrderSet {
+  std::array<OpenOrder, kMaxOpenOrders> orders{};
+  std::uint16_t count = 0;
 };
 
 // Per-asset allocation goal. The base currency's target is the remainder of the others

@@ -48,6 +48,10 @@ struct PlannedOrder {
   double limit_price = 0.0;        // limit_ticks * tick_size, for display
   CostEstimate cost;
   double cost_bps = 0.0;
+  // Set by a downstream gate (pre-trade risk): the order stays in the report, marked,
+  // and is left out of the post-trade valuation.
+  bool blocked = false;
+  std::int64_t requested_lots = 0;  // lots as first planned, before any resize
 };
 
 struct SkippedAdjustment {
@@ -95,6 +99,14 @@ class HedgePlanner {
   // Fills `out` from scratch. `valuation` must be of ctx.portfolio at ctx.market.
   static void plan(const PlanContext& ctx, const Valuation& valuation,
                    const TriggerDecision& trigger, PlanResult& out) noexcept;
+
+  // Re-sizes a planned order to `lots` (> 0), recomputing quantity, notional, cost and
+  // limit price; requested_lots keeps the original size.
+  static void resize(const PlanContext& ctx, PlannedOrder& order, std::int64_t lots) noexcept;
+
+  // Values the portfolio as if every order not blocked filled at its estimated price, and
+  // fills out.after, the per-asset weight/drift after and max_abs_drift_after.
+  static void value_after(const PlanContext& ctx, PlanResult& out) noexcept;
 
   // The instrument the asset's adjustment goes through: the spot pair for the spot
   // method; else a hedge instrument already held (no churn between instruments), else

@@ -1,0 +1,181 @@
+// Pre-trade risk: nothing leaves Ballast unless every check passes on the account as it
+// would be after the order (open orders counted as filled). One check_* per rule, each
+// returning a verdict that names the rule, the measured value and the limit; RiskEngine
+// runs them in a fixed order and is the one place that denies. Allocation-free.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <limits>
+#include <string>
+
+#include "ballast/core/config.hpp"
+#include "ballast/core/valuation.hpp"
+#include "ballast/risk/liquidation_model.hpp"
+#include "ballast/risk/token_bucket.hpp"
+
+namespace ballast::risk {
+
+// ACTIVE trades freely; REDUCING lets out only orders that shrink a futures position;
+// HALTED (the kill switch) lets nothing new out.
+enum class TradingState : std::uint8_t { active, reducing, halted };
+[[nodiscard]] const char* to_string(TradingState s) noexcept;
+
+enum class RiskCheck : std::uint8_t {
+  none,  // accepted
+  kill_switch,
+  reduce_only,
+  md_staleness,
+  price_collar,
+  max_order_qty,
+  max_order_notional,
+  duplicate_in_flight,
+  order_rate_per_second,
+  order_rate_per_minute,
+  max_leverage,
+  max_margin_utilization,
+  max_asset_weight,
+  min_liquidation_distance,
+};
+[[nodiscard]] const char* to_string(RiskCheck c) noexcept;
+
+// Checks whose failure scales with order size, so a smaller order may pass.
+[[nodiscard]] bool is_size_bound(RiskCheck c) noexcept;
+
+struct RiskVerdict {
+  RiskCheck check = RiskCheck::none;
+  double value = 0.0;  // what was measured, in the check's unit (see describe())
+  double limit = 0.0;
+  InstrumentId instrument = kNoInstrument;  // the position or order concerned
+  AssetId asset = kNoAsset;                 // for max_asset_weight
+  [[nodiscard]] bool accepted() const noexcept { return check == RiskCheck::none; }
+};
+
+// The verdict in words, e.g. "liquidation distance 12.4% < 25.0% for BTCUSDT-PERP".
+// Reporting only: it allocates.
+[[nodiscard]] std::string describe(const RiskVerdict& v, const Universe& universe);
+
+struct OrderIntent {
+  InstrumentId instrument = kNoInstrument;
+  bool buy = true;
+  std::int64_t lots = 0;  // positive
+  std::int64_t limit_ticks = 0;
+};
+
+struct PositionRisk {
+  InstrumentId instrument = kNoInstrument;
+  double contracts = 0.0;  // signed
+  double entry_price = 0.0;
+  double notional = 0.0;            // |value| in quote
+  double initial_margin = 0.0;      // quote
+  double maintenance_margin = 0.0;  // quote
+  LiquidationEstimate liquidation;
+};
+
+// The account's risk metrics. With open orders and a candidate order counted as filled,
+// this is "the portfolio as it would be after the order".
+struct AccountRisk {
+  double nav = 0.0;
+  double gross_notional = 0.0;
+  double leverage = 0.0;
+  double initial_margin = 0.0;
+  double margin_utilization = 0.0;
+  double wallet_balance = 0.0;  // USD-M wallet plus collateral value, quote
+  std::array<PositionRisk, kMaxInstruments> positions{};
+  std::uint16_t position_count = 0;
+  std::array<double, kMaxAssets> weight{};
+  double worst_distance = std::numeric_limits<double>::infinity();
+  InstrumentId worst_instrument = kNoInstrument;
+
+  [[nodiscard]] const PositionRisk* find(InstrumentId i) const noexcept;
+};
+
+// The account as the engine sees it now.
+struct RiskInputs {
+  const PortfolioState& portfolio;
+  const MarketState& market;
+  const Valuation& valuation;  // of `portfolio` at `market`
+  const OpenOrderSet& open_orders;
+  double wallet_balance = 0.0;  // USD-M futures wallet ([portfolio] margin_balance or cash)
+  bool wallet_is_cash = true;   // spot trades then move the wallet too
+  std::int64_t now_ns = 0;      // same clock as MarketState::updated_ns
+};
+
+// Tolerance of the limit comparisons: a value within 1e-9 (relative) of its limit is at
+// the limit, which passes.
+inline constexpr double kLimitTolerance = 1e-9;
+
+// ---- One function per rule. Each returns an accepted verdict or the reason to deny.
+[[nodiscard]] RiskVerdict check_kill_switch(TradingState state) noexcept;
+[[nodiscard]] RiskVerdict check_reduce_only(TradingState state, const InstrumentSpec& spec,
+                                            InstrumentId i, std::int64_t position_lots,
+                                            const OrderIntent& order) noexcept;
+[[nodiscard]] RiskVerdict check_md_staleness(std::int64_t now_ns, std::int64_t updated_ns,
+                                             std::int64_t max_ms, InstrumentId i) noexcept;
+[[nodiscard]] RiskVerdict check_price_collar(double limit_price, double mark, double collar_bps,
+                                             InstrumentId i) noexcept;
+[[nodiscard]] RiskVerdict check_max_order_qty(double contracts, double max_contracts,
+                                              InstrumentId i) noexcept;
+[[nodiscard]] RiskVerdict check_max_order_notional(double notional, double max_notional,
+                                                   InstrumentId i) noexcept;
+[[nodiscard]] RiskVerdict check_duplicate_in_flight(const OpenOrderSet& open,
+                                                    InstrumentId i) noexcept;
+[[nodiscard]] RiskVerdict check_order_rate(TokenBucket& per_second, TokenBucket& per_minute,
+                                           std::int64_t now_ns, InstrumentId i) noexcept;
+// Portfolio-level limits deny an order only when it leaves the metric beyond the limit
+// and worse than before: an order that reduces a breach is always allowed out.
+[[nodiscard]] RiskVerdict check_max_leverage(const AccountRisk& before, const AccountRisk& after,
+                                             double max_leverage, InstrumentId i) noexcept;
+[[nodiscard]] RiskVerdict check_max_margin_utilization(const AccountRisk& before,
+                                                       const AccountRisk& after, double max_util,
+                                                       InstrumentId i) noexcept;
+[[nodiscard]] RiskVerdict check_max_asset_weight(const AccountRisk& before,
+                                                 const AccountRisk& after, AssetId asset,
+                                                 double max_weight, InstrumentId i) noexcept;
+[[nodiscard]] RiskVerdict check_min_liquidation_distance(const AccountRisk& before,
+                                                         const AccountRisk& after,
+                                                         double min_distance) noexcept;
+
+struct ShrinkResult {
+  bool shrunk = false;
+  std::int64_t lots = 0;  // the largest size that passes (0 = none does)
+  RiskCheck cause = RiskCheck::none;
+};
+
+class RiskEngine {
+ public:
+  RiskEngine(const Universe& universe, const RiskLimits& limits) noexcept;
+
+  [[nodiscard]] TradingState state() const noexcept { return state_; }
+  // Owned by the engine thread; the control channel asks for changes through it.
+  void set_state(TradingState s) noexcept { state_ = s; }
+  [[nodiscard]] const RiskLimits& limits() const noexcept { return limits_; }
+
+  // The account's risk with open orders (and `extra`, when given) counted as filled.
+  void assess(const RiskInputs& in, const OrderIntent* extra, AccountRisk& out) const noexcept;
+
+  // Every check on `order`, in order; the first failure is the verdict. `current` is
+  // assess(in, nullptr); `scratch` receives the post-trade account. The throttle is
+  // only looked at, not consumed: call on_order_sent() when the order goes out.
+  [[nodiscard]] RiskVerdict check(const OrderIntent& order, const RiskInputs& in,
+                                  const AccountRisk& current, AccountRisk& scratch) noexcept;
+
+  // When `verdict` failed a size-bound check, the largest size (>= min_lots) that passes
+  // every check; a collar, staleness or state failure is never shrunk.
+  [[nodiscard]] ShrinkResult shrink(const OrderIntent& order, const RiskVerdict& verdict,
+                                    const RiskInputs& in, const AccountRisk& current,
+                                    AccountRisk& scratch, std::int64_t min_lots) noexcept;
+
+  void on_order_sent(const OrderIntent& order, std::int64_t now_ns) noexcept;
+  [[nodiscard]] TokenBucket& per_second(VenueId v) noexcept { return per_second_[v]; }
+  [[nodiscard]] TokenBucket& per_minute(VenueId v) noexcept { return per_minute_[v]; }
+
+ private:
+  const Universe& universe_;
+  RiskLimits limits_;
+  TradingState state_ = TradingState::active;
+  std::array<TokenBucket, kMaxVenues> per_second_{};
+  std::array<TokenBucket, kMaxVenues> per_minute_{};
+};
+
+}  // namespace ballast::risk

@@ -1,0 +1,498 @@
+#include "ballast/risk/risk_engine.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+namespace ballast::risk {
+
+const char* to_string(TradingState s) noexcept {
+  switch (s) {
+    case TradingState::active:
+      return "ACTIVE";
+    case TradingState::reducing:
+      return "REDUCING";
+    case TradingState::halted:
+      return "HALTED";
+  }
+  return "?";
+}
+
+const char* to_string(RiskCheck c) noexcept {
+  switch (c) {
+    case RiskCheck::none:
+      return "none";
+    case RiskCheck::kill_switch:
+      return "kill_switch";
+    case RiskCheck::reduce_only:
+      return "reduce_only";
+    case RiskCheck::md_staleness:
+      return "md_staleness";
+    case RiskCheck::price_collar:
+      return "price_collar";
+    case RiskCheck::max_order_qty:
+      return "max_order_qty";
+    case RiskCheck::max_order_notional:
+      return "max_order_notional";
+    case RiskCheck::duplicate_in_flight:
+      return "duplicate_in_flight";
+    case RiskCheck::order_rate_per_second:
+      return "order_rate_per_second";
+    case RiskCheck::order_rate_per_minute:
+      return "order_rate_per_minute";
+    case RiskCheck::max_leverage:
+      return "max_leverage";
+    case RiskCheck::max_margin_utilization:
+      return "max_margin_utilization";
+    case RiskCheck::max_asset_weight:
+      return "max_asset_weight";
+    case RiskCheck::min_liquidation_distance:
+      return "min_liquidation_distance";
+  }
+  return "?";
+}
+
+bool is_size_bound(RiskCheck c) noexcept {
+  switch (c) {
+    case RiskCheck::max_order_qty:
+    case RiskCheck::max_order_notional:
+    case RiskCheck::max_leverage:
+    case RiskCheck::max_margin_utilization:
+    case RiskCheck::max_asset_weight:
+    case RiskCheck::min_liquidation_distance:
+      return true;
+    default:
+      return false;
+  }
+}
+
+namespace {
+
+RiskVerdict deny(RiskCheck c, double value, double limit, InstrumentId i,
+                 AssetId a = kNoAsset) noexcept {
+  return RiskVerdict{c, value, limit, i, a};
+}
+
+// The slack of a comparison against `limit`; none for an infinite limit (inf - inf is NaN).
+double slack(double limit) noexcept {
+  if (!std::isfinite(limit)) return 0.0;
+  return kLimitTolerance * (std::fabs(limit) > 1.0 ? std::fabs(limit) : 1.0);
+}
+
+bool above(double value, double limit) noexcept {
+  return value > limit + slack(limit);
+}
+bool below(double value, double limit) noexcept {
+  return value < limit - slack(limit);
+}
+
+std::string pct(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f%%", v * 100.0);
+  return buf;
+}
+
+std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.10g", v);
+  return buf;
+}
+
+// Average entry after adding `add` contracts at `price` to `contracts` at `entry`:
+// weighted on increase, unchanged on reduce, the fill price on a flip.
+double combined_entry(double contracts, double entry, double add, double price,
+                      bool inverse) noexcept {
+  const double total = contracts + add;
+  if (total == 0.0) return 0.0;
+  if (contracts == 0.0 || (contracts > 0) == (add > 0)) {
+    if (inverse)  // inverse entries average by coin value
+      return total / ((contracts != 0.0 ? contracts / entry : 0.0) + add / price);
+    return (contracts * entry + add * price) / total;
+  }
+  return (total > 0) == (contracts > 0) ? entry : price;
+}
+
+}  // namespace
+
+std::string describe(const RiskVerdict& v, const Universe& u) {
+  const std::string inst = v.instrument != kNoInstrument && v.instrument < u.instruments.size()
+                               ? u.instruments[v.instrument].symbol
+                               : std::string("-");
+  switch (v.check) {
+    case RiskCheck::none:
+      return "accepted";
+    case RiskCheck::kill_switch:
+      return "kill switch: trading is HALTED";
+    case RiskCheck::reduce_only:
+      return "reduce-only: state is REDUCING and the order does not reduce " + inst;
+    case RiskCheck::md_staleness:
+      return "market data for " + inst + " is " + num(v.value) + " ms old > " + num(v.limit) +
+             " ms";
+    case RiskCheck::price_collar:
+      return "limit price " + num(v.value) + " bps from mark > collar " + num(v.limit) +
+             " bps for " + inst;
+    case RiskCheck::max_order_qty:
+      return "order quantity " + num(v.value) + " > max " + num(v.limit) + " contracts for " + inst;
+    case RiskCheck::max_order_notional:
+      return "order notional " + num(v.value) + " > max " + num(v.limit) + " for " + inst;
+    case RiskCheck::duplicate_in_flight:
+      return "an order for " + inst + " is already in flight";
+    case RiskCheck::order_rate_per_second:
+      return "order rate: " + num(v.limit) + " orders per second used up (venue of " + inst + ")";
+    case RiskCheck::order_rate_per_minute:
+      return "order rate: " + num(v.limit) + " orders per minute used up (venue of " + inst + ")";
+    case RiskCheck::max_leverage:
+      return "leverage " + num(std::round(v.value * 1000) / 1000) + "x > " + num(v.limit) +
+             "x after " + inst;
+    case RiskCheck::max_margin_utilization:
+      return "margin utilisation " + pct(v.value) + " > " + pct(v.limit) + " after " + inst;
+    case RiskCheck::max_asset_weight: {
+      const std::string asset =
+          v.asset != kNoAsset && v.asset < u.assets.size() ? u.assets[v.asset].name : "-";
+      return asset + " weight " + pct(v.value) + " > " + pct(v.limit) + " after " + inst;
+    }
+    case RiskCheck::min_liquidation_distance:
+      return "liquidation distance " + pct(v.value) + " < " + pct(v.limit) + " for " + inst;
+  }
+  return "?";
+}
+
+const PositionRisk* AccountRisk::find(InstrumentId i) const noexcept {
+  for (std::size_t k = 0; k < position_count; ++k)
+    if (positions[k].instrument == i) return &positions[k];
+  return nullptr;
+}
+
+// ---- checks
+
+RiskVerdict check_kill_switch(TradingState state) noexcept {
+  return state == TradingState::halted ? deny(RiskCheck::kill_switch, 0, 0, kNoInstrument)
+                                       : RiskVerdict{};
+}
+
+RiskVerdict check_reduce_only(TradingState state, const InstrumentSpec& spec, InstrumentId i,
+                              std::int64_t position_lots, const OrderIntent& order) noexcept {
+  if (state != TradingState::reducing) return {};
+  // Spot orders never reduce a hedge; a futures order must shrink |position| without
+  // crossing through zero.
+  const std::int64_t signed_lots = order.buy ? order.lots : -order.lots;
+  const bool reduces = spec.is_derivative() && position_lots != 0 &&
+                       (position_lots > 0) != (signed_lots > 0) &&
+                       std::llabs(signed_lots) <= std::llabs(position_lots);
+  return reduces ? RiskVerdict{}
+                 : deny(RiskCheck::reduce_only, static_cast<double>(signed_lots),
+                        static_cast<double>(position_lots), i);
+}
+
+RiskVerdict check_md_staleness(std::int64_t now_ns, std::int64_t updated_ns, std::int64_t max_ms,
+                               InstrumentId i) noexcept {
+  if (updated_ns <= 0)  // never updated: as stale as it gets
+    return deny(RiskCheck::md_staleness, std::numeric_limits<double>::infinity(),
+                static_cast<double>(max_ms), i);
+  const double age_ms = static_cast<double>(now_ns - updated_ns) / 1e6;
+  return age_ms > static_cast<double>(max_ms)
+             ? deny(RiskCheck::md_staleness, age_ms, static_cast<double>(max_ms), i)
+             : RiskVerdict{};
+}
+
+RiskVerdict check_price_collar(double limit_price, double mark, double collar_bps,
+                               InstrumentId i) noexcept {
+  if (!(mark > 0.0))
+    return deny(RiskCheck::price_collar, std::numeric_limits<double>::infinity(), collar_bps, i);
+  const double bps = std::fabs(limit_price - mark) / mark * 1e4;
+  return above(bps, collar_bps) ? deny(RiskCheck::price_collar, bps, collar_bps, i) : RiskVerdict{};
+}
+
+RiskVerdict check_max_order_qty(double contracts, double max_contracts, InstrumentId i) noexcept {
+  return max_contracts > 0.0 && above(contracts, max_contracts)
+             ? deny(RiskCheck::max_order_qty, contracts, max_contracts, i)
+             : RiskVerdict{};
+}
+
+RiskVerdict check_max_order_notional(double notional, double max_notional,
+                                     InstrumentId i) noexcept {
+  return above(notional, max_notional)
+             ? deny(RiskCheck::max_order_notional, notional, max_notional, i)
+             : RiskVerdict{};
+}
+
+RiskVerdict check_duplicate_in_flight(const OpenOrderSet& open, InstrumentId i) noexcept {
+  for (std::size_t k = 0; k < open.count; ++k)
+    if (open.orders[k].instrument == i && open.orders[k].lots > 0)
+      return deny(RiskCheck::duplicate_in_flight, static_cast<double>(open.orders[k].lots), 0, i);
+  return {};
+}
+
+RiskVerdict check_order_rate(TokenBucket& per_second, TokenBucket& per_minute, std::int64_t now_ns,
+                             InstrumentId i) noexcept {
+  if (!per_second.can_take(now_ns))
+    return deny(RiskCheck::order_rate_per_second, per_second.tokens(), per_second.capacity(), i);
+  if (!per_minute.can_take(now_ns))
+    return deny(RiskCheck::order_rate_per_minute, per_minute.tokens(), per_minute.capacity(), i);
+  return {};
+}
+
+RiskVerdict check_max_leverage(const AccountRisk& before, const AccountRisk& after,
+                               double max_leverage, InstrumentId i) noexcept {
+  return above(after.leverage, max_leverage) && above(after.leverage, before.leverage)
+             ? deny(RiskCheck::max_leverage, after.leverage, max_leverage, i)
+             : RiskVerdict{};
+}
+
+RiskVerdict check_max_margin_utilization(const AccountRisk& before, const AccountRisk& after,
+                                         double max_util, InstrumentId i) noexcept {
+  return above(after.margin_utilization, max_util) &&
+                 above(after.margin_utilization, before.margin_utilization)
+             ? deny(RiskCheck::max_margin_utilization, after.margin_utilization, max_util, i)
+             : RiskVerdict{};
+}
+
+RiskVerdict check_max_asset_weight(const AccountRisk& before, const AccountRisk& after,
+                                   AssetId asset, double max_weight, InstrumentId i) noexcept {
+  if (asset == kNoAsset) return {};
+  const double w = std::fabs(after.weight[asset]);
+  return above(w, max_weight) && above(w, std::fabs(before.weight[asset]))
+             ? deny(RiskCheck::max_asset_weight, w, max_weight, i, asset)
+             : RiskVerdict{};
+}
+
+RiskVerdict check_min_liquidation_distance(const AccountRisk& before, const AccountRisk& after,
+                                           double min_distance) noexcept {
+  RiskVerdict worst;
+  for (std::size_t k = 0; k < after.position_count; ++k) {
+    const PositionRisk& p = after.positions[k];
+    const double d = p.liquidation.distance;
+    if (!below(d, min_distance)) continue;
+    const PositionRisk* prior = before.find(p.instrument);
+    const double was =
+        prior ? prior->liquidation.distance : std::numeric_limits<double>::infinity();
+    if (!below(d, was)) continue;  // not made worse by this order
+    if (worst.accepted() || d < worst.value)
+      worst = deny(RiskCheck::min_liquidation_distance, d, min_distance, p.instrument);
+  }
+  return worst;
+}
+
+// ---- engine
+
+RiskEngine::RiskEngine(const Universe& universe, const RiskLimits& limits) noexcept
+    : universe_(universe), limits_(limits) {
+  for (std::size_t v = 0; v < kMaxVenues; ++v) {
+    per_second_[v] = TokenBucket(limits.max_orders_per_second, 1'000'000'000);
+    per_minute_[v] = TokenBucket(limits.max_orders_per_minute, 60'000'000'000);
+  }
+}
+
+void RiskEngine::assess(const RiskInputs& in, const OrderIntent* extra,
+                        AccountRisk& out) const noexcept {
+  const Universe& u = universe_;
+  const std::size_t n_inst = u.instruments.size();
+  const std::size_t n_assets = u.assets.size();
+  const AssetId base = u.base_currency;
+
+  // What open orders (and the candidate) add, per instrument, and what they cost.
+  std::array<std::int64_t, kMaxInstruments> add_lots{};
+  std::array<double, kMaxInstruments> add_price{};  // volume-weighted limit price
+  auto add = [&](InstrumentId i, bool buy, std::int64_t lots, std::int64_t ticks) {
+    const double price = static_cast<double>(ticks) * u.instruments[i].tick_size_d;
+    const std::int64_t signed_lots = buy ? lots : -lots;
+    const std::int64_t prev = add_lots[i];
+    add_lots[i] = prev + signed_lots;
+    add_price[i] = add_lots[i] != 0 ? (add_price[i] * static_cast<double>(prev) +
+                                       price * static_cast<double>(signed_lots)) /
+                                          static_cast<double>(add_lots[i])
+                                    : price;
+  };
+  for (std::size_t k = 0; k < in.open_orders.count; ++k) {
+    const OpenOrder& o = in.open_orders.orders[k];
+    if (o.lots > 0 && o.instrument < n_inst) add(o.instrument, o.buy, o.lots, o.limit_ticks);
+  }
+  if (extra) add(extra->instrument, extra->buy, extra->lots, extra->limit_ticks);
+
+  out.nav = in.valuation.nav;
+  out.wallet_balance = in.wallet_balance;
+  std::array<double, kMaxAssets> exposure = in.valuation.exposure;
+  std::array<double, kMaxAssets> spot_qty = in.portfolio.spot_qty;
+
+  // Spot orders move the asset and cash (and the wallet when it is the cash); fees lower
+  // NAV. Futures fills change only positions at their price.
+  for (std::size_t i = 0; i < n_inst; ++i) {
+    if (add_lots[i] == 0) continue;
+    const InstrumentSpec& spec = u.instruments[i];
+    const double qty = static_cast<double>(add_lots[i]) * spec.lot_size_d;
+    const double price = add_price[i] > 0.0 ? add_price[i] : in.market.mark[i];
+    const double fee = std::fabs(spec.notional(qty, price)) * spec.taker_fee_bps / 1e4;
+    out.nav -= fee;
+    if (in.wallet_is_cash) out.wallet_balance -= fee;
+    if (!spec.is_derivative()) {
+      const double base_qty = qty * spec.contract_size_d;
+      spot_qty[spec.base] += base_qty;
+      exposure[spec.base] += base_qty * in.market.spot_price[spec.base];
+      if (in.wallet_is_cash) out.wallet_balance -= base_qty * price;
+    }
+  }
+
+  // Positions as they would be, with their margins.
+  out.position_count = 0;
+  out.gross_notional = 0.0;
+  out.initial_margin = 0.0;
+  double linear_pool = 0.0;                    // sum over linear positions of upnl - MM
+  std::array<double, kMaxAssets> coin_pool{};  // per coin, over inverse positions (coin)
+  std::array<double, kMaxInstruments> pool_share{};
+  for (std::size_t i = 0; i < n_inst; ++i) {
+    const InstrumentSpec& spec = u.instruments[i];
+    if (!spec.is_derivative()) continue;
+    const FuturesPosition& pos = in.portfolio.positions[i];
+    const std::int64_t lots = pos.lots + add_lots[i];
+    if (lots == 0) continue;
+    const double mark = in.market.mark[i];
+    if (!(mark > 0.0)) continue;
+    const double c0 = static_cast<double>(pos.lots) * spec.lot_size_d;
+    const double dc = static_cast<double>(add_lots[i]) * spec.lot_size_d;
+    PositionRisk& p = out.positions[out.position_count++];
+    p.instrument = static_cast<InstrumentId>(i);
+    p.contracts = c0 + dc;
+    p.entry_price =
+        dc != 0.0 ? combined_entry(c0, pos.entry_price, dc,
+                                   add_price[i] > 0.0 ? add_price[i] : mark, spec.is_inverse())
+                  : pos.entry_price;
+    if (!(p.entry_price > 0.0)) p.entry_price = mark;
+    const double value = spec.notional(p.contracts, mark);
+    p.notional = std::fabs(value);
+    p.initial_margin = spec.initial_margin(p.notional);
+    const double mm_native = maintenance_margin(spec, bracket_notional(spec, p.contracts, mark));
+    p.maintenance_margin = spec.is_inverse() ? mm_native * mark : mm_native;
+    out.gross_notional += p.notional;
+    out.initial_margin += p.initial_margin;
+    // Exposure moves by the added contracts' delta.
+    if (dc != 0.0) exposure[spec.base] += spec.notional(dc, mark);
+    const double upnl_quote = spec.unrealized_pnl(p.contracts, p.entry_price, mark);
+    if (spec.is_inverse()) {
+      pool_share[i] = upnl_quote / mark - mm_native;  // coin
+      coin_pool[spec.base] += pool_share[i];
+    } else {
+      pool_share[i] = upnl_quote - mm_native;
+      linear_pool += pool_share[i];
+    }
+  }
+
+  // Collateral: spot assets that count toward the USD-M wallet at their value ratio.
+  double collateral = 0.0;
+  for (std::size_t a = 0; a < n_assets; ++a)
+    if (a != base && limits_.collateral_ratio[a] > 0.0)
+      collateral += spot_qty[a] * in.market.spot_price[a] * limits_.collateral_ratio[a];
+  out.wallet_balance += collateral;
+
+  // Liquidation of each position against the rest of its cross wallet.
+  out.worst_distance = std::numeric_limits<double>::infinity();
+  out.worst_instrument = kNoInstrument;
+  for (std::size_t k = 0; k < out.position_count; ++k) {
+    PositionRisk& p = out.positions[k];
+    const InstrumentSpec& spec = u.instruments[p.instrument];
+    const double mark = in.market.mark[p.instrument];
+    WalletView w;
+    const double ratio = limits_.collateral_ratio[spec.base];
+    if (spec.is_inverse()) {
+      // COIN-M: the coin itself is the margin (collateral ratio 1 for a full wallet).
+      w.balance = spot_qty[spec.base] * ratio + coin_pool[spec.base] - pool_share[p.instrument];
+    } else {
+      const double own = spot_qty[spec.base] * in.market.spot_price[spec.base] * ratio;
+      w.balance = out.wallet_balance - own + linear_pool - pool_share[p.instrument];
+      w.own_collateral_per_price = own / mark;
+    }
+    p.liquidation = estimate_liquidation(spec, p.contracts, p.entry_price, mark, w);
+    if (p.liquidation.distance < out.worst_distance) {
+      out.worst_distance = p.liquidation.distance;
+      out.worst_instrument = p.instrument;
+    }
+  }
+
+  const bool nav_ok = out.nav > 0.0;
+  const double inf = std::numeric_limits<double>::infinity();
+  out.leverage = nav_ok ? out.gross_notional / out.nav : (out.gross_notional > 0 ? inf : 0.0);
+  out.margin_utilization =
+      nav_ok ? out.initial_margin / out.nav : (out.initial_margin > 0 ? inf : 0.0);
+  double others = 0.0;
+  for (std::size_t a = 0; a < n_assets; ++a)
+    if (a != base) others += exposure[a];
+  if (base != kNoAsset) exposure[base] = out.nav - others;
+  for (std::size_t a = 0; a < n_assets; ++a) out.weight[a] = nav_ok ? exposure[a] / out.nav : 0.0;
+}
+
+RiskVerdict RiskEngine::check(const OrderIntent& order, const RiskInputs& in,
+                              const AccountRisk& current, AccountRisk& scratch) noexcept {
+  const InstrumentId i = order.instrument;
+  const InstrumentSpec& spec = universe_.instruments[i];
+  const double mark = in.market.mark[i] > 0.0 ? in.market.mark[i] : in.market.spot_price[spec.base];
+  const double contracts = static_cast<double>(order.lots) * spec.lot_size_d;
+  const double limit_price = static_cast<double>(order.limit_ticks) * spec.tick_size_d;
+
+  std::int64_t position_lots = spec.is_derivative() ? in.portfolio.positions[i].lots : 0;
+  for (std::size_t k = 0; k < in.open_orders.count; ++k) {
+    const OpenOrder& o = in.open_orders.orders[k];
+    if (o.instrument == i) position_lots += o.buy ? o.lots : -o.lots;
+  }
+
+  // Cheapest first; the first failure is the verdict.
+  RiskVerdict v = check_kill_switch(state_);
+  if (!v.accepted()) return v;
+  if (v = check_reduce_only(state_, spec, i, position_lots, order); !v.accepted()) return v;
+  if (v = check_md_staleness(in.now_ns, in.market.updated_ns[i], limits_.max_md_staleness_ms, i);
+      !v.accepted())
+    return v;
+  if (v = check_price_collar(limit_price, mark, limits_.price_collar_bps, i); !v.accepted())
+    return v;
+  if (v = check_max_order_qty(contracts, spec.max_order_qty_d, i); !v.accepted()) return v;
+  if (v = check_max_order_notional(std::fabs(spec.notional(contracts, mark)),
+                                   limits_.max_order_notional, i);
+      !v.accepted())
+    return v;
+  if (v = check_duplicate_in_flight(in.open_orders, i); !v.accepted()) return v;
+  if (v = check_order_rate(per_second_[spec.venue], per_minute_[spec.venue], in.now_ns, i);
+      !v.accepted())
+    return v;
+
+  assess(in, &order, scratch);
+  if (v = check_max_leverage(current, scratch, limits_.max_leverage, i); !v.accepted()) return v;
+  if (v = check_max_margin_utilization(current, scratch, limits_.max_margin_utilization, i);
+      !v.accepted())
+    return v;
+  if (v = check_max_asset_weight(current, scratch, spec.base, limits_.max_asset_weight, i);
+      !v.accepted())
+    return v;
+  return check_min_liquidation_distance(current, scratch, limits_.min_liquidation_distance);
+}
+
+ShrinkResult RiskEngine::shrink(const OrderIntent& order, const RiskVerdict& verdict,
+                                const RiskInputs& in, const AccountRisk& current,
+                                AccountRisk& scratch, std::int64_t min_lots) noexcept {
+  ShrinkResult r;
+  r.cause = verdict.check;
+  if (!is_size_bound(verdict.check) || order.lots <= 1) return r;
+  if (min_lots < 1) min_lots = 1;
+  // Size-bound checks fail monotonically in size: binary search the largest passing size.
+  std::int64_t lo = 0;           // passes (trivially: nothing)
+  std::int64_t hi = order.lots;  // fails
+  OrderIntent trial = order;
+  while (hi - lo > 1) {
+    const std::int64_t mid = lo + (hi - lo) / 2;
+    trial.lots = mid;
+    if (check(trial, in, current, scratch).accepted())
+      lo = mid;
+    else
+      hi = mid;
+  }
+  if (lo >= min_lots) {
+    r.shrunk = true;
+    r.lots = lo;
+  }
+  return r;
+}
+
+void RiskEngine::on_order_sent(const OrderIntent& order, std::int64_t now_ns) noexcept {
+  const VenueId v = universe_.instruments[order.instrument].venue;
+  per_second_[v].take(now_ns);
+  per_minute_[v].take(now_ns);
+}
+
+}  // namespace ballast::risk
