@@ -92,7 +92,8 @@ LiquidationEstimate estimate_liquidation(const InstrumentSpec& spec, double cont
   // Start in the bracket of today's notional; if the notional at the estimated price
   // falls in another bracket, solve again there (the venue applies that bracket then).
   BracketTerms t = bracket_for(spec, bracket_notional(spec, contracts, mark));
-  if (equity_at(spec, equity_line(spec, contracts, entry, wallet, t), mark) <= 0.0) {
+  EquityLine line = equity_line(spec, contracts, entry, wallet, t);
+  if (equity_at(spec, line, mark) <= 0.0) {
     r.status = LiquidationStatus::already;
     r.distance = 0.0;
     r.bracket = t;
@@ -100,7 +101,7 @@ LiquidationEstimate estimate_liquidation(const InstrumentSpec& spec, double cont
   }
   const std::size_t rounds = spec.margin_brackets.size() + 1;
   for (std::size_t i = 0; i < rounds; ++i) {
-    LiquidationEstimate next = crossing(spec, equity_line(spec, contracts, entry, wallet, t), mark);
+    LiquidationEstimate next = crossing(spec, line, mark);
     next.bracket = t;
     // A table whose cum amounts are not continuous can make the re-solve miss; keep the
     // crossing already found rather than report none.
@@ -112,6 +113,7 @@ LiquidationEstimate estimate_liquidation(const InstrumentSpec& spec, double cont
     const BracketTerms at_price = bracket_for(spec, bracket_notional(spec, contracts, r.price));
     if (at_price.index == t.index) break;
     t = at_price;
+    line = equity_line(spec, contracts, entry, wallet, t);
   }
   return r;
 }

@@ -1,5 +1,6 @@
 #include "ballast/risk/risk_engine.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -291,8 +292,12 @@ void RiskEngine::assess(const RiskInputs& in, const OrderIntent* extra,
   const AssetId base = u.base_currency;
 
   // What open orders (and the candidate) add, per instrument, and what they cost.
-  std::array<std::int64_t, kMaxInstruments> add_lots{};
-  std::array<double, kMaxInstruments> add_price{};  // volume-weighted limit price
+  // Only the first n_inst/n_assets entries are used; zeroing just those keeps this
+  // per-order function from clearing kilobytes it never reads.
+  std::array<std::int64_t, kMaxInstruments> add_lots;
+  std::array<double, kMaxInstruments> add_price;  // volume-weighted limit price
+  std::fill_n(add_lots.begin(), n_inst, 0);
+  std::fill_n(add_price.begin(), n_inst, 0.0);
   auto add = [&](InstrumentId i, bool buy, std::int64_t lots, std::int64_t ticks) {
     const double price = static_cast<double>(ticks) * u.instruments[i].tick_size_d;
     const std::int64_t signed_lots = buy ? lots : -lots;
@@ -337,8 +342,10 @@ void RiskEngine::assess(const RiskInputs& in, const OrderIntent* extra,
   out.gross_notional = 0.0;
   out.initial_margin = 0.0;
   double linear_pool = 0.0;                    // sum over linear positions of upnl - MM
-  std::array<double, kMaxAssets> coin_pool{};  // per coin, over inverse positions (coin)
-  std::array<double, kMaxInstruments> pool_share{};
+  std::array<double, kMaxAssets> coin_pool;  // per coin, over inverse positions (coin)
+  std::array<double, kMaxInstruments> pool_share;
+  std::fill_n(coin_pool.begin(), n_assets, 0.0);
+  std::fill_n(pool_share.begin(), n_inst, 0.0);
   for (std::size_t i = 0; i < n_inst; ++i) {
     const InstrumentSpec& spec = u.instruments[i];
     if (!spec.is_derivative()) continue;
