@@ -1,6 +1,7 @@
 // Loads the TOML config of DESIGN.md into BallastConfig. The loader never stops at the
 // first problem: an operator fixing a file should see every bad key in one run, so each
 // getter reports what is wrong and returns nullopt, and reading carries on.
+#include <sched.h>
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -11,11 +12,13 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -127,6 +130,16 @@ constexpr std::array<Option<HedgeMethod>, 3> kMethods{
      {"synthetic_pair", HedgeMethod::synthetic_pair},
      {"spot", HedgeMethod::spot}}};
 constexpr std::array<Option<bool>, 2> kSides{{{"buy", true}, {"sell", false}}};  // true = buy
+constexpr std::array<Option<AgentKind>, 3> kAgents{
+    {{"md", AgentKind::market_data}, {"engine", AgentKind::engine}, {"orders", AgentKind::orders}}};
+constexpr std::array<Option<IdleKind>, 3> kIdle{
+    {{"spin", IdleKind::spin}, {"yield", IdleKind::yield}, {"backoff", IdleKind::backoff}}};
+constexpr std::array<Option<FeedKind>, 1> kFeedKinds{{{"replay", FeedKind::replay}}};
+constexpr std::array<Option<ReplayPaceKind>, 3> kPaces{
+    {{"recorded", ReplayPaceKind::recorded},
+     {"fixed_rate", ReplayPaceKind::fixed_rate},
+     {"fast", ReplayPaceKind::as_fast_as_possible}}};
+constexpr std::array<Option<OrderRouteKind>, 1> kRoutes{{{"loopback", OrderRouteKind::loopback}}};
 
 // Seconds whose nanoseconds fit MarketState::updated_ns: the latest is 2262-04-11T23:47:16Z.
 constexpr std::int64_t kMaxAsOfUnixS = std::numeric_limits<std::int64_t>::max() / 1'000'000'000;
@@ -134,6 +147,84 @@ constexpr std::int64_t kMaxAsOfUnixS = std::numeric_limits<std::int64_t>::max() 
 template <class T>
 void assign(const std::optional<T>& value, T& out) {
   if (value) out = *value;
+}
+
+// ---- Machine -------------------------------------------------------------------------
+
+// The CPUs this process may run on (its affinity mask), ascending. A cpu_set_t covers
+// CPU_SETSIZE (1024) CPUs; on a larger machine the call fails with EINVAL and a bigger
+// mask is tried.
+std::vector<int> machine_usable_cpus() {
+  std::vector<int> cpus;
+  for (int n = CPU_SETSIZE; n <= (1 << 18); n *= 2) {
+    cpu_set_t* set = CPU_ALLOC(n);
+    if (set == nullptr) break;
+    const std::size_t size = CPU_ALLOC_SIZE(n);
+    CPU_ZERO_S(size, set);
+    const bool ok = sched_getaffinity(0, size, set) == 0;
+    const int failure = errno;
+    if (ok) {
+      const int count = CPU_COUNT_S(size, set);
+      for (int cpu = 0; cpu < n && static_cast<int>(cpus.size()) < count; ++cpu)
+        if (CPU_ISSET_S(cpu, size, set)) cpus.push_back(cpu);
+    }
+    CPU_FREE(set);
+    if (ok || failure != EINVAL) break;
+  }
+  if (cpus.empty()) {  // no affinity to be had: assume every online CPU
+    const unsigned n = std::max(1u, std::thread::hardware_concurrency());
+    for (unsigned cpu = 0; cpu < n; ++cpu) cpus.push_back(static_cast<int>(cpu));
+  }
+  return cpus;
+}
+
+// The CPUs [[thread]] is checked against: the caller's list, or the machine's.
+std::vector<int> cpus_to_check(const ConfigParseOptions& options) {
+  std::vector<int> cpus;
+  for (int cpu : options.usable_cpus)
+    if (cpu >= 0) cpus.push_back(cpu);
+  std::sort(cpus.begin(), cpus.end());
+  cpus.erase(std::unique(cpus.begin(), cpus.end()), cpus.end());
+  return cpus.empty() ? machine_usable_cpus() : cpus;
+}
+
+// Ascending CPUs as the kernel's cpulist format writes them: "0-3,6,8-9".
+std::string format_cpu_list(const std::vector<int>& cpus) {
+  std::string out;
+  for (std::size_t i = 0; i < cpus.size();) {
+    std::size_t j = i;
+    while (j + 1 < cpus.size() && cpus[j + 1] == cpus[j] + 1) ++j;
+    if (!out.empty()) out += ",";
+    out += std::to_string(cpus[i]);
+    if (j > i) out += "-" + std::to_string(cpus[j]);
+    i = j + 1;
+  }
+  return out;
+}
+
+// Without [[thread]]: every agent on its own spinning core when there are enough, leaving
+// the first usable CPU to the OS; with two or three, market data and the engine share
+// one; on a single CPU spinning would starve the other agents, so one thread backs off.
+std::vector<ThreadSpec> default_threads(const std::vector<int>& cpus) {
+  if (cpus.size() >= 4)
+    return {ThreadSpec{"md", {AgentKind::market_data}, cpus[1], IdleKind::spin},
+            ThreadSpec{"engine", {AgentKind::engine}, cpus[2], IdleKind::spin},
+            ThreadSpec{"orders", {AgentKind::orders}, cpus[3], IdleKind::spin}};
+  if (cpus.size() >= 2)
+    return {ThreadSpec{"hot", {AgentKind::market_data, AgentKind::engine}, cpus[0], IdleKind::spin},
+            ThreadSpec{"orders", {AgentKind::orders}, cpus[1], IdleKind::spin}};
+  return {ThreadSpec{"all",
+                     {AgentKind::market_data, AgentKind::engine, AgentKind::orders},
+                     -1,
+                     IdleKind::backoff}};
+}
+
+// `path` as the config names it, relative to the config file's directory unless absolute.
+std::string resolve_path(const std::string& config_file, const std::string& path) {
+  const std::filesystem::path p(path);
+  if (p.is_absolute()) return path;
+  const std::filesystem::path dir = std::filesystem::path(config_file).parent_path();
+  return dir.empty() ? path : (dir / p).string();
 }
 
 // ---- Date-times --------------------------------------------------------------------
@@ -530,7 +621,8 @@ class ConfigReader {
 // others (targets name instruments, the portfolio names targets) come after them.
 class ConfigBuilder {
  public:
-  ConfigBuilder(const toml::table& root, const std::string& file) : r_(file), root_(root, "") {
+  ConfigBuilder(const toml::table& root, const std::string& file, const ConfigParseOptions& options)
+      : r_(file), root_(root, ""), cpus_(cpus_to_check(options)) {
     cfg_.source_path = file;
   }
 
@@ -544,6 +636,9 @@ class ConfigBuilder {
     // holdings intern. Errors are sorted by line, so reading order never shows.
     r_.table(root_, "risk", Need::optional, [&](Section& s) { read_risk(s); });
     r_.table(root_, "market", Need::optional, [&](Section& s) { read_market(s); });
+    read_threads();
+    r_.table(root_, "feed", Need::optional, [&](Section& s) { read_feed(s); });
+    r_.table(root_, "orders", Need::optional, [&](Section& s) { read_orders(s); });
     r_.finish(root_);
     check_method();
     if (base() != kNoAsset) cfg_.market.spot_price[base()] = 1.0;
@@ -561,6 +656,13 @@ class ConfigBuilder {
     std::string path;
     int line = 0;
     bool lists_hedges = false;  // hedge_with given and not empty
+  };
+
+  // A [[thread]] as read, for the checks across threads.
+  struct ThreadEntry {
+    std::string label;  // its name, or its path when the name is missing or bad
+    int cpu = -1;
+    bool spins = false;  // idle is spin (and was read)
   };
 
   [[nodiscard]] AssetId base() const { return cfg_.universe.base_currency; }
@@ -608,6 +710,8 @@ class ConfigBuilder {
     if (const auto name = r_.name(s, "base_currency", Need::required))
       cfg_.universe.base_currency =
           intern(*name, s.line_of_key("base_currency"), s.child("base_currency"));
+    if (const auto dir = r_.name(s, "state_dir", Need::optional))
+      cfg_.state_dir = resolve_path(cfg_.source_path, *dir);
   }
 
   // ---- [[instrument]]
@@ -943,6 +1047,155 @@ class ConfigBuilder {
     }
   }
 
+  // ---- [[thread]]
+
+  void read_threads() {
+    const toml::array* list = r_.array(root_, "thread", Need::optional);
+    if (!list) {
+      if (!root_.has("thread")) cfg_.threads = default_threads(cpus_);
+      return;
+    }
+    std::size_t tables = 0;
+    r_.each_table(*list, "thread", [&](Section& s) {
+      ++tables;
+      read_thread(s);
+    });
+    const int line = line_of(*list);
+    check_spinner_count(line);
+    // An agent list that failed to read may well have named the agent; say nothing then.
+    if (tables < list->size() || !agents_read_) return;
+    for (std::size_t a = 0; a < kAgents.size(); ++a)
+      if (agent_thread_[a] == kNoThread)
+        r_.error(line, "thread",
+                 std::string("agent ") + to_string(kAgents[a].value) + " is on no [[thread]]");
+  }
+
+  void read_thread(Section& s) {
+    ThreadSpec spec;
+    const auto name = r_.name(s, "name", Need::required);
+    const toml::array* agents = r_.array(s, "agents", Need::required);
+    const auto cpu = r_.integer(s, "cpu", Need::optional);
+    const auto idle = r_.choice(s, "idle", Need::optional, kIdle);
+    assign(idle, spec.idle);
+    const std::size_t index = thread_entries_.size();
+    ThreadEntry entry{name.value_or(s.path()), -1,
+                      spec.idle == IdleKind::spin && (idle || !s.has("idle"))};
+
+    if (name) {
+      const auto same = [&](const ThreadSpec& t) { return t.name == *name; };
+      if (std::any_of(cfg_.threads.begin(), cfg_.threads.end(), same))
+        r_.error(s.line_of_key("name"), s.child("name"), "duplicate thread name " + *name);
+      spec.name = *name;
+    }
+    if (agents)
+      read_thread_agents(s, *agents, index, entry.label, spec);
+    else
+      agents_read_ = false;
+    if (cpu) {
+      entry.cpu = check_cpu(s, *cpu);
+      spec.cpu = entry.cpu;
+    }
+    if (entry.spins && entry.cpu >= 0) check_pinned_spinner(s, entry);
+    cfg_.threads.push_back(std::move(spec));
+    thread_entries_.push_back(std::move(entry));
+  }
+
+  void read_thread_agents(const Section& s, const toml::array& agents, std::size_t index,
+                          const std::string& label, ThreadSpec& spec) {
+    const std::string path = s.child("agents");
+    if (agents.empty()) {
+      r_.error(agents, path, "at least one agent is required");
+      agents_read_ = false;
+      return;
+    }
+    for (std::size_t i = 0; i < agents.size(); ++i) {
+      const std::string item = indexed(path, i);
+      const auto agent = r_.as_choice(agents[i], item, kAgents);
+      if (!agent) {
+        agents_read_ = false;
+        continue;
+      }
+      const auto a = static_cast<std::size_t>(*agent);
+      const std::size_t owner = agent_thread_[a];
+      if (owner == index) {
+        r_.error(agents[i], item, std::string("agent ") + to_string(*agent) + " is listed twice");
+      } else if (owner != kNoThread) {
+        r_.error(agents[i], item,
+                 std::string("agent ") + to_string(*agent) + " is on two threads (" +
+                     thread_entries_[owner].label + " and " + label + ")");
+      } else {
+        agent_thread_[a] = index;
+        spec.agents.push_back(*agent);
+      }
+    }
+  }
+
+  // The CPU to pin to, or -1 when unpinned or not usable here (after saying why).
+  int check_cpu(const Section& s, std::int64_t cpu) {
+    if (cpu == -1) return -1;
+    const int line = s.line_of_key("cpu");
+    if (cpu < -1) {
+      r_.error(line, s.child("cpu"),
+               "cpu must be >= 0 (or -1 for unpinned), got " + std::to_string(cpu));
+      return -1;
+    }
+    const auto usable = [&](int c) { return c == cpu; };
+    if (std::none_of(cpus_.begin(), cpus_.end(), usable)) {
+      r_.error(line, s.child("cpu"),
+               "cpu " + std::to_string(cpu) +
+                   " is not available (usable CPUs: " + format_cpu_list(cpus_) + ")");
+      return -1;
+    }
+    return static_cast<int>(cpu);
+  }
+
+  // Two spinning threads on one core take turns by the scheduler's time slice.
+  void check_pinned_spinner(const Section& s, const ThreadEntry& entry) {
+    for (const ThreadEntry& other : thread_entries_) {
+      if (!other.spins || other.cpu != entry.cpu) continue;
+      r_.error(s.line_of_key("cpu"), s.child("cpu"),
+               "cpu " + std::to_string(entry.cpu) + " already runs spinning thread " + other.label +
+                   "; two spinning threads on one CPU would take turns (use idle = "
+                   "\"backoff\" or another cpu)");
+      return;
+    }
+  }
+
+  void check_spinner_count(int line) {
+    const auto spinners =
+        static_cast<std::size_t>(std::count_if(thread_entries_.begin(), thread_entries_.end(),
+                                               [](const ThreadEntry& t) { return t.spins; }));
+    if (spinners <= cpus_.size()) return;
+    r_.error(line, "thread",
+             std::to_string(spinners) + " spinning threads on " + std::to_string(cpus_.size()) +
+                 (cpus_.size() == 1 ? " usable CPU" : " usable CPUs") +
+                 ": spinners would share a core (measured here: 4 ms p50); use idle = "
+                 "\"backoff\" or fewer threads");
+  }
+
+  // ---- [feed] and [orders]
+
+  void read_feed(Section& s) {
+    FeedConfig& f = cfg_.feed;
+    const auto kind = r_.choice(s, "kind", Need::required, kFeedKinds);
+    assign(kind, f.kind);
+    // With kind missing or bad, file is still read (as optional) so it is checked.
+    if (const auto file = r_.name(s, "file", need_if(kind == FeedKind::replay)))
+      f.file = resolve_path(cfg_.source_path, *file);
+    const auto pace = r_.choice(s, "pace", Need::optional, kPaces);
+    assign(pace, f.pace);
+    const bool fixed = f.pace == ReplayPaceKind::fixed_rate;
+    if ((pace || !s.has("pace")) && !fixed)
+      r_.forbid(s, "rate", "only with pace = \"fixed_rate\"");
+    else
+      assign(r_.number(s, "rate", need_if(fixed), kPositive), f.rate_per_s);
+    assign(r_.boolean(s, "loop", Need::optional), f.loop);
+  }
+
+  void read_orders(Section& s) {
+    assign(r_.choice(s, "route", Need::optional, kRoutes), cfg_.orders.kind);
+  }
+
   // ---- [portfolio]
 
   void read_portfolio(Section& s) {
@@ -1197,6 +1450,11 @@ class ConfigBuilder {
   std::array<bool, kMaxInstruments> position_listed_{};
   bool cash_known_ = true;  // false when cash (or a base-currency spot row) failed to read
   int method_line_ = 0;
+  std::vector<int> cpus_;  // usable CPUs, ascending
+  static constexpr std::size_t kNoThread = std::numeric_limits<std::size_t>::max();
+  std::array<std::size_t, kAgents.size()> agent_thread_ = {kNoThread, kNoThread, kNoThread};
+  std::vector<ThreadEntry> thread_entries_;
+  bool agents_read_ = true;  // every [[thread]]'s agents key was read without a problem
 };
 
 // Reads the whole file; on failure returns the OS's reason.
@@ -1227,6 +1485,11 @@ std::string ConfigError::to_string() const {
 }
 
 ConfigLoadResult parse_config(std::string_view toml_text, const std::string& file_name) {
+  return parse_config(toml_text, file_name, ConfigParseOptions{});
+}
+
+ConfigLoadResult parse_config(std::string_view toml_text, const std::string& file_name,
+                              const ConfigParseOptions& options) {
   toml::table doc;
   try {
     doc = toml::parse(toml_text, std::string_view(file_name));
@@ -1236,17 +1499,21 @@ ConfigLoadResult parse_config(std::string_view toml_text, const std::string& fil
                                         "TOML syntax error: " + std::string(e.description())});
     return result;
   }
-  return ConfigBuilder(doc, file_name).build();
+  return ConfigBuilder(doc, file_name, options).build();
 }
 
 ConfigLoadResult load_config_file(const std::string& path) {
+  return load_config_file(path, ConfigParseOptions{});
+}
+
+ConfigLoadResult load_config_file(const std::string& path, const ConfigParseOptions& options) {
   std::string text;
   if (const auto failure = read_file(path, text)) {
     ConfigLoadResult result;
     result.errors.push_back(ConfigError{path, 0, "", "cannot read file: " + *failure});
     return result;
   }
-  return parse_config(text, path);
+  return parse_config(text, path, options);
 }
 
 std::vector<ConfigError> validate_for_planning(const BallastConfig& config) {

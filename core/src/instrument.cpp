@@ -48,6 +48,24 @@ const char* to_string(HedgeMethod m) noexcept {
   return "?";
 }
 
+const char* to_string(IdleKind k) noexcept {
+  switch (k) {
+    case IdleKind::spin: return "spin";
+    case IdleKind::yield: return "yield";
+    case IdleKind::backoff: return "backoff";
+  }
+  return "?";
+}
+
+const char* to_string(AgentKind k) noexcept {
+  switch (k) {
+    case AgentKind::market_data: return "md";
+    case AgentKind::engine: return "engine";
+    case AgentKind::orders: return "orders";
+  }
+  return "?";
+}
+
 void InstrumentSpec::derive() noexcept {
   contract_size_d = contract_size.to_double();
   contract_value_d = contract_value.to_double();

@@ -275,7 +275,7 @@ void HedgePlanner::plan(const PlanContext& ctx, const Valuation& valuation,
     }
   }
 
-  value_after(ctx, out);
+  if (ctx.value_after) value_after(ctx, out);
 }
 
 void HedgePlanner::resize(const PlanContext& ctx, PlannedOrder& order, std::int64_t lots) noexcept {

@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "ballast/core/config.hpp"
@@ -660,7 +662,8 @@ TEST(ConfigLoaderTest, TooManyInstruments) {
             "tick_size = 1\nfunding_interval_s = 3600\n";
   const std::string last = "symbol = \"P" + std::to_string(kMaxInstruments) + "\"";
   EXPECT_TRUE(HasOnlyError(parse(text), "instrument[" + std::to_string(kMaxInstruments) + "]",
-                           line_of(text, last) - 1, "too many entries (at most 64)"));
+                           line_of(text, last) - 1,
+                           "too many entries (at most " + std::to_string(kMaxInstruments) + ")"));
 }
 
 TEST(ConfigLoaderTest, ZeroLotSize) {
@@ -1248,6 +1251,508 @@ TEST(ConfigLoaderTest, MultipleErrorsAllReportedInFileOrder) {
   EXPECT_TRUE(HasError(r, "target[1].weight", line_of(text, "weight = \"0.3\""),
                        "expected a number, got string"));
   EXPECT_TRUE(HasError(r, "market.prices.ETHBTC", line_of(text, "prices"), "names no instrument"));
+  EXPECT_TRUE(
+      std::is_sorted(r.errors.begin(), r.errors.end(),
+                     [](const ConfigError& a, const ConfigError& b) { return a.line < b.line; }));
+}
+
+// ---- [engine] state_dir ---------------------------------------------------------------
+
+// kMinimal with `lines` added to [engine].
+std::string with_engine(std::string_view lines) {
+  return replaced(kMinimal, "base_currency = \"USDT\"\n",
+                  "base_currency = \"USDT\"\n" + std::string(lines) + "\n");
+}
+
+TEST(ConfigLoaderTest, StateDirDefaultsToEmpty) {
+  const ConfigLoadResult r = parse(kMinimal);
+  ASSERT_TRUE(r.ok()) << dump(r);
+  EXPECT_EQ(r.config->state_dir, "");
+}
+
+TEST(ConfigLoaderTest, StateDirResolvedAgainstConfigDirectory) {
+  const std::string text = with_engine("state_dir = \"state/engine\"");
+  const ConfigLoadResult r = parse_config(text, "/etc/ballast/prod.toml");
+  ASSERT_TRUE(r.ok()) << dump(r);
+  EXPECT_EQ(r.config->state_dir, "/etc/ballast/state/engine");
+  // A file named without a directory leaves the path as written.
+  const ConfigLoadResult here = parse(text);
+  ASSERT_TRUE(here.ok()) << dump(here);
+  EXPECT_EQ(here.config->state_dir, "state/engine");
+}
+
+TEST(ConfigLoaderTest, AbsoluteStateDirKeptAsGiven) {
+  const ConfigLoadResult r =
+      parse_config(with_engine("state_dir = \"/var/lib/ballast\""), "/etc/ballast/prod.toml");
+  ASSERT_TRUE(r.ok()) << dump(r);
+  EXPECT_EQ(r.config->state_dir, "/var/lib/ballast");
+}
+
+TEST(ConfigLoaderTest, StateDirMustNotBeEmpty) {
+  const std::string text = with_engine("state_dir = \"\"");
+  EXPECT_TRUE(HasOnlyError(parse(text), "engine.state_dir", line_of(text, "state_dir"),
+                           "must not be empty"));
+}
+
+TEST(ConfigLoaderTest, StateDirMustBeString) {
+  const std::string text = with_engine("state_dir = 7");
+  EXPECT_TRUE(HasOnlyError(parse(text), "engine.state_dir", line_of(text, "state_dir"),
+                           "expected a string, got integer"));
+}
+
+// ---- [[thread]] --------------------------------------------------------------------------
+
+ConfigLoadResult parse_on(std::string_view text, std::vector<int> cpus) {
+  return parse_config(text, kFile, ConfigParseOptions{std::move(cpus)});
+}
+
+// Every agent exactly once across `threads`.
+testing::AssertionResult EachAgentOnce(const std::vector<ThreadSpec>& threads) {
+  for (AgentKind a : {AgentKind::market_data, AgentKind::engine, AgentKind::orders}) {
+    int n = 0;
+    for (const ThreadSpec& t : threads)
+      n += static_cast<int>(std::count(t.agents.begin(), t.agents.end(), a));
+    if (n != 1)
+      return testing::AssertionFailure() << "agent " << to_string(a) << " on " << n << " threads";
+  }
+  return testing::AssertionSuccess();
+}
+
+// A valid layout: market data and the engine share a pinned spinner, orders back off.
+constexpr std::string_view kThreads = R"toml(
+[[thread]]
+name = "hot"
+agents = ["md", "engine"]
+cpu = 2
+
+[[thread]]
+name = "slow"
+agents = ["orders"]
+idle = "backoff"
+)toml";
+
+std::string with_threads(std::string_view threads) {
+  return std::string(kMinimal) + std::string(threads);
+}
+
+TEST(ConfigLoaderTest, ThreadsLoadAsWritten) {
+  const ConfigLoadResult r = parse_on(with_threads(kThreads), {0, 1, 2, 3});
+  ASSERT_TRUE(r.ok()) << dump(r);
+  const std::vector<ThreadSpec>& t = r.config->threads;
+  ASSERT_EQ(t.size(), 2u);
+  EXPECT_EQ(t[0].name, "hot");
+  EXPECT_EQ(t[0].agents, (std::vector<AgentKind>{AgentKind::market_data, AgentKind::engine}));
+  EXPECT_EQ(t[0].cpu, 2);
+  EXPECT_EQ(t[0].idle, IdleKind::spin);  // the default
+  EXPECT_EQ(t[1].name, "slow");
+  EXPECT_EQ(t[1].agents, std::vector<AgentKind>{AgentKind::orders});
+  EXPECT_EQ(t[1].cpu, -1);  // unpinned
+  EXPECT_EQ(t[1].idle, IdleKind::backoff);
+}
+
+TEST(ConfigLoaderTest, ThreadYieldAndExplicitUnpinnedLoad) {
+  const std::string text =
+      replaced(with_threads(kThreads), "idle = \"backoff\"", "idle = \"yield\"\ncpu = -1");
+  const ConfigLoadResult r = parse_on(text, {0, 1, 2, 3});
+  ASSERT_TRUE(r.ok()) << dump(r);
+  EXPECT_EQ(r.config->threads[1].idle, IdleKind::yield);
+  EXPECT_EQ(r.config->threads[1].cpu, -1);
+}
+
+TEST(ConfigLoaderTest, SpinnerMayShareCpuWithNonSpinningThread) {
+  const std::string text =
+      replaced(with_threads(kThreads), "idle = \"backoff\"", "idle = \"backoff\"\ncpu = 2");
+  const ConfigLoadResult r = parse_on(text, {0, 1, 2, 3});
+  ASSERT_TRUE(r.ok()) << dump(r);
+  EXPECT_EQ(r.config->threads[1].cpu, 2);
+}
+
+TEST(ConfigLoaderTest, DefaultThreadsOnFourOrMoreCpusLeaveTheFirstFree) {
+  const ConfigLoadResult r = parse_on(kMinimal, {9, 2, 3, 5, 7});  // any order
+  ASSERT_TRUE(r.ok()) << dump(r);
+  const std::vector<ThreadSpec>& t = r.config->threads;
+  ASSERT_EQ(t.size(), 3u);
+  EXPECT_EQ(t[0].name, "md");
+  EXPECT_EQ(t[0].agents, std::vector<AgentKind>{AgentKind::market_data});
+  EXPECT_EQ(t[0].cpu, 3);
+  EXPECT_EQ(t[1].name, "engine");
+  EXPECT_EQ(t[1].agents, std::vector<AgentKind>{AgentKind::engine});
+  EXPECT_EQ(t[1].cpu, 5);
+  EXPECT_EQ(t[2].name, "orders");
+  EXPECT_EQ(t[2].agents, std::vector<AgentKind>{AgentKind::orders});
+  EXPECT_EQ(t[2].cpu, 7);
+  for (const ThreadSpec& spec : t) EXPECT_EQ(spec.idle, IdleKind::spin);
+}
+
+TEST(ConfigLoaderTest, DefaultThreadsOnTwoOrThreeCpus) {
+  for (const std::vector<int>& cpus : {std::vector<int>{4, 6}, std::vector<int>{4, 6, 8}}) {
+    const ConfigLoadResult r = parse_on(kMinimal, cpus);
+    ASSERT_TRUE(r.ok()) << dump(r);
+    const std::vector<ThreadSpec>& t = r.config->threads;
+    ASSERT_EQ(t.size(), 2u);
+    EXPECT_EQ(t[0].name, "hot");
+    EXPECT_EQ(t[0].agents, (std::vector<AgentKind>{AgentKind::market_data, AgentKind::engine}));
+    EXPECT_EQ(t[0].cpu, 4);
+    EXPECT_EQ(t[0].idle, IdleKind::spin);
+    EXPECT_EQ(t[1].name, "orders");
+    EXPECT_EQ(t[1].agents, std::vector<AgentKind>{AgentKind::orders});
+    EXPECT_EQ(t[1].cpu, 6);
+    EXPECT_EQ(t[1].idle, IdleKind::spin);
+  }
+}
+
+TEST(ConfigLoaderTest, DefaultThreadsOnOneCpuBackOffUnpinned) {
+  const ConfigLoadResult r = parse_on(kMinimal, {3});
+  ASSERT_TRUE(r.ok()) << dump(r);
+  const std::vector<ThreadSpec>& t = r.config->threads;
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0].name, "all");
+  EXPECT_EQ(t[0].agents,
+            (std::vector<AgentKind>{AgentKind::market_data, AgentKind::engine, AgentKind::orders}));
+  EXPECT_EQ(t[0].cpu, -1);
+  EXPECT_EQ(t[0].idle, IdleKind::backoff);
+}
+
+TEST(ConfigLoaderTest, DefaultThreadsFromThisMachine) {
+  // Whatever this machine has, the default runs every agent once, on CPUs it may use.
+  const ConfigLoadResult r = parse(kMinimal);
+  ASSERT_TRUE(r.ok()) << dump(r);
+  ASSERT_FALSE(r.config->threads.empty());
+  EXPECT_TRUE(EachAgentOnce(r.config->threads));
+}
+
+TEST(ConfigLoaderTest, ThreadNameRequired) {
+  const std::string text = replaced(with_threads(kThreads), "name = \"slow\"\n", "");
+  EXPECT_TRUE(HasOnlyError(parse_on(text, {0, 1, 2, 3}), "thread[1].name",
+                           last_line_of(text, "[[thread]]"), "missing required key"));
+}
+
+TEST(ConfigLoaderTest, ThreadNameMustNotBeEmpty) {
+  const std::string text = replaced(with_threads(kThreads), "name = \"slow\"", "name = \"\"");
+  EXPECT_TRUE(HasOnlyError(parse_on(text, {0, 1, 2, 3}), "thread[1].name",
+                           line_of(text, "name = \"\""), "must not be empty"));
+}
+
+TEST(ConfigLoaderTest, DuplicateThreadName) {
+  const std::string text = replaced(with_threads(kThreads), "name = \"slow\"", "name = \"hot\"");
+  EXPECT_TRUE(HasOnlyError(parse_on(text, {0, 1, 2, 3}), "thread[1].name",
+                           last_line_of(text, "name = \"hot\""), "duplicate thread name hot"));
+}
+
+TEST(ConfigLoaderTest, ThreadAgentsRequired) {
+  const std::string text = replaced(with_threads(kThreads), "agents = [\"orders\"]\n", "");
+  // Only the missing key: that orders is then on no thread goes without saying.
+  EXPECT_TRUE(HasOnlyError(parse_on(text, {0, 1, 2, 3}), "thread[1].agents",
+                           last_line_of(text, "[[thread]]"), "missing required key"));
+}
+
+TEST(ConfigLoaderTest, ThreadAgentsMustNotBeEmpty) {
+  const std::string text = with_threads(kThreads) + "\n[[thread]]\nname = \"idle\"\nagents = []\n";
+  EXPECT_TRUE(HasOnlyError(parse_on(text, {0, 1, 2, 3}), "thread[2].agents",
+                           line_of(text, "agents = []"), "at least one agent is required"));
+}
+
+TEST(ConfigLoaderTest, ThreadAgentsMustBeAnArray) {
+  const std::string text =
+      replaced(with_threads(kThreads), "agents = [\"orders\"]", "agents = \"orders\"");
+  EXPECT_TRUE(HasOnlyError(parse_on(text, {0, 1, 2, 3}), "thread[1].agents",
+                           line_of(text, "agents = \"orders\""), "expected an array, got string"));
+}
+
+TEST(ConfigLoaderTest, UnknownAgent) {
+  const std::string text =
+      replaced(with_threads(kThreads), "agents = [\"orders\"]", "agents = [\"order\"]");
+  EXPECT_TRUE(HasOnlyError(parse_on(text, {0, 1, 2, 3}), "thread[1].agents[0]",
+                           line_of(text, "[\"order\"]"),
+                           "expected one of \"md\", \"engine\", \"orders\", got \"order\""));
+}
+
+TEST(ConfigLoaderTest, AgentOnTwoThreads) {
+  const std::string text = replaced(with_threads(kThreads), "agents = [\"md\", \"engine\"]",
+                                    "agents = [\"md\", \"engine\", \"orders\"]");
+  const ConfigLoadResult r = parse_on(text, {0, 1, 2, 3});
+  EXPECT_TRUE(HasOnlyError(r, "thread[1].agents[0]", line_of(text, "agents = [\"orders\"]"),
+                           "agent orders is on two threads (hot and slow)"));
+  EXPECT_EQ(r.errors[0].problem, "agent orders is on two threads (hot and slow)");
+}
+
+TEST(ConfigLoaderTest, AgentListedTwiceOnOneThread) {
+  const std::string text = replaced(with_threads(kThreads), "agents = [\"orders\"]",
+                                    "agents = [\"orders\", \"orders\"]");
+  EXPECT_TRUE(HasOnlyError(parse_on(text, {0, 1, 2, 3}), "thread[1].agents[1]",
+                           line_of(text, "[\"orders\", \"orders\"]"),
+                           "agent orders is listed twice"));
+}
+
+TEST(ConfigLoaderTest, AgentOnNoThread) {
+  const std::string text =
+      replaced(with_threads(kThreads), "agents = [\"md\", \"engine\"]", "agents = [\"md\"]");
+  const ConfigLoadResult r = parse_on(text, {0, 1, 2, 3});
+  EXPECT_TRUE(
+      HasOnlyError(r, "thread", line_of(text, "[[thread]]"), "agent engine is on no [[thread]]"));
+  EXPECT_EQ(r.errors[0].to_string(), "test.toml:" + std::to_string(line_of(text, "[[thread]]")) +
+                                         ": thread: agent engine is on no [[thread]]");
+}
+
+TEST(ConfigLoaderTest, EmptyThreadArrayLeavesEveryAgentOut) {
+  const std::string text = "thread = []\n" + std::string(kMinimal);
+  const ConfigLoadResult r = parse_on(text, {0, 1, 2, 3});
+  ASSERT_EQ(r.errors.size(), 3u) << dump(r);
+  for (const char* agent : {"md", "engine", "orders"})
+    EXPECT_TRUE(HasError(r, "thread", 1, std::string("agent ") + agent + " is on no [[thread]]"));
+}
+
+TEST(ConfigLoaderTest, ThreadMustBeArrayOfTables) {
+  const std::string text = "thread = 3\n" + std::string(kMinimal);
+  EXPECT_TRUE(HasOnlyError(parse_on(text, {0, 1}), "thread", 1, "expected an array, got integer"));
+}
+
+TEST(ConfigLoaderTest, ThreadBadIdle) {
+  const std::string text =
+      replaced(with_threads(kThreads), "idle = \"backoff\"", "idle = \"sleep\"");
+  EXPECT_TRUE(HasOnlyError(parse_on(text, {0, 1, 2, 3}), "thread[1].idle",
+                           line_of(text, "idle = \"sleep\""),
+                           "expected one of \"spin\", \"yield\", \"backoff\", got \"sleep\""));
+}
+
+TEST(ConfigLoaderTest, ThreadCpuBelowMinusOneRejected) {
+  const std::string text = replaced(with_threads(kThreads), "cpu = 2", "cpu = -2");
+  EXPECT_TRUE(HasOnlyError(parse_on(text, {0, 1, 2, 3}), "thread[0].cpu", line_of(text, "cpu = -2"),
+                           "cpu must be >= 0 (or -1 for unpinned), got -2"));
+}
+
+TEST(ConfigLoaderTest, ThreadCpuMustBeInteger) {
+  const std::string text = replaced(with_threads(kThreads), "cpu = 2", "cpu = 2.0");
+  EXPECT_TRUE(HasOnlyError(parse_on(text, {0, 1, 2, 3}), "thread[0].cpu",
+                           line_of(text, "cpu = 2.0"), "expected an integer, got float"));
+}
+
+TEST(ConfigLoaderTest, ThreadCpuNotAvailable) {
+  const std::string text = replaced(with_threads(kThreads), "cpu = 2", "cpu = 5");
+  const ConfigLoadResult r = parse_on(text, {0, 1});
+  EXPECT_TRUE(HasOnlyError(r, "thread[0].cpu", line_of(text, "cpu = 5"),
+                           "cpu 5 is not available (usable CPUs: 0-1)"));
+  EXPECT_EQ(r.errors[0].problem, "cpu 5 is not available (usable CPUs: 0-1)");
+  // Gaps in the affinity mask are listed as the kernel lists them.
+  EXPECT_TRUE(HasOnlyError(parse_on(text, {7, 0, 2, 3, 4, 9, 10}), "thread[0].cpu",
+                           line_of(text, "cpu = 5"),
+                           "cpu 5 is not available (usable CPUs: 0,2-4,7,9-10)"));
+}
+
+TEST(ConfigLoaderTest, TwoSpinnersPinnedToOneCpu) {
+  const std::string text =
+      replaced(with_threads(kThreads), "idle = \"backoff\"", "idle = \"spin\"\ncpu = 2");
+  EXPECT_TRUE(HasOnlyError(parse_on(text, {0, 1, 2, 3}), "thread[1].cpu",
+                           last_line_of(text, "cpu = 2"),
+                           "cpu 2 already runs spinning thread hot"));
+}
+
+TEST(ConfigLoaderTest, MoreSpinnersThanCpus) {
+  const std::string three = R"toml(
+[[thread]]
+name = "a"
+agents = ["md"]
+
+[[thread]]
+name = "b"
+agents = ["engine"]
+
+[[thread]]
+name = "c"
+agents = ["orders"]
+)toml";
+  const std::string text = with_threads(three);
+  const ConfigLoadResult r = parse_on(text, {0, 1});
+  EXPECT_TRUE(HasOnlyError(r, "thread", line_of(text, "[[thread]]"), "3 spinning threads"));
+  EXPECT_EQ(r.errors[0].problem,
+            "3 spinning threads on 2 usable CPUs: spinners would share a core (measured here: 4 "
+            "ms p50); use idle = \"backoff\" or fewer threads");
+  // One of them backing off is enough; so is a third CPU.
+  const std::string backoff =
+      replaced(text, "agents = [\"orders\"]", "agents = [\"orders\"]\nidle = \"backoff\"");
+  const ConfigLoadResult fixed = parse_on(backoff, {0, 1});
+  ASSERT_TRUE(fixed.ok()) << dump(fixed);
+  EXPECT_TRUE(EachAgentOnce(fixed.config->threads));
+  EXPECT_TRUE(parse_on(text, {0, 1, 2}).ok());
+}
+
+TEST(ConfigLoaderTest, UnknownKeyInThread) {
+  const std::string text = replaced(with_threads(kThreads), "cpu = 2", "cpu = 2\npriority = 99");
+  EXPECT_TRUE(HasOnlyError(parse_on(text, {0, 1, 2, 3}), "thread[0].priority",
+                           line_of(text, "priority"), "unknown key"));
+}
+
+// ---- [feed] and [orders] -----------------------------------------------------------------
+
+std::string with_feed(std::string_view lines) {
+  return std::string(kMinimal) + "\n[feed]\n" + std::string(lines) + "\n";
+}
+
+TEST(ConfigLoaderTest, FeedAbsentMeansNone) {
+  const ConfigLoadResult r = parse(kMinimal);
+  ASSERT_TRUE(r.ok()) << dump(r);
+  EXPECT_EQ(r.config->feed.kind, FeedKind::none);
+  EXPECT_EQ(r.config->feed.file, "");
+  EXPECT_EQ(r.config->orders.kind, OrderRouteKind::loopback);
+}
+
+TEST(ConfigLoaderTest, FeedReplayDefaults) {
+  const ConfigLoadResult r = parse(with_feed("kind = \"replay\"\nfile = \"ticks.csv\""));
+  ASSERT_TRUE(r.ok()) << dump(r);
+  const FeedConfig& f = r.config->feed;
+  EXPECT_EQ(f.kind, FeedKind::replay);
+  EXPECT_EQ(f.file, "ticks.csv");  // test.toml has no directory
+  EXPECT_EQ(f.pace, ReplayPaceKind::recorded);
+  EXPECT_EQ(f.rate_per_s, 0.0);
+  EXPECT_FALSE(f.loop);
+}
+
+TEST(ConfigLoaderTest, FeedReplayLoadsAsWritten) {
+  const std::string text = with_feed(
+      "kind = \"replay\"\nfile = \"data/btc.csv\"\npace = \"fixed_rate\"\nrate = 250.5\n"
+      "loop = true");
+  const ConfigLoadResult r = parse_config(text, "conf/live/test.toml");
+  ASSERT_TRUE(r.ok()) << dump(r);
+  const FeedConfig& f = r.config->feed;
+  EXPECT_EQ(f.kind, FeedKind::replay);
+  EXPECT_EQ(f.file, "conf/live/data/btc.csv");  // relative to the config's directory
+  EXPECT_EQ(f.pace, ReplayPaceKind::fixed_rate);
+  EXPECT_DOUBLE_EQ(f.rate_per_s, 250.5);
+  EXPECT_TRUE(f.loop);
+}
+
+TEST(ConfigLoaderTest, FeedAbsoluteFileKeptAndNotCheckedForExistence) {
+  const ConfigLoadResult r = parse_config(
+      with_feed("kind = \"replay\"\nfile = \"/nonexistent/ticks.csv\""), "/etc/ballast/prod.toml");
+  ASSERT_TRUE(r.ok()) << dump(r);
+  EXPECT_EQ(r.config->feed.file, "/nonexistent/ticks.csv");
+}
+
+TEST(ConfigLoaderTest, FeedFastPace) {
+  const ConfigLoadResult r =
+      parse(with_feed("kind = \"replay\"\nfile = \"t.csv\"\npace = \"fast\""));
+  ASSERT_TRUE(r.ok()) << dump(r);
+  EXPECT_EQ(r.config->feed.pace, ReplayPaceKind::as_fast_as_possible);
+}
+
+TEST(ConfigLoaderTest, FeedKindRequired) {
+  const std::string text = with_feed("file = \"t.csv\"");
+  EXPECT_TRUE(
+      HasOnlyError(parse(text), "feed.kind", line_of(text, "[feed]"), "missing required key"));
+}
+
+TEST(ConfigLoaderTest, FeedKindUnknown) {
+  const std::string text = with_feed("kind = \"websocket\"\nfile = \"t.csv\"");
+  EXPECT_TRUE(HasOnlyError(parse(text), "feed.kind", line_of(text, "websocket"),
+                           "expected one of \"replay\", got \"websocket\""));
+}
+
+TEST(ConfigLoaderTest, FeedReplayNeedsFile) {
+  const std::string text = with_feed("kind = \"replay\"");
+  EXPECT_TRUE(
+      HasOnlyError(parse(text), "feed.file", line_of(text, "[feed]"), "missing required key"));
+}
+
+TEST(ConfigLoaderTest, FeedFileMustNotBeEmpty) {
+  const std::string text = with_feed("kind = \"replay\"\nfile = \"\"");
+  EXPECT_TRUE(
+      HasOnlyError(parse(text), "feed.file", line_of(text, "file = "), "must not be empty"));
+}
+
+TEST(ConfigLoaderTest, FeedPaceUnknown) {
+  const std::string text = with_feed("kind = \"replay\"\nfile = \"t.csv\"\npace = \"slow\"");
+  EXPECT_TRUE(HasOnlyError(parse(text), "feed.pace", line_of(text, "pace"),
+                           "expected one of \"recorded\", \"fixed_rate\", \"fast\", got \"slow\""));
+}
+
+TEST(ConfigLoaderTest, FeedFixedRateNeedsRate) {
+  const std::string text = with_feed("kind = \"replay\"\nfile = \"t.csv\"\npace = \"fixed_rate\"");
+  EXPECT_TRUE(
+      HasOnlyError(parse(text), "feed.rate", line_of(text, "[feed]"), "missing required key"));
+}
+
+TEST(ConfigLoaderTest, FeedRateMustBePositive) {
+  const std::string text =
+      with_feed("kind = \"replay\"\nfile = \"t.csv\"\npace = \"fixed_rate\"\nrate = 0");
+  EXPECT_TRUE(
+      HasOnlyError(parse(text), "feed.rate", line_of(text, "rate = 0"), "rate must be > 0, got 0"));
+}
+
+TEST(ConfigLoaderTest, FeedRateOnlyWithFixedRate) {
+  const std::string text =
+      with_feed("kind = \"replay\"\nfile = \"t.csv\"\npace = \"fast\"\nrate = 100");
+  EXPECT_TRUE(HasOnlyError(parse(text), "feed.rate", line_of(text, "rate = 100"),
+                           "only with pace = \"fixed_rate\""));
+  // Also with the default pace.
+  const std::string recorded = with_feed("kind = \"replay\"\nfile = \"t.csv\"\nrate = 100");
+  EXPECT_TRUE(HasOnlyError(parse(recorded), "feed.rate", line_of(recorded, "rate = 100"),
+                           "only with pace = \"fixed_rate\""));
+}
+
+TEST(ConfigLoaderTest, FeedLoopMustBeBoolean) {
+  const std::string text = with_feed("kind = \"replay\"\nfile = \"t.csv\"\nloop = 1");
+  EXPECT_TRUE(HasOnlyError(parse(text), "feed.loop", line_of(text, "loop = 1"),
+                           "expected a boolean, got integer"));
+}
+
+TEST(ConfigLoaderTest, UnknownKeyInFeed) {
+  const std::string text = with_feed("kind = \"replay\"\nfile = \"t.csv\"\nspeed = 2");
+  EXPECT_TRUE(HasOnlyError(parse(text), "feed.speed", line_of(text, "speed"), "unknown key"));
+}
+
+TEST(ConfigLoaderTest, OrdersRouteLoopback) {
+  const ConfigLoadResult r = parse(std::string(kMinimal) + "\n[orders]\nroute = \"loopback\"\n");
+  ASSERT_TRUE(r.ok()) << dump(r);
+  EXPECT_EQ(r.config->orders.kind, OrderRouteKind::loopback);
+  const ConfigLoadResult empty = parse(std::string(kMinimal) + "\n[orders]\n");
+  ASSERT_TRUE(empty.ok()) << dump(empty);
+  EXPECT_EQ(empty.config->orders.kind, OrderRouteKind::loopback);
+}
+
+TEST(ConfigLoaderTest, OrdersRouteUnknown) {
+  const std::string text = std::string(kMinimal) + "\n[orders]\nroute = \"fix\"\n";
+  EXPECT_TRUE(HasOnlyError(parse(text), "orders.route", line_of(text, "route"),
+                           "expected one of \"loopback\", got \"fix\""));
+}
+
+TEST(ConfigLoaderTest, UnknownKeyInOrders) {
+  const std::string text =
+      std::string(kMinimal) + "\n[orders]\nroute = \"loopback\"\nvenue = \"x\"\n";
+  EXPECT_TRUE(
+      HasOnlyError(parse(text), "orders.venue", line_of(text, "venue = \"x\""), "unknown key"));
+}
+
+TEST(ConfigLoaderTest, RepoConfigsLoadWithRuntimeDefaults) {
+  std::vector<std::string> paths{std::string(BALLAST_SOURCE_DIR) + "/config/demo.toml"};
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::string(BALLAST_SOURCE_DIR) + "/config/examples"))
+    if (entry.path().extension() == ".toml") paths.push_back(entry.path().string());
+  ASSERT_GT(paths.size(), 1u);
+  for (const std::string& path : paths) {
+    const ConfigLoadResult r = load_config_file(path, ConfigParseOptions{{0, 1}});
+    ASSERT_TRUE(r.ok()) << path << "\n" << dump(r);
+    const BallastConfig& c = *r.config;
+    EXPECT_EQ(c.state_dir, "") << path;
+    EXPECT_EQ(c.feed.kind, FeedKind::none) << path;
+    EXPECT_EQ(c.orders.kind, OrderRouteKind::loopback) << path;
+    ASSERT_EQ(c.threads.size(), 2u) << path;
+    EXPECT_EQ(c.threads[0].name, "hot") << path;
+    EXPECT_TRUE(EachAgentOnce(c.threads)) << path;
+    EXPECT_TRUE(load_config_file(path).ok()) << path;  // and with this machine's CPUs
+  }
+}
+
+TEST(ConfigLoaderTest, RuntimeErrorsReportedWithTheRestInFileOrder) {
+  std::string text = with_engine("state_dir = \"\"");                                          // 1
+  text = replaced(text, "band = 0.05", "band = 0");                                            // 2
+  text += "\n[[thread]]\nname = \"t\"\nagents = [\"md\", \"engine\", \"orders\"]\ncpu = 4\n";  // 3
+  text += "\n[feed]\nkind = \"replay\"\n";                                                     // 4
+  const ConfigLoadResult r = parse_on(text, {0, 1});
+  ASSERT_EQ(r.errors.size(), 4u) << dump(r);
+  EXPECT_TRUE(HasError(r, "engine.state_dir", line_of(text, "state_dir"), "must not be empty"));
+  EXPECT_TRUE(HasError(r, "target[0].band", line_of(text, "band = 0\n"), "band must be in"));
+  EXPECT_TRUE(HasError(r, "thread[0].cpu", line_of(text, "cpu = 4"), "cpu 4 is not available"));
+  EXPECT_TRUE(HasError(r, "feed.file", line_of(text, "[feed]"), "missing required key"));
   EXPECT_TRUE(
       std::is_sorted(r.errors.begin(), r.errors.end(),
                      [](const ConfigError& a, const ConfigError& b) { return a.line < b.line; }));

@@ -13,6 +13,7 @@
 
 #include "ballast/core/config.hpp"
 #include "ballast/plan_report.hpp"
+#include "ballast/run_command.hpp"
 
 namespace {
 
@@ -21,11 +22,15 @@ constexpr int kExitBadInput = 2;
 
 constexpr const char* kUsage =
     "usage: ballast plan --config FILE [--json] [--now TIME] [--state STATE]\n"
+    "       ballast run --config FILE [--duration S] [--json]\n"
     "       ballast check-config FILE\n"
     "       ballast --help | --version\n"
     "\n"
     "  plan          value the [portfolio] snapshot at [market] prices and print the\n"
     "                drift, trigger and planned hedge orders (--json: machine-readable)\n"
+    "  run           the engine: [feed] market data through the pinned-thread pipeline,\n"
+    "                risk-checked hedge orders to the [orders] route, until the feed\n"
+    "                ends, --duration S elapses or SIGINT/SIGTERM; prints a summary\n"
     "  check-config  validate a config file; exit 0 if good, 2 with one line per problem\n"
     "  --now TIME    evaluation time for calendar triggers and carry: RFC 3339 UTC\n"
     "                (2026-11-22T00:00:00Z) or Unix seconds; default: the wall clock\n"
@@ -125,6 +130,36 @@ int run_plan(const std::vector<std::string_view>& args) {
   return kExitOk;
 }
 
+int run_run(const std::vector<std::string_view>& args) {
+  std::optional<std::string> config_path;
+  ballast::tools::RunOptions options;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string_view a = args[i];
+    if (a == "--json") {
+      options.json = true;
+    } else if (a == "--config" || a == "--duration") {
+      if (i + 1 >= args.size()) return bad_argument("run: " + std::string(a) + " needs a value");
+      const std::string_view v = args[++i];
+      if (a == "--config") {
+        config_path = std::string(v);
+      } else {
+        double seconds = 0;
+        const auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), seconds);
+        if (ec != std::errc{} || ptr != v.data() + v.size() || !(seconds > 0) || seconds > 1e7)
+          return bad_argument("run: --duration '" + std::string(v) +
+                              "' is not a number of seconds > 0");
+        options.duration_s = seconds;
+      }
+    } else {
+      return bad_argument("run: unknown argument '" + std::string(a) + "'");
+    }
+  }
+  if (!config_path) return bad_argument("run: --config FILE is required");
+  const auto result = ballast::load_config_file(*config_path);
+  if (!result.ok()) return report_config_errors(result.errors);
+  return ballast::tools::run_engine(*result.config, options);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -144,6 +179,7 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   if (command == "plan") return run_plan(rest);
+  if (command == "run") return run_run(rest);
   if (command == "check-config") return run_check_config(rest);
   return bad_argument("unknown command '" + std::string(command) + "'");
 }

@@ -49,6 +49,38 @@ struct RiskLimits {
   std::array<double, kMaxAssets> collateral_ratio{};
 };
 
+// How an agent thread waits when it has no work: spinning (lowest latency, burns the
+// core), yielding to the scheduler, or backing off from spin to yield to short sleeps.
+enum class IdleKind : std::uint8_t { spin, yield, backoff };
+enum class AgentKind : std::uint8_t { market_data, engine, orders };
+[[nodiscard]] const char* to_string(IdleKind k) noexcept;
+[[nodiscard]] const char* to_string(AgentKind k) noexcept;
+
+// [[thread]]: which agents share a thread, the CPU it is pinned to, how it idles.
+struct ThreadSpec {
+  std::string name;
+  std::vector<AgentKind> agents;
+  int cpu = -1;  // -1: not pinned
+  IdleKind idle = IdleKind::spin;
+};
+
+// Where market data comes from in `ballast run` ([feed]).
+enum class FeedKind : std::uint8_t { none, replay };
+enum class ReplayPaceKind : std::uint8_t { recorded, fixed_rate, as_fast_as_possible };
+struct FeedConfig {
+  FeedKind kind = FeedKind::none;
+  std::string file;  // replay CSV, resolved relative to the config file's directory
+  ReplayPaceKind pace = ReplayPaceKind::recorded;
+  double rate_per_s = 0.0;  // fixed_rate only
+  bool loop = false;        // start over at the end (timestamps keep increasing)
+};
+
+// Where orders go in `ballast run` ([orders]); later issues add FIX and WebSocket.
+enum class OrderRouteKind : std::uint8_t { loopback };
+struct OrderRouteConfig {
+  OrderRouteKind kind = OrderRouteKind::loopback;
+};
+
 struct BallastConfig {
   std::string source_path;
   Universe universe;
@@ -62,6 +94,10 @@ struct BallastConfig {
   MarketState market;
   OpenOrderSet open_orders;                         // [portfolio] open_orders
   std::optional<std::int64_t> market_as_of_unix_s;  // [market] as_of
+  std::vector<ThreadSpec> threads;  // [[thread]]; defaulted from the CPU count when absent
+  FeedConfig feed;                  // [feed]
+  OrderRouteConfig orders;          // [orders]
+  std::string state_dir;            // [engine] state_dir: persisted client order id base
   int market_line = 0;  // line of [market] in the file, for planning diagnostics
 };
 
@@ -81,11 +117,24 @@ struct ConfigLoadResult {
   [[nodiscard]] bool ok() const noexcept { return errors.empty(); }
 };
 
-// Parses TOML text (file_name is used in messages only) and validates it.
+// What the loader checks [[thread]] against. An empty usable_cpus means this process's
+// affinity mask (sched_getaffinity); tests pass a list so results do not depend on the
+// machine they run on.
+struct ConfigParseOptions {
+  std::vector<int> usable_cpus;
+};
+
+// Parses TOML text and validates it. file_name is used in messages and to resolve the
+// relative paths the file names (feed.file, engine.state_dir) against its directory.
 [[nodiscard]] ConfigLoadResult parse_config(std::string_view toml_text,
                                             const std::string& file_name);
+[[nodiscard]] ConfigLoadResult parse_config(std::string_view toml_text,
+                                            const std::string& file_name,
+                                            const ConfigParseOptions& options);
 // Reads and parses a file; a missing or unreadable file is a ConfigError naming the path.
 [[nodiscard]] ConfigLoadResult load_config_file(const std::string& path);
+[[nodiscard]] ConfigLoadResult load_config_file(const std::string& path,
+                                                const ConfigParseOptions& options);
 
 // Checks needed only to plan from the [market] snapshot: every instrument has a price,
 // every asset with a target or a holding has a spot price.

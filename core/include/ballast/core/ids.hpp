@@ -16,7 +16,7 @@ inline constexpr InstrumentId kNoInstrument = 0xFFFF;
 
 // Capacities sized for a desk portfolio (tens of assets); raising them costs only memory.
 inline constexpr std::size_t kMaxAssets = 32;
-inline constexpr std::size_t kMaxInstruments = 64;
+inline constexpr std::size_t kMaxInstruments = 128;
 inline constexpr std::size_t kMaxHedgeInstruments = 4;  // per target asset
 inline constexpr std::size_t kMaxBookLevels = 20;
 inline constexpr std::size_t kMaxVenues = 8;

@@ -92,6 +92,9 @@ struct PlanContext {
   const PortfolioState& portfolio;
   const MarketState& market;
   std::int64_t now_s = 0;
+  // Re-value the portfolio as if the plan filled (drift_after, max_abs_drift_after): what
+  // an operator reads in `plan`, not needed by the engine before the orders go out.
+  bool value_after = true;
 };
 
 class HedgePlanner {

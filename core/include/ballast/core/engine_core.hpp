@@ -1,0 +1,83 @@
+// The engine's logic, free of threads and queues: a tick updates the touched instrument's
+// mark, the drift tracker updates that asset's exposure and NAV incrementally, the
+// trigger is evaluated, and when it fires the planner's orders go through the pre-trade
+// gate and out as OrderRequests. Execution reports update positions. Allocation-free
+// after construction; the EngineAgent (pipeline.hpp) moves its inputs and outputs.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "ballast/core/client_order_id.hpp"
+#include "ballast/core/config.hpp"
+#include "ballast/core/drift_tracker.hpp"
+#include "ballast/core/events.hpp"
+#include "ballast/core/order_gate.hpp"
+#include "ballast/core/planner.hpp"
+
+namespace ballast {
+
+struct EngineStats {
+  std::uint64_t ticks = 0;
+  std::uint64_t triggers = 0;    // ticks on which the trigger fired (or an unwind was due)
+  std::uint64_t rebalances = 0;  // plans that sent at least one order
+  std::uint64_t orders = 0;
+  std::uint64_t risk_rejects = 0;
+  std::uint64_t shrunk = 0;
+  std::uint64_t fills = 0;
+  std::uint64_t rejects = 0;  // venue rejects
+  std::uint64_t unknown_reports = 0;
+  std::uint64_t orders_ring_full = 0;  // orders held back because the order ring was full
+  double fees_paid = 0.0;
+  double max_abs_drift_first = -1.0;  // at the first fully priced valuation
+  double max_abs_drift_peak = 0.0;
+};
+
+class EngineCore {
+ public:
+  // wall_offset_ns: realtime - monotonic at start-up, to evaluate calendar triggers.
+  EngineCore(const BallastConfig& config, OrderGate& gate, ClientOrderIdGenerator& ids,
+             std::int64_t wall_offset_ns);
+
+  // Applies one tick; writes the orders it leads to into `out` (room for `max`), returns
+  // how many. `popped_tsc` is when the engine took the tick off its ring.
+  std::size_t on_tick(const MarketTick& tick, std::uint64_t popped_tsc, OrderRequest* out,
+                      std::size_t max) noexcept;
+  void on_exec(const ExecReport& report) noexcept;
+
+  // The engine has nothing in flight: every order it sent is done (filled/cancelled).
+  [[nodiscard]] bool settled() const noexcept { return open_.count == 0; }
+  [[nodiscard]] const EngineStats& stats() const noexcept { return stats_; }
+  [[nodiscard]] const PortfolioState& portfolio() const noexcept { return portfolio_; }
+  [[nodiscard]] const MarketState& market() const noexcept { return *market_; }
+  [[nodiscard]] const Valuation& valuation() noexcept { return tracker_.valuation(); }
+  [[nodiscard]] double max_abs_drift() noexcept;
+  // Trading waits until every targeted or held asset has a spot price and every held
+  // futures position a mark, all from live ticks ([market] prices are for `plan` only).
+  [[nodiscard]] bool ready() const noexcept { return ready_; }
+
+ private:
+  bool unwind_due(const Valuation& v) const noexcept;
+  void remove_open(std::size_t k) noexcept;
+  void refresh_ready() noexcept;
+
+  const BallastConfig& config_;
+  OrderGate& gate_;
+  ClientOrderIdGenerator& ids_;
+  std::int64_t wall_offset_ns_;
+  PortfolioState portfolio_;
+  std::unique_ptr<MarketState> market_;
+  DriftTracker tracker_;
+  std::unique_ptr<PlanResult> plan_;
+  OpenOrderSet open_;
+  std::array<std::uint64_t, kMaxOpenOrders> open_ids_{};
+  std::array<std::int64_t, kMaxOpenOrders> open_filled_{};
+  std::optional<std::int64_t> last_rebalance_s_;
+  bool ready_ = false;
+  EngineStats stats_;
+};
+
+}  // namespace ballast

@@ -1,0 +1,43 @@
+// The two seams between the engine (core) and the layers above it: the pre-trade gate
+// every planned order must pass (implemented by ballast::risk) and the sink that puts
+// orders on the wire and hands back execution reports (loopback here; FIX and WebSocket
+// in gateways/). Core defines them so it never includes risk/ or gateways/.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "ballast/core/events.hpp"
+#include "ballast/core/planner.hpp"
+
+namespace ballast {
+
+// What the gate sees: the engine's live state, by reference, at decision time.
+struct GateView {
+  const PortfolioState& portfolio;
+  const MarketState& market;
+  const Valuation& valuation;
+  const OpenOrderSet& open_orders;
+  std::int64_t now_ns = 0;  // CLOCK_MONOTONIC, the clock of MarketState::updated_ns
+};
+
+class OrderGate {
+ public:
+  virtual ~OrderGate() = default;
+  // True lets the order out; the gate may shrink order.lots first. Must not allocate.
+  virtual bool admit(PlannedOrder& order, const GateView& view) noexcept = 0;
+  // The order went out (throttles count it).
+  virtual void on_sent(const PlannedOrder& order, std::int64_t now_ns) noexcept = 0;
+};
+
+class OrderSink {
+ public:
+  virtual ~OrderSink() = default;
+  // Encodes and writes one order, stamping stamps.encoded and stamps.sent. False when it
+  // could not be written; the engine then gets a rejected report for it.
+  virtual bool send(OrderRequest& order) noexcept = 0;
+  // Copies up to `max` execution reports received since the last call; non-blocking.
+  virtual std::size_t poll_reports(ExecReport* out, std::size_t max) noexcept = 0;
+};
+
+}  // namespace ballast

@@ -1,0 +1,42 @@
+// The pre-trade gate the engine calls for every planned order (core's OrderGate seam),
+// backed by RiskEngine: checks the order on the account as it would be after it, shrinks
+// a size-bound rejection to the largest size that passes, counts every denial by check.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+#include "ballast/core/order_gate.hpp"
+#include "ballast/risk/risk_engine.hpp"
+
+namespace ballast::risk {
+
+class RiskGate final : public OrderGate {
+ public:
+  // margin_balance: [portfolio] margin_balance; absent, the wallet is the cash.
+  RiskGate(const Universe& universe, const RiskLimits& limits, const PolicyConfig& policy,
+           std::optional<double> margin_balance);
+
+  bool admit(PlannedOrder& order, const GateView& view) noexcept override;
+  void on_sent(const PlannedOrder& order, std::int64_t now_ns) noexcept override;
+
+  [[nodiscard]] RiskEngine& engine() noexcept { return engine_; }
+  [[nodiscard]] std::uint64_t denied(RiskCheck c) const noexcept {
+    return denied_[static_cast<std::size_t>(c)];
+  }
+  [[nodiscard]] const RiskVerdict& last_denial() const noexcept { return last_denial_; }
+
+ private:
+  const Universe& universe_;
+  const PolicyConfig& policy_;
+  std::optional<double> margin_balance_;
+  RiskEngine engine_;
+  std::unique_ptr<AccountRisk> current_;
+  std::unique_ptr<AccountRisk> scratch_;
+  std::array<std::uint64_t, 16> denied_{};
+  RiskVerdict last_denial_;
+};
+
+}  // namespace ballast::risk

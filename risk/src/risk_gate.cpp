@@ -1,0 +1,51 @@
+#include "ballast/risk/risk_gate.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ballast::risk {
+
+RiskGate::RiskGate(const Universe& universe, const RiskLimits& limits,
+                   const PolicyConfig& policy, std::optional<double> margin_balance)
+    : universe_(universe),
+      policy_(policy),
+      margin_balance_(margin_balance),
+      engine_(universe, limits),
+      current_(std::make_unique<AccountRisk>()),
+      scratch_(std::make_unique<AccountRisk>()) {}
+
+bool RiskGate::admit(PlannedOrder& order, const GateView& view) noexcept {
+  const RiskInputs in{view.portfolio, view.market, view.valuation, view.open_orders,
+                      margin_balance_ ? *margin_balance_ : view.portfolio.cash,
+                      !margin_balance_.has_value(), view.now_ns};
+  engine_.assess(in, nullptr, *current_);
+  const OrderIntent intent{order.instrument, order.side == Side::buy, order.lots,
+                           order.limit_ticks};
+  RiskVerdict v = engine_.check(intent, in, *current_, *scratch_);
+  if (!v.accepted() && is_size_bound(v.check)) {
+    // The smallest order still worth sending: instrument and policy minimums.
+    const InstrumentSpec& spec = universe_.instruments[order.instrument];
+    const double per_lot = order.lots > 0 ? order.notional / static_cast<double>(order.lots) : 0;
+    double min_lots = 1.0;
+    const double need = std::max(spec.min_notional, policy_.min_order_notional);
+    if (per_lot > 0.0) min_lots = std::max(min_lots, std::ceil(need / per_lot - 1e-9));
+    const ShrinkResult s = engine_.shrink(intent, v, in, *current_, *scratch_,
+                                          static_cast<std::int64_t>(min_lots));
+    if (s.shrunk) {
+      order.lots = s.lots;
+      return true;
+    }
+  }
+  if (v.accepted()) return true;
+  ++denied_[static_cast<std::size_t>(v.check)];
+  last_denial_ = v;
+  return false;
+}
+
+void RiskGate::on_sent(const PlannedOrder& order, std::int64_t now_ns) noexcept {
+  engine_.on_order_sent(OrderIntent{order.instrument, order.side == Side::buy, order.lots,
+                                    order.limit_ticks},
+                        now_ns);
+}
+
+}  // namespace ballast::risk

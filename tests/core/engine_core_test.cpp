@@ -1,0 +1,230 @@
+// EngineCore without threads: ticks in, orders out through a gate, reports back.
+#include "ballast/core/engine_core.hpp"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "ballast/core/clock.hpp"
+#include "ballast/core/loopback_venue.hpp"
+#include "test_sources.hpp"
+
+namespace ballast {
+namespace {
+
+using testing::perp_tick;
+
+constexpr const char* kBook = R"(
+[engine]
+base_currency = "USDT"
+[[instrument]]
+symbol = "BTCUSDT-PERP"
+kind = "perpetual"
+base = "BTC"
+contract_size = 0.001
+lot_size = 1
+tick_size = 0.1
+taker_fee_bps = 5.0
+funding_interval_s = 28800
+[[target]]
+asset = "BTC"
+weight = 0.5
+band = 0.05
+hedge_with = ["BTCUSDT-PERP"]
+[portfolio]
+cash = 70000.0
+spot = [ { asset = "BTC", qty = 1.0 } ]
+)";
+
+// Lets everything through, and remembers what it saw.
+class OpenGate final : public OrderGate {
+ public:
+  bool admit(PlannedOrder& order, const GateView& view) noexcept override {
+    ++admitted;
+    last_open_orders = view.open_orders.count;
+    if (shrink_to > 0) order.lots = shrink_to;
+    return !deny;
+  }
+  void on_sent(const PlannedOrder&, std::int64_t) noexcept override { ++sent; }
+  int admitted = 0;
+  int sent = 0;
+  std::size_t last_open_orders = 0;
+  bool deny = false;
+  std::int64_t shrink_to = 0;
+};
+
+struct Engine {
+  BallastConfig config;
+  OpenGate gate;
+  ClientOrderIdGenerator ids{1000, std::nullopt};
+  std::unique_ptr<EngineCore> core;
+  std::array<OrderRequest, 8> out{};
+
+  Engine() {
+    TscClock::calibrate(1'000'000);
+    auto r = parse_config(kBook, "book.toml");
+    EXPECT_TRUE(r.ok());
+    config = *r.config;
+    core = std::make_unique<EngineCore>(config, gate, ids, 0);
+  }
+  std::size_t tick(double price) {
+    MarketTick t = perp_tick(0, price);
+    t.recv_tsc = TscClock::now();
+    return core->on_tick(t, TscClock::now(), out.data(), out.size());
+  }
+};
+
+TEST(EngineCoreTest, TradesOnlyOutsideTheBandThenSettlesOnTheFill) {
+  Engine e;
+  EXPECT_EQ(e.tick(70000), 0u);
+  EXPECT_EQ(e.tick(80000), 0u);  // 80/150 = 53.3%: inside
+  ASSERT_EQ(e.tick(90000), 1u);  // 90/160 = 56.25%: outside, short 10,000 = 111 contracts
+  const OrderRequest o = e.out[0];
+  EXPECT_EQ(o.side, OrderSide::sell);
+  EXPECT_EQ(o.lots, 111);
+  EXPECT_NE(o.client_order_id, 0u);
+  EXPECT_FALSE(e.core->settled());
+  // While the order is in flight nothing else goes out, even further out of band.
+  EXPECT_EQ(e.tick(95000), 0u);
+
+  ExecReport fill;
+  fill.client_order_id = o.client_order_id;
+  fill.instrument = 0;
+  fill.side = OrderSide::sell;
+  fill.kind = ExecKind::fill;
+  fill.last_lots = 111;
+  fill.cum_lots = 111;
+  fill.last_price_ticks = 900000;
+  fill.fee = 5.0;
+  e.core->on_exec(fill);
+  EXPECT_TRUE(e.core->settled());
+  EXPECT_EQ(e.core->portfolio().positions[0].lots, -111);
+  EXPECT_EQ(e.core->stats().fills, 1u);
+  EXPECT_DOUBLE_EQ(e.core->stats().fees_paid, 5.0);
+  EXPECT_EQ(e.core->stats().rebalances, 1u);
+}
+
+TEST(EngineCoreTest, UnknownReportIsCountedNotApplied) {
+  Engine e;
+  ExecReport r;
+  r.client_order_id = 42;
+  r.kind = ExecKind::fill;
+  r.last_lots = 5;
+  e.core->on_exec(r);
+  EXPECT_EQ(e.core->stats().unknown_reports, 1u);
+  EXPECT_EQ(e.core->portfolio().positions[0].lots, 0);
+}
+
+TEST(EngineCoreTest, GateDenialAndShrinkAreCounted) {
+  Engine e;
+  e.gate.deny = true;
+  e.tick(70000);
+  EXPECT_EQ(e.tick(90000), 0u);
+  EXPECT_EQ(e.core->stats().risk_rejects, 1u);
+  e.gate.deny = false;
+  e.gate.shrink_to = 50;
+  ASSERT_EQ(e.tick(90000), 1u);
+  EXPECT_EQ(e.out[0].lots, 50);
+  EXPECT_EQ(e.core->stats().shrunk, 1u);
+}
+
+TEST(EngineCoreTest, NoTradingBeforeEveryNeededPriceHasTicked) {
+  Engine e;
+  EXPECT_FALSE(e.core->ready());
+  MarketTick t = perp_tick(0, 90000, /*index=*/0.0);
+  t.index = 0.0;  // no spot index: BTC has no spot price yet
+  t.recv_tsc = TscClock::now();
+  EXPECT_EQ(e.core->on_tick(t, TscClock::now(), e.out.data(), e.out.size()), 0u);
+  EXPECT_FALSE(e.core->ready());
+  EXPECT_EQ(e.gate.admitted, 0);
+}
+
+TEST(EngineCoreTest, RejectedOrderIsNoLongerInFlight) {
+  Engine e;
+  e.tick(70000);
+  ASSERT_EQ(e.tick(90000), 1u);
+  ExecReport r;
+  r.client_order_id = e.out[0].client_order_id;
+  r.instrument = 0;
+  r.kind = ExecKind::rejected;
+  e.core->on_exec(r);
+  EXPECT_TRUE(e.core->settled());
+  EXPECT_EQ(e.core->stats().rejects, 1u);
+  EXPECT_EQ(e.core->portfolio().positions[0].lots, 0);
+}
+
+TEST(ClientOrderIdTest, UniqueWithinARunAndAcrossRestarts) {
+  ClientOrderIdGenerator a(5000, std::nullopt);
+  const std::uint64_t first = a.next();
+  const std::uint64_t second = a.next();
+  EXPECT_LT(first, second);
+  // A restart in the same millisecond (or with the clock stepped back) that knows the
+  // previous run's last id starts above it.
+  ClientOrderIdGenerator b(5000, second);
+  EXPECT_GT(b.next(), second);
+  ClientOrderIdGenerator c(4000, second);
+  EXPECT_GT(c.next(), second);
+  // A later restart needs no floor: its millisecond base is above every earlier id.
+  ClientOrderIdGenerator d(5001, std::nullopt);
+  EXPECT_GT(d.next(), second);
+}
+
+TEST(ClientOrderIdTest, SequenceOverflowMovesToTheNextBlock) {
+  ClientOrderIdGenerator g(7, std::nullopt);
+  std::uint64_t last = 0;
+  for (int k = 0; k < (1 << ClientOrderIdGenerator::kSequenceBits) + 5; ++k) {
+    const std::uint64_t id = g.next();
+    ASSERT_GT(id, last);
+    last = id;
+  }
+  EXPECT_EQ(last >> ClientOrderIdGenerator::kSequenceBits, 8u);
+}
+
+TEST(ClientOrderIdTest, FloorFileRoundTrips) {
+  const std::string path = ::testing::TempDir() + "ballast_coid_test";
+  ASSERT_TRUE(ClientOrderIdGenerator::write_floor(path, 123456789));
+  EXPECT_EQ(ClientOrderIdGenerator::read_floor(path), 123456789u);
+  std::remove(path.c_str());
+  EXPECT_FALSE(ClientOrderIdGenerator::read_floor(path).has_value());
+}
+
+TEST(LoopbackVenueTest, EncodesAFixNewOrderSingleAndFills) {
+  auto r = parse_config(kBook, "book.toml");
+  ASSERT_TRUE(r.ok());
+  LoopbackVenue venue(r.config->universe);
+  OrderRequest o;
+  o.client_order_id = 77;
+  o.instrument = 0;
+  o.side = OrderSide::sell;
+  o.lots = 111;
+  o.limit_ticks = 899911;
+  ASSERT_TRUE(venue.send(o));
+  const std::string msg(venue.last_message(), venue.last_message_size());
+  EXPECT_EQ(msg.rfind("8=FIX.4.4\x01" "9=", 0), 0u) << msg;
+  EXPECT_NE(msg.find("\x01" "35=D\x01"), std::string::npos);
+  EXPECT_NE(msg.find("\x01" "11=77\x01"), std::string::npos);
+  EXPECT_NE(msg.find("\x01" "55=BTCUSDT-PERP\x01"), std::string::npos);
+  EXPECT_NE(msg.find("\x01" "54=2\x01"), std::string::npos);
+  EXPECT_NE(msg.find("\x01" "38=111\x01"), std::string::npos);
+  EXPECT_NE(msg.find("\x01" "44=89991.1\x01"), std::string::npos);  // exact ticks * 0.1
+  // BodyLength counts from after 9=...| up to the checksum field; checksum is mod 256.
+  const std::size_t body_start = msg.find('\x01', msg.find("9=")) + 1;
+  const std::size_t checksum_at = msg.rfind("10=");
+  EXPECT_EQ(std::to_string(checksum_at - body_start),
+            msg.substr(msg.find("9=") + 2, msg.find('\x01', msg.find("9=")) - msg.find("9=") - 2));
+  unsigned sum = 0;
+  for (std::size_t k = 0; k < checksum_at; ++k) sum += static_cast<unsigned char>(msg[k]);
+  char expected[4];
+  std::snprintf(expected, sizeof expected, "%03u", sum % 256);
+  EXPECT_EQ(msg.substr(checksum_at + 3, 3), expected);
+  std::array<ExecReport, 4> reports{};
+  ASSERT_EQ(venue.poll_reports(reports.data(), reports.size()), 2u);
+  EXPECT_EQ(reports[0].kind, ExecKind::ack);
+  EXPECT_EQ(reports[1].kind, ExecKind::fill);
+  EXPECT_EQ(reports[1].last_lots, 111);
+  EXPECT_NEAR(reports[1].fee, 0.111 * 89991.1 * 5e-4, 1e-9);
+  EXPECT_EQ(venue.poll_reports(reports.data(), reports.size()), 0u);
+}
+
+}  // namespace
+}  // namespace ballast
