@@ -58,6 +58,8 @@ AgentThread::~AgentThread() {
 void AgentThread::start() {
   running_.store(true, std::memory_order_release);
   thread_ = std::thread([this] { run(); });
+  // Return once the thread has pinned itself, so describe() reports what really happened.
+  while (!started_.load(std::memory_order_acquire)) std::this_thread::yield();
 }
 
 void AgentThread::stop() noexcept { running_.store(false, std::memory_order_release); }
@@ -78,6 +80,7 @@ std::string AgentThread::describe() const {
 void AgentThread::run() noexcept {
   if (cpu_ >= 0) pinned_.store(pin_current_thread(cpu_));
   pthread_setname_np(pthread_self(), name_.substr(0, 15).c_str());
+  started_.store(true, std::memory_order_release);
   IdleStrategy idle(idle_);
   while (running_.load(std::memory_order_acquire)) {
     int work = 0;

@@ -26,8 +26,8 @@ constexpr std::size_t kMaxQuotedChars = 32;
 constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
 constexpr std::int64_t kInt64Min = std::numeric_limits<std::int64_t>::min();
 
-// Saturating, so a replay looping for centuries of simulated time stalls instead of
-// wrapping timestamps backwards (and the arithmetic never overflows).
+// Saturating, so a due time past the end of int64 (a replay started near INT64_MAX, or a
+// fixed rate of one tick a century) means "never" instead of wrapping into the past.
 [[nodiscard]] std::int64_t saturating_add(std::int64_t a, std::int64_t b) noexcept {
   std::int64_t sum = 0;
   if (__builtin_add_overflow(a, b, &sum)) return b > 0 ? kInt64Max : kInt64Min;
@@ -297,22 +297,31 @@ std::int64_t ReplayTickSource::due_ns(std::int64_t now_ns) const noexcept {
   return now_ns;
 }
 
+bool ReplayTickSource::advance_pass() noexcept {
+  // A pass starts only if all of its shifted timestamps fit in an int64; otherwise the
+  // replay ends (after centuries of simulated time) rather than wrap timestamps backwards.
+  std::int64_t shift = 0;
+  std::int64_t last_ts = 0;
+  if (__builtin_add_overflow(pass_shift_, loop_period_ns_, &shift) ||
+      __builtin_add_overflow(ticks_.back().exchange_ts_ns, shift, &last_ts)) {
+    return false;
+  }
+  pass_shift_ = shift;
+  return true;
+}
+
 bool ReplayTickSource::poll(std::int64_t now_ns, MarketTick& out) noexcept {
   if (!started_ || exhausted_) return false;
   const std::int64_t due = due_ns(now_ns);
   if (now_ns < due) return false;
 
   out = ticks_[next_];
-  out.exchange_ts_ns = saturating_add(out.exchange_ts_ns, pass_shift_);
+  out.exchange_ts_ns += pass_shift_;  // fits: checked before the pass began
   scheduled_ns_ = due;
   ++emitted_;
   if (++next_ == ticks_.size()) {
-    if (loop_) {
-      next_ = 0;
-      pass_shift_ = saturating_add(pass_shift_, loop_period_ns_);
-    } else {
-      exhausted_ = true;
-    }
+    next_ = 0;
+    exhausted_ = !loop_ || !advance_pass();
   }
   return true;
 }

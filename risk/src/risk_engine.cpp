@@ -426,11 +426,12 @@ void RiskEngine::assess(const RiskInputs& in, const OrderIntent* extra,
   for (std::size_t a = 0; a < n_assets; ++a) out.weight[a] = nav_ok ? exposure[a] / out.nav : 0.0;
 }
 
-RiskVerdict RiskEngine::check(const OrderIntent& order, const RiskInputs& in,
-                              const AccountRisk& current, AccountRisk& scratch) noexcept {
+RiskVerdict RiskEngine::check_order_level(const OrderIntent& order,
+                                          const RiskInputs& in) noexcept {
   const InstrumentId i = order.instrument;
   const InstrumentSpec& spec = universe_.instruments[i];
-  const double mark = in.market.mark[i] > 0.0 ? in.market.mark[i] : in.market.spot_price[spec.base];
+  const double mark = in.market.mark[i] > 0.0 ? in.market.mark[i]
+                                              : in.market.spot_price[spec.base];
   const double contracts = static_cast<double>(order.lots) * spec.lot_size_d;
   const double limit_price = static_cast<double>(order.limit_ticks) * spec.tick_size_d;
 
@@ -455,19 +456,50 @@ RiskVerdict RiskEngine::check(const OrderIntent& order, const RiskInputs& in,
       !v.accepted())
     return v;
   if (v = check_duplicate_in_flight(in.open_orders, i); !v.accepted()) return v;
-  if (v = check_order_rate(per_second_[spec.venue], per_minute_[spec.venue], in.now_ns, i);
-      !v.accepted())
-    return v;
+  return check_order_rate(per_second_[spec.venue], per_minute_[spec.venue], in.now_ns, i);
+}
 
+RiskVerdict RiskEngine::check_portfolio_level(const OrderIntent& order, const AccountRisk& before,
+                                              const AccountRisk& after) const noexcept {
+  const InstrumentId i = order.instrument;
+  const AssetId asset = universe_.instruments[i].base;
+  RiskVerdict v = check_max_leverage(before, after, limits_.max_leverage, i);
+  if (!v.accepted()) return v;
+  if (v = check_max_margin_utilization(before, after, limits_.max_margin_utilization, i);
+      !v.accepted())
+    return v;
+  if (v = check_max_asset_weight(before, after, asset, limits_.max_asset_weight, i); !v.accepted())
+    return v;
+  return check_min_liquidation_distance(before, after, limits_.min_liquidation_distance);
+}
+
+bool RiskEngine::breaches_limits(const AccountRisk& after, AssetId asset) const noexcept {
+  // Exactly the "beyond the limit" halves of the four portfolio checks.
+  if (above(after.leverage, limits_.max_leverage)) return true;
+  if (above(after.margin_utilization, limits_.max_margin_utilization)) return true;
+  if (asset != kNoAsset && above(std::fabs(after.weight[asset]), limits_.max_asset_weight))
+    return true;
+  return below(after.worst_distance, limits_.min_liquidation_distance);
+}
+
+RiskVerdict RiskEngine::check(const OrderIntent& order, const RiskInputs& in,
+                              const AccountRisk& current, AccountRisk& scratch) noexcept {
+  if (RiskVerdict v = check_order_level(order, in); !v.accepted()) return v;
   assess(in, &order, scratch);
-  if (v = check_max_leverage(current, scratch, limits_.max_leverage, i); !v.accepted()) return v;
-  if (v = check_max_margin_utilization(current, scratch, limits_.max_margin_utilization, i);
-      !v.accepted())
-    return v;
-  if (v = check_max_asset_weight(current, scratch, spec.base, limits_.max_asset_weight, i);
-      !v.accepted())
-    return v;
-  return check_min_liquidation_distance(current, scratch, limits_.min_liquidation_distance);
+  return check_portfolio_level(order, current, scratch);
+}
+
+RiskVerdict RiskEngine::check_lazy(const OrderIntent& order, const RiskInputs& in,
+                                   AccountRisk& after, AccountRisk& before,
+                                   bool& before_valid) noexcept {
+  if (RiskVerdict v = check_order_level(order, in); !v.accepted()) return v;
+  assess(in, &order, after);
+  if (!breaches_limits(after, universe_.instruments[order.instrument].base)) return {};
+  if (!before_valid) {
+    assess(in, nullptr, before);
+    before_valid = true;
+  }
+  return check_portfolio_level(order, before, after);
 }
 
 ShrinkResult RiskEngine::shrink(const OrderIntent& order, const RiskVerdict& verdict,

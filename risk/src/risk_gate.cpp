@@ -18,11 +18,12 @@ bool RiskGate::admit(PlannedOrder& order, const GateView& view) noexcept {
   const RiskInputs in{view.portfolio, view.market, view.valuation, view.open_orders,
                       margin_balance_ ? *margin_balance_ : view.portfolio.cash,
                       !margin_balance_.has_value(), view.now_ns};
-  engine_.assess(in, nullptr, *current_);
   const OrderIntent intent{order.instrument, order.side == Side::buy, order.lots,
                            order.limit_ticks};
-  RiskVerdict v = engine_.check(intent, in, *current_, *scratch_);
+  bool current_valid = false;
+  RiskVerdict v = engine_.check_lazy(intent, in, *scratch_, *current_, current_valid);
   if (!v.accepted() && is_size_bound(v.check)) {
+    if (!current_valid) engine_.assess(in, nullptr, *current_);
     // The smallest order still worth sending: instrument and policy minimums.
     const InstrumentSpec& spec = universe_.instruments[order.instrument];
     const double per_lot = order.lots > 0 ? order.notional / static_cast<double>(order.lots) : 0;

@@ -464,9 +464,9 @@ TEST(ReplaySourceTest, FixedRateEmitsOneTickPerInterval) {
   source.start(ReplayPaceKind::fixed_rate, 3.0, true, 0);
   std::int64_t now = 0;
   for (int i = 0; i < 300; ++i) {
-    while (!source.poll(now, tick)) now += 1000;
+    while (!source.poll(now, tick)) now += kMs / 10;
   }
-  EXPECT_EQ(source.scheduled_ns(), 299 * kSecond / 3);
+  EXPECT_EQ(source.scheduled_ns(), 99'666'666'667);  // 299 / 3 s, rounded to the nearest ns
   EXPECT_FALSE(source.poll(100 * kSecond - 1, tick));
   EXPECT_TRUE(source.poll(100 * kSecond, tick));
   EXPECT_EQ(source.scheduled_ns(), 100 * kSecond);
@@ -487,7 +487,7 @@ TEST(ReplaySourceTest, FixedRateWithoutAUsableRateFallsBackToRecorded) {
   r.source->start(ReplayPaceKind::fixed_rate, 1e-300, false, 0);
   MarketTick tick;
   EXPECT_TRUE(r.source->poll(0, tick));
-  EXPECT_FALSE(r.source->poll(std::numeric_limits<std::int64_t>::max() - 1, tick));
+  EXPECT_FALSE(r.source->poll(3'000'000'000'000'000'000, tick));
 }
 
 TEST(ReplaySourceTest, AsFastAsPossibleIsAlwaysDue) {
@@ -560,18 +560,23 @@ TEST(ReplaySourceTest, ExtremeTimestampsNeverOverflow) {
   ReplayLoad r = ReplayTickSource::parse(csv, u, "edge.csv");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r.source->span_ns(), 2 * edge);
+  EXPECT_EQ(r.source->loop_period_ns(), std::numeric_limits<std::int64_t>::max());
   MarketTick tick;
-  // Looping saturates rather than wrapping (UBSan checks the arithmetic).
-  r.source->start(ReplayPaceKind::as_fast_as_possible, 0.0, true,
-                  std::numeric_limits<std::int64_t>::max());
-  std::int64_t previous = std::numeric_limits<std::int64_t>::min();
-  for (int i = 0; i < 8; ++i) {
-    ASSERT_TRUE(r.source->poll(0, tick));
-    EXPECT_GE(tick.exchange_ts_ns, previous);
-    previous = tick.exchange_ts_ns;
-  }
-  r.source->start(ReplayPaceKind::recorded, 0.0, true, std::numeric_limits<std::int64_t>::max());
-  EXPECT_TRUE(r.source->poll(std::numeric_limits<std::int64_t>::max(), tick));
+  // A second pass would overflow int64, so the loop ends instead of wrapping (UBSan checks
+  // the arithmetic).
+  r.source->start(ReplayPaceKind::as_fast_as_possible, 0.0, true, 0);
+  ASSERT_TRUE(r.source->poll(0, tick));
+  EXPECT_EQ(tick.exchange_ts_ns, -edge);
+  ASSERT_TRUE(r.source->poll(0, tick));
+  EXPECT_EQ(tick.exchange_ts_ns, edge);
+  EXPECT_FALSE(r.source->poll(0, tick));
+  EXPECT_TRUE(r.source->exhausted());
+
+  // Due times past the end of int64 saturate to "never".
+  const std::int64_t late = std::numeric_limits<std::int64_t>::max() - 10;
+  r.source->start(ReplayPaceKind::recorded, 0.0, true, late);
+  EXPECT_TRUE(r.source->poll(late, tick));
+  EXPECT_FALSE(r.source->poll(std::numeric_limits<std::int64_t>::max() - 1, tick));
 }
 
 TEST(ReplaySourceTest, PollDoesNotAllocate) {
@@ -582,15 +587,16 @@ TEST(ReplaySourceTest, PollDoesNotAllocate) {
   MarketTick tick;
   std::size_t polled = 0;
   const long before = g_allocations.load();
-  for (ReplayPaceKind pace : {ReplayPaceKind::recorded, ReplayPaceKind::fixed_rate,
-                              ReplayPaceKind::as_fast_as_possible}) {
-    source.start(pace, 1e6, true, 0);
+  for (ReplayPaceKind pace : {ReplayPaceKind::recorded, ReplayPaceKind::fixed_rate}) {
+    source.start(pace, 1e5, true, 0);  // fixed_rate: 25 ticks per 250 us step
     for (std::int64_t now = 0; now < 40 * kSecond; now += kMs / 4) {
       while (source.poll(now, tick)) ++polled;
     }
   }
+  source.start(ReplayPaceKind::as_fast_as_possible, 0.0, true, 0);
+  for (std::size_t i = 0; i < 3 * source.size(); ++i) polled += source.poll(0, tick) ? 1 : 0;
   EXPECT_EQ(g_allocations.load() - before, 0);
-  EXPECT_GT(polled, 3 * source.size());
+  EXPECT_GT(polled, 6 * source.size());
 }
 
 // ---- Mutation fuzzing ----------------------------------------------------------------------
@@ -639,12 +645,13 @@ std::string mutate(const std::string& base, std::mt19937_64& rng) {
       "0",    "1e999",   "e",         ".",    "#",          "\r",
       "\n",   "\r\n",    " ",         "\t",   std::string(1, '\0'),
       "\xff", "DOGEUSDT", "BTCUSDT",  "-0",   "99999999999999999999",
-      "1e-400", "ts_ns", "\xEF\xBB\xBF", "+", "0x1p3",      "4611686018427387904"};
+      "1e-400", "ts_ns", "\xEF\xBB\xBF", "+", "0x1p3",      "4611686018427387904",
+      "",     "infinity", "-nan"};
   std::string text = base;
   const int rounds = 1 + static_cast<int>(rng() % 6);
   for (int k = 0; k < rounds; ++k) {
     const std::size_t at = rng() % (text.size() + 1);
-    switch (rng() % 8) {
+    switch (rng() % 9) {
       case 0:  // flip a byte
         if (!text.empty()) text[rng() % text.size()] = static_cast<char>(rng() % 256);
         break;
@@ -675,6 +682,19 @@ std::string mutate(const std::string& base, std::mt19937_64& rng) {
         text.insert(at, text.substr(at, length));
         break;
       }
+      case 7: {  // replace a whole field with a token
+        const std::size_t line_start = text.rfind('\n', at == 0 ? 0 : at - 1);
+        std::size_t begin = line_start == std::string::npos ? 0 : line_start + 1;
+        for (std::size_t skip = rng() % 9; skip > 0; --skip) {
+          const std::size_t comma = text.find(',', begin);
+          if (comma == std::string::npos || comma > text.find('\n', begin)) break;
+          begin = comma + 1;
+        }
+        const std::size_t end = std::min(text.find(',', begin), text.find('\n', begin));
+        const std::size_t length = (end == std::string::npos ? text.size() : end) - begin;
+        text.replace(begin, length, kTokens[rng() % std::size(kTokens)]);
+        break;
+      }
       default:  // replace a digit with another
         if (!text.empty()) {
           const std::size_t i = rng() % text.size();
@@ -686,8 +706,9 @@ std::string mutate(const std::string& base, std::mt19937_64& rng) {
   return text;
 }
 
-void check_load_properties(const std::string& text, const Universe& u) {
-  const ReplayLoad r = ReplayTickSource::parse(text, u, "fuzz.csv");
+// Checks one input against the format's properties; returns the load for tallying.
+ReplayLoad check_load_properties(const std::string& text, const Universe& u) {
+  ReplayLoad r = ReplayTickSource::parse(text, u, "fuzz.csv");
   const Census census = take_census(text);
   const std::size_t loaded = r.source ? r.source->size() : 0;
 
@@ -698,28 +719,28 @@ void check_load_properties(const std::string& text, const Universe& u) {
   EXPECT_EQ(r.source.has_value(), r.ok());
   EXPECT_EQ(r.dropped_samples.size(), std::min(r.dropped, ReplayLoad::kMaxDroppedSamples));
   for (const std::string& sample : r.dropped_samples) {
-    ASSERT_EQ(sample.rfind("fuzz.csv:", 0), 0u) << sample;
+    EXPECT_EQ(sample.rfind("fuzz.csv:", 0), 0u) << sample;
     std::size_t line = 0;
-    const char* digits = sample.data() + 9;
+    const char* digits = sample.data() + std::min<std::size_t>(9, sample.size());
     const auto [end, ec] = std::from_chars(digits, sample.data() + sample.size(), line);
-    ASSERT_EQ(ec, std::errc{}) << sample;
+    EXPECT_EQ(ec, std::errc{}) << sample;
     EXPECT_GE(line, 1u);
     EXPECT_LE(line, census.physical_lines);
-    EXPECT_EQ(std::string_view(end, 2), ": ") << sample;
+    EXPECT_EQ(std::string_view(end, sample.data() + sample.size()).substr(0, 2), ": ") << sample;
     for (char ch : sample) {
       const auto byte = static_cast<unsigned char>(ch);
-      ASSERT_TRUE(byte >= 0x20 && byte < 0x7f) << "unprintable byte in: " << sample;
+      EXPECT_TRUE(byte >= 0x20 && byte < 0x7f) << "unprintable byte in: " << sample;
     }
   }
-  if (!r.source) return;
+  if (!r.source) return r;
 
   const std::vector<MarketTick> ticks = drain(*r.source);
-  ASSERT_EQ(ticks.size(), loaded);
+  EXPECT_EQ(ticks.size(), loaded);
   for (std::size_t i = 0; i < ticks.size(); ++i) {
     const MarketTick& t = ticks[i];
-    ASSERT_LT(t.instrument, u.instrument_count());
+    EXPECT_LT(t.instrument, u.instrument_count());
     for (double v : {t.bid, t.bid_qty, t.ask, t.ask_qty, t.mark, t.index, t.funding_rate})
-      ASSERT_TRUE(std::isfinite(v));
+      EXPECT_TRUE(std::isfinite(v));
     EXPECT_GE(t.bid, 0.0);
     EXPECT_GE(t.ask, 0.0);
     EXPECT_GE(t.bid_qty, 0.0);
@@ -735,6 +756,19 @@ void check_load_properties(const std::string& text, const Universe& u) {
       EXPECT_GE(t.exchange_ts_ns, ticks[i - 1].exchange_ts_ns);
     }
   }
+  return r;
+}
+
+// The kind of a dropped line's problem: the sample's text after "file:line: " up to the
+// first quote or number, e.g. "bid: not a number" or "crossed book: bid".
+std::string problem_kind(const std::string& sample) {
+  const std::size_t start = sample.find(": ");
+  if (start == std::string::npos) return sample;
+  std::string kind = sample.substr(start + 2);
+  kind = kind.substr(0, kind.find_first_of("'0123456789-"));
+  while (!kind.empty() && (kind.back() == ' ' || kind.back() == ',' || kind.back() == ':'))
+    kind.pop_back();
+  return kind;
 }
 
 TEST(ReplaySourceTest, FuzzMutatedRecordingsKeepEveryInvariant) {
@@ -749,12 +783,28 @@ TEST(ReplaySourceTest, FuzzMutatedRecordingsKeepEveryInvariant) {
 
   const std::uint64_t seed = 0xB1A5'7000;
   std::mt19937_64 rng(seed);
+  int with_drops = 0;
+  int without_tick = 0;
+  std::set<std::string> kinds;
   for (int iteration = 0; iteration < 4000; ++iteration) {
     const std::string text = mutate(base, rng);
     SCOPED_TRACE("seed " + std::to_string(seed) + " iteration " + std::to_string(iteration));
-    check_load_properties(text, u);
-    if (::testing::Test::HasFatalFailure()) return;
+    const ReplayLoad r = check_load_properties(text, u);
     if (::testing::Test::HasFailure()) return;  // one reproducer is enough
+    with_drops += r.dropped > 0 ? 1 : 0;
+    without_tick += r.ok() ? 0 : 1;
+    for (const std::string& sample : r.dropped_samples) kinds.insert(problem_kind(sample));
+  }
+  // The mutations must actually reach the validation paths, not just the happy one.
+  std::string seen;
+  for (const std::string& kind : kinds) seen += "\n  " + kind;
+  SCOPED_TRACE("problem kinds seen:" + seen);
+  EXPECT_GT(with_drops, 2000);
+  EXPECT_GT(without_tick, 10);
+  for (const char* expected :
+       {"expected", "unknown symbol", "ts_ns: not an integer", "ts_ns goes backwards",
+        "bid: not a number", "ask: not finite", "bid_qty: out of range", "crossed book: bid"}) {
+    EXPECT_EQ(kinds.count(expected), 1u) << expected;
   }
 }
 

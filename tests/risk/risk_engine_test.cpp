@@ -375,6 +375,36 @@ TEST(RiskEngineTest, ChecksRunInOrderAndTheFirstFailureWins) {
   EXPECT_EQ(b.check(b.at_mark(b.btc_perp, false, 10)).check, RiskCheck::md_staleness);
 }
 
+TEST(RiskEngineTest, LazyCheckAgreesWithTheFullCheckAndSkipsTheBeforeWhenClear) {
+  RiskBook b;
+  b.limits.max_leverage = 0.5;
+  RiskEngine engine(b.universe, b.limits);
+  auto lazy = [&](const OrderIntent& o, bool& before_valid) {
+    value_portfolio(b.universe, b.targets, b.portfolio, *b.market, b.valuation);
+    const RiskInputs in{b.portfolio, *b.market, b.valuation, b.open, b.portfolio.cash, true, kNow};
+    auto after = std::make_unique<AccountRisk>();
+    auto before = std::make_unique<AccountRisk>();
+    before_valid = false;
+    return engine.check_lazy(o, in, *after, *before, before_valid);
+  };
+  bool before_valid = true;
+  // Clear of every limit: accepted without assessing the account before the order.
+  EXPECT_TRUE(lazy(b.at_mark(b.btc_perp, false, 100), before_valid).accepted());
+  EXPECT_FALSE(before_valid);
+  // Beyond the limit from flat: denied, as the full check does.
+  RiskVerdict v = lazy(b.at_mark(b.btc_perp, false, 1000), before_valid);
+  EXPECT_EQ(v.check, RiskCheck::max_leverage);
+  EXPECT_TRUE(before_valid);
+  EXPECT_EQ(v.check, b.check(engine, b.at_mark(b.btc_perp, false, 1000)).check);
+  // Already beyond it: reducing passes, adding does not.
+  b.portfolio.positions[b.btc_perp] = FuturesPosition{-1000, 70000};
+  EXPECT_TRUE(lazy(b.at_mark(b.btc_perp, true, 100), before_valid).accepted());
+  EXPECT_EQ(lazy(b.at_mark(b.btc_perp, false, 1), before_valid).check, RiskCheck::max_leverage);
+  // Order-level failures come first either way.
+  engine.set_state(TradingState::halted);
+  EXPECT_EQ(lazy(b.at_mark(b.btc_perp, true, 1), before_valid).check, RiskCheck::kill_switch);
+}
+
 TEST(TokenBucketTest, StartsFullRefillsContinuouslyAndCaps) {
   TokenBucket bucket(2, 1'000'000'000);
   EXPECT_TRUE(bucket.take(0));

@@ -114,8 +114,7 @@ int run_engine(const BallastConfig& config, const RunOptions& options) {
   replay.start(pace, config.feed.rate_per_s, config.feed.loop, TscClock::to_ns(TscClock::now()));
   const auto started = std::chrono::steady_clock::now();
   pipeline->start(config.threads);
-  for (const auto& t : pipeline->describe_threads())
-    std::fprintf(stderr, "ballast: thread %s\n", t.c_str());
+  const std::vector<std::string> threads = pipeline->describe_threads();
 
   const char* stop_reason = "feed ended";
   while (true) {
@@ -152,6 +151,9 @@ int run_engine(const BallastConfig& config, const RunOptions& options) {
     j.field("stop_reason", stop_reason);
     j.field("drained", drained);
     j.field("elapsed_s", elapsed);
+    j.key("threads").begin_array();
+    for (const auto& t : threads) j.value(t);
+    j.end_array();
     j.field("ticks", static_cast<long long>(s.ticks));
     j.field("ticks_read", static_cast<long long>(pipeline->md().ticks_read()));
     j.field("ticks_conflated", static_cast<long long>(pipeline->md().conflated()));
@@ -188,6 +190,7 @@ int run_engine(const BallastConfig& config, const RunOptions& options) {
   } else {
     std::printf("ballast run: %s after %.2f s%s\n", stop_reason, elapsed,
                 drained ? "" : " (not fully drained)");
+    for (const auto& t : threads) std::printf("  thread %s\n", t.c_str());
     std::printf("  ticks %llu (read %llu, conflated %llu)  rebalances %llu  orders %llu  fills %llu"
                 "  rejects %llu (risk %llu)  shrunk %llu\n",
                 static_cast<unsigned long long>(s.ticks),

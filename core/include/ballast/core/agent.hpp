@@ -61,6 +61,7 @@ class AgentThread {
   bool blocking_;
   std::atomic<bool> running_{false};
   std::atomic<bool> pinned_{false};
+  std::atomic<bool> started_{false};
   std::thread thread_;
 };
 

@@ -19,6 +19,7 @@ class LoopbackVenue final : public OrderSink {
 
   bool send(OrderRequest& order) noexcept override;
   std::size_t poll_reports(ExecReport* out, std::size_t max) noexcept override;
+  void warm() noexcept override;
 
   [[nodiscard]] std::uint64_t orders_received() const noexcept { return received_; }
   [[nodiscard]] std::uint64_t bytes_written() const noexcept { return bytes_; }
@@ -33,6 +34,8 @@ class LoopbackVenue final : public OrderSink {
 
   const Universe& universe_;
   std::array<char, 256> wire_{};
+  std::array<char, 256> scratch_{};
+  InstrumentId last_instrument_ = 0;
   std::size_t wire_size_ = 0;
   std::array<ExecReport, 256> reports_{};  // ring of pending reports
   std::size_t head_ = 0;

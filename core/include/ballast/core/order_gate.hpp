@@ -38,6 +38,10 @@ class OrderSink {
   virtual bool send(OrderRequest& order) noexcept = 0;
   // Copies up to `max` execution reports received since the last call; non-blocking.
   virtual std::size_t poll_reports(ExecReport* out, std::size_t max) noexcept = 0;
+  // Called while the order thread has nothing to do: run the encoding path on a dummy
+  // order into scratch memory so its code and data stay in this core's caches (an idle
+  // spinning thread otherwise finds them cold when the real order comes).
+  virtual void warm() noexcept {}
 };
 
 }  // namespace ballast

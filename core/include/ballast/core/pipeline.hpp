@@ -223,7 +223,9 @@ class OrderAgent final : public Agent {
     std::array<ExecReport, 64> batch;
     const std::size_t n = sink_.poll_reports(batch.data(), batch.size());
     for (std::size_t k = 0; k < n; ++k) queue_report(batch[k]);
-    return work + static_cast<int>(n) + flush_reports();
+    work += static_cast<int>(n) + flush_reports();
+    if (work == 0) sink_.warm();
+    return work;
   }
   [[nodiscard]] const char* role_name() const noexcept override { return "orders"; }
   void wait_for_work() noexcept override {

@@ -54,7 +54,8 @@ class ReplayTickSource {
   // When the last emitted tick was due (as_fast_as_possible: when it was polled). Open-loop
   // benchmarks measure latency from here, not from when the consumer got round to polling.
   [[nodiscard]] std::int64_t scheduled_ns() const noexcept { return scheduled_ns_; }
-  // True once a non-looping replay has emitted its last tick (or the source is empty).
+  // True once a non-looping replay has emitted its last tick, or the source is empty, or a
+  // loop's next pass would push timestamps past int64 (centuries of simulated time).
   [[nodiscard]] bool exhausted() const noexcept { return exhausted_; }
   // Recorded time from the first to the last tick, and how far each loop pass shifts
   // timestamps: the span plus one average spacing, so the seam looks like any other gap.
@@ -63,6 +64,7 @@ class ReplayTickSource {
 
  private:
   [[nodiscard]] std::int64_t due_ns(std::int64_t now_ns) const noexcept;
+  [[nodiscard]] bool advance_pass() noexcept;  // false: the next pass would overflow int64
 
   std::vector<MarketTick> ticks_;  // as recorded; timestamps non-decreasing
   std::int64_t span_ns_ = 0;

@@ -160,6 +160,14 @@ class RiskEngine {
   [[nodiscard]] RiskVerdict check(const OrderIntent& order, const RiskInputs& in,
                                   const AccountRisk& current, AccountRisk& scratch) noexcept;
 
+  // The same checks, computing the pre-trade account into `before` only when the
+  // post-trade one breaches a portfolio limit (the worsening rule needs it): the common
+  // accepted order pays for one assessment, not two. `before_valid` tells the caller
+  // whether `before` was filled.
+  [[nodiscard]] RiskVerdict check_lazy(const OrderIntent& order, const RiskInputs& in,
+                                       AccountRisk& after, AccountRisk& before,
+                                       bool& before_valid) noexcept;
+
   // When `verdict` failed a size-bound check, the largest size (>= min_lots) that passes
   // every check; a collar, staleness or state failure is never shrunk.
   [[nodiscard]] ShrinkResult shrink(const OrderIntent& order, const RiskVerdict& verdict,
@@ -171,6 +179,13 @@ class RiskEngine {
   [[nodiscard]] TokenBucket& per_minute(VenueId v) noexcept { return per_minute_[v]; }
 
  private:
+  // The checks that need no account assessment; accepted() when all pass.
+  [[nodiscard]] RiskVerdict check_order_level(const OrderIntent& order, const RiskInputs& in) noexcept;
+  [[nodiscard]] RiskVerdict check_portfolio_level(const OrderIntent& order,
+                                                  const AccountRisk& before,
+                                                  const AccountRisk& after) const noexcept;
+  [[nodiscard]] bool breaches_limits(const AccountRisk& after, AssetId asset) const noexcept;
+
   const Universe& universe_;
   RiskLimits limits_;
   TradingState state_ = TradingState::active;
