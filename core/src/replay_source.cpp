@@ -123,13 +123,12 @@ constexpr std::int64_t kInt64Min = std::numeric_limits<std::int64_t>::min();
   const std::string_view ts_text = fields[0];
   const char* const ts_last = ts_text.data() + ts_text.size();
   const auto [ts_end, ts_ec] = std::from_chars(ts_text.data(), ts_last, tick.exchange_ts_ns);
-  if (ts_ec == std::errc::result_out_of_range || (ts_ec == std::errc{} && ts_end == ts_last &&
-                                                  (tick.exchange_ts_ns > kMaxAbsTimestampNs ||
-                                                   tick.exchange_ts_ns < -kMaxAbsTimestampNs))) {
+  if (ts_ec == std::errc::result_out_of_range ||
+      (ts_ec == std::errc{} && ts_end == ts_last &&
+       (tick.exchange_ts_ns > kMaxAbsTimestampNs || tick.exchange_ts_ns < -kMaxAbsTimestampNs))) {
     return "ts_ns: out of range " + quoted(ts_text);
   }
-  if (ts_ec != std::errc{} || ts_end != ts_last)
-    return "ts_ns: not an integer " + quoted(ts_text);
+  if (ts_ec != std::errc{} || ts_end != ts_last) return "ts_ns: not an integer " + quoted(ts_text);
 
   tick.instrument = universe.find_instrument(fields[1]);
   if (tick.instrument == kNoInstrument) return "unknown symbol " + quoted(fields[1]);
@@ -155,8 +154,10 @@ constexpr std::int64_t kInt64Min = std::numeric_limits<std::int64_t>::min();
   // missing side, because the engine would take it as a price.
   const bool bid_given = !fields[2].empty();
   const bool ask_given = !fields[4].empty();
-  if (bid_given && !(tick.bid > 0.0)) return "bid: must be positive, got " + format_double(tick.bid);
-  if (ask_given && !(tick.ask > 0.0)) return "ask: must be positive, got " + format_double(tick.ask);
+  if (bid_given && !(tick.bid > 0.0))
+    return "bid: must be positive, got " + format_double(tick.bid);
+  if (ask_given && !(tick.ask > 0.0))
+    return "ask: must be positive, got " + format_double(tick.ask);
   if (tick.bid_qty < 0.0) return "bid_qty: negative " + format_double(tick.bid_qty);
   if (tick.ask_qty < 0.0) return "ask_qty: negative " + format_double(tick.ask_qty);
   if (tick.mark < 0.0) return "mark: negative " + format_double(tick.mark);

@@ -76,9 +76,9 @@ class ReplayTickSource {
   bool started_ = false;
   bool exhausted_ = false;
   std::int64_t start_ns_ = 0;
-  std::size_t next_ = 0;          // index into ticks_ of the next tick to emit
-  std::int64_t pass_shift_ = 0;   // added to recorded timestamps in the current loop pass
-  std::size_t emitted_ = 0;       // since start(), across loop passes
+  std::size_t next_ = 0;         // index into ticks_ of the next tick to emit
+  std::int64_t pass_shift_ = 0;  // added to recorded timestamps in the current loop pass
+  std::size_t emitted_ = 0;      // since start(), across loop passes
   std::int64_t scheduled_ns_ = 0;
 };
 
