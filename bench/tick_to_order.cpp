@@ -121,7 +121,8 @@ class ScheduledSource final : public TickSource {
   void start(std::int64_t now_ns) { start_ns_ = now_ns; }
   bool poll(std::int64_t now_ns, MarketTick& out) noexcept override {
     if (emitted_ >= total_) return false;
-    const auto due = start_ns_ + static_cast<std::int64_t>(static_cast<double>(emitted_) * period_ns_);
+    const auto due =
+        start_ns_ + static_cast<std::int64_t>(static_cast<double>(emitted_) * period_ns_);
     if (now_ns < due) return false;
     out = hedge_tick(emitted_);
     out.recv_tsc = TscClock::from_ns(due);
@@ -196,8 +197,7 @@ void print_row(const char* name, const LatencyHistogram& h) {
               static_cast<unsigned long long>(h.percentile(90)),
               static_cast<unsigned long long>(h.percentile(99)),
               static_cast<unsigned long long>(h.percentile(99.9)),
-              static_cast<unsigned long long>(h.max()),
-              static_cast<unsigned long long>(h.count()));
+              static_cast<unsigned long long>(h.max()), static_cast<unsigned long long>(h.count()));
 }
 
 void print_stages(const PipelineLatency& l) {
@@ -232,13 +232,14 @@ std::unique_ptr<RunResult> run_pipeline(const BallastConfig& config, Source& sou
   risk::RiskGate gate(config.universe, config.risk, config.policy, config.margin_balance);
   LoopbackVenue venue(config.universe);
   auto core = std::make_unique<EngineCore>(config, gate, ids, 0);
-  auto pipeline = std::make_unique<Pipeline<Links>>(*core, source, venue,
-                                                    config.universe.instrument_count());
+  auto pipeline =
+      std::make_unique<Pipeline<Links>>(*core, source, venue, config.universe.instrument_count());
   if constexpr (std::is_same_v<Source, PacedSource>) {
     auto* p = pipeline.get();
     source.watch([p] { return p->engine().settled_ticks(); });
   }
-  if constexpr (std::is_same_v<Source, ScheduledSource>) source.start(TscClock::to_ns(TscClock::now()));
+  if constexpr (std::is_same_v<Source, ScheduledSource>)
+    source.start(TscClock::to_ns(TscClock::now()));
   const auto t0 = std::chrono::steady_clock::now();
   pipeline->start(layout, blocking);
   while (!pipeline->drained()) {
@@ -329,11 +330,12 @@ int tick_to_order(const Options& o) {
 
   if (cpus.size() >= 2) {
     const LatencyHistogram floor = measure_floor(cpus[0], cpus[1], 200000);
-    std::printf("floor: one-way cache-line latency cpu %d <-> cpu %d: p50 %llu ns, p99 %llu ns "
-                "(round trip / 2, %llu samples)\n",
-                cpus[0], cpus[1], static_cast<unsigned long long>(floor.percentile(50)),
-                static_cast<unsigned long long>(floor.percentile(99)),
-                static_cast<unsigned long long>(floor.count()));
+    std::printf(
+        "floor: one-way cache-line latency cpu %d <-> cpu %d: p50 %llu ns, p99 %llu ns "
+        "(round trip / 2, %llu samples)\n",
+        cpus[0], cpus[1], static_cast<unsigned long long>(floor.percentile(50)),
+        static_cast<unsigned long long>(floor.percentile(99)),
+        static_cast<unsigned long long>(floor.count()));
   }
 
   // Paced, lock-free.
@@ -341,31 +343,32 @@ int tick_to_order(const Options& o) {
   const auto lf = run_pipeline<LockFreeLinks>(book, paced, layout, false, 120);
   std::printf("\ntopology: ");
   for (const auto& t : lf->threads) std::printf("%s | ", t.c_str());
-  std::printf("\npaced, lock-free SPSC: %llu ticks (%llu warm-up), %llu orders, %llu risk rejects\n",
-              static_cast<unsigned long long>(lf->ticks), static_cast<unsigned long long>(o.warmup),
-              static_cast<unsigned long long>(lf->orders),
-              static_cast<unsigned long long>(lf->risk_rejects));
+  std::printf(
+      "\npaced, lock-free SPSC: %llu ticks (%llu warm-up), %llu orders, %llu risk rejects\n",
+      static_cast<unsigned long long>(lf->ticks), static_cast<unsigned long long>(o.warmup),
+      static_cast<unsigned long long>(lf->orders),
+      static_cast<unsigned long long>(lf->risk_rejects));
   print_stages(lf->latency);
 
   // Open loop at a fixed rate, from scheduled time.
   const auto open_ticks = static_cast<std::uint64_t>(o.rate * o.open_seconds);
   ScheduledSource scheduled(o.rate, open_ticks + o.warmup, o.warmup);
   const auto ol = run_pipeline<LockFreeLinks>(book, scheduled, layout, false, o.open_seconds + 30);
-  std::printf("\nopen loop at %.0f ticks/s for %.1f s (latency from each tick's scheduled time):"
-              " %llu ticks, %llu orders, %llu conflated\n",
-              o.rate, o.open_seconds, static_cast<unsigned long long>(ol->ticks),
-              static_cast<unsigned long long>(ol->orders),
-              static_cast<unsigned long long>(ol->conflated));
+  std::printf(
+      "\nopen loop at %.0f ticks/s for %.1f s (latency from each tick's scheduled time):"
+      " %llu ticks, %llu orders, %llu conflated\n",
+      o.rate, o.open_seconds, static_cast<unsigned long long>(ol->ticks),
+      static_cast<unsigned long long>(ol->orders), static_cast<unsigned long long>(ol->conflated));
   print_row("tick-to-order", ol->latency.tick_to_order);
   print_row("tick-to-engine-done", *ol->tick_to_engine);
 
   // Baseline: the same pipeline over mutex+condvar queues; the order thread sleeps.
   PacedSource paced_base(o.paced_ticks + o.warmup, o.warmup);
   const auto base = run_pipeline<LockedLinks>(book, paced_base, layout, true, 300);
-  std::printf("\nbaseline, paced, mutex+condvar queues (order thread sleeps on its condvar): "
-              "%llu ticks, %llu orders\n",
-              static_cast<unsigned long long>(base->ticks),
-              static_cast<unsigned long long>(base->orders));
+  std::printf(
+      "\nbaseline, paced, mutex+condvar queues (order thread sleeps on its condvar): "
+      "%llu ticks, %llu orders\n",
+      static_cast<unsigned long long>(base->ticks), static_cast<unsigned long long>(base->orders));
   print_row("tick-to-order", base->latency.tick_to_order);
   const double p99_lf = static_cast<double>(lf->latency.tick_to_order.percentile(99));
   const double p99_base = static_cast<double>(base->latency.tick_to_order.percentile(99));
@@ -380,24 +383,25 @@ int tick_to_order(const Options& o) {
   const BallastConfig flood_cfg = load_inline(flood_book(), "flood-book");
   FloodSource flood(100, 7);
   const long rss_before = resident_kib();
-  const auto tp = run_pipeline<LockFreeLinks>(flood_cfg, flood, layout, false, o.throughput_seconds);
+  const auto tp =
+      run_pipeline<LockFreeLinks>(flood_cfg, flood, layout, false, o.throughput_seconds);
   const long rss_after = resident_kib();
-  std::printf("\nthroughput, md+engine on one thread, 100 instruments: %llu ticks in %.2f s = "
-              "%.0f ticks/s; %llu conflated; RSS %ld KiB -> %ld KiB\n",
-              static_cast<unsigned long long>(tp->ticks), tp->seconds,
-              static_cast<double>(tp->ticks) / tp->seconds,
-              static_cast<unsigned long long>(tp->conflated), rss_before, rss_after);
+  std::printf(
+      "\nthroughput, md+engine on one thread, 100 instruments: %llu ticks in %.2f s = "
+      "%.0f ticks/s; %llu conflated; RSS %ld KiB -> %ld KiB\n",
+      static_cast<unsigned long long>(tp->ticks), tp->seconds,
+      static_cast<double>(tp->ticks) / tp->seconds, static_cast<unsigned long long>(tp->conflated),
+      rss_before, rss_after);
   print_row("tick-to-engine-done", *tp->tick_to_engine);
 
   const LatencyHistogram& t = lf->latency.tick_to_order;
-  std::printf("\ntick_to_order_ns p50=%llu p90=%llu p99=%llu p999=%llu max=%llu ticks=%llu orders=%llu\n",
-              static_cast<unsigned long long>(t.percentile(50)),
-              static_cast<unsigned long long>(t.percentile(90)),
-              static_cast<unsigned long long>(t.percentile(99)),
-              static_cast<unsigned long long>(t.percentile(99.9)),
-              static_cast<unsigned long long>(t.max()),
-              static_cast<unsigned long long>(lf->ticks),
-              static_cast<unsigned long long>(lf->orders));
+  std::printf(
+      "\ntick_to_order_ns p50=%llu p90=%llu p99=%llu p999=%llu max=%llu ticks=%llu orders=%llu\n",
+      static_cast<unsigned long long>(t.percentile(50)),
+      static_cast<unsigned long long>(t.percentile(90)),
+      static_cast<unsigned long long>(t.percentile(99)),
+      static_cast<unsigned long long>(t.percentile(99.9)), static_cast<unsigned long long>(t.max()),
+      static_cast<unsigned long long>(lf->ticks), static_cast<unsigned long long>(lf->orders));
   return 0;
 }
 

@@ -47,7 +47,10 @@ void IdleStrategy::idle(int work_count) noexcept {
 
 AgentThread::AgentThread(std::string name, std::vector<Agent*> agents, int cpu, IdleKind idle,
                          bool blocking)
-    : name_(std::move(name)), agents_(std::move(agents)), cpu_(cpu), idle_(idle),
+    : name_(std::move(name)),
+      agents_(std::move(agents)),
+      cpu_(cpu),
+      idle_(idle),
       blocking_(blocking) {}
 
 AgentThread::~AgentThread() {
@@ -62,7 +65,9 @@ void AgentThread::start() {
   while (!started_.load(std::memory_order_acquire)) std::this_thread::yield();
 }
 
-void AgentThread::stop() noexcept { running_.store(false, std::memory_order_release); }
+void AgentThread::stop() noexcept {
+  running_.store(false, std::memory_order_release);
+}
 
 void AgentThread::join() {
   if (thread_.joinable()) thread_.join();

@@ -182,8 +182,11 @@ std::optional<StepRounding> steps_exact(const Decimal& value, const Decimal& ste
 }
 
 StepRounding steps_toward_zero(double value, const Decimal& step) noexcept {
+  return steps_toward_zero(value, step.to_double());
+}
+
+StepRounding steps_toward_zero(double value, double step_d) noexcept {
   StepRounding out;
-  const double step_d = step.to_double();
   if (!(step_d > 0.0) || !std::isfinite(value)) {
     out.exact = value == 0.0;
     out.residual = std::isfinite(value) ? value : 0.0;

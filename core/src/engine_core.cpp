@@ -57,8 +57,8 @@ bool EngineCore::unwind_due(const Valuation& v) const noexcept {
   return false;
 }
 
-std::size_t EngineCore::on_tick(const MarketTick& tick, std::uint64_t popped_tsc,
-                                OrderRequest* out, std::size_t max) noexcept {
+std::size_t EngineCore::on_tick(const MarketTick& tick, std::uint64_t popped_tsc, OrderRequest* out,
+                                std::size_t max) noexcept {
   ++stats_.ticks;
   const InstrumentId i = tick.instrument;
   if (i >= config_.universe.instruments.size()) return 0;
@@ -76,7 +76,8 @@ std::size_t EngineCore::on_tick(const MarketTick& tick, std::uint64_t popped_tsc
   if (!spec.is_derivative()) {
     market_->spot_price[spec.base] = mark;
     spot_changed = true;
-  } else if (tick.index > 0.0 && config_.universe.assets[spec.base].spot_instrument == kNoInstrument) {
+  } else if (tick.index > 0.0 &&
+             config_.universe.assets[spec.base].spot_instrument == kNoInstrument) {
     // No spot pair for this asset: the venue's index is its spot price.
     market_->spot_price[spec.base] = tick.index;
     spot_changed = true;
@@ -91,16 +92,15 @@ std::size_t EngineCore::on_tick(const MarketTick& tick, std::uint64_t popped_tsc
   const Valuation& v = tracker_.valuation();
   if (stats_.max_abs_drift_first < 0.0) stats_.max_abs_drift_first = max_abs_drift();
   const std::int64_t now_s = (now_ns + wall_offset_ns_) / 1'000'000'000;
-  const TriggerDecision trigger =
-      evaluate_trigger(config_.policy, config_.targets, v, now_s, last_rebalance_s_,
-                       config_.universe.base_currency);
+  const TriggerDecision trigger = evaluate_trigger(
+      config_.policy, config_.targets, v, now_s, last_rebalance_s_, config_.universe.base_currency);
   // One rebalance at a time: while orders are in flight the book is not what it seems.
   if (open_.count > 0) return 0;
   if (!trigger.fire && !unwind_due(v)) return 0;
   ++stats_.triggers;
 
-  const PlanContext ctx{config_.universe, config_.targets, config_.policy, portfolio_, *market_,
-                        now_s, /*value_after=*/false};
+  const PlanContext ctx{config_.universe, config_.targets, config_.policy,       portfolio_,
+                        *market_,         now_s,           /*value_after=*/false};
   HedgePlanner::plan(ctx, v, trigger, *plan_);
   const std::uint64_t planned_tsc = TscClock::now();
 

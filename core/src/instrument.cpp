@@ -50,18 +50,24 @@ const char* to_string(HedgeMethod m) noexcept {
 
 const char* to_string(IdleKind k) noexcept {
   switch (k) {
-    case IdleKind::spin: return "spin";
-    case IdleKind::yield: return "yield";
-    case IdleKind::backoff: return "backoff";
+    case IdleKind::spin:
+      return "spin";
+    case IdleKind::yield:
+      return "yield";
+    case IdleKind::backoff:
+      return "backoff";
   }
   return "?";
 }
 
 const char* to_string(AgentKind k) noexcept {
   switch (k) {
-    case AgentKind::market_data: return "md";
-    case AgentKind::engine: return "engine";
-    case AgentKind::orders: return "orders";
+    case AgentKind::market_data:
+      return "md";
+    case AgentKind::engine:
+      return "engine";
+    case AgentKind::orders:
+      return "orders";
   }
   return "?";
 }
@@ -72,6 +78,7 @@ void InstrumentSpec::derive() noexcept {
   lot_size_d = lot_size.to_double();
   tick_size_d = tick_size.to_double();
   max_order_qty_d = max_order_qty.to_double();
+  min_qty_d = min_qty.to_double();
 }
 
 }  // namespace ballast

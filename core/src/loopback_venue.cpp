@@ -104,7 +104,10 @@ std::size_t encode_new_order_single(const OrderRequest& order, const InstrumentS
   FixWriter body(body_buf, sizeof body_buf);
   body.raw("35=D\x01", 5);
   body.field("34=", seq_num);
-  body.raw("49=BALLAST\x01" "56=VENUE\x01", 20);
+  body.raw(
+      "49=BALLAST\x01"
+      "56=VENUE\x01",
+      20);
   body.field("11=", order.client_order_id);
   body.field("55=", spec.symbol.data(), spec.symbol.size());
   body.raw(order.side == OrderSide::buy ? "54=1\x01" : "54=2\x01", 5);

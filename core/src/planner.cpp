@@ -1,5 +1,6 @@
 #include "ballast/core/planner.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -86,7 +87,7 @@ void price_order(const PlanContext& ctx, PlannedOrder& o, std::int64_t lots) noe
   o.cost = estimate_cost(spec, ctx.market.books[o.instrument], o.side, contracts, price,
                          ctx.policy.default_spread_bps);
   o.cost_bps = o.notional > 0.0 ? o.cost.total / o.notional * 1e4 : 0.0;
-  o.limit_ticks = steps_toward_zero(o.cost.limit_price, spec.tick_size).steps;
+  o.limit_ticks = steps_toward_zero(o.cost.limit_price, spec.tick_size_d).steps;
   o.limit_price = static_cast<double>(o.limit_ticks) * spec.tick_size_d;
 }
 
@@ -107,7 +108,7 @@ class PlanBuilder {
     const InstrumentSpec& spec = ctx_.universe.instruments[i];
     const double price = instrument_price(ctx_, i);
     const double contracts = static_cast<double>(std::llabs(signed_lots)) * spec.lot_size_d;
-    const double min_qty = spec.min_qty.to_double();
+    const double min_qty = spec.min_qty_d;
     if (min_qty > 0.0 && contracts < min_qty * (1.0 - kStepSnapTolerance)) {
       skip(asset, i, SkipReason::below_min_qty, adjust, contracts, min_qty);
       return false;
@@ -153,7 +154,7 @@ class PlanBuilder {
     }
     const InstrumentSpec& spec = ctx_.universe.instruments[i];
     const double raw = adjust / spec.contract_notional(instrument_price(ctx_, i));
-    const StepRounding r = steps_toward_zero(raw, spec.lot_size);
+    const StepRounding r = steps_toward_zero(raw, spec.lot_size_d);
     if (r.steps == 0) {
       skip(asset, i, SkipReason::rounds_to_zero, adjust, std::fabs(raw), spec.lot_size_d);
       return;
@@ -226,16 +227,17 @@ void HedgePlanner::plan(const PlanContext& ctx, const Valuation& valuation,
   out.acted = false;
   out.order_count = 0;
   out.skipped_count = 0;
-  out.assets = {};
-  out.max_abs_drift_before = 0.0;
   const std::size_t n = valuation.asset_count;
+  std::fill_n(out.assets.begin(), n, AssetPlan{});  // only the assets in use: hot path
+  out.max_abs_drift_before = 0.0;
   const AssetId base = ctx.universe.base_currency;
   for (std::size_t a = 0; a < n; ++a)
     out.max_abs_drift_before = std::max(out.max_abs_drift_before, std::fabs(valuation.drift[a]));
 
   PlanBuilder builder(ctx, out);
   if (valuation.nav_positive && trigger.fire) {
-    std::array<double, kMaxAssets> adjust{};
+    std::array<double, kMaxAssets> adjust;
+    std::fill_n(adjust.begin(), n, 0.0);
     for (std::size_t a = 0; a < n; ++a) {
       const TargetSpec& t = ctx.targets[a];
       if (a == base || !t.configured) continue;
@@ -245,7 +247,8 @@ void HedgePlanner::plan(const PlanContext& ctx, const Valuation& valuation,
       adjust[a] = (wanted - valuation.exposure[a]) * ctx.policy.hedge_ratio;
     }
     if (ctx.policy.method == HedgeMethod::synthetic_pair) {
-      const std::array<double, kMaxAssets> unpaired = adjust;
+      std::array<double, kMaxAssets> unpaired;
+      std::copy_n(adjust.begin(), n, unpaired.begin());
       pair_adjustments(adjust, n);
       for (std::size_t a = 0; a < n; ++a)
         if (adjust[a] == 0.0 && std::fabs(unpaired[a]) >= ctx.policy.min_order_notional)

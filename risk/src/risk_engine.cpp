@@ -316,8 +316,10 @@ void RiskEngine::assess(const RiskInputs& in, const OrderIntent* extra,
 
   out.nav = in.valuation.nav;
   out.wallet_balance = in.wallet_balance;
-  std::array<double, kMaxAssets> exposure = in.valuation.exposure;
-  std::array<double, kMaxAssets> spot_qty = in.portfolio.spot_qty;
+  std::array<double, kMaxAssets> exposure;
+  std::array<double, kMaxAssets> spot_qty;
+  std::copy_n(in.valuation.exposure.begin(), n_assets, exposure.begin());
+  std::copy_n(in.portfolio.spot_qty.begin(), n_assets, spot_qty.begin());
 
   // Spot orders move the asset and cash (and the wallet when it is the cash); fees lower
   // NAV. Futures fills change only positions at their price.
@@ -341,7 +343,7 @@ void RiskEngine::assess(const RiskInputs& in, const OrderIntent* extra,
   out.position_count = 0;
   out.gross_notional = 0.0;
   out.initial_margin = 0.0;
-  double linear_pool = 0.0;                    // sum over linear positions of upnl - MM
+  double linear_pool = 0.0;                  // sum over linear positions of upnl - MM
   std::array<double, kMaxAssets> coin_pool;  // per coin, over inverse positions (coin)
   std::array<double, kMaxInstruments> pool_share;
   std::fill_n(coin_pool.begin(), n_assets, 0.0);
@@ -426,12 +428,10 @@ void RiskEngine::assess(const RiskInputs& in, const OrderIntent* extra,
   for (std::size_t a = 0; a < n_assets; ++a) out.weight[a] = nav_ok ? exposure[a] / out.nav : 0.0;
 }
 
-RiskVerdict RiskEngine::check_order_level(const OrderIntent& order,
-                                          const RiskInputs& in) noexcept {
+RiskVerdict RiskEngine::check_order_level(const OrderIntent& order, const RiskInputs& in) noexcept {
   const InstrumentId i = order.instrument;
   const InstrumentSpec& spec = universe_.instruments[i];
-  const double mark = in.market.mark[i] > 0.0 ? in.market.mark[i]
-                                              : in.market.spot_price[spec.base];
+  const double mark = in.market.mark[i] > 0.0 ? in.market.mark[i] : in.market.spot_price[spec.base];
   const double contracts = static_cast<double>(order.lots) * spec.lot_size_d;
   const double limit_price = static_cast<double>(order.limit_ticks) * spec.tick_size_d;
 

@@ -5,8 +5,8 @@
 
 namespace ballast::risk {
 
-RiskGate::RiskGate(const Universe& universe, const RiskLimits& limits,
-                   const PolicyConfig& policy, std::optional<double> margin_balance)
+RiskGate::RiskGate(const Universe& universe, const RiskLimits& limits, const PolicyConfig& policy,
+                   std::optional<double> margin_balance)
     : universe_(universe),
       policy_(policy),
       margin_balance_(margin_balance),
@@ -15,9 +15,13 @@ RiskGate::RiskGate(const Universe& universe, const RiskLimits& limits,
       scratch_(std::make_unique<AccountRisk>()) {}
 
 bool RiskGate::admit(PlannedOrder& order, const GateView& view) noexcept {
-  const RiskInputs in{view.portfolio, view.market, view.valuation, view.open_orders,
+  const RiskInputs in{view.portfolio,
+                      view.market,
+                      view.valuation,
+                      view.open_orders,
                       margin_balance_ ? *margin_balance_ : view.portfolio.cash,
-                      !margin_balance_.has_value(), view.now_ns};
+                      !margin_balance_.has_value(),
+                      view.now_ns};
   const OrderIntent intent{order.instrument, order.side == Side::buy, order.lots,
                            order.limit_ticks};
   bool current_valid = false;
@@ -30,8 +34,8 @@ bool RiskGate::admit(PlannedOrder& order, const GateView& view) noexcept {
     double min_lots = 1.0;
     const double need = std::max(spec.min_notional, policy_.min_order_notional);
     if (per_lot > 0.0) min_lots = std::max(min_lots, std::ceil(need / per_lot - 1e-9));
-    const ShrinkResult s = engine_.shrink(intent, v, in, *current_, *scratch_,
-                                          static_cast<std::int64_t>(min_lots));
+    const ShrinkResult s =
+        engine_.shrink(intent, v, in, *current_, *scratch_, static_cast<std::int64_t>(min_lots));
     if (s.shrunk) {
       order.lots = s.lots;
       return true;
@@ -44,9 +48,9 @@ bool RiskGate::admit(PlannedOrder& order, const GateView& view) noexcept {
 }
 
 void RiskGate::on_sent(const PlannedOrder& order, std::int64_t now_ns) noexcept {
-  engine_.on_order_sent(OrderIntent{order.instrument, order.side == Side::buy, order.lots,
-                                    order.limit_ticks},
-                        now_ns);
+  engine_.on_order_sent(
+      OrderIntent{order.instrument, order.side == Side::buy, order.lots, order.limit_ticks},
+      now_ns);
 }
 
 }  // namespace ballast::risk

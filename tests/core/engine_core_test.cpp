@@ -200,13 +200,29 @@ TEST(LoopbackVenueTest, EncodesAFixNewOrderSingleAndFills) {
   o.limit_ticks = 899911;
   ASSERT_TRUE(venue.send(o));
   const std::string msg(venue.last_message(), venue.last_message_size());
-  EXPECT_EQ(msg.rfind("8=FIX.4.4\x01" "9=", 0), 0u) << msg;
-  EXPECT_NE(msg.find("\x01" "35=D\x01"), std::string::npos);
-  EXPECT_NE(msg.find("\x01" "11=77\x01"), std::string::npos);
-  EXPECT_NE(msg.find("\x01" "55=BTCUSDT-PERP\x01"), std::string::npos);
-  EXPECT_NE(msg.find("\x01" "54=2\x01"), std::string::npos);
-  EXPECT_NE(msg.find("\x01" "38=111\x01"), std::string::npos);
-  EXPECT_NE(msg.find("\x01" "44=89991.1\x01"), std::string::npos);  // exact ticks * 0.1
+  EXPECT_EQ(msg.rfind("8=FIX.4.4\x01"
+                      "9=",
+                      0),
+            0u)
+      << msg;
+  EXPECT_NE(msg.find("\x01"
+                     "35=D\x01"),
+            std::string::npos);
+  EXPECT_NE(msg.find("\x01"
+                     "11=77\x01"),
+            std::string::npos);
+  EXPECT_NE(msg.find("\x01"
+                     "55=BTCUSDT-PERP\x01"),
+            std::string::npos);
+  EXPECT_NE(msg.find("\x01"
+                     "54=2\x01"),
+            std::string::npos);
+  EXPECT_NE(msg.find("\x01"
+                     "38=111\x01"),
+            std::string::npos);
+  EXPECT_NE(msg.find("\x01"
+                     "44=89991.1\x01"),
+            std::string::npos);  // exact ticks * 0.1
   // BodyLength counts from after 9=...| up to the checksum field; checksum is mod 256.
   const std::size_t body_start = msg.find('\x01', msg.find("9=")) + 1;
   const std::size_t checksum_at = msg.rfind("10=");

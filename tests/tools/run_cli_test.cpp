@@ -22,7 +22,9 @@ std::string slurp(const std::string& path) {
   return ss.str();
 }
 
-std::string source(const std::string& rel) { return std::string(BALLAST_SOURCE_DIR) + "/" + rel; }
+std::string source(const std::string& rel) {
+  return std::string(BALLAST_SOURCE_DIR) + "/" + rel;
+}
 std::string temp(const std::string& tag) {
   return ::testing::TempDir() + "ballast_run_" + std::to_string(::getpid()) + "_" + tag;
 }
@@ -78,9 +80,9 @@ TEST(RunCliTest, ReplayThroughThePipelineBringsDriftBackInsideTheBand) {
   EXPECT_TRUE(drained);
   EXPECT_GT(before, 0.10);  // 65/35 against 50/50
   EXPECT_LT(after, 0.05);   // back inside the 5% band
-  for (const char* key : {"ticks", "rebalances", "orders", "fills", "rejects",
-                          "max_abs_drift_before", "max_abs_drift_after", "funding_paid",
-                          "fees_paid"})
+  for (const char* key :
+       {"ticks", "rebalances", "orders", "fills", "rejects", "max_abs_drift_before",
+        "max_abs_drift_after", "funding_paid", "fees_paid"})
     EXPECT_EQ(doc[key].error(), simdjson::SUCCESS) << key;
   for (const char* key : {"p50", "p99", "p999"})
     EXPECT_EQ(doc["latency_ns"][key].error(), simdjson::SUCCESS) << key;
@@ -89,7 +91,8 @@ TEST(RunCliTest, ReplayThroughThePipelineBringsDriftBackInsideTheBand) {
 
 TEST(RunCliTest, SigintAndSigtermDrainAndPrintTheSummary) {
   for (const int sig : {SIGINT, SIGTERM}) {
-    const std::string path = replay_config("loop", "kind = \"replay\"\n", "kind = \"replay\"\nloop = true\n");
+    const std::string path =
+        replay_config("loop", "kind = \"replay\"\n", "kind = \"replay\"\nloop = true\n");
     const std::string out = temp("sig_out");
     const pid_t pid = fork();
     ASSERT_GE(pid, 0);

@@ -141,7 +141,7 @@ std::int64_t minimum_lots(const BallastConfig& c, const PlannedOrder& o) {
   double lots = 1.0;
   if (per_lot > 0.0) lots = std::max(lots, std::ceil(need_notional / per_lot - 1e-9));
   if (spec.lot_size_d > 0.0)
-    lots = std::max(lots, std::ceil(spec.min_qty.to_double() / spec.lot_size_d - 1e-9));
+    lots = std::max(lots, std::ceil(spec.min_qty_d / spec.lot_size_d - 1e-9));
   return static_cast<std::int64_t>(lots);
 }
 

@@ -22,7 +22,9 @@ namespace {
 
 std::atomic<int> g_signal{0};
 
-extern "C" void on_signal(int sig) { g_signal.store(sig); }
+extern "C" void on_signal(int sig) {
+  g_signal.store(sig);
+}
 
 void install_signal_handlers() {
   struct sigaction sa {};
@@ -106,8 +108,8 @@ int run_engine(const BallastConfig& config, const RunOptions& options) {
   risk::RiskGate gate(config.universe, config.risk, config.policy, config.margin_balance);
   LoopbackVenue venue(config.universe);
   auto core = std::make_unique<EngineCore>(config, gate, ids, wall_offset_ns());
-  auto pipeline = std::make_unique<Pipeline<>>(*core, feed, venue,
-                                               config.universe.instrument_count());
+  auto pipeline =
+      std::make_unique<Pipeline<>>(*core, feed, venue, config.universe.instrument_count());
 
   install_signal_handlers();
   const ReplayPaceKind pace = config.feed.pace;
@@ -191,16 +193,16 @@ int run_engine(const BallastConfig& config, const RunOptions& options) {
     std::printf("ballast run: %s after %.2f s%s\n", stop_reason, elapsed,
                 drained ? "" : " (not fully drained)");
     for (const auto& t : threads) std::printf("  thread %s\n", t.c_str());
-    std::printf("  ticks %llu (read %llu, conflated %llu)  rebalances %llu  orders %llu  fills %llu"
-                "  rejects %llu (risk %llu)  shrunk %llu\n",
-                static_cast<unsigned long long>(s.ticks),
-                static_cast<unsigned long long>(pipeline->md().ticks_read()),
-                static_cast<unsigned long long>(pipeline->md().conflated()),
-                static_cast<unsigned long long>(s.rebalances),
-                static_cast<unsigned long long>(s.orders), static_cast<unsigned long long>(s.fills),
-                static_cast<unsigned long long>(s.rejects + s.risk_rejects),
-                static_cast<unsigned long long>(s.risk_rejects),
-                static_cast<unsigned long long>(s.shrunk));
+    std::printf(
+        "  ticks %llu (read %llu, conflated %llu)  rebalances %llu  orders %llu  fills %llu"
+        "  rejects %llu (risk %llu)  shrunk %llu\n",
+        static_cast<unsigned long long>(s.ticks),
+        static_cast<unsigned long long>(pipeline->md().ticks_read()),
+        static_cast<unsigned long long>(pipeline->md().conflated()),
+        static_cast<unsigned long long>(s.rebalances), static_cast<unsigned long long>(s.orders),
+        static_cast<unsigned long long>(s.fills),
+        static_cast<unsigned long long>(s.rejects + s.risk_rejects),
+        static_cast<unsigned long long>(s.risk_rejects), static_cast<unsigned long long>(s.shrunk));
     std::printf("  max |drift| %.2f%% at first valuation -> %.2f%% now   fees %.2f   NAV %.2f\n",
                 drift_before * 100, drift_after * 100, s.fees_paid, core->valuation().nav);
     std::printf("  tick-to-order ns: p50 %llu  p99 %llu  p99.9 %llu  max %llu  (%llu orders)\n",

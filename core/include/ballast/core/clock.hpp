@@ -33,7 +33,9 @@ class TscClock {
   // Ticks -> CLOCK_MONOTONIC ns (absolute) and tick deltas -> ns.
   [[nodiscard]] static std::int64_t to_ns(std::uint64_t t) noexcept {
     if (!use_tsc_) return static_cast<std::int64_t>(t);
-    return base_ns_ + static_cast<std::int64_t>(static_cast<double>(static_cast<std::int64_t>(t - base_tsc_)) * ns_per_tick_);
+    return base_ns_ +
+           static_cast<std::int64_t>(static_cast<double>(static_cast<std::int64_t>(t - base_tsc_)) *
+                                     ns_per_tick_);
   }
   // CLOCK_MONOTONIC ns -> ticks (to stamp a tick with its scheduled time).
   [[nodiscard]] static std::uint64_t from_ns(std::int64_t ns) noexcept {
@@ -45,7 +47,9 @@ class TscClock {
     if (to <= from) return 0.0;
     return static_cast<double>(to - from) * (use_tsc_ ? ns_per_tick_ : 1.0);
   }
-  [[nodiscard]] static double ns_per_tick() noexcept { return use_tsc_ ? ns_per_tick_ : 1.0; }
+  [[nodiscard]] static double ns_per_tick() noexcept {
+    return use_tsc_ ? ns_per_tick_ : 1.0;
+  }
 
  private:
   static inline bool use_tsc_ = false;

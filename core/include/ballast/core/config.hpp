@@ -98,7 +98,7 @@ struct BallastConfig {
   FeedConfig feed;                  // [feed]
   OrderRouteConfig orders;          // [orders]
   std::string state_dir;            // [engine] state_dir: persisted client order id base
-  int market_line = 0;  // line of [market] in the file, for planning diagnostics
+  int market_line = 0;              // line of [market] in the file, for planning diagnostics
 };
 
 // One problem in a config file. Printed as `file:line: key: problem` (line omitted when

@@ -55,7 +55,7 @@ struct OrderRequest {
   StageStamps stamps;
   InstrumentId instrument = kNoInstrument;
   OrderSide side = OrderSide::buy;
-  std::uint8_t purpose = 0;  // OrderPurpose
+  std::uint8_t purpose = 0;      // OrderPurpose
   std::uint16_t tick_flags = 0;  // the flags of the tick that caused it
 };
 static_assert(std::is_trivially_copyable_v<OrderRequest>, "orders are copied through SPSC rings");

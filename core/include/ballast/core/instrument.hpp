@@ -54,6 +54,7 @@ struct InstrumentSpec {
   double lot_size_d = 1.0;
   double tick_size_d = 0.01;
   double max_order_qty_d = 0.0;
+  double min_qty_d = 0.0;
 
   [[nodiscard]] bool is_derivative() const noexcept { return kind != InstrumentKind::spot; }
   [[nodiscard]] bool is_inverse() const noexcept { return settlement == Settlement::inverse; }

@@ -37,7 +37,7 @@ class LoopbackVenue final : public OrderSink {
   std::array<char, 256> scratch_{};
   InstrumentId last_instrument_ = 0;
   std::size_t wire_size_ = 0;
-  std::array<ExecReport, 256> reports_{};  // ring of pending reports
+  std::array<ExecReport, 64> reports_{};  // pending reports; the order agent drains it each round
   std::size_t head_ = 0;
   std::size_t tail_ = 0;
   std::uint64_t received_ = 0;

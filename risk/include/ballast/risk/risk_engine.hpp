@@ -180,7 +180,8 @@ class RiskEngine {
 
  private:
   // The checks that need no account assessment; accepted() when all pass.
-  [[nodiscard]] RiskVerdict check_order_level(const OrderIntent& order, const RiskInputs& in) noexcept;
+  [[nodiscard]] RiskVerdict check_order_level(const OrderIntent& order,
+                                              const RiskInputs& in) noexcept;
   [[nodiscard]] RiskVerdict check_portfolio_level(const OrderIntent& order,
                                                   const AccountRisk& before,
                                                   const AccountRisk& after) const noexcept;
