@@ -284,7 +284,7 @@ class OrderAgent final : public Agent {
     return work;
   }
 
-  static constexpr std::uint32_t kWarmEvery = 4096;
+  static constexpr std::uint32_t kWarmEvery = 64;
   OrderSink& sink_;
   OrderLink& orders_;
   ExecLink& reports_;
