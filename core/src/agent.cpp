@@ -4,6 +4,9 @@
 #include <sched.h>
 #include <time.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <thread>
 #include <utility>
 
 #if defined(__x86_64__)
@@ -98,13 +101,30 @@ void AgentThread::run() noexcept {
   }
 }
 
+// The CPUs this process may run on (its affinity mask), ascending. A cpu_set_t covers
+// CPU_SETSIZE (1024) CPUs; on a larger machine the call fails with EINVAL and a bigger
+// mask is tried.
 std::vector<int> usable_cpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
   std::vector<int> cpus;
-  if (sched_getaffinity(0, sizeof set, &set) != 0) return cpus;
-  for (int c = 0; c < CPU_SETSIZE; ++c)
-    if (CPU_ISSET(c, &set)) cpus.push_back(c);
+  for (int n = CPU_SETSIZE; n <= (1 << 18); n *= 2) {
+    cpu_set_t* set = CPU_ALLOC(n);
+    if (set == nullptr) break;
+    const std::size_t size = CPU_ALLOC_SIZE(n);
+    CPU_ZERO_S(size, set);
+    const bool ok = sched_getaffinity(0, size, set) == 0;
+    const int failure = errno;
+    if (ok) {
+      const int count = CPU_COUNT_S(size, set);
+      for (int cpu = 0; cpu < n && static_cast<int>(cpus.size()) < count; ++cpu)
+        if (CPU_ISSET_S(cpu, size, set)) cpus.push_back(cpu);
+    }
+    CPU_FREE(set);
+    if (ok || failure != EINVAL) break;
+  }
+  if (cpus.empty()) {  // no affinity to be had: assume every online CPU
+    const unsigned n = std::max(1u, std::thread::hardware_concurrency());
+    for (unsigned cpu = 0; cpu < n; ++cpu) cpus.push_back(static_cast<int>(cpu));
+  }
   return cpus;
 }
 

@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "ballast/core/agent.hpp"
 #include "ballast/core/config.hpp"
 
 namespace ballast {
@@ -151,33 +152,6 @@ void assign(const std::optional<T>& value, T& out) {
 
 // ---- Machine -------------------------------------------------------------------------
 
-// The CPUs this process may run on (its affinity mask), ascending. A cpu_set_t covers
-// CPU_SETSIZE (1024) CPUs; on a larger machine the call fails with EINVAL and a bigger
-// mask is tried.
-std::vector<int> machine_usable_cpus() {
-  std::vector<int> cpus;
-  for (int n = CPU_SETSIZE; n <= (1 << 18); n *= 2) {
-    cpu_set_t* set = CPU_ALLOC(n);
-    if (set == nullptr) break;
-    const std::size_t size = CPU_ALLOC_SIZE(n);
-    CPU_ZERO_S(size, set);
-    const bool ok = sched_getaffinity(0, size, set) == 0;
-    const int failure = errno;
-    if (ok) {
-      const int count = CPU_COUNT_S(size, set);
-      for (int cpu = 0; cpu < n && static_cast<int>(cpus.size()) < count; ++cpu)
-        if (CPU_ISSET_S(cpu, size, set)) cpus.push_back(cpu);
-    }
-    CPU_FREE(set);
-    if (ok || failure != EINVAL) break;
-  }
-  if (cpus.empty()) {  // no affinity to be had: assume every online CPU
-    const unsigned n = std::max(1u, std::thread::hardware_concurrency());
-    for (unsigned cpu = 0; cpu < n; ++cpu) cpus.push_back(static_cast<int>(cpu));
-  }
-  return cpus;
-}
-
 // The CPUs [[thread]] is checked against: the caller's list, or the machine's.
 std::vector<int> cpus_to_check(const ConfigParseOptions& options) {
   std::vector<int> cpus;
@@ -185,7 +159,7 @@ std::vector<int> cpus_to_check(const ConfigParseOptions& options) {
     if (cpu >= 0) cpus.push_back(cpu);
   std::sort(cpus.begin(), cpus.end());
   cpus.erase(std::unique(cpus.begin(), cpus.end()), cpus.end());
-  return cpus.empty() ? machine_usable_cpus() : cpus;
+  return cpus.empty() ? usable_cpus() : cpus;
 }
 
 // Ascending CPUs as the kernel's cpulist format writes them: "0-3,6,8-9".

@@ -193,6 +193,16 @@ bool holds_futures(const PlanContext& ctx, AssetId asset) noexcept {
 
 }  // namespace
 
+std::int64_t minimum_lots(const InstrumentSpec& spec, const PolicyConfig& policy,
+                          double notional_per_lot) noexcept {
+  double lots = 1.0;
+  const double need = std::max(spec.min_notional, policy.min_order_notional);
+  if (notional_per_lot > 0.0) lots = std::max(lots, std::ceil(need / notional_per_lot - 1e-9));
+  if (spec.lot_size_d > 0.0)
+    lots = std::max(lots, std::ceil(spec.min_qty_d / spec.lot_size_d - 1e-9));
+  return static_cast<std::int64_t>(lots);
+}
+
 InstrumentId HedgePlanner::choose_instrument(const PlanContext& ctx, AssetId asset,
                                              double signed_notional) noexcept {
   if (ctx.policy.method == HedgeMethod::spot) {

@@ -28,14 +28,10 @@ bool RiskGate::admit(PlannedOrder& order, const GateView& view) noexcept {
   RiskVerdict v = engine_.check_lazy(intent, in, *scratch_, *current_, current_valid);
   if (!v.accepted() && is_size_bound(v.check)) {
     if (!current_valid) engine_.assess(in, nullptr, *current_);
-    // The smallest order still worth sending: instrument and policy minimums.
-    const InstrumentSpec& spec = universe_.instruments[order.instrument];
     const double per_lot = order.lots > 0 ? order.notional / static_cast<double>(order.lots) : 0;
-    double min_lots = 1.0;
-    const double need = std::max(spec.min_notional, policy_.min_order_notional);
-    if (per_lot > 0.0) min_lots = std::max(min_lots, std::ceil(need / per_lot - 1e-9));
     const ShrinkResult s =
-        engine_.shrink(intent, v, in, *current_, *scratch_, static_cast<std::int64_t>(min_lots));
+        engine_.shrink(intent, v, in, *current_, *scratch_,
+                       minimum_lots(universe_.instruments[order.instrument], policy_, per_lot));
     if (s.shrunk) {
       order.lots = s.lots;
       return true;

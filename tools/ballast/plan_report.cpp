@@ -132,17 +132,10 @@ std::string render_account_risk(const BallastConfig& c, const PlanReport& r) {
   return out;
 }
 
-// Smallest order, in lots, that the instrument's minimums and the policy's minimum order
-// notional still allow: a shrink below it is a rejection, not a smaller order.
+// Smallest order the minimums allow, at the order's own notional per lot.
 std::int64_t minimum_lots(const BallastConfig& c, const PlannedOrder& o) {
-  const InstrumentSpec& spec = c.universe.instruments[o.instrument];
   const double per_lot = o.lots > 0 ? o.notional / static_cast<double>(o.lots) : 0.0;
-  const double need_notional = std::max(spec.min_notional, c.policy.min_order_notional);
-  double lots = 1.0;
-  if (per_lot > 0.0) lots = std::max(lots, std::ceil(need_notional / per_lot - 1e-9));
-  if (spec.lot_size_d > 0.0)
-    lots = std::max(lots, std::ceil(spec.min_qty_d / spec.lot_size_d - 1e-9));
-  return static_cast<std::int64_t>(lots);
+  return ballast::minimum_lots(c.universe.instruments[o.instrument], c.policy, per_lot);
 }
 
 risk::OrderIntent intent_of(const PlannedOrder& o) {

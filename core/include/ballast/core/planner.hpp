@@ -97,6 +97,12 @@ struct PlanContext {
   bool value_after = true;
 };
 
+// The smallest order, in lots, that the instrument's min_qty and min_notional and the
+// policy's min_order_notional still allow at `notional_per_lot`; a resize below it is a
+// rejection, not a smaller order.
+[[nodiscard]] std::int64_t minimum_lots(const InstrumentSpec& spec, const PolicyConfig& policy,
+                                        double notional_per_lot) noexcept;
+
 class HedgePlanner {
  public:
   // Fills `out` from scratch. `valuation` must be of ctx.portfolio at ctx.market.
