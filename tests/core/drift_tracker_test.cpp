@@ -20,36 +20,8 @@
 #include <utility>
 #include <vector>
 
+#include "allocation_counter.hpp"
 #include "test_model.hpp"
-
-// Counts every global operator new in this binary, to prove the update path allocates
-// nothing. The replacements pair malloc with free by design.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
-namespace {
-std::atomic<long> g_allocations{0};
-}
-
-void* operator new(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) {
-  return ::operator new(size);
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
-}
 
 namespace ballast {
 namespace {
@@ -488,7 +460,7 @@ TEST(DriftTrackerTest, UpdatePathMakesNoHeapAllocation) {
   MixedBook m;
   auto t = std::make_unique<DriftTracker>(m.b.universe, m.b.targets);
   const InstrumentId ids[] = {m.btc_spot, m.btc_perp, m.btc_inv, m.eth_spot, m.eth_perp};
-  const long before = g_allocations.load();
+  const long before = testing::allocation_count();
   double sink = 0.0;
   t->reset(m.b.portfolio, m.b.market);
   for (std::uint32_t k = 0; k < 3 * DriftTracker::kReanchorEvery; ++k) {  // incl. re-anchors
@@ -500,7 +472,7 @@ TEST(DriftTrackerTest, UpdatePathMakesNoHeapAllocation) {
     t->on_spot_price(m.eth, m.b.portfolio, m.b.market);
     sink += t->valuation().drift[m.btc];
   }
-  EXPECT_EQ(g_allocations.load() - before, 0);
+  EXPECT_EQ(testing::allocation_count() - before, 0);
   EXPECT_TRUE(std::isfinite(sink));
 }
 

@@ -11,35 +11,10 @@
 #include <new>
 #include <thread>
 
+#include "allocation_counter.hpp"
 #include "ballast/core/loopback_venue.hpp"
 #include "ballast/risk/risk_gate.hpp"
 #include "test_sources.hpp"
-
-// Count every global allocation in this binary; the pipeline must make none while warm.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-namespace {
-std::atomic<long> g_allocations{0};
-}
-void* operator new(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) {
-  return ::operator new(size);
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
-}
 
 namespace ballast {
 namespace {
@@ -165,9 +140,9 @@ TEST(PipelineAllocationTest, HotPathMakesNoHeapAllocationOnceWarm) {
   pipeline.start(layout());
   while (pipeline.engine().settled_ticks() < 200)
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  const long before = g_allocations.load();  // warm: 200 ticks and their orders are done
+  const long before = testing::allocation_count();  // warm: 200 ticks and their orders are done
   ASSERT_TRUE(wait_drained(pipeline));
-  const long after = g_allocations.load();
+  const long after = testing::allocation_count();
   pipeline.stop();
   EXPECT_EQ(rig.core->stats().ticks, 3000u);
   EXPECT_GE(rig.core->stats().orders, 2900u);  // the path really ran: ticks, plans, risk, orders

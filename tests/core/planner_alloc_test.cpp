@@ -9,36 +9,9 @@
 #include <new>
 #include <vector>
 
+#include "allocation_counter.hpp"
 #include "ballast/core/config.hpp"
 #include "ballast/core/planner.hpp"
-
-// The replacements pair malloc with free by design; GCC cannot see that through inlining.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
-namespace {
-std::atomic<long> g_allocations{0};
-}
-
-void* operator new(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) {
-  return ::operator new(size);
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
-}
 
 namespace ballast {
 namespace {
@@ -51,21 +24,21 @@ TEST(PlannerAllocationTest, PlanningTheDemoMakesNoHeapAllocation) {
   auto result = std::make_unique<PlanResult>();
   const PlanContext ctx{c.universe, c.targets, c.policy, c.portfolio, c.market, 0};
 
-  const long before = g_allocations.load();
+  const long before = testing::allocation_count();
   for (int i = 0; i < 1000; ++i) {
     value_portfolio(c.universe, c.targets, c.portfolio, c.market, *valuation);
     const TriggerDecision trigger = evaluate_trigger(c.policy, c.targets, *valuation, 0,
                                                      std::nullopt, c.universe.base_currency);
     HedgePlanner::plan(ctx, *valuation, trigger, *result);
   }
-  const long after = g_allocations.load();
+  const long after = testing::allocation_count();
   EXPECT_EQ(after - before, 0);
   EXPECT_EQ(result->order_count, 2);  // the loop did real work: two hedge orders
 
   // The counter itself works: a vector allocation is seen.
   auto* v = new std::vector<int>(16);
   delete v;
-  EXPECT_GE(g_allocations.load() - after, 2);
+  EXPECT_GE(testing::allocation_count() - after, 2);
 }
 
 }  // namespace

@@ -18,33 +18,7 @@
 #include <string_view>
 #include <vector>
 
-// The replacements pair malloc with free by design; GCC cannot see that through inlining.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
-namespace {
-std::atomic<long> g_allocations{0};
-}
-
-void* operator new(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) {
-  return ::operator new(size);
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
-}
+#include "allocation_counter.hpp"
 
 namespace ballast {
 namespace {
@@ -585,7 +559,7 @@ TEST(ReplaySourceTest, PollDoesNotAllocate) {
   ReplayTickSource& source = *r.source;
   MarketTick tick;
   std::size_t polled = 0;
-  const long before = g_allocations.load();
+  const long before = testing::allocation_count();
   for (ReplayPaceKind pace : {ReplayPaceKind::recorded, ReplayPaceKind::fixed_rate}) {
     source.start(pace, 1e5, true, 0);  // fixed_rate: 25 ticks per 250 us step
     for (std::int64_t now = 0; now < 40 * kSecond; now += kMs / 4) {
@@ -594,7 +568,7 @@ TEST(ReplaySourceTest, PollDoesNotAllocate) {
   }
   source.start(ReplayPaceKind::as_fast_as_possible, 0.0, true, 0);
   for (std::size_t i = 0; i < 3 * source.size(); ++i) polled += source.poll(0, tick) ? 1 : 0;
-  EXPECT_EQ(g_allocations.load() - before, 0);
+  EXPECT_EQ(testing::allocation_count() - before, 0);
   EXPECT_GT(polled, 6 * source.size());
 }
 
