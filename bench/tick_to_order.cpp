@@ -332,6 +332,7 @@ int tick_to_order(const Options& o) {
 
   if (cpus.size() >= 2) {
     const LatencyHistogram floor = measure_floor(cpus[0], cpus[1], 200000);
+    allow_current_thread(cpus);  // measure_floor pinned this thread; let it float again
     std::printf(
         "floor: one-way cache-line latency cpu %d <-> cpu %d: p50 %llu ns, p99 %llu ns "
         "(round trip / 2, %llu samples)\n",

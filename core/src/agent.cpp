@@ -128,6 +128,14 @@ std::vector<int> usable_cpus() {
   return cpus;
 }
 
+bool allow_current_thread(const std::vector<int>& cpus) noexcept {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (int c : cpus)
+    if (c >= 0 && c < CPU_SETSIZE) CPU_SET(c, &set);
+  return pthread_setaffinity_np(pthread_self(), sizeof set, &set) == 0;
+}
+
 bool pin_current_thread(int cpu) noexcept {
   if (cpu < 0 || cpu >= CPU_SETSIZE) return false;
   cpu_set_t set;

@@ -69,5 +69,8 @@ class AgentThread {
 [[nodiscard]] std::vector<int> usable_cpus();
 // Pins the calling thread; false when the CPU is not available.
 bool pin_current_thread(int cpu) noexcept;
+// Lets the calling thread run on any of `cpus` again (undoes a pin; note that
+// usable_cpus() of a pinned thread reports only its pinned CPU).
+bool allow_current_thread(const std::vector<int>& cpus) noexcept;
 
 }  // namespace ballast
