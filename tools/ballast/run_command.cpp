@@ -159,6 +159,9 @@ int run_engine(const BallastConfig& config, const RunOptions& options) {
     j.field("ticks", static_cast<long long>(s.ticks));
     j.field("ticks_read", static_cast<long long>(pipeline->md().ticks_read()));
     j.field("ticks_conflated", static_cast<long long>(pipeline->md().conflated()));
+    j.field("ticks_invalid", static_cast<long long>(pipeline->md().invalid()));
+    j.field("reports_lost", static_cast<long long>(pipeline->orders().reports_lost()));
+    j.field("unknown_reports", static_cast<long long>(s.unknown_reports));
     j.field("rebalances", static_cast<long long>(s.rebalances));
     j.field("orders", static_cast<long long>(s.orders));
     j.field("fills", static_cast<long long>(s.fills));

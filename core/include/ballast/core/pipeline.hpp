@@ -77,6 +77,7 @@ class MarketDataAgent final : public Agent {
   [[nodiscard]] bool idle() const noexcept { return pending_count_ == 0; }
   [[nodiscard]] std::uint64_t ticks_read() const noexcept { return read_; }
   [[nodiscard]] std::uint64_t conflated() const noexcept { return conflated_; }
+  [[nodiscard]] std::uint64_t invalid() const noexcept { return invalid_; }
   // Safe to read from any thread: ticks the engine will see (read - conflated), and
   // whether the source is used up with nothing held back.
   [[nodiscard]] std::uint64_t ticks_published() const noexcept {
@@ -94,11 +95,15 @@ class MarketDataAgent final : public Agent {
   // stays bounded and nothing is dropped silently.
   void publish(MarketTick& tick) noexcept {
     tick.pushed_tsc = TscClock::now();
+    if (tick.instrument >= instruments_) {  // a source bug, not a market event: count it
+      ++invalid_;
+      return;
+    }
     if (pending_count_ == 0 && out_.try_push(tick)) {
       published_.store(published_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
       return;
     }
-    const std::size_t i = tick.instrument < instruments_ ? tick.instrument : 0;
+    const std::size_t i = tick.instrument;
     if (has_pending_[i]) {
       ++conflated_;
     } else {
@@ -132,6 +137,7 @@ class MarketDataAgent final : public Agent {
   std::size_t pending_count_ = 0;
   std::uint64_t read_ = 0;
   std::uint64_t conflated_ = 0;
+  std::uint64_t invalid_ = 0;
   std::atomic<std::uint64_t> published_{0};
   std::atomic<bool> finished_{false};
 };
@@ -241,6 +247,7 @@ class OrderAgent final : public Agent {
 
   [[nodiscard]] const PipelineLatency& latency() const noexcept { return latency_; }
   [[nodiscard]] std::uint64_t orders_sent() const noexcept { return sent_; }
+  [[nodiscard]] std::uint64_t reports_lost() const noexcept { return reports_lost_; }
   [[nodiscard]] bool idle() const noexcept { return report_count_ == 0; }
 
  private:
@@ -272,6 +279,10 @@ class OrderAgent final : public Agent {
   // venue holds them: reports are never dropped.
   void queue_report(const ExecReport& r) noexcept {
     if (report_count_ == 0 && reports_.try_push(r)) return;
+    if (report_count_ == held_.size()) {  // cannot happen while polling respects `room`
+      ++reports_lost_;
+      return;
+    }
     held_[(report_head_ + report_count_++) % held_.size()] = r;
   }
   int flush_reports() noexcept {
@@ -294,6 +305,7 @@ class OrderAgent final : public Agent {
   std::size_t report_head_ = 0;
   std::size_t report_count_ = 0;
   std::uint64_t sent_ = 0;
+  std::uint64_t reports_lost_ = 0;
 };
 
 // Owns the links and agents and runs them on threads per the [[thread]] layout.
