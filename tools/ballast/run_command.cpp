@@ -111,6 +111,8 @@ int run_engine(const BallastConfig& config, const RunOptions& options) {
   auto pipeline =
       std::make_unique<Pipeline<>>(*core, feed, venue, config.universe.instrument_count());
 
+  auto telemetry = std::make_unique<PipelineTelemetry>();
+  pipeline->publish_telemetry(telemetry.get());
   install_signal_handlers();
   const ReplayPaceKind pace = config.feed.pace;
   replay.start(pace, config.feed.rate_per_s, config.feed.loop, TscClock::to_ns(TscClock::now()));
@@ -119,8 +121,22 @@ int run_engine(const BallastConfig& config, const RunOptions& options) {
   const std::vector<std::string> threads = pipeline->describe_threads();
 
   const char* stop_reason = "feed ended";
+  auto next_status = started + std::chrono::seconds(1);
   while (true) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (std::chrono::steady_clock::now() >= next_status) {
+      next_status += std::chrono::seconds(1);
+      // One status line a second, on stderr so stdout stays the summary.
+      std::fprintf(stderr,
+                   "ballast: ticks %llu  orders %llu  fills %llu  rejects %llu  NAV %.2f  "
+                   "max|drift| %.2f%%  p99 tick-to-order %llu ns\n",
+                   static_cast<unsigned long long>(telemetry->ticks.load()),
+                   static_cast<unsigned long long>(telemetry->orders.load()),
+                   static_cast<unsigned long long>(telemetry->fills.load()),
+                   static_cast<unsigned long long>(telemetry->rejects.load()),
+                   telemetry->nav.load(), telemetry->max_abs_drift.load() * 100,
+                   static_cast<unsigned long long>(telemetry->tick_to_order_p99_ns.load()));
+    }
     if (g_signal.load() != 0) {
       stop_reason = g_signal.load() == SIGINT ? "SIGINT" : "SIGTERM";
       break;

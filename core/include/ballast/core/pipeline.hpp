@@ -48,6 +48,23 @@ struct PipelineLatency {
   LatencyHistogram tick_to_order;     // tick read -> bytes handed to the sink
 };
 
+// What the control side may read while the pipeline runs: counters the hot agents
+// publish every ~100 ms with relaxed atomic stores (a status line, not an audit trail).
+struct PipelineTelemetry {
+  std::atomic<std::uint64_t> ticks{0};
+  std::atomic<std::uint64_t> orders{0};
+  std::atomic<std::uint64_t> fills{0};
+  std::atomic<std::uint64_t> rejects{0};
+  std::atomic<double> nav{0.0};
+  std::atomic<double> max_abs_drift{0.0};
+  std::atomic<std::uint64_t> tick_to_order_p99_ns{0};
+};
+
+// Publishing cadence, in TSC ticks (set from the calibrated rate at construction).
+[[nodiscard]] inline std::uint64_t telemetry_period_ticks() noexcept {
+  return static_cast<std::uint64_t>(100'000'000.0 / TscClock::ns_per_tick());
+}
+
 template <typename TickLink>
 class MarketDataAgent final : public Agent {
  public:
@@ -174,9 +191,11 @@ class EngineAgent final : public Agent {
     }
     if (core_.settled() && pending_orders_ == 0)
       settled_ticks_.store(core_.stats().ticks, std::memory_order_release);
+    if (work == 0 && telemetry_ != nullptr) maybe_publish();
     return work;
   }
   [[nodiscard]] const char* role_name() const noexcept override { return "engine"; }
+  void publish_to(PipelineTelemetry* t) noexcept { telemetry_ = t; }
 
   // Ticks fully handled: processed, and every order they caused is done. The paced
   // benchmark releases the next tick when this catches up with what it sent.
@@ -188,6 +207,20 @@ class EngineAgent final : public Agent {
 
  private:
   static constexpr int kBatch = 32;
+
+  // Only when idle, and at most every ~100 ms: off the tick-to-order path.
+  void maybe_publish() noexcept {
+    const std::uint64_t now = TscClock::now();
+    if (now - last_publish_ < period_) return;
+    last_publish_ = now;
+    const EngineStats& s = core_.stats();
+    telemetry_->ticks.store(s.ticks, std::memory_order_relaxed);
+    telemetry_->orders.store(s.orders, std::memory_order_relaxed);
+    telemetry_->fills.store(s.fills, std::memory_order_relaxed);
+    telemetry_->rejects.store(s.rejects + s.risk_rejects, std::memory_order_relaxed);
+    telemetry_->nav.store(core_.valuation().nav, std::memory_order_relaxed);
+    telemetry_->max_abs_drift.store(core_.max_abs_drift(), std::memory_order_relaxed);
+  }
 
   // An order that does not fit the ring waits here; new ticks wait until it is out.
   int flush_orders() noexcept {
@@ -211,6 +244,9 @@ class EngineAgent final : public Agent {
   std::size_t next_order_ = 0;
   LatencyHistogram tick_latency_;  // tick read -> engine done, every tick
   std::atomic<std::uint64_t> settled_ticks_{0};
+  PipelineTelemetry* telemetry_ = nullptr;
+  std::uint64_t period_ = telemetry_period_ticks();
+  std::uint64_t last_publish_ = 0;
 };
 
 template <typename OrderLink, typename ExecLink>
@@ -237,9 +273,17 @@ class OrderAgent final : public Agent {
     work += static_cast<int>(n) + flush_reports();
     // Keep the encoder's lines warm, but rarely: on an SMT sibling, constant warming would
     // steal issue slots from the engine thread next door.
-    if (work == 0 && ++idle_rounds_ % kWarmEvery == 0) sink_.warm();
+    if (work == 0 && ++idle_rounds_ % kWarmEvery == 0) {
+      sink_.warm();
+      if (telemetry_ != nullptr && TscClock::now() - last_publish_ > period_) {
+        last_publish_ = TscClock::now();
+        telemetry_->tick_to_order_p99_ns.store(latency_.tick_to_order.percentile(99),
+                                               std::memory_order_relaxed);
+      }
+    }
     return work;
   }
+  void publish_to(PipelineTelemetry* t) noexcept { telemetry_ = t; }
   [[nodiscard]] const char* role_name() const noexcept override { return "orders"; }
   void wait_for_work() noexcept override {
     if constexpr (requires(OrderLink & l) { l.wait_nonempty(); }) orders_.wait_nonempty();
@@ -300,6 +344,9 @@ class OrderAgent final : public Agent {
   OrderLink& orders_;
   ExecLink& reports_;
   std::uint32_t idle_rounds_ = 0;
+  PipelineTelemetry* telemetry_ = nullptr;
+  std::uint64_t period_ = telemetry_period_ticks();
+  std::uint64_t last_publish_ = 0;
   PipelineLatency latency_;
   std::array<ExecReport, 256> held_{};
   std::size_t report_head_ = 0;
@@ -325,6 +372,12 @@ class Pipeline {
                                                                              *orders_, *reports_)),
         orders_agent_(
             std::make_unique<OrderAgent<OrderLink, ExecLink>>(sink, *orders_, *reports_)) {}
+
+  // Counters for a status line; call before start().
+  void publish_telemetry(PipelineTelemetry* t) noexcept {
+    engine_->publish_to(t);
+    orders_agent_->publish_to(t);
+  }
 
   // blocking_orders: the order thread sleeps on its queue's condition variable when idle
   // (the baseline); otherwise every thread idles per its spec.
