@@ -1,0 +1,367 @@
+// The QuickFIX half of the FIX gateway. Compiled as C++14 (see fix_session.hpp): this is
+// the only gateway translation unit that includes QuickFIX, and it includes nothing of
+// Ballast's core.
+#include "fix_session.hpp"
+
+#include <quickfix/Application.h>
+#include <quickfix/Exceptions.h>
+#include <quickfix/FileLog.h>
+#include <quickfix/FileStore.h>
+#include <quickfix/Message.h>
+#include <quickfix/Session.h>
+#include <quickfix/SessionSettings.h>
+#include <quickfix/SocketInitiator.h>
+#include <quickfix/Values.h>
+#include <quickfix/fix44/NewOrderSingle.h>
+#include <quickfix/fix44/OrderCancelReplaceRequest.h>
+#include <quickfix/fix44/OrderCancelRequest.h>
+
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <stdexcept>
+#include <thread>
+
+namespace ballast {
+namespace gateways {
+namespace fix {
+namespace {
+
+// Tag numbers used here (FIX 4.4).
+enum Tag : int {
+  kClOrdID = 11,
+  kCommission = 12,
+  kCommType = 13,
+  kCumQty = 14,
+  kLastPx = 31,
+  kLastQty = 32,
+  kMsgType = 35,
+  kOrdStatus = 39,
+  kOrigClOrdID = 41,
+  kPossDupFlag = 43,
+  kPrice = 44,
+  kSide = 54,
+  kSymbol = 55,
+  kTimeInForce = 59,
+  kCxlRejReason = 102,
+  kOrdRejReason = 103,
+  kExecType = 150,
+  kLeavesQty = 151,
+  kRefMsgType = 372,
+  kBusinessRejectRefID = 379,
+  kBusinessRejectReason = 380,
+};
+
+FixText text_of(const FIX::FieldMap& map, int tag) {
+  FixText t;
+  if (!map.isSetField(tag)) return t;
+  const std::string& s = map.getField(tag);
+  t.data = s.data();
+  t.size = s.size();
+  return t;
+}
+
+// The toApp rule: an order-entry message that could trade (NewOrderSingle, and a
+// CancelReplace that moves price or size) is never sent twice. QuickFIX marks a resend
+// with PossDupFlag=Y before calling toApp; throwing DoNotSend makes it gap-fill instead.
+bool must_suppress(const FIX::Message& message) {
+  const FIX::Header& header = message.getHeader();
+  if (!header.isSetField(kPossDupFlag) || !header.isSetField(kMsgType)) return false;
+  if (header.getField(kPossDupFlag) != "Y") return false;
+  const std::string& type = header.getField(kMsgType);
+  return type == FIX::MsgType_NewOrderSingle || type == FIX::MsgType_OrderCancelReplaceRequest;
+}
+
+// QuickFIX's Application declares dynamic exception specifications; overriding it needs
+// the same, which C++11 deprecated (-Wdeprecated). Silenced for this class only.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated"
+
+class BridgeApplication final : public FIX::Application {
+ public:
+  explicit BridgeApplication(SessionEvents& events) : events_(events) {}
+
+  bool logged_on() const { return logged_on_.load(std::memory_order_acquire); }
+
+  void onCreate(const FIX::SessionID&) override {}
+  void onLogon(const FIX::SessionID&) override {
+    logged_on_.store(true, std::memory_order_release);
+    events_.on_logon();
+  }
+  void onLogout(const FIX::SessionID&) override {
+    // QuickFIX calls this for a logout, for any disconnect of a logged-on session, and
+    // when a logon attempt it had sent fails.
+    logged_on_.store(false, std::memory_order_release);
+    events_.on_logout();
+  }
+  void toAdmin(FIX::Message&, const FIX::SessionID&) override {}
+
+  void toApp(FIX::Message& message, const FIX::SessionID&) throw(FIX::DoNotSend) override {
+    bool suppress = false;
+    try {
+      suppress = must_suppress(message);
+    } catch (const std::exception&) {
+      suppress = false;  // a message we built always has the fields; never reached
+    }
+    if (suppress) {
+      events_.on_resend_suppressed();
+      throw FIX::DoNotSend();
+    }
+  }
+
+  void fromAdmin(const FIX::Message& message,
+                 const FIX::SessionID&) throw(FIX::FieldNotFound, FIX::IncorrectDataFormat,
+                                              FIX::IncorrectTagValue, FIX::RejectLogon) override {
+    const FIX::Header& header = message.getHeader();
+    if (header.isSetField(kMsgType) && header.getField(kMsgType) == FIX::MsgType_Reject)
+      events_.on_session_reject();
+  }
+
+  // Every inbound application message. Anything that is not an ExecutionReport,
+  // OrderCancelReject or BusinessMessageReject is counted and answered with a
+  // BusinessMessageReject (UnsupportedMessageType); a report the engine side cannot map
+  // is counted there and answered with a Reject naming the field. Nothing escapes
+  // except the exceptions QuickFIX turns into those rejects.
+  void fromApp(const FIX::Message& message,
+               const FIX::SessionID&) throw(FIX::FieldNotFound, FIX::IncorrectDataFormat,
+                                            FIX::IncorrectTagValue,
+                                            FIX::UnsupportedMessageType) override {
+    InboundVerdict verdict;
+    bool unsupported = false;
+    try {
+      const FIX::Header& header = message.getHeader();
+      const std::string type = header.isSetField(kMsgType) ? header.getField(kMsgType) : "";
+      InboundReport r;
+      if (type == FIX::MsgType_ExecutionReport || type == FIX::MsgType_OrderCancelReject) {
+        r.msg_type = type[0];
+        r.cl_ord_id = text_of(message, kClOrdID);
+        r.orig_cl_ord_id = text_of(message, kOrigClOrdID);
+        r.exec_type = text_of(message, kExecType);
+        r.ord_status = text_of(message, kOrdStatus);
+        r.symbol = text_of(message, kSymbol);
+        r.side = text_of(message, kSide);
+        r.last_qty = text_of(message, kLastQty);
+        r.last_px = text_of(message, kLastPx);
+        r.cum_qty = text_of(message, kCumQty);
+        r.leaves_qty = text_of(message, kLeavesQty);
+        r.commission = text_of(message, kCommission);
+        r.comm_type = text_of(message, kCommType);
+        r.ord_rej_reason = text_of(message, kOrdRejReason);
+        r.cxl_rej_reason = text_of(message, kCxlRejReason);
+      } else if (type == FIX::MsgType_BusinessMessageReject) {
+        r.msg_type = 'j';
+        r.cl_ord_id = text_of(message, kBusinessRejectRefID);
+        r.ref_msg_type = text_of(message, kRefMsgType);
+        r.business_reject_reason = text_of(message, kBusinessRejectReason);
+      } else {
+        events_.on_unsupported(type);
+        unsupported = true;
+      }
+      if (r.msg_type != 0) verdict = events_.on_report(r);
+    } catch (const std::exception&) {
+      // Our own code does not throw; a failure here (allocation) must not unwind into
+      // QuickFIX through the exception specification (that would terminate).
+      verdict.kind = InboundVerdict::ignored;
+    }
+    if (unsupported) throw FIX::UnsupportedMessageType();
+    switch (verdict.kind) {
+      case InboundVerdict::accepted:
+      case InboundVerdict::ignored:
+        return;
+      case InboundVerdict::missing_field:
+        throw FIX::FieldNotFound(verdict.tag);
+      case InboundVerdict::bad_value:
+        throw FIX::IncorrectTagValue(verdict.tag);
+    }
+  }
+
+ private:
+  SessionEvents& events_;
+  std::atomic<bool> logged_on_{false};
+};
+
+#pragma GCC diagnostic pop
+
+void set_text(FIX::FieldMap& map, int tag, const FixText& t) {
+  if (t.present())
+    map.setField(tag, std::string(t.data, t.size));
+  else
+    map.removeField(tag);
+}
+
+}  // namespace
+
+struct FixSession::Impl {
+  explicit Impl(SessionEvents& e) : app(e) {}
+
+  // Declaration order is construction order; destruction runs backwards, so the
+  // initiator (which holds references to all of these) goes first.
+  BridgeApplication app;
+  FIX::SessionSettings settings;
+  FIX::SessionID session_id;
+  std::string store_path;
+  int port = 0;
+  std::unique_ptr<FIX::FileStoreFactory> store_factory;
+  std::unique_ptr<FIX::FileLogFactory> log_factory;
+  std::unique_ptr<FIX::SocketInitiator> initiator;
+  FIX::Session* session = nullptr;
+  bool started = false;
+
+  // Reused per message type: only the order thread touches them.
+  FIX44::NewOrderSingle new_order;
+  FIX44::OrderCancelRequest cancel;
+  FIX44::OrderCancelReplaceRequest replace;
+};
+
+FixSession::FixSession(const SessionOptions& options, SessionEvents& events)
+    : impl_(new Impl(events)) {
+  try {
+    FIX::SessionSettings file(options.settings_path);
+    const std::set<FIX::SessionID> ids = file.getSessions();
+    if (ids.size() != 1)
+      throw std::runtime_error("FIX settings " + options.settings_path +
+                               ": expected exactly one [SESSION], found " +
+                               std::to_string(ids.size()));
+    const FIX::SessionID id = *ids.begin();
+    if (id.getBeginString() != FIX::BeginString_FIX44)
+      throw std::runtime_error("FIX settings: BeginString must be FIX.4.4, not " +
+                               id.getBeginString().getString());
+    FIX::Dictionary dict = file.get(id);
+    if (!dict.has(FIX::CONNECTION_TYPE) || dict.getString(FIX::CONNECTION_TYPE) != "initiator")
+      throw std::runtime_error("FIX settings: ConnectionType must be initiator");
+    if (!options.host_override.empty())
+      dict.setString(FIX::SOCKET_CONNECT_HOST, options.host_override);
+    if (options.port_override > 0) dict.setInt(FIX::SOCKET_CONNECT_PORT, options.port_override);
+    if (!options.store_path_override.empty())
+      dict.setString(FIX::FILE_STORE_PATH, options.store_path_override);
+    if (!dict.has(FIX::FILE_STORE_PATH))
+      throw std::runtime_error(
+          "FIX settings: FileStorePath is required (sequence numbers "
+          "and resends live there)");
+
+    // QuickFIX keeps sessions in a process-wide registry keyed by the session ID: a second
+    // live session with the same CompIDs would silently share the first one's socket.
+    if (FIX::Session::doesSessionExist(id))
+      throw std::runtime_error("FIX session " + id.toString() + " already exists in this process");
+
+    impl_->settings.set(file.get());
+    impl_->settings.set(id, dict);
+    impl_->session_id = id;
+    impl_->store_path = dict.getString(FIX::FILE_STORE_PATH);
+    impl_->port = dict.has(FIX::SOCKET_CONNECT_PORT) ? dict.getInt(FIX::SOCKET_CONNECT_PORT) : 0;
+
+    impl_->store_factory.reset(new FIX::FileStoreFactory(impl_->settings));
+    if (dict.has(FIX::FILE_LOG_PATH)) {
+      impl_->log_factory.reset(new FIX::FileLogFactory(impl_->settings));
+      impl_->initiator.reset(new FIX::SocketInitiator(impl_->app, *impl_->store_factory,
+                                                      impl_->settings, *impl_->log_factory));
+    } else {
+      impl_->initiator.reset(
+          new FIX::SocketInitiator(impl_->app, *impl_->store_factory, impl_->settings));
+    }
+    impl_->session = impl_->initiator->getSession(id);
+    if (impl_->session == nullptr)
+      throw std::runtime_error("FIX session " + id.toString() + " was not created");
+  } catch (const FIX::ConfigError& e) {
+    throw std::runtime_error(std::string("FIX settings: ") + e.what());
+  } catch (const FIX::Exception& e) {
+    throw std::runtime_error(std::string("FIX session: ") + e.what());
+  }
+}
+
+FixSession::~FixSession() {
+  try {
+    stop(1000);
+  } catch (...) {
+  }
+}
+
+void FixSession::start() {
+  if (impl_->started) return;
+  try {
+    impl_->initiator->start();
+  } catch (const FIX::Exception& e) {
+    throw std::runtime_error(std::string("FIX initiator: ") + e.what());
+  }
+  impl_->started = true;
+}
+
+void FixSession::stop(int logout_wait_ms) {
+  if (!impl_->started) return;
+  impl_->started = false;
+  // Our own logout first, so the counterparty sees a clean Logout rather than a dropped
+  // socket; Initiator::stop would wait for it in whole seconds.
+  if (impl_->app.logged_on()) {
+    impl_->session->logout();
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(logout_wait_ms);
+    while (impl_->app.logged_on() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  impl_->initiator->stop(true);
+}
+
+SendResult FixSession::send(const OutboundOrder& order) {
+  if (!impl_->app.logged_on()) return SendResult::not_logged_on;
+  try {
+    FIX::Message* msg = nullptr;
+    switch (order.msg_type) {
+      case 'D':
+        msg = &impl_->new_order;
+        break;
+      case 'F':
+        msg = &impl_->cancel;
+        break;
+      case 'G':
+        msg = &impl_->replace;
+        break;
+      default:
+        return SendResult::failed;
+    }
+    FIX::Message& m = *msg;
+    set_text(m, kClOrdID, order.cl_ord_id);
+    if (order.msg_type != 'D') set_text(m, kOrigClOrdID, order.orig_cl_ord_id);
+    set_text(m, kSymbol, order.symbol);
+    m.setField(FIX::Side(order.side));
+    m.setField(FIX::TransactTime(3));
+    set_text(m, FIX::FIELD::OrderQty, order.qty);
+    if (order.msg_type != 'F') {
+      m.setField(FIX::OrdType(order.ord_type));
+      set_text(m, kPrice, order.price);
+      m.setField(FIX::TimeInForce(order.time_in_force));
+    }
+    return impl_->session->send(m) ? SendResult::sent : SendResult::failed;
+  } catch (...) {
+    return SendResult::failed;
+  }
+}
+
+std::string FixSession::session_id() const {
+  return impl_->session_id.toString();
+}
+std::string FixSession::store_path() const {
+  return impl_->store_path;
+}
+int FixSession::connect_port() const {
+  return impl_->port;
+}
+int FixSession::next_sender_seq_num() const {
+  try {
+    return impl_->session->getExpectedSenderNum();
+  } catch (...) {
+    return 0;
+  }
+}
+
+bool suppress_resend(const std::string& raw_message) {
+  try {
+    const FIX::Message message(raw_message, false);
+    return must_suppress(message);
+  } catch (...) {
+    return false;
+  }
+}
+
+}  // namespace fix
+}  // namespace gateways
+}  // namespace ballast

@@ -1,0 +1,146 @@
+// The seam between the two halves of the FIX gateway.
+//
+// Debian's QuickFIX headers declare dynamic exception specifications (`throw(X)`), which
+// C++17 removed, so every translation unit that includes a QuickFIX header is compiled
+// as C++14 (fix_session.cpp, target ballast_fix_impl). The engine side is C++20
+// (fix_order_gateway.cpp). This header is the only thing both halves include, so it
+// must compile as C++14 and as C++20 with the same meaning: no QuickFIX types, no
+// Ballast core types (those use C++17/20 features), only plain structs, std::string and
+// std::unique_ptr. Private to gateways/: not installed, not included by users.
+#ifndef BALLAST_GATEWAYS_FIX_FIX_SESSION_HPP
+#define BALLAST_GATEWAYS_FIX_FIX_SESSION_HPP
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace ballast {
+namespace gateways {
+namespace fix {
+
+// A view of field text. Inbound: points into QuickFIX's message, valid only during the
+// callback. Outbound: points into the caller's buffers, valid during the call.
+struct FixText {
+  const char* data = nullptr;
+  std::size_t size = 0;
+  bool present() const { return data != nullptr; }
+};
+
+// The fields of an inbound ExecutionReport (35=8), OrderCancelReject (35=9) or
+// BusinessMessageReject (35=j), as text. Absent fields have present() == false. The C++20
+// side parses and validates them.
+struct InboundReport {
+  char msg_type = 0;               // '8', '9' or 'j'
+  FixText cl_ord_id;               // 11
+  FixText orig_cl_ord_id;          // 41
+  FixText exec_type;               // 150
+  FixText ord_status;              // 39
+  FixText symbol;                  // 55
+  FixText side;                    // 54
+  FixText last_qty;                // 32
+  FixText last_px;                 // 31
+  FixText cum_qty;                 // 14
+  FixText leaves_qty;              // 151
+  FixText commission;              // 12
+  FixText comm_type;               // 13
+  FixText ord_rej_reason;          // 103
+  FixText cxl_rej_reason;          // 102
+  FixText ref_msg_type;            // 372 (j)
+  FixText business_reject_reason;  // 380 (j); cl_ord_id then holds BusinessRejectRefID (379)
+};
+
+// What the C++20 side made of an inbound report. The C++14 side turns a refusal into
+// the matching QuickFIX exception, so the counterparty gets a session-level Reject or a
+// BusinessMessageReject and the session carries on.
+struct InboundVerdict {
+  enum Kind { accepted, ignored, missing_field, bad_value };
+  Kind kind = accepted;
+  int tag = 0;  // the offending field for missing_field / bad_value
+};
+
+// Callbacks from the QuickFIX side. All but on_resend_suppressed arrive on QuickFIX's
+// socket thread (one thread: SocketInitiator, one session); on_resend_suppressed can
+// also arrive on the thread that sends. Implementations must not throw.
+class SessionEvents {
+ public:
+  virtual void on_logon() = 0;
+  virtual void on_logout() = 0;
+  virtual InboundVerdict on_report(const InboundReport& report) = 0;
+  // An application message of a type the gateway does not handle (counted, rejected).
+  virtual void on_unsupported(const std::string& msg_type) = 0;
+  // A PossDupFlag=Y resend of an order-entry message was suppressed (gap-filled).
+  virtual void on_resend_suppressed() = 0;
+  // A session-level Reject (35=3) arrived (counted; which order it refers to needs the
+  // RefSeqNum -> ClOrdID map that order-state recovery will bring).
+  virtual void on_session_reject() = 0;
+
+ protected:
+  ~SessionEvents() {}
+};
+
+// Where the settings come from, and what the caller overrides after reading them.
+struct SessionOptions {
+  std::string settings_path;        // QuickFIX settings file: one FIX.4.4 initiator session
+  std::string host_override;        // empty: the file's SocketConnectHost
+  int port_override = 0;            // 0: the file's SocketConnectPort
+  std::string store_path_override;  // empty: the file's FileStorePath
+};
+
+// An outbound order-entry message, all values already as exact FIX text.
+struct OutboundOrder {
+  char msg_type = 'D';       // 'D' NewOrderSingle, 'F' OrderCancelRequest, 'G' CancelReplace
+  FixText cl_ord_id;         // 11
+  FixText orig_cl_ord_id;    // 41 (F, G)
+  FixText symbol;            // 55
+  char side = '1';           // 54: '1' buy, '2' sell
+  FixText qty;               // 38
+  FixText price;             // 44 (D, G)
+  char ord_type = '2';       // 40: '2' limit (D, G)
+  char time_in_force = '3';  // 59: '3' IOC, '1' GTC (D, G)
+};
+
+enum class SendResult { sent, not_logged_on, failed };
+
+// One QuickFIX initiator session (SocketInitiator: a single socket thread) with its
+// FileStore. Owns every QuickFIX object; the constructor reads and validates the
+// settings and throws std::runtime_error on any problem.
+class FixSession {
+ public:
+  FixSession(const SessionOptions& options, SessionEvents& events);
+  ~FixSession();
+  FixSession(const FixSession&) = delete;
+  FixSession& operator=(const FixSession&) = delete;
+
+  // Starts the socket thread (connect, logon, reconnect every ReconnectInterval).
+  void start();
+  // Logs out (waiting up to `logout_wait_ms` for the counterparty), then stops the
+  // thread. Idempotent.
+  void stop(int logout_wait_ms);
+
+  // Builds and sends one message. Call from one thread at a time (the order thread):
+  // the message objects are reused.
+  SendResult send(const OutboundOrder& order);
+
+  // The settings as QuickFIX resolved them (for diagnostics and tests).
+  std::string session_id() const;
+  std::string store_path() const;
+  int connect_port() const;
+  int next_sender_seq_num() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The decision toApp makes, on a raw FIX message: true when a message of this type with
+// PossDupFlag=Y must not go out again (NewOrderSingle and OrderCancelReplaceRequest are
+// gap-filled; a resent cancel is let through: cancelling is the safe direction). Exposed
+// so tests can check it without provoking a resend. False for unparseable text.
+bool suppress_resend(const std::string& raw_message);
+
+}  // namespace fix
+}  // namespace gateways
+}  // namespace ballast
+
+#endif  // BALLAST_GATEWAYS_FIX_FIX_SESSION_HPP

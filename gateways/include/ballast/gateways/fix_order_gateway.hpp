@@ -1,0 +1,155 @@
+// FIX 4.4 order entry behind the OrderSink seam: a QuickFIX initiator session (settings
+// in QuickFIX's own file format, sequence numbers and resends in its FileStore) that
+// sends NewOrderSingle / OrderCancelRequest / OrderCancelReplaceRequest and turns
+// ExecutionReport, OrderCancelReject and BusinessMessageReject into ExecReports.
+//
+// QuickFIX stays behind a pimpl in gateways/fix/ (compiled as C++14: Debian's QuickFIX
+// headers use dynamic exception specifications); this header is C++20 and Ballast-only.
+//
+// Threads: send/cancel/replace/warm/poll_reports belong to one thread (the order agent).
+// QuickFIX delivers inbound messages on its own socket thread (SocketInitiator: one
+// thread for the session), which pushes reports onto a bounded SPSC ring that
+// poll_reports drains without blocking. When the ring is full the socket thread waits
+// (up to 1 s) for the poller rather than dropping a fill; only after that is a report
+// dropped and counted.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "ballast/core/decimal.hpp"
+#include "ballast/core/events.hpp"
+#include "ballast/core/model.hpp"
+#include "ballast/core/order_gate.hpp"
+#include "ballast/core/spsc_link.hpp"
+
+namespace ballast::gateways {
+
+namespace fix {
+class FixSession;
+}
+
+enum class FixTimeInForce : std::uint8_t { ioc, gtc };
+
+struct FixGatewayOptions {
+  std::string settings_path;        // QuickFIX settings: exactly one FIX.4.4 initiator session
+  std::string host_override;        // empty: SocketConnectHost from the file
+  int port_override = 0;            // 0: SocketConnectPort from the file
+  std::string store_path_override;  // empty: FileStorePath from the file
+  FixTimeInForce time_in_force = FixTimeInForce::ioc;  // a hedge is marketable or nothing
+  int logout_wait_ms = 2000;  // stop(): how long to wait for the Logout reply
+};
+
+// ExecReport::reject_code values the gateway sets (the low byte carries the venue's
+// reason code, 0xFF when it sent none).
+inline constexpr std::uint16_t kRejectCodeOrder = 0x4000;     // ExecType=8: OrdRejReason(103)
+inline constexpr std::uint16_t kRejectCodeBusiness = 0x2000;  // 35=j on an order: reason(380)
+// An OrderCancelReject (or a BusinessMessageReject of a cancel/replace): the order is
+// unchanged, so the report is kind=ack (no state change in the engine) carrying this
+// flag and CxlRejReason(102), on the original order's client_order_id.
+inline constexpr std::uint16_t kRejectCodeCancel = 0x8000;
+
+struct FixGatewayCounters {
+  std::uint64_t orders_sent = 0;         // NewOrderSingle handed to the session
+  std::uint64_t cancels_sent = 0;        // OrderCancelRequest
+  std::uint64_t replaces_sent = 0;       // OrderCancelReplaceRequest
+  std::uint64_t not_logged_on = 0;       // send refused: no session
+  std::uint64_t send_failures = 0;       // refused by QuickFIX, or an order we cannot encode
+  std::uint64_t reports_queued = 0;      // ExecReports put on the ring
+  std::uint64_t reports_dropped = 0;     // ring stayed full for 1 s (must stay 0)
+  std::uint64_t malformed = 0;           // reports with missing or bad fields (rejected back)
+  std::uint64_t unsupported = 0;         // app messages of a type we do not handle
+  std::uint64_t ignored = 0;             // well-formed but not for the engine (pending, status)
+  std::uint64_t off_tick_prices = 0;     // fill prices rounded to the nearest tick
+  std::uint64_t resends_suppressed = 0;  // PossDup resends of orders gap-filled (DoNotSend)
+  std::uint64_t session_rejects = 0;     // 35=3 received
+  std::uint64_t logons = 0;
+  std::uint64_t disconnects = 0;  // logouts and dropped connections of a live session
+};
+
+class FixOrderGateway final : public OrderSink {
+ public:
+  // Reads and validates the settings and creates the session (not yet connecting).
+  // Throws std::runtime_error on a bad settings file. `universe` must outlive the gateway.
+  FixOrderGateway(const Universe& universe, FixGatewayOptions options);
+  ~FixOrderGateway() override;
+  FixOrderGateway(const FixOrderGateway&) = delete;
+  FixOrderGateway& operator=(const FixOrderGateway&) = delete;
+
+  // Connects and logs on in the background (QuickFIX's thread), reconnecting every
+  // ReconnectInterval. Throws std::runtime_error if the thread cannot start.
+  void start();
+  // Logs out and stops the session thread. Idempotent; the destructor calls it.
+  void stop() noexcept;
+
+  // NewOrderSingle: ClOrdID = client_order_id in decimal, OrderQty = lots x lot_size and
+  // Price = limit_ticks x tick_size as exact decimals, limit, TimeInForce per options.
+  // False (and no message) when the session is not logged on or the order is invalid.
+  bool send(OrderRequest& order) noexcept override;
+  // OrderCancelRequest for `original` under the new ClOrdID `cancel_id`.
+  bool cancel(std::uint64_t cancel_id, const OrderRequest& original) noexcept;
+  // OrderCancelReplaceRequest: `original` becomes `new_id` with new size and price.
+  bool replace(std::uint64_t new_id, const OrderRequest& original, std::int64_t new_lots,
+               std::int64_t new_limit_ticks) noexcept;
+
+  std::size_t poll_reports(ExecReport* out, std::size_t max) noexcept override;
+  void warm() noexcept override;
+
+  // True between Logon and Logout/disconnect: the engine must not send otherwise.
+  [[nodiscard]] bool logged_on() const noexcept {
+    return logged_on_.load(std::memory_order_acquire);
+  }
+  [[nodiscard]] FixGatewayCounters counters() const noexcept;
+  [[nodiscard]] std::string session_id() const;
+  [[nodiscard]] std::string store_path() const;
+  [[nodiscard]] int next_sender_seq_num() const noexcept;
+
+ private:
+  class Events;
+  friend class Events;
+
+  bool send_message(char msg_type, std::uint64_t cl_ord_id, std::uint64_t orig_cl_ord_id,
+                    const OrderRequest& order, std::int64_t lots, std::int64_t ticks,
+                    StageStamps* stamps) noexcept;
+  void push_report(const ExecReport& r) noexcept;
+
+  struct Counters {
+    std::atomic<std::uint64_t> orders_sent{0}, cancels_sent{0}, replaces_sent{0}, not_logged_on{0},
+        send_failures{0}, reports_queued{0}, reports_dropped{0}, malformed{0}, unsupported{0},
+        ignored{0}, off_tick_prices{0}, resends_suppressed{0}, session_rejects{0}, logons{0},
+        disconnects{0};
+  };
+
+  const Universe& universe_;
+  FixGatewayOptions options_;
+  std::atomic<bool> logged_on_{false};
+  std::atomic<bool> consumer_stalled_{false};
+  Counters counters_;
+  SpscLink<ExecReport, 1024> reports_;
+  std::unique_ptr<Events> events_;
+  std::unique_ptr<fix::FixSession> session_;  // last: destroyed (stopped) first
+  std::array<char, 64> scratch_{};
+};
+
+// Exact decimal text of steps x step (899911 ticks of 0.1 -> "89991.1"; 250 lots of
+// 0.001 -> "0.250": the step's decimal places are kept). Returns the length; 0 when it
+// does not fit in `cap` or the product overflows. No allocation, no floating point.
+std::size_t write_steps_decimal(std::int64_t steps, const Decimal& step, char* out,
+                                std::size_t cap) noexcept;
+
+// FIX float text (optional '-', digits, optional '.' and digits; nothing else) as an
+// exact Decimal; nullopt for anything else or more than 18 digits.
+std::optional<Decimal> parse_fix_decimal(std::string_view text) noexcept;
+
+// The toApp rule on a raw FIX message: true when QuickFIX's resend of it would be
+// suppressed (DoNotSend, gap-filled): NewOrderSingle or OrderCancelReplaceRequest with
+// PossDupFlag=Y. False for anything else or unparseable text.
+[[nodiscard]] bool fix_resend_suppressed(std::string_view raw_message);
+
+}  // namespace ballast::gateways

@@ -1,0 +1,98 @@
+// A small FIX 4.4 acceptor for the gateway tests: a real QuickFIX SocketAcceptor
+// (SenderCompID VENUE, TargetCompID BALLAST) on a loopback port with its own FileStore.
+// It records the order-entry messages it receives and sends whatever the test scripts.
+//
+// Its implementation includes QuickFIX, so it is compiled as C++14 (see
+// gateways/fix/fix_session.hpp for why); this header is plain C++14 so the C++20 test
+// can include it too.
+#ifndef BALLAST_TESTS_GATEWAYS_FIX_TEST_ACCEPTOR_HPP
+#define BALLAST_TESTS_GATEWAYS_FIX_TEST_ACCEPTOR_HPP
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ballast {
+namespace testing {
+
+// One NewOrderSingle / OrderCancelRequest / OrderCancelReplaceRequest as received.
+struct AcceptedOrder {
+  std::string msg_type;
+  std::string cl_ord_id;
+  std::string orig_cl_ord_id;
+  std::string symbol;
+  std::string side;
+  std::string qty;
+  std::string price;
+  std::string ord_type;
+  std::string time_in_force;
+  std::string transact_time;
+  int seq_num = 0;
+  bool poss_dup = false;
+};
+
+// One ExecutionReport to send; empty strings are left out.
+struct ExecSpec {
+  std::string cl_ord_id;
+  std::string orig_cl_ord_id;
+  std::string exec_type;
+  std::string ord_status;
+  std::string symbol;
+  std::string side;
+  std::string last_qty;
+  std::string last_px;
+  std::string cum_qty;
+  std::string leaves_qty;
+  std::string commission;
+  std::string comm_type;
+  std::string ord_rej_reason;
+};
+
+using RawFields = std::vector<std::pair<int, std::string>>;
+
+class FixTestAcceptor {
+ public:
+  // Throws std::runtime_error when QuickFIX refuses the settings.
+  FixTestAcceptor(int port, const std::string& store_dir);
+  ~FixTestAcceptor();
+  FixTestAcceptor(const FixTestAcceptor&) = delete;
+  FixTestAcceptor& operator=(const FixTestAcceptor&) = delete;
+
+  void start();
+  void stop();
+
+  bool logged_on() const;
+  // A NewOrderSingle whose OrderQty exceeds this is answered at once with ExecType=8,
+  // OrdRejReason=13 (incorrect quantity). 0: no limit.
+  void set_max_qty(double max_qty);
+
+  std::vector<AcceptedOrder> orders() const;
+  std::size_t business_rejects_received() const;  // 35=j from the gateway
+  std::size_t session_rejects_received() const;   // 35=3 from the gateway
+  std::size_t gap_fills_received() const;         // 35=4 with GapFillFlag=Y
+
+  bool send_execution(const ExecSpec& spec);
+  bool send_cancel_reject(const std::string& cl_ord_id, const std::string& orig_cl_ord_id,
+                          const std::string& ord_status, const std::string& cxl_rej_reason);
+  // Any application message: body fields as given, MsgType as given.
+  bool send_raw(const std::string& msg_type, const RawFields& fields);
+  bool send_test_request(const std::string& id);
+
+  // Sequence-number control, to make the acceptor ask for a resend.
+  int next_target_seq() const;
+  void set_next_target_seq(int seq);
+  // Logs the session out and refuses logons until allow_logon().
+  void logout();
+  void allow_logon();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace testing
+}  // namespace ballast
+
+#endif  // BALLAST_TESTS_GATEWAYS_FIX_TEST_ACCEPTOR_HPP
