@@ -1,0 +1,468 @@
+// VenueFixServer end to end: the venue simulator's FIX acceptor in-process on a loopback
+// port (its own FileStore in a temporary directory), driven by Ballast's real FIX
+// initiator, ballast::gateways::FixOrderGateway. Logon, a marketable IOC order filled
+// against the market maker inside its quotes, a bad quantity rejected with a reason, a
+// resting order cancelled and a cancel of an unknown order refused.
+#include "venue_fix_server.hpp"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <ctime>
+#include <functional>
+#include <map>
+#include <optional>
+#include <utility>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "ballast/gateways/fix_order_gateway.hpp"
+
+namespace ballast::venue {
+namespace {
+
+namespace fs = std::filesystem;
+using gateways::FixGatewayOptions;
+using gateways::FixOrderGateway;
+
+const std::string kSettings = std::string(BALLAST_SOURCE_DIR) + "/config/fix/ballast-initiator.cfg";
+constexpr std::int64_t kNs = 1'000'000'000;
+constexpr std::int64_t kT0 = 1'750'000'000 * kNs;
+
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) throw std::runtime_error("socket");
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    ::close(fd);
+    throw std::runtime_error("bind");
+  }
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+bool wait_for(const std::function<bool()>& done,
+              std::chrono::milliseconds timeout = std::chrono::milliseconds(8000)) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return done();
+}
+
+// BTCUSDT perpetual: lots of 0.001 BTC, ticks of 0.1, at most 10 BTC per order.
+Universe test_universe() {
+  Universe u;
+  u.base_currency = u.intern_asset("USDT");
+  InstrumentSpec s;
+  s.symbol = "BTCUSDT";
+  s.kind = InstrumentKind::perpetual;
+  s.base = u.intern_asset("BTC");
+  s.quote = u.base_currency;
+  s.contract_size = Decimal{1, 0};
+  s.lot_size = Decimal{1, 3};
+  s.tick_size = Decimal{1, 1};
+  s.max_order_qty = Decimal{10, 0};
+  s.maker_fee_bps = 2.0;
+  s.taker_fee_bps = 5.0;
+  s.funding_interval_s = 8 * 3600;
+  s.leverage = 5.0;
+  s.derive();
+  u.instruments.push_back(s);
+  return u;
+}
+
+constexpr InstrumentId kBtc = 0;
+
+SimulationConfig sim_config() {
+  SimulationConfig c;
+  c.prices.assets = {AssetWalkConfig{"BTC", 50'000.0, 0.0, 0.0, 0.0, 0.0, 0.0}};
+  c.prices.seed = 7;
+  c.prices.start_ns = kT0;
+  c.quotes.levels = 5;
+  c.quotes.half_spread_bps = 2.0;
+  c.quotes.lots_per_level = 1000;  // 1 BTC per level
+  return c;
+}
+
+OrderRequest order(std::uint64_t id, OrderSide side, std::int64_t lots, std::int64_t ticks) {
+  OrderRequest o;
+  o.client_order_id = id;
+  o.instrument = kBtc;
+  o.side = side;
+  o.lots = lots;
+  o.limit_ticks = ticks;
+  return o;
+}
+
+class VenueFixServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    static std::atomic<int> counter{0};
+    dir_ = fs::temp_directory_path() / ("ballast-venue-fix-test-" + std::to_string(::getpid()) +
+                                        "-" + std::to_string(counter++));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    port_ = free_port();
+    sim_ = std::make_unique<VenueSimulation>(universe_, sim_config());
+    VenueFixServerOptions o;
+    o.fix.port = port_;
+    o.fix.store_path = (dir_ / "venue").string();
+    o.client_account = AccountConfig{"", 1e7, false, false};
+    server_ = std::make_unique<VenueFixServer>(*sim_, o);
+    server_->start();
+  }
+
+  void TearDown() override {
+    gateway_.reset();
+    server_.reset();
+    sim_.reset();
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  void connect(gateways::FixTimeInForce tif = gateways::FixTimeInForce::ioc) {
+    FixGatewayOptions o;
+    o.settings_path = kSettings;
+    o.host_override = "127.0.0.1";
+    o.port_override = port_;
+    o.store_path_override = (dir_ / "ballast").string();
+    o.time_in_force = tif;
+    o.logout_wait_ms = 500;
+    gateway_ = std::make_unique<FixOrderGateway>(universe_, o);
+    gateway_->start();
+    ASSERT_TRUE(wait_for([&] { return gateway_->logged_on(); }));
+    ASSERT_TRUE(wait_for([&] { return server_->logged_on_sessions() == 1; }));
+  }
+
+  // Polls until `count` reports arrived (or the timeout).
+  std::vector<ExecReport> reports(std::size_t count) {
+    wait_for([&] {
+      ExecReport buf[16];
+      const std::size_t n = gateway_->poll_reports(buf, 16);
+      got_.insert(got_.end(), buf, buf + n);
+      return got_.size() >= count;
+    });
+    return got_;
+  }
+
+  Universe universe_ = test_universe();
+  fs::path dir_;
+  int port_ = 0;
+  std::unique_ptr<VenueSimulation> sim_;
+  std::unique_ptr<VenueFixServer> server_;
+  std::unique_ptr<FixOrderGateway> gateway_;
+  std::vector<ExecReport> got_;
+};
+
+TEST_F(VenueFixServerTest, MarketableIocIsAckedAndFilledInsideTheQuotes) {
+  connect();
+  const auto session = server_->session_ids().at(0);
+  const auto account = server_->account_of(session);
+  ASSERT_TRUE(account.has_value());
+
+  const MarketTick tick = server_->with_simulation([](VenueSimulation& s) { return s.tick(kBtc); });
+  ASSERT_GT(tick.bid, 0.0);
+  ASSERT_GT(tick.ask, tick.bid);
+  const auto limit = static_cast<std::int64_t>(std::ceil(tick.ask / 0.1)) + 50;  // marketable
+
+  OrderRequest buy = order(101, OrderSide::buy, 500, limit);  // 0.5 BTC: within the best level
+  ASSERT_TRUE(gateway_->send(buy));
+  const auto r = reports(2);
+  ASSERT_GE(r.size(), 2u);
+  EXPECT_EQ(r[0].kind, ExecKind::ack);
+  EXPECT_EQ(r[0].client_order_id, 101u);
+  EXPECT_EQ(r[1].kind, ExecKind::fill);
+  EXPECT_EQ(r[1].client_order_id, 101u);
+  EXPECT_EQ(r[1].last_lots, 500);
+  EXPECT_EQ(r[1].cum_lots, 500);
+  EXPECT_EQ(r[1].leaves_lots, 0);
+  const double px = static_cast<double>(r[1].last_price_ticks) * 0.1;
+  EXPECT_GE(px, tick.bid);
+  EXPECT_LE(px, tick.ask + 1e-9);
+  EXPECT_GT(r[1].fee, 0.0);  // taker fee as Commission
+
+  // The venue booked it on the session's account.
+  const std::int64_t lots = server_->with_simulation(
+      [&](VenueSimulation& s) { return s.venue().position(*account, kBtc).lots; });
+  EXPECT_EQ(lots, 500);
+  EXPECT_EQ(gateway_->counters().malformed, 0u);
+  EXPECT_EQ(server_->counters().malformed, 0u);
+}
+
+TEST_F(VenueFixServerTest, BadQuantityIsRejectedWithAReason) {
+  connect();
+  // 20 BTC: over the instrument's max_order_qty of 10.
+  OrderRequest big = order(7, OrderSide::sell, 20'000, 400'000);
+  ASSERT_TRUE(gateway_->send(big));
+  const auto r = reports(1);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].kind, ExecKind::rejected);
+  EXPECT_EQ(r[0].client_order_id, 7u);
+  EXPECT_EQ(r[0].reject_code, gateways::kRejectCodeOrder | 13);  // incorrect quantity
+}
+
+TEST_F(VenueFixServerTest, RestingOrderIsCancelledAndUnknownCancelRefused) {
+  connect(gateways::FixTimeInForce::gtc);
+  const MarketTick tick = server_->with_simulation([](VenueSimulation& s) { return s.tick(kBtc); });
+  const auto passive = static_cast<std::int64_t>(std::floor(tick.bid / 0.1)) - 100;
+  OrderRequest bid = order(11, OrderSide::buy, 100, passive);
+  ASSERT_TRUE(gateway_->send(bid));
+  auto r = reports(1);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].kind, ExecKind::ack);
+  EXPECT_EQ(r[0].leaves_lots, 100);
+
+  // The clock moves; the order rests and the server keeps serving.
+  server_->step_to(kT0 + 2 * kNs);
+
+  ASSERT_TRUE(gateway_->cancel(12, bid));
+  r = reports(2);
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[1].kind, ExecKind::canceled);
+  EXPECT_EQ(r[1].client_order_id, 11u);
+
+  OrderRequest ghost = order(99, OrderSide::buy, 100, passive);
+  ASSERT_TRUE(gateway_->cancel(13, ghost));
+  r = reports(3);
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_EQ(r[2].kind, ExecKind::ack);
+  EXPECT_EQ(r[2].client_order_id, 99u);
+  EXPECT_EQ(r[2].reject_code, gateways::kRejectCodeCancel | 1);  // unknown order
+}
+
+// ---- A raw FIX client: what a careless or hostile counterparty can send -------------
+
+using Fields = std::vector<std::pair<int, std::string>>;
+
+class RawFixClient {
+ public:
+  explicit RawFixClient(int port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd_ < 0) throw std::runtime_error("socket");
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+      throw std::runtime_error("connect");
+    timeval tv{0, 50'000};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  ~RawFixClient() { ::close(fd_); }
+
+  void send(const std::string& type, const Fields& body) {
+    char ts[32];
+    const std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    ::gmtime_r(&now, &tm);
+    std::strftime(ts, sizeof ts, "%Y%m%d-%H:%M:%S.000", &tm);
+    std::string b = "35=" + type + "\x01" + "49=RAW\x01" + "56=VENUE\x01" +
+                    "34=" + std::to_string(seq_++) + "\x01" + "52=" + ts + "\x01";
+    for (const auto& [tag, value] : body) b += std::to_string(tag) + "=" + value + "\x01";
+    std::string m = "8=FIX.4.4\x01" "9=" + std::to_string(b.size()) + "\x01" + b;
+    unsigned sum = 0;
+    for (unsigned char ch : m) sum += ch;
+    char chk[8];
+    std::snprintf(chk, sizeof chk, "%03u", sum % 256);
+    m += std::string("10=") + chk + "\x01";
+    ASSERT_EQ(::write(fd_, m.data(), m.size()), static_cast<ssize_t>(m.size()));
+  }
+
+  // The next message of `type` (others are skipped); empty when none came in time.
+  std::map<int, std::string> expect(const std::string& type) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto m = next_message();
+      if (m && (*m)[35] == type) return *m;
+    }
+    return {};
+  }
+
+ private:
+  std::optional<std::map<int, std::string>> next_message() {
+    for (;;) {
+      const auto start = buf_.find("8=FIX");
+      const auto trailer = buf_.find("\x01" "10=", start == std::string::npos ? 0 : start);
+      const auto end = trailer == std::string::npos ? trailer : buf_.find('\x01', trailer + 1);
+      if (start != std::string::npos && end != std::string::npos) {
+        const std::string m = buf_.substr(start, end + 1 - start);
+        buf_.erase(0, end + 1);
+        std::map<int, std::string> fields;
+        std::size_t pos = 0;
+        while (pos < m.size()) {
+          const auto eq = m.find('=', pos);
+          const auto soh = m.find('\x01', eq);
+          fields[std::stoi(m.substr(pos, eq - pos))] = m.substr(eq + 1, soh - eq - 1);
+          pos = soh + 1;
+        }
+        return fields;
+      }
+      char chunk[4096];
+      const ssize_t n = ::read(fd_, chunk, sizeof chunk);
+      if (n <= 0) return std::nullopt;
+      buf_.append(chunk, static_cast<std::size_t>(n));
+    }
+  }
+
+  int fd_ = -1;
+  int seq_ = 1;
+  std::string buf_;
+};
+
+Fields new_order(const std::string& id, const std::string& symbol, const std::string& side,
+                 const std::string& qty, const std::string& ord_type, const std::string& price,
+                 const std::string& tif) {
+  Fields f{{11, id}};
+  if (!symbol.empty()) f.push_back({55, symbol});
+  if (!side.empty()) f.push_back({54, side});
+  f.push_back({60, "20260101-00:00:00"});
+  if (!qty.empty()) f.push_back({38, qty});
+  if (!ord_type.empty()) f.push_back({40, ord_type});
+  if (!price.empty()) f.push_back({44, price});
+  if (!tif.empty()) f.push_back({59, tif});
+  return f;
+}
+
+class VenueFixServerRawTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    static std::atomic<int> counter{0};
+    dir_ = fs::temp_directory_path() / ("ballast-venue-raw-test-" + std::to_string(::getpid()) +
+                                        "-" + std::to_string(counter++));
+    fs::remove_all(dir_);
+    port_ = free_port();
+    sim_ = std::make_unique<VenueSimulation>(universe_, sim_config());
+    VenueFixServerOptions o;
+    o.fix.port = port_;
+    o.fix.store_path = (dir_ / "venue").string();
+    o.fix.target_comp_ids = {"BALLAST", "RAW"};
+    server_ = std::make_unique<VenueFixServer>(*sim_, o);
+    server_->start();
+    client_ = std::make_unique<RawFixClient>(port_);
+    client_->send("A", {{98, "0"}, {108, "30"}});
+    ASSERT_FALSE(client_->expect("A").empty());
+  }
+  void TearDown() override {
+    client_.reset();
+    server_.reset();
+    sim_.reset();
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  Universe universe_ = test_universe();
+  fs::path dir_;
+  int port_ = 0;
+  std::unique_ptr<VenueSimulation> sim_;
+  std::unique_ptr<VenueFixServer> server_;
+  std::unique_ptr<RawFixClient> client_;
+};
+
+TEST_F(VenueFixServerRawTest, MalformedOrdersGetSessionRejectsAndTheSessionCarriesOn) {
+  // A missing field of an application message is a BusinessMessageReject (QuickFIX's rule
+  // for FIX 4.2+: conditionally required field missing); a bad value a session Reject.
+  client_->send("D", new_order("a1", "", "1", "1", "2", "50000", "1"));  // no Symbol
+  auto r = client_->expect("j");
+  EXPECT_EQ(r[372], "D");
+  EXPECT_EQ(r[380], "5");
+  client_->send("D", new_order("a2", "BTCUSDT", "9", "1", "2", "50000", "1"));  // bad Side
+  r = client_->expect("3");
+  EXPECT_EQ(r[371], "54");
+  client_->send("D", new_order("a3", "BTCUSDT", "1", "lots", "2", "50000", "1"));  // bad qty
+  r = client_->expect("3");
+  EXPECT_EQ(r[371], "38");
+  client_->send("D", new_order("a4", "BTCUSDT", "1", "1", "2", "", "1"));  // limit, no Price
+  r = client_->expect("j");
+  EXPECT_EQ(r[380], "5");
+  client_->send("R", {{131, "q1"}});  // QuoteRequest: not order entry
+  r = client_->expect("j");
+  EXPECT_EQ(r[380], "3");  // unsupported message type
+  EXPECT_EQ(server_->counters().malformed, 3u);  // the value checks it made itself
+
+  // Business rejects are ExecutionReports with a reason.
+  client_->send("D", new_order("b1", "NOPE", "1", "1", "2", "50000", "1"));
+  r = client_->expect("8");
+  EXPECT_EQ(r[150], "8");
+  EXPECT_EQ(r[103], "1");  // unknown symbol
+  client_->send("D", new_order("b2", "BTCUSDT", "1", "0.0005", "2", "50000", "1"));
+  r = client_->expect("8");
+  EXPECT_EQ(r[150], "8");
+  EXPECT_EQ(r[103], "13");  // incorrect quantity: half a lot
+  EXPECT_EQ(r[58], "bad_quantity");
+  client_->send("D", new_order("b3", "BTCUSDT", "1", "1", "2", "50000.05", "1"));
+  r = client_->expect("8");
+  EXPECT_EQ(r[150], "8");
+  EXPECT_EQ(r[58], "off_tick");
+
+  // And a market order still trades: ack, then a fill at the maker's ask.
+  client_->send("D", new_order("m1", "BTCUSDT", "1", "0.25", "1", "", "3"));
+  r = client_->expect("8");
+  EXPECT_EQ(r[150], "0");
+  EXPECT_EQ(r[11], "m1");
+  r = client_->expect("8");
+  EXPECT_EQ(r[150], "F");
+  EXPECT_EQ(r[39], "2");
+  EXPECT_EQ(r[32], "0.25");
+  EXPECT_EQ(r[14], "0.25");
+  EXPECT_EQ(r[151], "0");
+  EXPECT_GT(std::stod(r[31]), 50'000.0);
+  EXPECT_LT(std::stod(r[31]), 50'000.0 * 1.001);
+}
+
+TEST_F(VenueFixServerRawTest, ReplaceMovesARestingOrderAndABadReplaceIsRefused) {
+  client_->send("D", new_order("g1", "BTCUSDT", "1", "0.1", "2", "49000", "1"));
+  auto r = client_->expect("8");
+  EXPECT_EQ(r[150], "0");
+  EXPECT_EQ(r[44], "49000");
+  Fields replace{{11, "g2"}, {41, "g1"}, {55, "BTCUSDT"}, {54, "1"}, {60, "20260101-00:00:00"},
+                 {38, "0.2"}, {40, "2"}, {44, "49100.5"}};
+  client_->send("G", replace);
+  r = client_->expect("8");
+  EXPECT_EQ(r[150], "5");
+  EXPECT_EQ(r[11], "g2");
+  EXPECT_EQ(r[41], "g1");
+  EXPECT_EQ(r[38], "0.2");
+  EXPECT_EQ(r[44], "49100.5");
+  Fields off_tick{{11, "g3"}, {41, "g2"}, {55, "BTCUSDT"}, {54, "1"}, {60, "20260101-00:00:00"},
+                  {38, "0.2"}, {40, "2"}, {44, "49100.55"}};
+  client_->send("G", off_tick);
+  r = client_->expect("9");
+  EXPECT_EQ(r[434], "2");
+  EXPECT_EQ(r[11], "g3");
+  EXPECT_EQ(r[41], "g2");
+  EXPECT_EQ(r[58], "off_tick");
+  Fields cancel{{11, "g4"}, {41, "g2"}, {55, "BTCUSDT"}, {54, "1"}, {60, "20260101-00:00:00"}};
+  client_->send("F", cancel);
+  r = client_->expect("8");
+  EXPECT_EQ(r[150], "4");
+  EXPECT_EQ(r[41], "g2");
+  EXPECT_EQ(r[151], "0");
+}
+
+TEST(VenueFixServerMapping, RejectReasonsToFix) {
+  EXPECT_EQ(fix_ord_rej_reason(RejectReason::unknown_instrument), 1);
+  EXPECT_EQ(fix_ord_rej_reason(RejectReason::above_max_qty), 13);
+  EXPECT_EQ(fix_ord_rej_reason(RejectReason::bad_quantity), 13);
+  EXPECT_EQ(fix_ord_rej_reason(RejectReason::duplicate_client_order_id), 6);
+  EXPECT_EQ(fix_ord_rej_reason(RejectReason::off_tick), 99);
+  EXPECT_EQ(fix_cxl_rej_reason(RejectReason::unknown_order), 1);
+}
+
+}  // namespace
+}  // namespace ballast::venue

@@ -1,0 +1,268 @@
+// The venue simulator's QuickFIX acceptor. Compiled as C++14 (see fix_acceptor.hpp): the
+// only file of the simulator that includes QuickFIX, and it includes nothing of Ballast.
+#include "fix_acceptor.hpp"
+
+#include <quickfix/Application.h>
+#include <quickfix/Exceptions.h>
+#include <quickfix/FileLog.h>
+#include <quickfix/FileStore.h>
+#include <quickfix/Message.h>
+#include <quickfix/Session.h>
+#include <quickfix/SessionSettings.h>
+#include <quickfix/SocketAcceptor.h>
+#include <quickfix/Values.h>
+
+#include <chrono>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace ballast {
+namespace venue_fix {
+namespace {
+
+std::string field_or_empty(const FIX::FieldMap& map, int tag) {
+  return map.isSetField(tag) ? map.getField(tag) : std::string();
+}
+
+// A required single-character field: FieldNotFound when absent (QuickFIX answers a
+// BusinessMessageReject), IncorrectDataFormat when not exactly one character (a Reject).
+char one_char(const FIX::FieldMap& map, int tag, bool required) {
+  if (!map.isSetField(tag)) {
+    if (required) throw FIX::FieldNotFound(tag);
+    return 0;
+  }
+  const std::string& s = map.getField(tag);
+  if (s.size() != 1) throw FIX::IncorrectDataFormat(tag, s);
+  return s[0];
+}
+
+std::string required(const FIX::FieldMap& map, int tag) {
+  if (!map.isSetField(tag)) throw FIX::FieldNotFound(tag);
+  const std::string& s = map.getField(tag);
+  if (s.empty()) throw FIX::IncorrectDataFormat(tag, s);
+  return s;
+}
+
+void set_if(FIX::FieldMap& map, int tag, const std::string& value) {
+  if (!value.empty()) map.setField(tag, value);
+}
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated"  // FIX::Application's throw() specifications
+
+class AcceptorApplication final : public FIX::Application {
+ public:
+  explicit AcceptorApplication(AcceptorEvents& events) : events_(events) {}
+
+  void onCreate(const FIX::SessionID&) override {}
+  void onLogon(const FIX::SessionID& id) override { events_.on_logon(id.toString()); }
+  void onLogout(const FIX::SessionID& id) override { events_.on_logout(id.toString()); }
+  void toAdmin(FIX::Message&, const FIX::SessionID&) override {}
+  void toApp(FIX::Message&, const FIX::SessionID&) throw(FIX::DoNotSend) override {}
+  void fromAdmin(const FIX::Message&, const FIX::SessionID&) throw(
+      FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue,
+      FIX::RejectLogon) override {}
+
+  // Order entry only; anything else is answered with a BusinessMessageReject
+  // (UnsupportedMessageType). A missing required field becomes a BusinessMessageReject,
+  // a malformed one a session Reject naming the tag.
+  void fromApp(const FIX::Message& m, const FIX::SessionID& id) throw(
+      FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue,
+      FIX::UnsupportedMessageType) override {
+    const std::string type = field_or_empty(m.getHeader(), FIX::FIELD::MsgType);
+    if (type == FIX::MsgType_BusinessMessageReject) return;  // the client's complaint
+    if (type != FIX::MsgType_NewOrderSingle && type != FIX::MsgType_OrderCancelRequest &&
+        type != FIX::MsgType_OrderCancelReplaceRequest)
+      throw FIX::UnsupportedMessageType();
+    const bool is_new = type == FIX::MsgType_NewOrderSingle;
+    const bool is_replace = type == FIX::MsgType_OrderCancelReplaceRequest;
+    InboundOrder o;
+    o.msg_type = type[0];
+    o.cl_ord_id = required(m, FIX::FIELD::ClOrdID);
+    if (!is_new) o.orig_cl_ord_id = required(m, FIX::FIELD::OrigClOrdID);
+    o.symbol = required(m, FIX::FIELD::Symbol);
+    o.side = one_char(m, FIX::FIELD::Side, true);
+    if (is_new || is_replace) {
+      o.qty = required(m, FIX::FIELD::OrderQty);
+      o.ord_type = one_char(m, FIX::FIELD::OrdType, true);
+    } else {
+      o.qty = field_or_empty(m, FIX::FIELD::OrderQty);
+    }
+    o.price = field_or_empty(m, FIX::FIELD::Price);
+    o.time_in_force = one_char(m, FIX::FIELD::TimeInForce, false);
+    o.exec_inst = field_or_empty(m, FIX::FIELD::ExecInst);
+
+    InboundVerdict v;
+    v = events_.on_order(id.toString(), o);
+    switch (v.kind) {
+      case InboundVerdict::accepted:
+        return;
+      case InboundVerdict::missing_field:
+        throw FIX::FieldNotFound(v.tag);
+      case InboundVerdict::bad_value:
+        throw FIX::IncorrectTagValue(v.tag);
+      case InboundVerdict::unsupported:
+        throw FIX::UnsupportedMessageType();
+    }
+  }
+
+ private:
+  AcceptorEvents& events_;
+};
+
+#pragma GCC diagnostic pop
+
+}  // namespace
+
+struct FixAcceptor::Impl {
+  explicit Impl(AcceptorEvents& events) : app(events) {}
+  AcceptorApplication app;
+  FIX::SessionSettings settings;
+  std::unique_ptr<FIX::FileStoreFactory> store;
+  std::unique_ptr<FIX::FileLogFactory> log;
+  std::unique_ptr<FIX::SocketAcceptor> acceptor;
+  std::map<std::string, FIX::SessionID> sessions;  // immutable after construction
+  std::mutex mu;
+  bool started = false;
+
+  bool send(const std::string& session, FIX::Message& m) {
+    auto it = sessions.find(session);
+    if (it == sessions.end()) return false;
+    try {
+      return FIX::Session::sendToTarget(m, it->second);
+    } catch (const std::exception&) {
+      return false;
+    }
+  }
+};
+
+FixAcceptor::FixAcceptor(const AcceptorOptions& options, AcceptorEvents& events)
+    : impl_(new Impl(events)) {
+  std::vector<std::string> targets = options.target_comp_ids;
+  if (targets.empty()) targets.push_back("BALLAST");
+  std::ostringstream cfg;
+  cfg << "[DEFAULT]\n"
+      << "ConnectionType=acceptor\n"
+      << "SocketAcceptPort=" << options.port << "\n"
+      << "SocketReuseAddress=Y\n"
+      << "SocketNodelay=Y\n"
+      << "FileStorePath=" << options.store_path << "\n"
+      << "StartTime=00:00:00\nEndTime=00:00:00\n"
+      << "UseDataDictionary=N\n"
+      << "HeartBtInt=" << options.heartbeat_s << "\n";
+  if (!options.log_path.empty()) cfg << "FileLogPath=" << options.log_path << "\n";
+  for (const std::string& t : targets)
+    cfg << "[SESSION]\nBeginString=FIX.4.4\nSenderCompID=" << options.sender_comp_id
+        << "\nTargetCompID=" << t << "\n";
+  try {
+    std::istringstream in(cfg.str());
+    impl_->settings = FIX::SessionSettings(in);
+    for (const FIX::SessionID& id : impl_->settings.getSessions())
+      impl_->sessions.emplace(id.toString(), id);
+    impl_->store.reset(new FIX::FileStoreFactory(impl_->settings));
+    if (!options.log_path.empty()) {
+      impl_->log.reset(new FIX::FileLogFactory(impl_->settings));
+      impl_->acceptor.reset(
+          new FIX::SocketAcceptor(impl_->app, *impl_->store, impl_->settings, *impl_->log));
+    } else {
+      impl_->acceptor.reset(new FIX::SocketAcceptor(impl_->app, *impl_->store, impl_->settings));
+    }
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("FIX acceptor: ") + e.what());
+  }
+}
+
+FixAcceptor::~FixAcceptor() {
+  stop();
+}
+
+void FixAcceptor::start() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (impl_->started) return;
+  try {
+    impl_->acceptor->start();
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("FIX acceptor: ") + e.what());
+  }
+  impl_->started = true;
+}
+
+void FixAcceptor::stop() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (!impl_->started) return;
+  impl_->started = false;
+  // Log every live session out ourselves and wait briefly for the replies, then stop by
+  // force: Acceptor::stop(false) waits for logouts in whole seconds.
+  try {
+    for (const auto& kv : impl_->sessions)
+      if (FIX::Session* s = FIX::Session::lookupSession(kv.second))
+        if (s->isLoggedOn()) s->logout("venue shutting down");
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(1000);
+    while (std::chrono::steady_clock::now() < deadline) {
+      bool any = false;
+      for (const auto& kv : impl_->sessions)
+        if (FIX::Session* s = FIX::Session::lookupSession(kv.second)) any = any || s->isLoggedOn();
+      if (!any) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    impl_->acceptor->stop(true);
+  } catch (const std::exception&) {
+  }
+}
+
+bool FixAcceptor::send(const std::string& session, const OutboundExecution& s) {
+  FIX::Message m;
+  m.getHeader().setField(FIX::MsgType(FIX::MsgType_ExecutionReport));
+  m.setField(FIX::FIELD::OrderID, s.order_id.empty() ? std::string("NONE") : s.order_id);
+  m.setField(FIX::FIELD::ExecID, s.exec_id.empty() ? std::string("0") : s.exec_id);
+  set_if(m, FIX::FIELD::ClOrdID, s.cl_ord_id);
+  set_if(m, FIX::FIELD::OrigClOrdID, s.orig_cl_ord_id);
+  m.setField(FIX::FIELD::ExecType, std::string(1, s.exec_type));
+  m.setField(FIX::FIELD::OrdStatus, std::string(1, s.ord_status));
+  set_if(m, FIX::FIELD::Symbol, s.symbol);
+  m.setField(FIX::FIELD::Side, std::string(1, s.side));
+  if (s.ord_type) m.setField(FIX::FIELD::OrdType, std::string(1, s.ord_type));
+  if (s.time_in_force) m.setField(FIX::FIELD::TimeInForce, std::string(1, s.time_in_force));
+  set_if(m, FIX::FIELD::OrderQty, s.order_qty);
+  set_if(m, FIX::FIELD::Price, s.price);
+  set_if(m, FIX::FIELD::LastQty, s.last_qty);
+  set_if(m, FIX::FIELD::LastPx, s.last_px);
+  m.setField(FIX::FIELD::CumQty, s.cum_qty.empty() ? std::string("0") : s.cum_qty);
+  m.setField(FIX::FIELD::LeavesQty, s.leaves_qty.empty() ? std::string("0") : s.leaves_qty);
+  m.setField(FIX::FIELD::AvgPx, s.avg_px.empty() ? std::string("0") : s.avg_px);
+  if (!s.commission.empty()) {
+    m.setField(FIX::FIELD::Commission, s.commission);
+    m.setField(FIX::FIELD::CommType, "3");
+  }
+  if (s.ord_rej_reason >= 0)
+    m.setField(FIX::FIELD::OrdRejReason, std::to_string(s.ord_rej_reason));
+  set_if(m, FIX::FIELD::Text, s.text);
+  return impl_->send(session, m);
+}
+
+bool FixAcceptor::send(const std::string& session, const OutboundCancelReject& s) {
+  FIX::Message m;
+  m.getHeader().setField(FIX::MsgType(FIX::MsgType_OrderCancelReject));
+  m.setField(FIX::FIELD::OrderID, s.order_id.empty() ? std::string("NONE") : s.order_id);
+  set_if(m, FIX::FIELD::ClOrdID, s.cl_ord_id);
+  set_if(m, FIX::FIELD::OrigClOrdID, s.orig_cl_ord_id);
+  m.setField(FIX::FIELD::OrdStatus, std::string(1, s.ord_status));
+  m.setField(FIX::FIELD::CxlRejResponseTo, std::string(1, s.response_to));
+  m.setField(FIX::FIELD::CxlRejReason, std::to_string(s.cxl_rej_reason));
+  set_if(m, FIX::FIELD::Symbol, s.symbol);
+  set_if(m, FIX::FIELD::Text, s.text);
+  return impl_->send(session, m);
+}
+
+std::vector<std::string> FixAcceptor::session_ids() const {
+  std::vector<std::string> out;
+  for (const auto& kv : impl_->sessions) out.push_back(kv.first);
+  return out;
+}
+
+}  // namespace venue_fix
+}  // namespace ballast
