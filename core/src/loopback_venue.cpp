@@ -36,37 +36,16 @@ class FixWriter {
     auto [p, ec] = std::to_chars(tmp, tmp + sizeof tmp, v);
     field(tag_eq, tmp, static_cast<std::size_t>(p - tmp));
   }
-  // steps x step written exactly: the integer steps * units with the step's decimal
-  // places (0.1 tick, 899911 ticks -> "89991.1"), no floating point, no normalising.
+  // steps x step written exactly (write_steps_decimal): no floating point.
   template <std::size_t N>
   void decimal_field(const char (&tag_eq)[N], std::int64_t steps, const Decimal& step) noexcept {
-    __extension__ using i128 = __int128;
-    const i128 v = static_cast<i128>(steps) * step.units;
-    const bool negative = v < 0;
-    const auto magnitude = static_cast<unsigned long long>(negative ? -v : v);
-    char digits[24];
-    auto [p, ec] = std::to_chars(digits, digits + sizeof digits, magnitude);
-    const std::size_t n = static_cast<std::size_t>(p - digits);
-    const std::size_t scale = step.scale > 0 ? static_cast<std::size_t>(step.scale) : 0;
     char tmp[48];
-    std::size_t k = 0;
-    if (negative) tmp[k++] = '-';
-    if (n <= scale) {  // 0.00ddd
-      tmp[k++] = '0';
-      tmp[k++] = '.';
-      for (std::size_t z = n; z < scale; ++z) tmp[k++] = '0';
-      std::memcpy(tmp + k, digits, n);
-      k += n;
-    } else {
-      std::memcpy(tmp + k, digits, n - scale);
-      k += n - scale;
-      if (scale > 0) {
-        tmp[k++] = '.';
-        std::memcpy(tmp + k, digits + n - scale, scale);
-        k += scale;
-      }
+    const std::size_t n = write_steps_decimal(steps, step, tmp, sizeof tmp);
+    if (n == 0) {
+      overflow_ = true;
+      return;
     }
-    field(tag_eq, tmp, k);
+    field(tag_eq, tmp, n);
   }
   [[nodiscard]] std::size_t size() const noexcept { return len_; }
   [[nodiscard]] bool overflow() const noexcept { return overflow_; }

@@ -18,26 +18,6 @@ namespace {
 
 __extension__ using i128 = __int128;
 
-constexpr std::int64_t kPow10[19] = {1,
-                                     10,
-                                     100,
-                                     1000,
-                                     10000,
-                                     100000,
-                                     1000000,
-                                     10000000,
-                                     100000000,
-                                     1000000000,
-                                     10000000000,
-                                     100000000000,
-                                     1000000000000,
-                                     10000000000000,
-                                     100000000000000,
-                                     1000000000000000,
-                                     10000000000000000,
-                                     100000000000000000,
-                                     1000000000000000000};
-
 std::string_view view(const fix::FixText& t) noexcept {
   return t.present() ? std::string_view(t.data, t.size) : std::string_view();
 }
@@ -473,47 +453,6 @@ int FixOrderGateway::next_sender_seq_num() const noexcept {
   } catch (...) {
     return 0;
   }
-}
-
-std::size_t write_steps_decimal(std::int64_t steps, const Decimal& step, char* out,
-                                std::size_t cap) noexcept {
-  i128 v = static_cast<i128>(steps) * step.units;
-  std::int32_t scale = step.scale;
-  if (scale < 0) {  // not canonical, but exact all the same
-    if (-scale > 18) return 0;
-    v *= kPow10[-scale];
-    scale = 0;
-  }
-  if (scale > Decimal::kMaxScale) return 0;
-  const bool negative = v < 0;
-  const i128 mag = negative ? -v : v;
-  if (mag > static_cast<i128>(std::numeric_limits<unsigned long long>::max())) return 0;
-  char digits[24];
-  auto [p, ec] =
-      std::to_chars(digits, digits + sizeof digits, static_cast<unsigned long long>(mag));
-  if (ec != std::errc()) return 0;
-  const std::size_t n = static_cast<std::size_t>(p - digits);
-  const std::size_t sc = static_cast<std::size_t>(scale);
-  const std::size_t need = (negative ? 1 : 0) + (n <= sc ? 2 + sc : n + (sc > 0 ? 1 : 0));
-  if (need > cap) return 0;
-  std::size_t k = 0;
-  if (negative) out[k++] = '-';
-  if (n <= sc) {  // 0.00ddd
-    out[k++] = '0';
-    out[k++] = '.';
-    for (std::size_t z = n; z < sc; ++z) out[k++] = '0';
-    std::memcpy(out + k, digits, n);
-    k += n;
-  } else {
-    std::memcpy(out + k, digits, n - sc);
-    k += n - sc;
-    if (sc > 0) {
-      out[k++] = '.';
-      std::memcpy(out + k, digits + n - sc, sc);
-      k += sc;
-    }
-  }
-  return k;
 }
 
 std::optional<Decimal> parse_fix_decimal(std::string_view s) noexcept {

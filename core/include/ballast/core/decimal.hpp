@@ -3,6 +3,7 @@
 // power-of-ten scale, so 0.1 + 0.2 is 0.3 and a quantity in lots prints exactly.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -61,5 +62,12 @@ inline constexpr double kStepSnapTolerance = 1e-9;
 // steps * step, exactly (nullopt on overflow).
 [[nodiscard]] std::optional<Decimal> multiply_steps(std::int64_t steps,
                                                     const Decimal& step) noexcept;
+
+// Exact decimal text of steps x step (899911 ticks of 0.1 -> "89991.1"; 250 lots of
+// 0.001 -> "0.250": the step's decimal places are kept, which FIX and JSON both accept).
+// Returns the length; 0 when it does not fit in `cap` or the product overflows. No
+// allocation, no floating point: what order encoders put on the wire.
+std::size_t write_steps_decimal(std::int64_t steps, const Decimal& step, char* out,
+                                std::size_t cap) noexcept;
 
 }  // namespace ballast

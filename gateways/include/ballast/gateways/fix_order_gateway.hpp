@@ -137,11 +137,8 @@ class FixOrderGateway final : public OrderSink {
   std::array<char, 64> scratch_{};
 };
 
-// Exact decimal text of steps x step (899911 ticks of 0.1 -> "89991.1"; 250 lots of
-// 0.001 -> "0.250": the step's decimal places are kept). Returns the length; 0 when it
-// does not fit in `cap` or the product overflows. No allocation, no floating point.
-std::size_t write_steps_decimal(std::int64_t steps, const Decimal& step, char* out,
-                                std::size_t cap) noexcept;
+// The order encoders' exact decimal writer lives in core (decimal.hpp).
+using ballast::write_steps_decimal;
 
 // FIX float text (optional '-', digits, optional '.' and digits; nothing else) as an
 // exact Decimal; nullopt for anything else or more than 18 digits.
