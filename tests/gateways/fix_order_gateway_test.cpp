@@ -20,44 +20,20 @@
 #include <thread>
 #include <vector>
 
+#include "../common/loopback.hpp"
 #include "fix_test_acceptor.hpp"
 
 namespace ballast::gateways {
 namespace {
+
+using ballast::testing::free_port;
+using ballast::testing::wait_for;
 
 namespace fs = std::filesystem;
 using ballast::testing::ExecSpec;
 using ballast::testing::FixTestAcceptor;
 
 const std::string kSettings = std::string(BALLAST_SOURCE_DIR) + "/config/fix/ballast-initiator.cfg";
-
-// A loopback port nobody listens on right now (the kernel picks it).
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) throw std::runtime_error("socket");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    ::close(fd);
-    throw std::runtime_error("bind");
-  }
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-bool wait_for(const std::function<bool()>& done,
-              std::chrono::milliseconds timeout = std::chrono::milliseconds(8000)) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return done();
-}
 
 Universe test_universe() {
   Universe u;

@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "../common/loopback.hpp"
 #include "ballast/core/config.hpp"
 #include "ballast/gateways/fix_order_gateway.hpp"
 
@@ -28,37 +29,18 @@ extern char** environ;
 namespace ballast {
 namespace {
 
+using ballast::testing::free_port;
+// This process-level test polls less often than the in-process ones.
+bool wait_for(const std::function<bool()>& done,
+              std::chrono::milliseconds timeout = std::chrono::milliseconds(8000)) {
+  return ballast::testing::wait_for(done, timeout, std::chrono::milliseconds(5));
+}
+
 namespace fs = std::filesystem;
 
 const std::string kBin = BALLAST_VENUE_BIN;
 const std::string kDemo = std::string(BALLAST_SOURCE_DIR) + "/config/demo.toml";
 const std::string kSettings = std::string(BALLAST_SOURCE_DIR) + "/config/fix/ballast-initiator.cfg";
-
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) throw std::runtime_error("socket");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    ::close(fd);
-    throw std::runtime_error("bind");
-  }
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-bool wait_for(const std::function<bool()>& done,
-              std::chrono::milliseconds timeout = std::chrono::milliseconds(8000)) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return done();
-}
 
 pid_t spawn(const std::vector<std::string>& args) {
   std::vector<char*> argv;
@@ -91,7 +73,8 @@ TEST(BallastVenueCli, BadInputExitsTwo) {
 }
 
 TEST(BallastVenueCli, ServesFixFromTheDemoConfigAndStopsOnSigterm) {
-  const fs::path dir = fs::temp_directory_path() / ("ballast-venue-cli-" + std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("ballast-venue-cli-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   const int port = free_port();
   const pid_t pid = spawn({"--config", kDemo, "--port", std::to_string(port), "--store",

@@ -14,21 +14,25 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <filesystem>
 #include <ctime>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <optional>
-#include <utility>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
+#include "../common/loopback.hpp"
 #include "ballast/gateways/fix_order_gateway.hpp"
 
 namespace ballast::venue {
 namespace {
+
+using ballast::testing::free_port;
+using ballast::testing::wait_for;
 
 namespace fs = std::filesystem;
 using gateways::FixGatewayOptions;
@@ -37,33 +41,6 @@ using gateways::FixOrderGateway;
 const std::string kSettings = std::string(BALLAST_SOURCE_DIR) + "/config/fix/ballast-initiator.cfg";
 constexpr std::int64_t kNs = 1'000'000'000;
 constexpr std::int64_t kT0 = 1'750'000'000 * kNs;
-
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) throw std::runtime_error("socket");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    ::close(fd);
-    throw std::runtime_error("bind");
-  }
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-bool wait_for(const std::function<bool()>& done,
-              std::chrono::milliseconds timeout = std::chrono::milliseconds(8000)) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return done();
-}
 
 // BTCUSDT perpetual: lots of 0.001 BTC, ticks of 0.1, at most 10 BTC per order.
 Universe test_universe() {
@@ -275,7 +252,10 @@ class RawFixClient {
     std::string b = "35=" + type + "\x01" + "49=RAW\x01" + "56=VENUE\x01" +
                     "34=" + std::to_string(seq_++) + "\x01" + "52=" + ts + "\x01";
     for (const auto& [tag, value] : body) b += std::to_string(tag) + "=" + value + "\x01";
-    std::string m = "8=FIX.4.4\x01" "9=" + std::to_string(b.size()) + "\x01" + b;
+    std::string m =
+        "8=FIX.4.4\x01"
+        "9=" +
+        std::to_string(b.size()) + "\x01" + b;
     unsigned sum = 0;
     for (unsigned char ch : m) sum += ch;
     char chk[8];
@@ -298,7 +278,10 @@ class RawFixClient {
   std::optional<std::map<int, std::string>> next_message() {
     for (;;) {
       const auto start = buf_.find("8=FIX");
-      const auto trailer = buf_.find("\x01" "10=", start == std::string::npos ? 0 : start);
+      const auto trailer = buf_.find(
+          "\x01"
+          "10=",
+          start == std::string::npos ? 0 : start);
       const auto end = trailer == std::string::npos ? trailer : buf_.find('\x01', trailer + 1);
       if (start != std::string::npos && end != std::string::npos) {
         const std::string m = buf_.substr(start, end + 1 - start);
@@ -392,7 +375,7 @@ TEST_F(VenueFixServerRawTest, MalformedOrdersGetSessionRejectsAndTheSessionCarri
   EXPECT_EQ(r[380], "5");
   client_->send("R", {{131, "q1"}});  // QuoteRequest: not order entry
   r = client_->expect("j");
-  EXPECT_EQ(r[380], "3");  // unsupported message type
+  EXPECT_EQ(r[380], "3");                        // unsupported message type
   EXPECT_EQ(server_->counters().malformed, 3u);  // the value checks it made itself
 
   // Business rejects are ExecutionReports with a reason.
@@ -430,8 +413,8 @@ TEST_F(VenueFixServerRawTest, ReplaceMovesARestingOrderAndABadReplaceIsRefused) 
   auto r = client_->expect("8");
   EXPECT_EQ(r[150], "0");
   EXPECT_EQ(r[44], "49000");
-  Fields replace{{11, "g2"}, {41, "g1"}, {55, "BTCUSDT"}, {54, "1"}, {60, "20260101-00:00:00"},
-                 {38, "0.2"}, {40, "2"}, {44, "49100.5"}};
+  Fields replace{{11, "g2"},  {41, "g1"}, {55, "BTCUSDT"}, {54, "1"}, {60, "20260101-00:00:00"},
+                 {38, "0.2"}, {40, "2"},  {44, "49100.5"}};
   client_->send("G", replace);
   r = client_->expect("8");
   EXPECT_EQ(r[150], "5");
@@ -439,8 +422,8 @@ TEST_F(VenueFixServerRawTest, ReplaceMovesARestingOrderAndABadReplaceIsRefused) 
   EXPECT_EQ(r[41], "g1");
   EXPECT_EQ(r[38], "0.2");
   EXPECT_EQ(r[44], "49100.5");
-  Fields off_tick{{11, "g3"}, {41, "g2"}, {55, "BTCUSDT"}, {54, "1"}, {60, "20260101-00:00:00"},
-                  {38, "0.2"}, {40, "2"}, {44, "49100.55"}};
+  Fields off_tick{{11, "g3"},  {41, "g2"}, {55, "BTCUSDT"}, {54, "1"}, {60, "20260101-00:00:00"},
+                  {38, "0.2"}, {40, "2"},  {44, "49100.55"}};
   client_->send("G", off_tick);
   r = client_->expect("9");
   EXPECT_EQ(r[434], "2");
