@@ -7,7 +7,15 @@
 namespace ballast {
 
 const char* to_string(OrderPurpose p) noexcept {
-  return p == OrderPurpose::unwind ? "unwind" : "rebalance";
+  switch (p) {
+    case OrderPurpose::unwind:
+      return "unwind";
+    case OrderPurpose::status_query:
+      return "status_query";
+    case OrderPurpose::rebalance:
+      break;
+  }
+  return "rebalance";
 }
 
 const char* to_string(SkipReason r) noexcept {

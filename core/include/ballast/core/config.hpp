@@ -65,7 +65,9 @@ struct ThreadSpec {
 };
 
 // Where market data comes from in `ballast run` ([feed]).
-enum class FeedKind : std::uint8_t { none, replay };
+// fix: MarketDataRequest on the FIX session of [orders] (route = "fix"), see
+// docs/fix-dialect.md.
+enum class FeedKind : std::uint8_t { none, replay, fix };
 enum class ReplayPaceKind : std::uint8_t { recorded, fixed_rate, as_fast_as_possible };
 struct FeedConfig {
   FeedKind kind = FeedKind::none;
@@ -75,10 +77,40 @@ struct FeedConfig {
   bool loop = false;        // start over at the end (timestamps keep increasing)
 };
 
-// Where orders go in `ballast run` ([orders]); later issues add FIX and WebSocket.
-enum class OrderRouteKind : std::uint8_t { loopback };
+// Where orders go in `ballast run` ([orders]); issue 6 adds WebSocket.
+enum class OrderRouteKind : std::uint8_t { loopback, fix };
 struct OrderRouteConfig {
   OrderRouteKind kind = OrderRouteKind::loopback;
+  // fix: a QuickFIX settings file with one FIX.4.4 initiator session (resolved against the
+  // config file's directory); host/port/store override what the file says.
+  std::string fix_settings;
+  std::string fix_host;
+  int fix_port = 0;
+  std::string fix_store;
+  bool time_in_force_gtc = false;  // default IOC: a hedge is marketable or nothing
+};
+
+// [venue]: the venue simulator, run inside `ballast run` (embedded = true) or read by
+// `ballast-venue` (its command-line flags override these). Plain data: tools/venue turns it
+// into a simulation.
+struct VenueSimConfig {
+  bool present = false;       // a [venue] table was given
+  bool embedded = false;      // `ballast run` starts the simulator in-process
+  int port = 9878;            // FIX acceptor port
+  std::string store_dir;      // QuickFIX FileStore of the acceptor ("" = state_dir/venue or a temp)
+  std::uint64_t seed = 1;
+  double volatility = 0.5;    // annualised, every asset
+  double correlation = 0.0;   // pairwise between asset walks, in [-1, 1)
+  double jump_per_day = 0.0;  // expected jumps per simulated day
+  double jump_size = 0.0;     // jump size, as a fraction (sign random)
+  double speed = 1.0;         // simulated seconds per wall second
+  std::int64_t funding_interval_s = 0;  // > 0 overrides every perpetual's interval
+  double cash = 0.0;          // the FIX client's starting cash; 0 = [portfolio] margin_balance
+  std::string feed_file;      // replay CSV for the venue's marks instead of random walks
+  double tick_interval_ms = 100.0;      // market data publication period
+  // Faults at wall-clock seconds since the venue started, "SECONDS COMMAND"
+  // (commands: docs/fix-dialect.md).
+  std::vector<std::string> faults;
 };
 
 struct BallastConfig {
@@ -97,6 +129,7 @@ struct BallastConfig {
   std::vector<ThreadSpec> threads;  // [[thread]]; defaulted from the CPU count when absent
   FeedConfig feed;                  // [feed]
   OrderRouteConfig orders;          // [orders]
+  VenueSimConfig venue;             // [venue]
   std::string state_dir;            // [engine] state_dir: persisted client order id base
   int market_line = 0;              // line of [market] in the file, for planning diagnostics
 };

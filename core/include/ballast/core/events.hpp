@@ -60,7 +60,30 @@ struct OrderRequest {
 };
 static_assert(std::is_trivially_copyable_v<OrderRequest>, "orders are copied through SPSC rings");
 
-enum class ExecKind : std::uint8_t { ack, partial_fill, fill, canceled, rejected, expired };
+// ack..expired describe one order. The rest come from a gateway, not an order:
+//  status       the venue's answer to a status query (after a reconnect): `status` says
+//               where the order stands, cum_lots / leaves_lots as the venue counts them and
+//               last_price_ticks the average fill price (0 when nothing filled);
+//  funding      a funding settlement on `instrument`: fee = amount paid in the quote
+//               currency (negative = received);
+//  session_down the gateway of `venue` lost its session: nothing can be sent there, and
+//               the state of every order in flight there is unknown until a status reply;
+//  session_up   the session of `venue` is logged on again and ready for status queries.
+enum class ExecKind : std::uint8_t {
+  ack,
+  partial_fill,
+  fill,
+  canceled,
+  rejected,
+  expired,
+  status,
+  funding,
+  session_down,
+  session_up
+};
+
+// Where the venue says an order stands (ExecKind::status), from FIX OrdStatus(39).
+enum class OrderStatus : std::uint8_t { none, open, filled, canceled, rejected, expired, unknown };
 
 struct ExecReport {
   std::uint64_t client_order_id = 0;
@@ -74,6 +97,8 @@ struct ExecReport {
   OrderSide side = OrderSide::buy;
   ExecKind kind = ExecKind::ack;
   std::uint16_t reject_code = 0;
+  OrderStatus status = OrderStatus::none;  // ExecKind::status only
+  VenueId venue = 0;                       // session_down / session_up
 };
 static_assert(std::is_trivially_copyable_v<ExecReport>, "reports are copied through SPSC rings");
 

@@ -17,7 +17,9 @@
 
 namespace ballast {
 
-enum class OrderPurpose : std::uint8_t { rebalance, unwind };
+// status_query is not a trade: the sink asks the venue where the order with this
+// client_order_id stands (FIX OrderStatusRequest) and the answer is an ExecKind::status.
+enum class OrderPurpose : std::uint8_t { rebalance, unwind, status_query };
 [[nodiscard]] const char* to_string(OrderPurpose p) noexcept;
 
 // Why a wanted adjustment produced no order. Each is shown to the operator.
