@@ -135,12 +135,17 @@ constexpr std::array<Option<AgentKind>, 3> kAgents{
     {{"md", AgentKind::market_data}, {"engine", AgentKind::engine}, {"orders", AgentKind::orders}}};
 constexpr std::array<Option<IdleKind>, 3> kIdle{
     {{"spin", IdleKind::spin}, {"yield", IdleKind::yield}, {"backoff", IdleKind::backoff}}};
-constexpr std::array<Option<FeedKind>, 1> kFeedKinds{{{"replay", FeedKind::replay}}};
+constexpr std::array<Option<FeedKind>, 2> kFeedKinds{
+    {{"replay", FeedKind::replay}, {"fix", FeedKind::fix}}};
 constexpr std::array<Option<ReplayPaceKind>, 3> kPaces{
     {{"recorded", ReplayPaceKind::recorded},
      {"fixed_rate", ReplayPaceKind::fixed_rate},
      {"fast", ReplayPaceKind::as_fast_as_possible}}};
-constexpr std::array<Option<OrderRouteKind>, 1> kRoutes{{{"loopback", OrderRouteKind::loopback}}};
+constexpr std::array<Option<OrderRouteKind>, 2> kRoutes{
+    {{"loopback", OrderRouteKind::loopback}, {"fix", OrderRouteKind::fix}}};
+constexpr std::array<Option<bool>, 2> kTimeInForce{{{"ioc", false}, {"gtc", true}}};  // gtc?
+constexpr Range kPort{1.0, 65535.0, false, false};
+constexpr Range kCorrelation{-1.0, 1.0, true, true};
 
 // Seconds whose nanoseconds fit MarketState::updated_ns: the latest is 2262-04-11T23:47:16Z.
 constexpr std::int64_t kMaxAsOfUnixS = std::numeric_limits<std::int64_t>::max() / 1'000'000'000;
@@ -613,6 +618,8 @@ class ConfigBuilder {
     read_threads();
     r_.table(root_, "feed", Need::optional, [&](Section& s) { read_feed(s); });
     r_.table(root_, "orders", Need::optional, [&](Section& s) { read_orders(s); });
+    r_.table(root_, "venue", Need::optional, [&](Section& s) { read_venue(s); });
+    check_routes();
     r_.finish(root_);
     check_method();
     if (base() != kNoAsset) cfg_.market.spot_price[base()] = 1.0;
@@ -1151,6 +1158,7 @@ class ConfigBuilder {
 
   void read_feed(Section& s) {
     FeedConfig& f = cfg_.feed;
+    feed_line_ = s.line();
     const auto kind = r_.choice(s, "kind", Need::required, kFeedKinds);
     assign(kind, f.kind);
     // With kind missing or bad, file is still read (as optional) so it is checked.
@@ -1167,7 +1175,75 @@ class ConfigBuilder {
   }
 
   void read_orders(Section& s) {
-    assign(r_.choice(s, "route", Need::optional, kRoutes), cfg_.orders.kind);
+    OrderRouteConfig& o = cfg_.orders;
+    const auto route = r_.choice(s, "route", Need::optional, kRoutes);
+    assign(route, o.kind);
+    orders_line_ = s.line();
+    const bool fix = route == OrderRouteKind::fix;
+    if ((route || !s.has("route")) && !fix) {
+      for (const char* key : {"fix_settings", "fix_host", "fix_port", "fix_store", "time_in_force"})
+        r_.forbid(s, key, "only with route = \"fix\"");
+      return;
+    }
+    if (const auto file = r_.name(s, "fix_settings", need_if(fix)))
+      o.fix_settings = resolve_path(cfg_.source_path, *file);
+    assign(r_.name(s, "fix_host", Need::optional), o.fix_host);
+    if (const auto port = r_.integer(s, "fix_port", Need::optional, kPort))
+      o.fix_port = static_cast<int>(*port);
+    if (const auto store = r_.name(s, "fix_store", Need::optional))
+      o.fix_store = resolve_path(cfg_.source_path, *store);
+    assign(r_.choice(s, "time_in_force", Need::optional, kTimeInForce), o.time_in_force_gtc);
+  }
+
+  // [venue]: the simulator's settings (tools/venue reads them; `ballast run` embeds it).
+  void read_venue(Section& s) {
+    VenueSimConfig& v = cfg_.venue;
+    v.present = true;
+    venue_line_ = s.line();
+    assign(r_.boolean(s, "embedded", Need::optional), v.embedded);
+    if (const auto port = r_.integer(s, "port", Need::optional, kPort))
+      v.port = static_cast<int>(*port);
+    if (const auto dir = r_.name(s, "store_dir", Need::optional))
+      v.store_dir = resolve_path(cfg_.source_path, *dir);
+    if (const auto seed = r_.integer(s, "seed", Need::optional, kNonNegative))
+      v.seed = static_cast<std::uint64_t>(*seed);
+    assign(r_.number(s, "volatility", Need::optional, Range{0.0, 10.0, false, false}),
+           v.volatility);
+    assign(r_.number(s, "correlation", Need::optional, kCorrelation), v.correlation);
+    assign(r_.number(s, "jumps_per_day", Need::optional, kNonNegative), v.jump_per_day);
+    assign(r_.number(s, "jump_size", Need::optional, Range{0.0, 0.5, false, false}), v.jump_size);
+    assign(r_.number(s, "speed", Need::optional, Range{0.0, 1e6, true, false}), v.speed);
+    assign(r_.integer(s, "funding_interval_s", Need::optional, kPositive), v.funding_interval_s);
+    assign(r_.number(s, "cash", Need::optional, kNonNegative), v.cash);
+    if (const auto file = r_.name(s, "feed_file", Need::optional))
+      v.feed_file = resolve_path(cfg_.source_path, *file);
+    assign(r_.number(s, "tick_interval_ms", Need::optional, Range{1.0, 60000.0, false, false}),
+           v.tick_interval_ms);
+    if (const toml::array* faults = r_.array(s, "faults", Need::optional)) {
+      for (std::size_t k = 0; k < faults->size(); ++k) {
+        const toml::node& n = *faults->get(k);
+        const std::string path = s.child("faults") + "[" + std::to_string(k) + "]";
+        const auto line = r_.as_name(n, path);
+        if (!line) continue;
+        const std::string problem = check_venue_fault(*line);
+        if (!problem.empty()) {
+          r_.error(n, path, problem);
+          continue;
+        }
+        v.faults.push_back(*line);
+      }
+    }
+  }
+
+  // Market data over FIX rides on the order session; an embedded venue needs a route to it.
+  void check_routes() {
+    if (cfg_.feed.kind == FeedKind::fix && cfg_.orders.kind != OrderRouteKind::fix)
+      r_.error(orders_line_ > 0 ? orders_line_ : feed_line_, "feed.kind",
+               "\"fix\" needs [orders] route = \"fix\": market data comes over the order "
+               "session");
+    if (cfg_.venue.embedded && cfg_.orders.kind != OrderRouteKind::fix)
+      r_.error(venue_line_, "venue.embedded",
+               "an embedded venue is reached over FIX: set [orders] route = \"fix\"");
   }
 
   // ---- [portfolio]
@@ -1422,6 +1498,9 @@ class ConfigBuilder {
   std::vector<TargetEntry> target_entries_;
   std::array<bool, kMaxAssets> spot_listed_{};
   std::array<bool, kMaxInstruments> position_listed_{};
+  int orders_line_ = 0;
+  int feed_line_ = 0;
+  int venue_line_ = 0;
   bool cash_known_ = true;  // false when cash (or a base-currency spot row) failed to read
   int method_line_ = 0;
   std::vector<int> cpus_;  // usable CPUs, ascending
@@ -1445,6 +1524,51 @@ std::optional<std::string> read_file(const std::string& path, std::string& out) 
 }
 
 }  // namespace
+
+std::string check_venue_command(std::string_view command) {
+  std::vector<std::string> words;
+  std::size_t k = 0;
+  while (k < command.size()) {
+    while (k < command.size() && (command[k] == ' ' || command[k] == '\t')) ++k;
+    const std::size_t start = k;
+    while (k < command.size() && command[k] != ' ' && command[k] != '\t') ++k;
+    if (k > start) words.emplace_back(command.substr(start, k - start));
+  }
+  if (words.empty()) return "empty fault command";
+  const std::string& verb = words[0];
+  auto number_arg = [&](double lo, bool integral) -> std::string {
+    if (words.size() != 2) return verb + " takes one number";
+    double v = 0.0;
+    const auto [ptr, ec] = std::from_chars(words[1].data(), words[1].data() + words[1].size(), v);
+    if (ec != std::errc{} || ptr != words[1].data() + words[1].size() || !std::isfinite(v) ||
+        v < lo || (integral && v != std::floor(v)))
+      return verb + ": \"" + words[1] + "\" is not " +
+             (integral ? "a whole number" : "a number") + " >= " + format_number(lo);
+    return {};
+  };
+  if (verb == "drop" || verb == "clear")
+    return words.size() == 1 ? std::string{} : verb + " takes no argument";
+  if (verb == "delay") return number_arg(0.0, true);
+  if (verb == "reject") return number_arg(0.0, true);
+  if (verb == "widen") return number_arg(1.0, false);
+  if (verb == "freeze" || verb == "unfreeze")
+    return words.size() <= 2 ? std::string{} : verb + " takes at most one symbol";
+  return "unknown fault command \"" + verb +
+         "\" (expected drop, delay MS, reject N, freeze [SYMBOL], unfreeze [SYMBOL], widen "
+         "FACTOR or clear)";
+}
+
+std::string check_venue_fault(std::string_view line) {
+  std::size_t k = 0;
+  while (k < line.size() && line[k] == ' ') ++k;
+  const std::size_t start = k;
+  while (k < line.size() && line[k] != ' ') ++k;
+  double at = 0.0;
+  const auto [ptr, ec] = std::from_chars(line.data() + start, line.data() + k, at);
+  if (k == start || ec != std::errc{} || ptr != line.data() + k || !std::isfinite(at) || at < 0.0)
+    return "expected \"SECONDS COMMAND\" (seconds >= 0), got \"" + std::string(line) + "\"";
+  return check_venue_command(line.substr(k));
+}
 
 std::string ConfigError::to_string() const {
   std::string out = file;

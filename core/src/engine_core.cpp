@@ -21,6 +21,27 @@ EngineCore::EngineCore(const BallastConfig& config, OrderGate& gate, ClientOrder
   // trades on. The base currency is worth 1 by definition.
   market_->spot_price[config.universe.base_currency] = 1.0;
   tracker_.reset(portfolio_, *market_);
+  venue_up_.fill(true);
+}
+
+void EngineCore::set_venue_up(VenueId venue, bool up) noexcept {
+  if (venue < venue_up_.size()) venue_up_[venue] = up;
+}
+
+std::size_t EngineCore::unknown_orders() const noexcept {
+  std::size_t n = 0;
+  for (std::size_t k = 0; k < open_.count; ++k) n += open_unknown_[k] ? 1u : 0u;
+  return n;
+}
+
+// One rule for every venue: the planner may use any instrument, so a venue that is down
+// (or an order whose fate is unknown) stops all trading until it is resolved.
+bool EngineCore::can_trade() const noexcept {
+  for (bool up : venue_up_)
+    if (!up) return false;
+  for (std::size_t k = 0; k < open_.count; ++k)
+    if (open_unknown_[k]) return false;
+  return true;
 }
 
 void EngineCore::refresh_ready() noexcept {
@@ -96,6 +117,10 @@ std::size_t EngineCore::on_tick(const MarketTick& tick, std::uint64_t popped_tsc
       config_.policy, config_.targets, v, now_s, last_rebalance_s_, config_.universe.base_currency);
   // One rebalance at a time: while orders are in flight the book is not what it seems.
   if (open_.count > 0) return 0;
+  if (!can_trade()) {
+    ++stats_.ticks_venue_down;
+    return 0;
+  }
   if (!trigger.fire && !unwind_due(v)) return 0;
   ++stats_.triggers;
 
@@ -133,6 +158,8 @@ std::size_t EngineCore::on_tick(const MarketTick& tick, std::uint64_t popped_tsc
         OpenOrder{order.instrument, order.side == Side::buy, order.lots, order.limit_ticks};
     open_ids_[open_.count] = r.client_order_id;
     open_filled_[open_.count] = 0;
+    open_unknown_[open_.count] = false;
+    open_queried_[open_.count] = false;
     ++open_.count;
     gate_.on_sent(order, now_ns);
   }
@@ -151,14 +178,110 @@ void EngineCore::remove_open(std::size_t k) noexcept {
   open_.orders[k] = open_.orders[last];
   open_ids_[k] = open_ids_[last];
   open_filled_[k] = open_filled_[last];
+  open_unknown_[k] = open_unknown_[last];
+  open_queried_[k] = open_queried_[last];
   --open_.count;
 }
 
+void EngineCore::on_session(const ExecReport& r) noexcept {
+  if (r.venue >= venue_up_.size()) return;
+  const bool up = r.kind == ExecKind::session_up;
+  venue_up_[r.venue] = up;
+  ++(up ? stats_.session_ups : stats_.session_downs);
+  if (up) return;  // queries go out from take_status_queries
+  for (std::size_t k = 0; k < open_.count; ++k) {
+    if (config_.universe.instruments[open_.orders[k].instrument].venue != r.venue) continue;
+    if (!open_unknown_[k]) ++stats_.orders_marked_unknown;
+    open_unknown_[k] = true;
+    open_queried_[k] = false;  // a query sent before the drop may be lost with it
+  }
+}
+
+std::size_t EngineCore::take_status_queries(OrderRequest* out, std::size_t max) noexcept {
+  std::size_t n = 0;
+  for (std::size_t k = 0; k < open_.count && n < max; ++k) {
+    if (!open_unknown_[k] || open_queried_[k]) continue;
+    const OpenOrder& o = open_.orders[k];
+    if (!venue_up(config_.universe.instruments[o.instrument].venue)) continue;
+    OrderRequest& q = out[n++];
+    q = OrderRequest{};
+    q.client_order_id = open_ids_[k];
+    q.instrument = o.instrument;
+    q.side = o.buy ? OrderSide::buy : OrderSide::sell;
+    q.lots = o.lots;
+    q.limit_ticks = o.limit_ticks;
+    q.purpose = static_cast<std::uint8_t>(OrderPurpose::status_query);
+    q.tick_flags = kTickWarmup;  // not a tick-to-order sample
+    open_queried_[k] = true;
+    ++stats_.status_queries;
+  }
+  return n;
+}
+
+// The venue's count is the truth: fills we missed while disconnected are applied now, at
+// the order's average price (the venue's status carries no per-fill detail or fee).
+void EngineCore::on_status(std::size_t k, const ExecReport& r) noexcept {
+  ++stats_.status_replies;
+  const std::int64_t missed = r.cum_lots - open_filled_[k];
+  if (missed > 0 && r.last_price_ticks > 0) {
+    const InstrumentSpec& spec = config_.universe.instruments[r.instrument];
+    const std::int64_t signed_lots = open_.orders[k].buy ? missed : -missed;
+    apply_fill(config_.universe, portfolio_, r.instrument, signed_lots,
+               static_cast<double>(r.last_price_ticks) * spec.tick_size_d, 0.0);
+    ++stats_.fills;
+    open_filled_[k] = r.cum_lots;
+    tracker_.reset(portfolio_, *market_);
+  }
+  switch (r.status) {
+    case OrderStatus::open:
+      open_unknown_[k] = false;
+      open_.orders[k].lots = r.leaves_lots;
+      if (r.leaves_lots == 0) remove_open(k);
+      return;
+    case OrderStatus::unknown:
+      ++stats_.orders_lost;
+      remove_open(k);
+      return;
+    case OrderStatus::rejected:
+      ++stats_.rejects;
+      remove_open(k);
+      return;
+    case OrderStatus::filled:
+    case OrderStatus::canceled:
+    case OrderStatus::expired:
+    case OrderStatus::none:
+      remove_open(k);
+      return;
+  }
+}
+
+void EngineCore::on_funding(const ExecReport& r) noexcept {
+  portfolio_.cash -= r.fee;
+  stats_.funding_paid += r.fee;
+  ++stats_.fundings;
+  tracker_.reset(portfolio_, *market_);
+}
+
 void EngineCore::on_exec(const ExecReport& r) noexcept {
+  switch (r.kind) {
+    case ExecKind::session_down:
+    case ExecKind::session_up:
+      on_session(r);
+      return;
+    case ExecKind::funding:
+      on_funding(r);
+      return;
+    default:
+      break;
+  }
   std::size_t k = 0;
   while (k < open_.count && open_ids_[k] != r.client_order_id) ++k;
   if (k == open_.count) {
     ++stats_.unknown_reports;
+    return;
+  }
+  if (r.kind == ExecKind::status) {
+    on_status(k, r);
     return;
   }
   if (r.last_lots > 0 && (r.kind == ExecKind::fill || r.kind == ExecKind::partial_fill)) {

@@ -205,6 +205,9 @@ std::string dump(const ConfigLoadResult& r) {
 ConfigLoadResult parse(std::string_view text) {
   return parse_config(text, kFile);
 }
+ConfigLoadResult parse(std::string_view text, const std::string& file) {
+  return parse_config(text, file);
+}
 
 // True when `r` failed with exactly one error, on `key` at `line`, mentioning `problem`.
 testing::AssertionResult HasOnlyError(const ConfigLoadResult& r, std::string_view key, int line,
@@ -1644,7 +1647,7 @@ TEST(ConfigLoaderTest, FeedKindRequired) {
 TEST(ConfigLoaderTest, FeedKindUnknown) {
   const std::string text = with_feed("kind = \"websocket\"\nfile = \"t.csv\"");
   EXPECT_TRUE(HasOnlyError(parse(text), "feed.kind", line_of(text, "websocket"),
-                           "expected one of \"replay\", got \"websocket\""));
+                           "expected one of \"replay\", \"fix\", got \"websocket\""));
 }
 
 TEST(ConfigLoaderTest, FeedReplayNeedsFile) {
@@ -1710,9 +1713,106 @@ TEST(ConfigLoaderTest, OrdersRouteLoopback) {
 }
 
 TEST(ConfigLoaderTest, OrdersRouteUnknown) {
-  const std::string text = std::string(kMinimal) + "\n[orders]\nroute = \"fix\"\n";
+  const std::string text = std::string(kMinimal) + "\n[orders]\nroute = \"ws\"\n";
   EXPECT_TRUE(HasOnlyError(parse(text), "orders.route", line_of(text, "route"),
-                           "expected one of \"loopback\", got \"fix\""));
+                           "expected one of \"loopback\", \"fix\", got \"ws\""));
+}
+
+TEST(ConfigLoaderTest, OrdersRouteFixLoadsAsWritten) {
+  const ConfigLoadResult r = parse(std::string(kMinimal) +
+                                       "\n[orders]\nroute = \"fix\"\nfix_settings = \"fix.cfg\"\n"
+                                       "fix_host = \"127.0.0.1\"\nfix_port = 9999\n"
+                                       "fix_store = \"store\"\ntime_in_force = \"gtc\"\n",
+                                   "/etc/ballast/prod.toml");
+  ASSERT_TRUE(r.ok()) << dump(r);
+  const OrderRouteConfig& o = r.config->orders;
+  EXPECT_EQ(o.kind, OrderRouteKind::fix);
+  EXPECT_EQ(o.fix_settings, "/etc/ballast/fix.cfg");
+  EXPECT_EQ(o.fix_host, "127.0.0.1");
+  EXPECT_EQ(o.fix_port, 9999);
+  EXPECT_EQ(o.fix_store, "/etc/ballast/store");
+  EXPECT_TRUE(o.time_in_force_gtc);
+}
+
+TEST(ConfigLoaderTest, OrdersRouteFixNeedsSettings) {
+  const std::string text = std::string(kMinimal) + "\n[orders]\nroute = \"fix\"\n";
+  EXPECT_TRUE(HasOnlyError(parse(text), "orders.fix_settings", line_of(text, "[orders]"),
+                           "missing required key"));
+}
+
+TEST(ConfigLoaderTest, OrdersFixKeysOnlyWithFixRoute) {
+  const std::string text =
+      std::string(kMinimal) + "\n[orders]\nroute = \"loopback\"\nfix_port = 9878\n";
+  EXPECT_TRUE(HasOnlyError(parse(text), "orders.fix_port", line_of(text, "fix_port"),
+                           "only with route = \"fix\""));
+}
+
+TEST(ConfigLoaderTest, OrdersFixPortOutOfRange) {
+  const std::string text = std::string(kMinimal) +
+                           "\n[orders]\nroute = \"fix\"\nfix_settings = \"f.cfg\"\nfix_port = 70000\n";
+  EXPECT_TRUE(HasOnlyError(parse(text), "orders.fix_port", line_of(text, "fix_port"), "70000"));
+}
+
+TEST(ConfigLoaderTest, FeedFixNeedsTheFixRoute) {
+  const std::string text = with_feed("kind = \"fix\"");
+  EXPECT_TRUE(HasOnlyError(parse(text), "feed.kind", line_of(text, "[feed]"),
+                           "needs [orders] route = \"fix\""));
+}
+
+TEST(ConfigLoaderTest, VenueLoadsAsWritten) {
+  const ConfigLoadResult r = parse(
+      std::string(kMinimal) +
+      "\n[orders]\nroute = \"fix\"\nfix_settings = \"f.cfg\"\n[venue]\nembedded = true\n"
+      "port = 9900\nseed = 7\nvolatility = 0.8\ncorrelation = 0.6\njumps_per_day = 2\n"
+      "jump_size = 0.02\nspeed = 960\nfunding_interval_s = 10\ncash = 50000\n"
+      "tick_interval_ms = 50\nfaults = [\"5 drop\", \"10 reject 2\", \"12.5 freeze BTCUSDT-PERP\"]\n");
+  ASSERT_TRUE(r.ok()) << dump(r);
+  const VenueSimConfig& v = r.config->venue;
+  EXPECT_TRUE(v.present);
+  EXPECT_TRUE(v.embedded);
+  EXPECT_EQ(v.port, 9900);
+  EXPECT_EQ(v.seed, 7u);
+  EXPECT_DOUBLE_EQ(v.volatility, 0.8);
+  EXPECT_DOUBLE_EQ(v.correlation, 0.6);
+  EXPECT_DOUBLE_EQ(v.jump_per_day, 2.0);
+  EXPECT_DOUBLE_EQ(v.jump_size, 0.02);
+  EXPECT_DOUBLE_EQ(v.speed, 960.0);
+  EXPECT_EQ(v.funding_interval_s, 10);
+  EXPECT_DOUBLE_EQ(v.cash, 50000.0);
+  EXPECT_DOUBLE_EQ(v.tick_interval_ms, 50.0);
+  ASSERT_EQ(v.faults.size(), 3u);
+  EXPECT_EQ(v.faults[1], "10 reject 2");
+}
+
+TEST(ConfigLoaderTest, VenueEveryBadKeyReported) {
+  const std::string text =
+      std::string(kMinimal) +
+      "\n[venue]\nembedded = true\nspeed = 0\ncorrelation = 1.0\n"
+      "faults = [\"soon drop\", \"3 explode\", \"4 reject -1\"]\n";
+  const ConfigLoadResult r = parse(text);
+  ASSERT_FALSE(r.ok());
+  const std::string all = dump(r);
+  EXPECT_NE(all.find("venue.speed"), std::string::npos) << all;
+  EXPECT_NE(all.find("venue.correlation"), std::string::npos) << all;
+  EXPECT_NE(all.find("venue.faults[0]: expected \"SECONDS COMMAND\""), std::string::npos) << all;
+  EXPECT_NE(all.find("venue.faults[1]: unknown fault command \"explode\""), std::string::npos)
+      << all;
+  EXPECT_NE(all.find("venue.faults[2]: reject"), std::string::npos) << all;
+  EXPECT_NE(all.find("venue.embedded"), std::string::npos) << all;  // needs the fix route
+  EXPECT_EQ(r.errors.size(), 6u) << all;
+}
+
+TEST(VenueFaultCommandTest, AcceptsTheDocumentedCommands) {
+  for (const char* ok : {"drop", "clear", "delay 250", "reject 3", "freeze", "freeze BTCUSDT-PERP",
+                         "unfreeze", "unfreeze ETHUSDT-PERP", "widen 4", "widen 1.5"})
+    EXPECT_EQ(check_venue_command(ok), "") << ok;
+  for (const char* bad : {"", "drop now", "delay", "delay -5", "delay 1.5", "reject x",
+                          "widen 0.5", "freeze A B", "halt"})
+    EXPECT_NE(check_venue_command(bad), "") << bad;
+  EXPECT_EQ(check_venue_fault("0 drop"), "");
+  EXPECT_EQ(check_venue_fault("2.5 widen 3"), "");
+  EXPECT_NE(check_venue_fault("-1 drop"), "");
+  EXPECT_NE(check_venue_fault("drop"), "");
 }
 
 TEST(ConfigLoaderTest, UnknownKeyInOrders) {

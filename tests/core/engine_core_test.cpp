@@ -153,6 +153,140 @@ TEST(EngineCoreTest, RejectedOrderIsNoLongerInFlight) {
   EXPECT_EQ(e.core->portfolio().positions[0].lots, 0);
 }
 
+ExecReport session_event(ExecKind kind, VenueId venue = 0) {
+  ExecReport r;
+  r.kind = kind;
+  r.venue = venue;
+  r.instrument = kNoInstrument;
+  return r;
+}
+
+ExecReport status_reply(const OrderRequest& o, OrderStatus status, std::int64_t cum,
+                        std::int64_t leaves, std::int64_t avg_ticks) {
+  ExecReport r;
+  r.client_order_id = o.client_order_id;
+  r.instrument = o.instrument;
+  r.side = o.side;
+  r.kind = ExecKind::status;
+  r.status = status;
+  r.cum_lots = cum;
+  r.leaves_lots = leaves;
+  r.last_price_ticks = avg_ticks;
+  return r;
+}
+
+TEST(EngineCoreTest, VenueDownBlocksTradingUntilSessionUp) {
+  Engine e;
+  e.core->set_venue_up(0, false);
+  e.tick(70000);
+  EXPECT_EQ(e.tick(90000), 0u);  // out of band, but the venue is down
+  EXPECT_EQ(e.gate.admitted, 0);
+  EXPECT_GE(e.core->stats().ticks_venue_down, 1u);
+  e.core->on_exec(session_event(ExecKind::session_up));
+  EXPECT_EQ(e.core->stats().session_ups, 1u);
+  EXPECT_EQ(e.tick(90000), 1u);
+}
+
+TEST(EngineCoreTest, SessionDropMarksOrdersUnknownAndQueriesThemAfterLogon) {
+  Engine e;
+  e.tick(70000);
+  ASSERT_EQ(e.tick(90000), 1u);
+  const OrderRequest o = e.out[0];
+  e.core->on_exec(session_event(ExecKind::session_down));
+  EXPECT_EQ(e.core->unknown_orders(), 1u);
+  EXPECT_EQ(e.core->stats().orders_marked_unknown, 1u);
+  std::array<OrderRequest, 4> q{};
+  // No query while the session is down: it could not go out.
+  EXPECT_EQ(e.core->take_status_queries(q.data(), q.size()), 0u);
+  e.core->on_exec(session_event(ExecKind::session_up));
+  ASSERT_EQ(e.core->take_status_queries(q.data(), q.size()), 1u);
+  EXPECT_EQ(q[0].client_order_id, o.client_order_id);
+  EXPECT_EQ(q[0].purpose, static_cast<std::uint8_t>(OrderPurpose::status_query));
+  EXPECT_EQ(q[0].side, OrderSide::sell);
+  // Asked once, not on every poll.
+  EXPECT_EQ(e.core->take_status_queries(q.data(), q.size()), 0u);
+  // Still no trading while the answer is outstanding (no duplicate hedge).
+  EXPECT_EQ(e.tick(95000), 0u);
+  // The venue filled it while we were away: the fill is applied from the status.
+  e.core->on_exec(status_reply(o, OrderStatus::filled, 111, 0, 900000));
+  EXPECT_TRUE(e.core->settled());
+  EXPECT_EQ(e.core->portfolio().positions[0].lots, -111);
+  EXPECT_EQ(e.core->stats().status_replies, 1u);
+  EXPECT_EQ(e.core->unknown_orders(), 0u);
+}
+
+TEST(EngineCoreTest, QueryLostWithASecondDropIsAskedAgain) {
+  Engine e;
+  e.tick(70000);
+  ASSERT_EQ(e.tick(90000), 1u);
+  std::array<OrderRequest, 4> q{};
+  e.core->on_exec(session_event(ExecKind::session_down));
+  e.core->on_exec(session_event(ExecKind::session_up));
+  ASSERT_EQ(e.core->take_status_queries(q.data(), q.size()), 1u);
+  e.core->on_exec(session_event(ExecKind::session_down));
+  e.core->on_exec(session_event(ExecKind::session_up));
+  EXPECT_EQ(e.core->take_status_queries(q.data(), q.size()), 1u);
+  EXPECT_EQ(e.core->stats().orders_marked_unknown, 1u);  // the same order, counted once
+}
+
+TEST(EngineCoreTest, OrderTheVenueNeverGotIsDroppedWithoutAFill) {
+  Engine e;
+  e.tick(70000);
+  ASSERT_EQ(e.tick(90000), 1u);
+  const OrderRequest o = e.out[0];
+  e.core->on_exec(session_event(ExecKind::session_down));
+  e.core->on_exec(session_event(ExecKind::session_up));
+  std::array<OrderRequest, 4> q{};
+  ASSERT_EQ(e.core->take_status_queries(q.data(), q.size()), 1u);
+  e.core->on_exec(status_reply(o, OrderStatus::unknown, 0, 0, 0));
+  EXPECT_TRUE(e.core->settled());
+  EXPECT_EQ(e.core->stats().orders_lost, 1u);
+  EXPECT_EQ(e.core->portfolio().positions[0].lots, 0);
+  EXPECT_EQ(e.tick(90000), 1u);  // and trading resumes
+}
+
+TEST(EngineCoreTest, PartialFillBeforeTheDropIsNotAppliedTwice) {
+  Engine e;
+  e.tick(70000);
+  ASSERT_EQ(e.tick(90000), 1u);
+  const OrderRequest o = e.out[0];
+  ExecReport part;
+  part.client_order_id = o.client_order_id;
+  part.instrument = 0;
+  part.side = OrderSide::sell;
+  part.kind = ExecKind::partial_fill;
+  part.last_lots = 40;
+  part.cum_lots = 40;
+  part.leaves_lots = 71;
+  part.last_price_ticks = 900000;
+  e.core->on_exec(part);
+  e.core->on_exec(session_event(ExecKind::session_down));
+  e.core->on_exec(session_event(ExecKind::session_up));
+  std::array<OrderRequest, 4> q{};
+  ASSERT_EQ(e.core->take_status_queries(q.data(), q.size()), 1u);
+  e.core->on_exec(status_reply(o, OrderStatus::canceled, 100, 0, 900000));
+  EXPECT_EQ(e.core->portfolio().positions[0].lots, -100);  // 40 seen + 60 missed
+  EXPECT_TRUE(e.core->settled());
+}
+
+TEST(EngineCoreTest, FundingMovesCashWithItsSign) {
+  Engine e;
+  e.tick(70000);
+  const double cash = e.core->portfolio().cash;
+  ExecReport paid;
+  paid.kind = ExecKind::funding;
+  paid.instrument = 0;
+  paid.fee = 12.5;  // paid
+  e.core->on_exec(paid);
+  EXPECT_DOUBLE_EQ(e.core->portfolio().cash, cash - 12.5);
+  paid.fee = -2.5;  // received
+  e.core->on_exec(paid);
+  EXPECT_DOUBLE_EQ(e.core->portfolio().cash, cash - 10.0);
+  EXPECT_DOUBLE_EQ(e.core->stats().funding_paid, 10.0);
+  EXPECT_EQ(e.core->stats().fundings, 2u);
+  EXPECT_EQ(e.core->stats().unknown_reports, 0u);
+}
+
 TEST(ClientOrderIdTest, UniqueWithinARunAndAcrossRestarts) {
   ClientOrderIdGenerator a(5000, std::nullopt);
   const std::uint64_t first = a.next();

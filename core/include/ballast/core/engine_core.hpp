@@ -32,6 +32,15 @@ struct EngineStats {
   std::uint64_t unknown_reports = 0;
   std::uint64_t orders_ring_full = 0;  // orders held back because the order ring was full
   double fees_paid = 0.0;
+  double funding_paid = 0.0;  // negative = received
+  std::uint64_t fundings = 0;
+  std::uint64_t session_downs = 0;
+  std::uint64_t session_ups = 0;
+  std::uint64_t orders_marked_unknown = 0;  // in flight when their venue's session dropped
+  std::uint64_t status_queries = 0;
+  std::uint64_t status_replies = 0;
+  std::uint64_t orders_lost = 0;  // the venue never got them (status: unknown order)
+  std::uint64_t ticks_venue_down = 0;  // ticks not traded on: a venue down or orders unknown
   double max_abs_drift_first = -1.0;  // at the first fully priced valuation
   double max_abs_drift_peak = 0.0;
 };
@@ -47,6 +56,17 @@ class EngineCore {
   std::size_t on_tick(const MarketTick& tick, std::uint64_t popped_tsc, OrderRequest* out,
                       std::size_t max) noexcept;
   void on_exec(const ExecReport& report) noexcept;
+  // Status queries due (one per order whose state was lost with its venue's session, once
+  // that session is back): written into `out`, returns how many. Not trades: the sink asks
+  // the venue (OrderPurpose::status_query) and the answer comes back as ExecKind::status.
+  std::size_t take_status_queries(OrderRequest* out, std::size_t max) noexcept;
+  // A venue whose gateway has a session starts down and comes up with its session_up
+  // report; until then, and while any order's state is unknown, the engine does not trade.
+  void set_venue_up(VenueId venue, bool up) noexcept;
+  [[nodiscard]] bool venue_up(VenueId venue) const noexcept {
+    return venue < venue_up_.size() && venue_up_[venue];
+  }
+  [[nodiscard]] std::size_t unknown_orders() const noexcept;
 
   // The engine has nothing in flight: every order it sent is done (filled/cancelled).
   [[nodiscard]] bool settled() const noexcept { return open_.count == 0; }
@@ -63,6 +83,10 @@ class EngineCore {
   bool unwind_due(const Valuation& v) const noexcept;
   void remove_open(std::size_t k) noexcept;
   void refresh_ready() noexcept;
+  void on_session(const ExecReport& r) noexcept;
+  void on_status(std::size_t k, const ExecReport& r) noexcept;
+  void on_funding(const ExecReport& r) noexcept;
+  [[nodiscard]] bool can_trade() const noexcept;
 
   const BallastConfig& config_;
   OrderGate& gate_;
@@ -75,6 +99,9 @@ class EngineCore {
   OpenOrderSet open_;
   std::array<std::uint64_t, kMaxOpenOrders> open_ids_{};
   std::array<std::int64_t, kMaxOpenOrders> open_filled_{};
+  std::array<bool, kMaxOpenOrders> open_unknown_{};  // state lost with the session
+  std::array<bool, kMaxOpenOrders> open_queried_{};  // status query sent since
+  std::array<bool, kMaxVenues> venue_up_{};
   std::optional<std::int64_t> last_rebalance_s_;
   bool ready_ = false;
   EngineStats stats_;

@@ -174,6 +174,15 @@ class EngineAgent final : public Agent {
       ++work;
     }
     work += flush_orders();
+    if (pending_orders_ == 0) {
+      // After a reconnect: ask where the orders in flight at the drop stand.
+      const std::size_t q = core_.take_status_queries(out_.data(), out_.size());
+      if (q > 0) {
+        pending_orders_ = q;
+        next_order_ = 0;
+        work += static_cast<int>(q) + flush_orders();
+      }
+    }
     MarketTick tick;
     for (int k = 0; k < kBatch && pending_orders_ == 0 && ticks_.try_pop(tick); ++k) {
       const std::uint64_t popped = TscClock::now();
@@ -260,7 +269,11 @@ class OrderAgent final : public Agent {
     OrderRequest order;
     while (orders_.try_pop(order)) {
       order.stamps.order_popped = TscClock::now();
-      if (!sink_.send(order)) reject(order);
+      // A status query that cannot go out is not an order reject: the session is down, and
+      // its session_down makes the engine ask again after the next logon.
+      if (!sink_.send(order) &&
+          order.purpose != static_cast<std::uint8_t>(OrderPurpose::status_query))
+        reject(order);
       ++sent_;
       if ((order.tick_flags & kTickWarmup) == 0) record(order.stamps);
       ++work;
