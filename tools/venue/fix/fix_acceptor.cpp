@@ -16,6 +16,7 @@
 #include <exception>
 #include <map>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -58,11 +59,36 @@ class AcceptorApplication final : public FIX::Application {
  public:
   explicit AcceptorApplication(AcceptorEvents& events) : events_(events) {}
 
+  // Sessions logged out by drop_all: enabled again once they are down.
+  void mark_dropping(const std::string& session) {
+    std::lock_guard<std::mutex> lock(drop_mu_);
+    dropping_.insert(session);
+  }
+
   void onCreate(const FIX::SessionID&) override {}
   void onLogon(const FIX::SessionID& id) override { events_.on_logon(id.toString()); }
-  void onLogout(const FIX::SessionID& id) override { events_.on_logout(id.toString()); }
+  void onLogout(const FIX::SessionID& id) override {
+    const std::string text = id.toString();
+    bool reenable = false;
+    {
+      std::lock_guard<std::mutex> lock(drop_mu_);
+      reenable = dropping_.erase(text) > 0;
+    }
+    // Session::logon() only flips the session's enabled flag (no lock of QuickFIX's).
+    if (reenable)
+      if (FIX::Session* s = FIX::Session::lookupSession(id)) s->logon();
+    events_.on_logout(text);
+  }
   void toAdmin(FIX::Message&, const FIX::SessionID&) override {}
-  void toApp(FIX::Message&, const FIX::SessionID&) throw(FIX::DoNotSend) override {}
+  // Market data is never resent: a ResendRequest gets a gap fill for it instead of stale
+  // quotes (QuickFIX turns DoNotSend during a resend into a SequenceReset-GapFill).
+  void toApp(FIX::Message& m, const FIX::SessionID&) throw(FIX::DoNotSend) override {
+    const FIX::FieldMap& h = m.getHeader();
+    if (!h.isSetField(FIX::FIELD::PossDupFlag) || h.getField(FIX::FIELD::PossDupFlag) != "Y")
+      return;
+    const std::string type = field_or_empty(h, FIX::FIELD::MsgType);
+    if (type == "W" || type == "X" || type == "Y") throw FIX::DoNotSend();
+  }
   void fromAdmin(const FIX::Message&, const FIX::SessionID&) throw(
       FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue,
       FIX::RejectLogon) override {}
@@ -75,29 +101,46 @@ class AcceptorApplication final : public FIX::Application {
       FIX::UnsupportedMessageType) override {
     const std::string type = field_or_empty(m.getHeader(), FIX::FIELD::MsgType);
     if (type == FIX::MsgType_BusinessMessageReject) return;  // the client's complaint
-    if (type != FIX::MsgType_NewOrderSingle && type != FIX::MsgType_OrderCancelRequest &&
-        type != FIX::MsgType_OrderCancelReplaceRequest)
-      throw FIX::UnsupportedMessageType();
-    const bool is_new = type == FIX::MsgType_NewOrderSingle;
-    const bool is_replace = type == FIX::MsgType_OrderCancelReplaceRequest;
-    InboundOrder o;
-    o.msg_type = type[0];
-    o.cl_ord_id = required(m, FIX::FIELD::ClOrdID);
-    if (!is_new) o.orig_cl_ord_id = required(m, FIX::FIELD::OrigClOrdID);
-    o.symbol = required(m, FIX::FIELD::Symbol);
-    o.side = one_char(m, FIX::FIELD::Side, true);
-    if (is_new || is_replace) {
-      o.qty = required(m, FIX::FIELD::OrderQty);
-      o.ord_type = one_char(m, FIX::FIELD::OrdType, true);
-    } else {
-      o.qty = field_or_empty(m, FIX::FIELD::OrderQty);
-    }
-    o.price = field_or_empty(m, FIX::FIELD::Price);
-    o.time_in_force = one_char(m, FIX::FIELD::TimeInForce, false);
-    o.exec_inst = field_or_empty(m, FIX::FIELD::ExecInst);
-
     InboundVerdict v;
-    v = events_.on_order(id.toString(), o);
+    if (type == FIX::MsgType_MarketDataRequest) {
+      InboundMarketDataRequest r;
+      r.md_req_id = required(m, FIX::FIELD::MDReqID);
+      r.subscription_type = one_char(m, FIX::FIELD::SubscriptionRequestType, true);
+      // No data dictionary: the NoRelatedSym group is flat, every 55 in order.
+      for (FIX::FieldMap::const_iterator it = m.begin(); it != m.end(); ++it)
+        if (it->getTag() == FIX::FIELD::Symbol) r.symbols.push_back(it->getString());
+      for (FIX::FieldMap::g_const_iterator g = m.g_begin(); g != m.g_end(); ++g)
+        for (const FIX::FieldMap* entry : g->second)
+          if (entry->isSetField(FIX::FIELD::Symbol))
+            r.symbols.push_back(entry->getField(FIX::FIELD::Symbol));
+      if (r.symbols.empty()) throw FIX::FieldNotFound(FIX::FIELD::Symbol);
+      v = events_.on_market_data_request(id.toString(), r);
+    } else {
+      if (type != FIX::MsgType_NewOrderSingle && type != FIX::MsgType_OrderCancelRequest &&
+          type != FIX::MsgType_OrderCancelReplaceRequest &&
+          type != FIX::MsgType_OrderStatusRequest)
+        throw FIX::UnsupportedMessageType();
+      const bool is_new = type == FIX::MsgType_NewOrderSingle;
+      const bool is_replace = type == FIX::MsgType_OrderCancelReplaceRequest;
+      const bool is_status = type == FIX::MsgType_OrderStatusRequest;
+      InboundOrder o;
+      o.msg_type = type[0];
+      o.cl_ord_id = required(m, FIX::FIELD::ClOrdID);
+      if (!is_new && !is_status) o.orig_cl_ord_id = required(m, FIX::FIELD::OrigClOrdID);
+      o.symbol = required(m, FIX::FIELD::Symbol);
+      o.side = one_char(m, FIX::FIELD::Side, true);
+      if (is_new || is_replace) {
+        o.qty = required(m, FIX::FIELD::OrderQty);
+        o.ord_type = one_char(m, FIX::FIELD::OrdType, true);
+      } else {
+        o.qty = field_or_empty(m, FIX::FIELD::OrderQty);
+      }
+      o.price = field_or_empty(m, FIX::FIELD::Price);
+      o.time_in_force = one_char(m, FIX::FIELD::TimeInForce, false);
+      o.exec_inst = field_or_empty(m, FIX::FIELD::ExecInst);
+      o.status_req_id = field_or_empty(m, FIX::FIELD::OrdStatusReqID);
+      v = events_.on_order(id.toString(), o);
+    }
     switch (v.kind) {
       case InboundVerdict::accepted:
         return;
@@ -112,6 +155,8 @@ class AcceptorApplication final : public FIX::Application {
 
  private:
   AcceptorEvents& events_;
+  std::mutex drop_mu_;
+  std::set<std::string> dropping_;
 };
 
 #pragma GCC diagnostic pop
@@ -241,6 +286,7 @@ bool FixAcceptor::send(const std::string& session, const OutboundExecution& s) {
   if (s.ord_rej_reason >= 0)
     m.setField(FIX::FIELD::OrdRejReason, std::to_string(s.ord_rej_reason));
   set_if(m, FIX::FIELD::Text, s.text);
+  set_if(m, FIX::FIELD::OrdStatusReqID, s.status_req_id);
   return impl_->send(session, m);
 }
 
@@ -256,6 +302,79 @@ bool FixAcceptor::send(const std::string& session, const OutboundCancelReject& s
   set_if(m, FIX::FIELD::Symbol, s.symbol);
   set_if(m, FIX::FIELD::Text, s.text);
   return impl_->send(session, m);
+}
+
+bool FixAcceptor::send(const std::string& session, const OutboundMarketData& s) {
+  FIX::Message m;
+  m.getHeader().setField(FIX::MsgType(s.incremental ? FIX::MsgType_MarketDataIncrementalRefresh
+                                                    : FIX::MsgType_MarketDataSnapshotFullRefresh));
+  set_if(m, FIX::FIELD::MDReqID, s.md_req_id);
+  if (!s.incremental) set_if(m, FIX::FIELD::Symbol, s.symbol);
+  set_if(m, 5701, s.funding_rate);
+  set_if(m, 5702, s.next_funding);
+  // A real group on the wire (a receiver with a dictionary reads it as one); without a
+  // dictionary it reads flat fields, which is why every entry carries every field.
+  static const int snapshot_order[] = {FIX::FIELD::MDEntryType, FIX::FIELD::MDEntryPx,
+                                       FIX::FIELD::MDEntrySize, 0};
+  static const int incremental_order[] = {FIX::FIELD::MDUpdateAction, FIX::FIELD::MDEntryType,
+                                          FIX::FIELD::Symbol, FIX::FIELD::MDEntryPx,
+                                          FIX::FIELD::MDEntrySize, 0};
+  for (const OutboundMdEntry& e : s.entries) {
+    FIX::Group g(FIX::FIELD::NoMDEntries,
+                 s.incremental ? FIX::FIELD::MDUpdateAction : FIX::FIELD::MDEntryType,
+                 s.incremental ? incremental_order : snapshot_order);
+    if (s.incremental) g.setField(FIX::FIELD::MDUpdateAction, "1");
+    g.setField(FIX::FIELD::MDEntryType, std::string(1, e.entry_type));
+    if (s.incremental) g.setField(FIX::FIELD::Symbol, s.symbol);
+    g.setField(FIX::FIELD::MDEntryPx, e.price.empty() ? std::string("0") : e.price);
+    g.setField(FIX::FIELD::MDEntrySize, e.size.empty() ? std::string("0") : e.size);
+    m.addGroup(g);
+  }
+  return impl_->send(session, m);
+}
+
+bool FixAcceptor::send(const std::string& session, const OutboundMdReject& s) {
+  FIX::Message m;
+  m.getHeader().setField(FIX::MsgType(FIX::MsgType_MarketDataRequestReject));
+  set_if(m, FIX::FIELD::MDReqID, s.md_req_id);
+  m.setField(FIX::FIELD::MDReqRejReason, std::string(1, s.reason));
+  set_if(m, FIX::FIELD::Text, s.text);
+  return impl_->send(session, m);
+}
+
+bool FixAcceptor::send(const std::string& session, const OutboundFunding& s) {
+  FIX::Message m;
+  m.getHeader().setField(FIX::FIELD::MsgType, "UF");
+  set_if(m, FIX::FIELD::Symbol, s.symbol);
+  set_if(m, 5706, s.funding_id);
+  set_if(m, 5703, s.amount);
+  set_if(m, 5701, s.rate);
+  set_if(m, 5704, s.mark);
+  set_if(m, 5705, s.position);
+  set_if(m, FIX::FIELD::TransactTime, s.transact_time);
+  return impl_->send(session, m);
+}
+
+int FixAcceptor::drop_all() {
+  int n = 0;
+  try {
+    for (const auto& kv : impl_->sessions) {
+      FIX::Session* s = FIX::Session::lookupSession(kv.second);
+      if (!s || !s->isLoggedOn()) continue;
+      impl_->app.mark_dropping(kv.first);
+      s->logout("injected fault: drop");
+      ++n;
+    }
+  } catch (const std::exception&) {
+  }
+  return n;
+}
+
+bool FixAcceptor::logged_on(const std::string& session) const {
+  auto it = impl_->sessions.find(session);
+  if (it == impl_->sessions.end()) return false;
+  FIX::Session* s = FIX::Session::lookupSession(it->second);
+  return s && s->isLoggedOn();
 }
 
 std::vector<std::string> FixAcceptor::session_ids() const {

@@ -18,7 +18,8 @@ namespace venue_fix {
 // one-character fields). The C++14 side only checks that required fields are present;
 // the C++20 side parses and validates values.
 struct InboundOrder {
-  char msg_type = 0;           // 'D' NewOrderSingle, 'F' OrderCancelRequest, 'G' Replace
+  char msg_type = 0;           // 'D' NewOrderSingle, 'F' OrderCancelRequest, 'G' Replace,
+                               // 'H' OrderStatusRequest
   std::string cl_ord_id;       // 11 (required)
   std::string orig_cl_ord_id;  // 41 (required for F, G)
   std::string symbol;          // 55 (required)
@@ -28,6 +29,15 @@ struct InboundOrder {
   char ord_type = 0;           // 40 (required for D, G)
   char time_in_force = 0;      // 59 ('\0' when absent: FIX's default, Day)
   std::string exec_inst;       // 18 ('6' post-only, 'E' reduce-only)
+  std::string status_req_id;   // 790 (H)
+};
+
+// An inbound MarketDataRequest (35=V). Without a data dictionary QuickFIX keeps the
+// NoRelatedSym group as flat fields, so `symbols` is every 55 in the message, in order.
+struct InboundMarketDataRequest {
+  std::string md_req_id;             // 262 (required)
+  char subscription_type = 0;        // 263 (required): '0' snapshot, '1' subscribe, '2' unsubscribe
+  std::vector<std::string> symbols;  // 55 (at least one)
 };
 
 // What the C++20 side made of an inbound message. QuickFIX (FIX 4.2+) answers
@@ -63,6 +73,7 @@ struct OutboundExecution {
   std::string commission;      // 12 (with CommType 13 = 3, absolute)
   int ord_rej_reason = -1;     // 103 (-1: left out)
   std::string text;            // 58
+  std::string status_req_id;   // 790 (status replies)
 };
 
 // An outbound OrderCancelReject (35=9).
@@ -77,6 +88,43 @@ struct OutboundCancelReject {
   std::string text;            // 58
 };
 
+// One market data entry (a group entry of 268). Every field is always sent (see
+// docs/fix-dialect.md: receivers without a dictionary read groups as flat fields).
+struct OutboundMdEntry {
+  char entry_type = '0';      // 269: '0' bid, '1' offer, '6' settlement (mark), '3' index
+  std::string price;          // 270
+  std::string size;           // 271
+};
+
+// MarketDataSnapshotFullRefresh (35=W, one symbol) or MarketDataIncrementalRefresh
+// (35=X, entries with 279=1 and 55 each).
+struct OutboundMarketData {
+  bool incremental = false;
+  std::string md_req_id;      // 262
+  std::string symbol;         // 55 (body of W; every entry of X)
+  std::vector<OutboundMdEntry> entries;
+  std::string funding_rate;   // 5701 (empty: left out)
+  std::string next_funding;   // 5702 Unix ms (empty: left out)
+};
+
+// MarketDataRequestReject (35=Y).
+struct OutboundMdReject {
+  std::string md_req_id;      // 262
+  char reason = '0';          // 281: '0' unknown symbol
+  std::string text;           // 58
+};
+
+// FundingPayment (35=UF, user defined).
+struct OutboundFunding {
+  std::string symbol;         // 55
+  std::string funding_id;     // 5706
+  std::string amount;         // 5703: credited to the account (negative: paid)
+  std::string rate;           // 5701
+  std::string mark;           // 5704
+  std::string position;       // 5705 signed contracts
+  std::string transact_time;  // 60 (UTCTimestamp text, e.g. 20260101-00:00:00.000)
+};
+
 // Callbacks, all on QuickFIX's socket thread(s). Implementations must not throw.
 // `session` is QuickFIX's session id text (e.g. "FIX.4.4:VENUE->BALLAST").
 class AcceptorEvents {
@@ -84,6 +132,8 @@ class AcceptorEvents {
   virtual void on_logon(const std::string& session) = 0;
   virtual void on_logout(const std::string& session) = 0;
   virtual InboundVerdict on_order(const std::string& session, const InboundOrder& order) = 0;
+  virtual InboundVerdict on_market_data_request(const std::string& session,
+                                                const InboundMarketDataRequest& request) = 0;
 
  protected:
   ~AcceptorEvents() {}
@@ -114,6 +164,16 @@ class FixAcceptor {
   // logged on, or QuickFIX refused the message.
   bool send(const std::string& session, const OutboundExecution& report);
   bool send(const std::string& session, const OutboundCancelReject& reject);
+  bool send(const std::string& session, const OutboundMarketData& data);
+  bool send(const std::string& session, const OutboundMdReject& reject);
+  bool send(const std::string& session, const OutboundFunding& funding);
+
+  // The `drop` fault: logs every logged-on session out (QuickFIX sends the Logout on its
+  // own thread within about a second, then closes the connection) and lets it log on again
+  // as soon as it is down, so the client's reconnect succeeds. Returns how many sessions it
+  // dropped. Thread-safe.
+  int drop_all();
+  [[nodiscard]] bool logged_on(const std::string& session) const;
 
   std::vector<std::string> session_ids() const;
 

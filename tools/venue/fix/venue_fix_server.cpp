@@ -1,7 +1,10 @@
 // VenueFixServer: FIX order entry in front of the VenueSimulation (see the header).
 #include "venue_fix_server.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <stdexcept>
 #include <utility>
 
@@ -45,6 +48,42 @@ std::string float_text(double v) {
   return s;
 }
 
+// A rate or other small number: up to 12 decimals, no exponent.
+std::string rate_text(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.12f", v);
+  std::string s = buf;
+  while (!s.empty() && s.back() == '0') s.pop_back();
+  if (!s.empty() && s.back() == '.') s.pop_back();
+  if (s == "-0" || s.empty()) s = "0";
+  return s;
+}
+
+// ExecIDs (and FundingIDs) unique across the process and across venue restarts: the
+// process's start time in ms, then a counter shared by every server in the process.
+std::string next_unique_id(char kind) {
+  static const std::string prefix = [] {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+    return std::to_string(ms) + "-";
+  }();
+  static std::atomic<std::uint64_t> counter{0};
+  return std::string(1, kind) + prefix + std::to_string(counter.fetch_add(1) + 1);
+}
+
+// FIX UTCTimestamp (ms) for Unix ns.
+std::string utc_text(std::int64_t ns) {
+  const std::time_t secs = static_cast<std::time_t>(ns / 1'000'000'000);
+  const int ms = static_cast<int>((ns / 1'000'000) % 1000);
+  std::tm tm{};
+  ::gmtime_r(&secs, &tm);
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04d%02d%02d-%02d:%02d:%02d.%03d", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms < 0 ? 0 : ms);
+  return buf;
+}
+
 char fix_side(OrderSide s) { return s == OrderSide::buy ? '1' : '2'; }
 char fix_tif(TimeInForce t) {
   switch (t) {
@@ -81,7 +120,7 @@ int fix_ord_rej_reason(RejectReason r) noexcept {
     case RejectReason::above_max_qty:
       return 13;  // Incorrect quantity
     case RejectReason::injected_fault:
-      return 0;  // Broker / exchange option
+      return 99;  // Other, "injected fault" (docs/fix-dialect.md)
     default:
       return 99;  // Other (Text says which)
   }
@@ -158,6 +197,7 @@ void VenueFixServer::step_to(std::int64_t sim_ns) {
   std::lock_guard lock(mu_);
   sim_.step_to(sim_ns);
   drain_locked('1');
+  publish_md_locked();
 }
 
 std::optional<AccountId> VenueFixServer::account_of(const std::string& session) const {
@@ -195,6 +235,7 @@ void VenueFixServer::on_logon(const std::string& session) {
     by_account_[slot->account] = slot.get();
   }
   slot->logged_on = true;
+  snapshot_all_locked(*slot);  // subscriptions survive reconnects; a snapshot follows
 }
 
 void VenueFixServer::on_logout(const std::string& session) {
@@ -225,6 +266,10 @@ InboundVerdict VenueFixServer::on_order(const std::string& session, const Inboun
       case 'G':
         ++counters_.replaces;
         v = replace_order(*it->second, order);
+        break;
+      case 'H':
+        ++counters_.status_requests;
+        v = status_request(*it->second, order);
         break;
       default:
         v = verdict(InboundVerdict::unsupported, 35);
@@ -353,7 +398,7 @@ void VenueFixServer::reject_new(Client& c, const InboundOrder& o, RejectReason w
   Outbound out;
   out.session = c.session;
   auto& e = out.exec;
-  e.exec_id = "E" + std::to_string(next_exec_id_++);
+  e.exec_id = next_unique_id('E');
   e.cl_ord_id = o.cl_ord_id;
   e.exec_type = '8';
   e.ord_status = '8';
@@ -362,6 +407,7 @@ void VenueFixServer::reject_new(Client& c, const InboundOrder& o, RejectReason w
   e.order_qty = o.qty;
   e.ord_rej_reason = fix_ord_rej_reason(why);
   e.text = to_string(why);
+  remember(c, c.intern(o.cl_ord_id), e);
   enqueue(std::move(out));
 }
 
@@ -369,7 +415,7 @@ void VenueFixServer::reject_cancel(Client& c, const InboundOrder& o, char respon
                                    RejectReason why) {
   Outbound out;
   out.session = c.session;
-  out.cancel_reject = true;
+  out.kind = OutKind::cancel_reject;
   auto& r = out.reject;
   r.cl_ord_id = o.cl_ord_id;
   r.orig_cl_ord_id = o.orig_cl_ord_id;
@@ -393,7 +439,7 @@ void VenueFixServer::drain_locked(char response_to) {
     Outbound out;
     out.session = c.session;
     if (x.exec_type == ExecType::cancel_rejected) {
-      out.cancel_reject = true;
+      out.kind = OutKind::cancel_reject;
       auto& r = out.reject;
       r.cl_ord_id = c.text(x.client_order_id);
       r.orig_cl_ord_id = c.text(x.orig_client_order_id);
@@ -409,7 +455,7 @@ void VenueFixServer::drain_locked(char response_to) {
     }
     auto& e = out.exec;
     e.order_id = x.order_id == kNoOrder ? std::string("NONE") : std::to_string(x.order_id);
-    e.exec_id = "E" + std::to_string(next_exec_id_++);
+    e.exec_id = next_unique_id('E');
     e.cl_ord_id = c.text(x.client_order_id);
     e.orig_cl_ord_id = c.text(x.orig_client_order_id);
     e.symbol = spec.symbol;
@@ -455,7 +501,7 @@ void VenueFixServer::drain_locked(char response_to) {
         e.ord_status = '8';
         e.leaves_qty = "0";
         e.ord_rej_reason = fix_ord_rej_reason(x.reason);
-        e.text = to_string(x.reason);
+        e.text = x.reason == RejectReason::injected_fault ? "injected fault" : to_string(x.reason);
         break;
       case ExecType::expired:
         e.exec_type = 'C';
@@ -465,12 +511,315 @@ void VenueFixServer::drain_locked(char response_to) {
       case ExecType::cancel_rejected:
         break;  // handled above
     }
+    remember(c, x.client_order_id, e);
+    if (x.orig_client_order_id != 0 && x.orig_client_order_id != x.client_order_id)
+      remember(c, x.orig_client_order_id, e);
+    enqueue(std::move(out));
+  }
+  // Funding payments go out as FundingPayment (35=UF). Expiry settlements have no message
+  // in the dialect: they show in the account (summary) and in the expired orders' reports.
+  for (const CashEvent& ev : v.cash_events()) {
+    auto it = by_account_.find(ev.account);
+    if (it == by_account_.end() || ev.instrument >= u.instruments.size()) continue;
+    Client& c = *it->second;
+    if (ev.kind != CashEventKind::funding) {
+      ++counters_.settlements;
+      continue;
+    }
+    const InstrumentSpec& spec = u.instruments[ev.instrument];
+    if (ev.amount >= 0.0)
+      c.funding_received += ev.amount;
+    else
+      c.funding_paid -= ev.amount;
+    ++c.funding_payments;
+    ++counters_.funding_messages;
+    Outbound out;
+    out.session = c.session;
+    out.kind = OutKind::funding;
+    auto& f = out.funding;
+    f.symbol = spec.symbol;
+    f.funding_id = next_unique_id('F');
+    f.amount = float_text(ev.amount);
+    f.rate = rate_text(ev.rate);
+    f.mark = float_text(ev.price);
+    f.position = steps_text(ev.lots, spec.lot_size);
+    f.transact_time = utc_text(ev.sim_ns);
     enqueue(std::move(out));
   }
   v.clear_events();
 }
 
+void VenueFixServer::remember(Client& c, std::uint64_t id, const venue_fix::OutboundExecution& e) {
+  if (id == 0) return;
+  venue_fix::OutboundExecution& slot = c.last_exec[id];
+  slot = e;
+  slot.last_qty.clear();
+  slot.last_px.clear();
+  slot.commission.clear();
+}
+
+InboundVerdict VenueFixServer::status_request(Client& c, const InboundOrder& o) {
+  Outbound out;
+  out.session = c.session;
+  auto& e = out.exec;
+  const auto id = c.ids.find(o.cl_ord_id);
+  const auto known = id == c.ids.end() ? c.last_exec.end() : c.last_exec.find(id->second);
+  if (known != c.last_exec.end()) {
+    e = known->second;
+    e.text.clear();
+    e.ord_rej_reason = -1;
+    if (e.ord_status == '8') e.ord_rej_reason = known->second.ord_rej_reason;
+  } else {
+    // Never reached the venue: 39=8 with 103=5 (unknown order).
+    e.order_id = "NONE";
+    e.cl_ord_id = o.cl_ord_id;
+    e.ord_status = '8';
+    e.symbol = o.symbol;
+    e.side = o.side;
+    e.ord_rej_reason = 5;
+    e.text = "unknown order";
+  }
+  e.exec_type = 'I';
+  e.exec_id = next_unique_id('E');
+  e.status_req_id = o.status_req_id;
+  enqueue(std::move(out));
+  return {};
+}
+
+InboundVerdict VenueFixServer::on_market_data_request(
+    const std::string& session, const venue_fix::InboundMarketDataRequest& r) {
+  try {
+    std::lock_guard lock(mu_);
+    auto it = clients_.find(session);
+    if (it == clients_.end()) return verdict(InboundVerdict::unsupported, 35);
+    Client& c = *it->second;
+    ++counters_.md_requests;
+    if (r.subscription_type != '0' && r.subscription_type != '1' && r.subscription_type != '2') {
+      ++counters_.malformed;
+      return verdict(InboundVerdict::bad_value, 263);
+    }
+    const Universe& u = sim_.venue().universe();
+    std::vector<InstrumentId> ids;
+    for (const std::string& sym : r.symbols) {
+      const InstrumentId i = u.find_instrument(sym);
+      if (i == kNoInstrument || i >= kMaxInstruments) {
+        // The whole request is refused: nothing subscribed, one reject naming the symbol.
+        ++counters_.md_rejects;
+        Outbound out;
+        out.session = c.session;
+        out.kind = OutKind::md_reject;
+        out.md_reject.md_req_id = r.md_req_id;
+        out.md_reject.reason = '0';
+        out.md_reject.text = "unknown symbol " + sym;
+        enqueue(std::move(out));
+        return {};
+      }
+      ids.push_back(i);
+    }
+    for (const InstrumentId i : ids) {
+      Client::MdSub& sub = c.md[i];
+      if (r.subscription_type == '2') {
+        sub = Client::MdSub{};
+        continue;
+      }
+      if (r.subscription_type == '1') {
+        sub.active = true;
+        sub.req_id = r.md_req_id;
+      }
+      if (!sim_.faults().feed_frozen(i)) {
+        // A snapshot per symbol; for '0' (snapshot only) just that.
+        if (r.subscription_type == '0') {
+          Client::MdSub saved = sub;
+          sub.req_id = r.md_req_id;
+          send_md_locked(c, i, false);
+          if (saved.active) {
+            saved.last = sub.last;
+            saved.sent = sub.sent;
+          }
+          sub = saved;
+        } else {
+          send_md_locked(c, i, false);
+        }
+      }
+    }
+    return {};
+  } catch (const std::exception&) {
+    return verdict(InboundVerdict::unsupported, 35);
+  }
+}
+
+VenueFixServer::Client::MdState VenueFixServer::md_state(InstrumentId i) const {
+  const SimulatedVenue& v = sim_.venue();
+  const OrderBook& book = v.book(i);
+  Client::MdState s;
+  if (book.has_bid()) {
+    s.bid = book.best_bid();
+    s.bid_lots = book.lots_at(OrderSide::buy, s.bid);
+  }
+  if (book.has_ask()) {
+    s.ask = book.best_ask();
+    s.ask_lots = book.lots_at(OrderSide::sell, s.ask);
+  }
+  s.mark = v.mark(i);
+  s.index = v.index(i);
+  s.funding = v.funding_rate(i);
+  return s;
+}
+
+void VenueFixServer::send_md_locked(Client& c, InstrumentId i, bool incremental) {
+  if (!c.logged_on) return;  // never queued for a session that is down (no stale resends)
+  const SimulatedVenue& v = sim_.venue();
+  const InstrumentSpec& spec = v.universe().instruments[i];
+  Client::MdSub& sub = c.md[i];
+  const Client::MdState s = md_state(i);
+  Outbound out;
+  out.session = c.session;
+  out.kind = OutKind::market_data;
+  auto& m = out.md;
+  m.incremental = incremental;
+  m.md_req_id = sub.req_id;
+  m.symbol = spec.symbol;
+  auto entry = [&](char type, std::string price, std::string size) {
+    m.entries.push_back(venue_fix::OutboundMdEntry{type, std::move(price), std::move(size)});
+  };
+  entry('0', s.bid > 0 ? steps_text(s.bid, spec.tick_size) : "0", steps_text(s.bid_lots, spec.lot_size));
+  entry('1', s.ask > 0 ? steps_text(s.ask, spec.tick_size) : "0", steps_text(s.ask_lots, spec.lot_size));
+  entry('6', float_text(s.mark), "0");
+  entry('3', float_text(s.index), "0");
+  if (spec.kind == InstrumentKind::perpetual) {
+    m.funding_rate = rate_text(s.funding);
+    const std::int64_t next = v.next_funding_ns(i);
+    if (next > 0) m.next_funding = std::to_string(next / 1'000'000);
+  }
+  sub.last = s;
+  sub.sent = std::chrono::steady_clock::now();
+  ++(incremental ? counters_.md_incrementals : counters_.md_snapshots);
+  enqueue(std::move(out));
+}
+
+void VenueFixServer::snapshot_all_locked(Client& c) {
+  const std::size_t n = std::min(sim_.venue().universe().instruments.size(), kMaxInstruments);
+  for (std::size_t k = 0; k < n; ++k) {
+    const auto i = static_cast<InstrumentId>(k);
+    if (c.md[k].active && !sim_.faults().feed_frozen(i)) send_md_locked(c, i, false);
+  }
+}
+
+void VenueFixServer::snapshot_symbol_locked(InstrumentId i) {
+  for (auto& kv : clients_)
+    if (kv.second->md[i].active && !sim_.faults().feed_frozen(i)) send_md_locked(*kv.second, i, false);
+}
+
+void VenueFixServer::publish_md_locked() {
+  const auto now = std::chrono::steady_clock::now();
+  const auto interval = std::chrono::duration<double, std::milli>(options_.md_interval_ms);
+  const std::size_t n = std::min(sim_.venue().universe().instruments.size(), kMaxInstruments);
+  for (auto& kv : clients_) {
+    Client& c = *kv.second;
+    if (!c.logged_on) continue;
+    for (std::size_t k = 0; k < n; ++k) {
+      Client::MdSub& sub = c.md[k];
+      const auto i = static_cast<InstrumentId>(k);
+      if (!sub.active || sim_.faults().feed_frozen(i)) continue;
+      if (now - sub.sent < interval) continue;
+      if (md_state(i) == sub.last) continue;
+      send_md_locked(c, i, true);
+    }
+  }
+}
+
+std::vector<VenueClientSummary> VenueFixServer::clients() const {
+  std::lock_guard lock(mu_);
+  std::vector<VenueClientSummary> out;
+  const SimulatedVenue& v = sim_.venue();
+  const Universe& u = v.universe();
+  for (const auto& kv : clients_) {
+    const Client& c = *kv.second;
+    const Account& a = v.account(c.account);
+    VenueClientSummary s;
+    s.session = c.session;
+    s.account = c.account;
+    s.logged_on = c.logged_on;
+    s.cash = a.portfolio.cash;
+    s.fees_paid = a.fees_paid;
+    s.funding_received = c.funding_received;
+    s.funding_paid = c.funding_paid;
+    s.funding_payments = c.funding_payments;
+    s.settled_pnl = a.settled_pnl;
+    for (std::size_t i = 0; i < u.instruments.size() && i < kMaxInstruments; ++i) {
+      const std::int64_t lots = a.portfolio.positions[i].lots;
+      if (lots != 0)
+        s.positions.push_back({u.instruments[i].symbol,
+                               lots_to_contracts(u.instruments[i], lots)});
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::string VenueFixServer::apply_fault(const FaultCommand& cmd) {
+  using Kind = FaultCommand::Kind;
+  if (cmd.kind == Kind::drop) {
+    const int n = acceptor_->drop_all();
+    std::lock_guard lock(mu_);
+    ++counters_.faults;
+    counters_.drops += static_cast<std::uint64_t>(n);
+    return {};
+  }
+  if (cmd.kind == Kind::delay || cmd.kind == Kind::clear) {
+    {
+      std::lock_guard lock(out_mu_);
+      delay_ms_.store(cmd.kind == Kind::delay ? cmd.delay_ms : 0);
+    }
+    out_cv_.notify_all();
+  }
+  std::lock_guard lock(mu_);
+  const Universe& u = sim_.venue().universe();
+  FaultInjector& f = sim_.faults();
+  InstrumentId one = kNoInstrument;
+  if (!cmd.symbol.empty()) {
+    one = u.find_instrument(cmd.symbol);
+    if (one == kNoInstrument || one >= kMaxInstruments) return "unknown symbol " + cmd.symbol;
+  }
+  const std::size_t n = std::min(u.instruments.size(), kMaxInstruments);
+  switch (cmd.kind) {
+    case Kind::reject:
+      f.reject_next(cmd.count);
+      break;
+    case Kind::widen:
+      f.widen_spreads(cmd.factor);
+      break;
+    case Kind::freeze:
+      if (one == kNoInstrument)
+        f.freeze_all(true);
+      else
+        f.freeze_feed(one, true);
+      break;
+    case Kind::unfreeze:
+    case Kind::clear: {
+      std::vector<InstrumentId> thawed;
+      for (std::size_t k = 0; k < n; ++k) {
+        const auto i = static_cast<InstrumentId>(k);
+        if (f.feed_frozen(i) && (one == kNoInstrument || one == i)) thawed.push_back(i);
+      }
+      if (cmd.kind == Kind::clear) {
+        f.clear();
+      } else {
+        for (const InstrumentId i : thawed) f.freeze_feed(i, false);
+      }
+      for (const InstrumentId i : thawed) snapshot_symbol_locked(i);  // a snapshot first
+      break;
+    }
+    case Kind::delay:
+    case Kind::drop:
+      break;
+  }
+  ++counters_.faults;
+  return {};
+}
+
 void VenueFixServer::enqueue(Outbound&& out) {
+  out.queued = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(out_mu_);
     out_.push_back(std::move(out));
@@ -478,6 +827,8 @@ void VenueFixServer::enqueue(Outbound&& out) {
   out_cv_.notify_one();
 }
 
+// Hands the queue to QuickFIX in order, holding each message until `delay_ms_` after it
+// was queued (the `delay` fault; setting it to 0 releases everything held).
 void VenueFixServer::sender_loop() {
   std::deque<Outbound> batch;
   for (;;) {
@@ -485,11 +836,37 @@ void VenueFixServer::sender_loop() {
       std::unique_lock lock(out_mu_);
       out_cv_.wait(lock, [this] { return stopping_ || !out_.empty(); });
       if (out_.empty() && stopping_) return;
-      batch.swap(out_);
+      const auto delay = std::chrono::milliseconds(delay_ms_.load());
+      const auto now = std::chrono::steady_clock::now();
+      if (!stopping_ && delay.count() > 0 && out_.front().queued + delay > now) {
+        out_cv_.wait_until(lock, out_.front().queued + delay);
+        continue;  // re-evaluate: the delay may have changed
+      }
+      while (!out_.empty() &&
+             (stopping_ || delay.count() <= 0 || out_.front().queued + delay <= now)) {
+        batch.push_back(std::move(out_.front()));
+        out_.pop_front();
+      }
     }
     for (const Outbound& o : batch) {
-      const bool ok = o.cancel_reject ? acceptor_->send(o.session, o.reject)
-                                      : acceptor_->send(o.session, o.exec);
+      bool ok = false;
+      switch (o.kind) {
+        case OutKind::exec:
+          ok = acceptor_->send(o.session, o.exec);
+          break;
+        case OutKind::cancel_reject:
+          ok = acceptor_->send(o.session, o.reject);
+          break;
+        case OutKind::market_data:
+          ok = acceptor_->send(o.session, o.md);
+          break;
+        case OutKind::md_reject:
+          ok = acceptor_->send(o.session, o.md_reject);
+          break;
+        case OutKind::funding:
+          ok = acceptor_->send(o.session, o.funding);
+          break;
+      }
       (ok ? sent_ : send_failures_).fetch_add(1, std::memory_order_relaxed);
     }
     batch.clear();

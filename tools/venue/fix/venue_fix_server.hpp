@@ -12,7 +12,9 @@
 // no lock of ours is ever held while calling into QuickFIX.
 #pragma once
 
+#include <array>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -25,6 +27,7 @@
 #include <vector>
 
 #include "ballast/venue/account.hpp"
+#include "ballast/venue/fault_command.hpp"
 #include "ballast/venue/simulation.hpp"
 #include "fix_acceptor.hpp"
 
@@ -34,6 +37,9 @@ struct VenueFixServerOptions {
   venue_fix::AcceptorOptions fix;  // port, FileStore path, comp ids
   // The account each FIX session gets (name: the session id).
   AccountConfig client_account{"", 1e9, false, false};
+  // Market data: an incremental refresh per subscribed symbol at most this often (wall
+  // clock), and only when its top of book, mark, index or funding rate changed.
+  double md_interval_ms = 100.0;
 };
 
 struct VenueFixCounters {
@@ -46,8 +52,35 @@ struct VenueFixCounters {
   // fields missing and unsupported message types are refused by the QuickFIX side
   // before reaching the server, and not counted here.
   std::uint64_t malformed = 0;
-  std::uint64_t reports_sent = 0;    // ExecutionReports and OrderCancelRejects handed over
+  std::uint64_t reports_sent = 0;    // every outbound message QuickFIX accepted
   std::uint64_t send_failures = 0;   // QuickFIX refused (session gone)
+  std::uint64_t status_requests = 0; // OrderStatusRequest received
+  std::uint64_t md_requests = 0;     // MarketDataRequest received
+  std::uint64_t md_rejects = 0;      // MarketDataRequestReject sent (unknown symbols)
+  std::uint64_t md_snapshots = 0;    // W queued
+  std::uint64_t md_incrementals = 0; // X queued
+  std::uint64_t funding_messages = 0;  // UF queued
+  std::uint64_t settlements = 0;     // expiry settlements of FIX accounts (no FIX message)
+  std::uint64_t faults = 0;          // fault commands applied
+  std::uint64_t drops = 0;           // sessions dropped by `drop`
+};
+
+// One FIX client's account, for summaries.
+struct VenueClientSummary {
+  std::string session;
+  AccountId account = kNoAccount;
+  bool logged_on = false;
+  double cash = 0.0;
+  double fees_paid = 0.0;         // net of rebates
+  double funding_received = 0.0;  // sum of positive funding payments
+  double funding_paid = 0.0;      // sum of negative ones, as a positive number
+  std::uint64_t funding_payments = 0;
+  double settled_pnl = 0.0;
+  struct Position {
+    std::string symbol;
+    double contracts = 0.0;  // signed
+  };
+  std::vector<Position> positions;  // non-zero only
 };
 
 // FIX text for the venue's reasons (exposed for tests).
@@ -84,6 +117,12 @@ class VenueFixServer final : private venue_fix::AcceptorEvents {
   [[nodiscard]] std::size_t logged_on_sessions() const;
   [[nodiscard]] VenueFixCounters counters() const;
   [[nodiscard]] std::vector<std::string> session_ids() const { return acceptor_->session_ids(); }
+  [[nodiscard]] std::vector<VenueClientSummary> clients() const;
+
+  // Carries out one fault command (fault_command.hpp); "" when done, else why not (an
+  // unknown symbol). Thread-safe; `drop` returns before the sessions are down.
+  [[nodiscard]] std::string apply_fault(const FaultCommand& command);
+  [[nodiscard]] std::int64_t delay_ms() const noexcept { return delay_ms_.load(); }
 
  private:
   struct Client {
@@ -92,20 +131,54 @@ class VenueFixServer final : private venue_fix::AcceptorEvents {
     bool logged_on = false;
     std::unordered_map<std::string, std::uint64_t> ids;  // ClOrdID text -> venue id
     std::vector<std::string> texts;                      // venue id - 1 -> ClOrdID text
+    // The last report per ClOrdID (venue id), for OrderStatusRequest.
+    std::unordered_map<std::uint64_t, venue_fix::OutboundExecution> last_exec;
+    // Market data subscriptions (kept across reconnects: a snapshot follows each logon).
+    struct MdState {
+      std::int64_t bid = 0, bid_lots = 0, ask = 0, ask_lots = 0;
+      double mark = 0.0, index = 0.0, funding = 0.0;
+      bool operator==(const MdState&) const = default;
+    };
+    struct MdSub {
+      bool active = false;
+      std::string req_id;
+      MdState last;
+      std::chrono::steady_clock::time_point sent{};
+    };
+    std::array<MdSub, kMaxInstruments> md{};
+    double funding_received = 0.0;
+    double funding_paid = 0.0;
+    std::uint64_t funding_payments = 0;
     std::uint64_t intern(const std::string& text);
     [[nodiscard]] std::string text(std::uint64_t id) const;
   };
+  enum class OutKind : std::uint8_t { exec, cancel_reject, market_data, md_reject, funding };
   struct Outbound {
     std::string session;
-    bool cancel_reject = false;
+    OutKind kind = OutKind::exec;
     venue_fix::OutboundExecution exec;
     venue_fix::OutboundCancelReject reject;
+    venue_fix::OutboundMarketData md;
+    venue_fix::OutboundMdReject md_reject;
+    venue_fix::OutboundFunding funding;
+    std::chrono::steady_clock::time_point queued{};
   };
 
   void on_logon(const std::string& session) override;
   void on_logout(const std::string& session) override;
   venue_fix::InboundVerdict on_order(const std::string& session,
                                      const venue_fix::InboundOrder& order) override;
+  venue_fix::InboundVerdict on_market_data_request(
+      const std::string& session, const venue_fix::InboundMarketDataRequest& request) override;
+
+  venue_fix::InboundVerdict status_request(Client& c, const venue_fix::InboundOrder& o);
+  // Market data, all under mu_.
+  [[nodiscard]] Client::MdState md_state(InstrumentId i) const;
+  void send_md_locked(Client& c, InstrumentId i, bool incremental);
+  void snapshot_all_locked(Client& c);
+  void snapshot_symbol_locked(InstrumentId i);  // every subscriber (after unfreeze)
+  void publish_md_locked();
+  void remember(Client& c, std::uint64_t id, const venue_fix::OutboundExecution& e);
 
   venue_fix::InboundVerdict new_order(Client& c, const venue_fix::InboundOrder& o);
   venue_fix::InboundVerdict cancel_order(Client& c, const venue_fix::InboundOrder& o);
@@ -126,7 +199,6 @@ class VenueFixServer final : private venue_fix::AcceptorEvents {
   std::unordered_map<std::string, std::unique_ptr<Client>> clients_;  // by session id
   std::unordered_map<AccountId, Client*> by_account_;
   VenueFixCounters counters_;
-  std::uint64_t next_exec_id_ = 1;
 
   std::mutex out_mu_;
   std::condition_variable out_cv_;
@@ -135,6 +207,7 @@ class VenueFixServer final : private venue_fix::AcceptorEvents {
   std::thread sender_;
   std::atomic<std::uint64_t> sent_{0};
   std::atomic<std::uint64_t> send_failures_{0};
+  std::atomic<std::int64_t> delay_ms_{0};  // the `delay` fault
 
   std::unique_ptr<venue_fix::FixAcceptor> acceptor_;
   bool started_ = false;

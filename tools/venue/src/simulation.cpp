@@ -55,7 +55,7 @@ void VenueSimulation::requote() {
   const std::size_t n = std::min(universe_.instruments.size(), kMaxInstruments);
   for (std::size_t i = 0; i < n; ++i) {
     const auto id = static_cast<InstrumentId>(i);
-    maker_.quote(id, marks_.mark(id), factor);
+    maker_.quote(id, venue_.mark(id), factor);
   }
 }
 
@@ -64,14 +64,30 @@ void VenueSimulation::refresh_market(std::int64_t sim_ns) {
   if (universe_.base_currency != kNoAsset) asset_price_[universe_.base_currency] = 1.0;
   for (std::size_t k = 0; k < prices_.size(); ++k)
     asset_price_[process_asset_[k]] = prices_.price(k);
+  const std::size_t count = std::min(universe_.instruments.size(), kMaxInstruments);
+  for (std::size_t i = 0; i < count; ++i) {
+    const MarkOverride& o = override_[i];
+    const AssetId base = universe_.instruments[i].base;
+    if (o.set && base < kMaxAssets && base != universe_.base_currency) asset_price_[base] = o.index;
+  }
   marks_.update(sim_ns, asset_price_);
   for (std::size_t a = 0; a < universe_.assets.size() && a < kMaxAssets; ++a)
     venue_.set_asset_price(static_cast<AssetId>(a), asset_price_[a]);
   const std::size_t n = std::min(universe_.instruments.size(), kMaxInstruments);
   for (std::size_t i = 0; i < n; ++i) {
     const auto id = static_cast<InstrumentId>(i);
-    venue_.set_mark(id, marks_.mark(id), marks_.index(id), marks_.funding_rate(id));
+    const MarkOverride& o = override_[i];
+    if (o.set)
+      venue_.set_mark(id, o.mark, o.index, o.funding_rate);
+    else
+      venue_.set_mark(id, marks_.mark(id), marks_.index(id), marks_.funding_rate(id));
   }
+}
+
+void VenueSimulation::override_mark(InstrumentId i, double mark, double index,
+                                    double funding_rate) noexcept {
+  if (i >= kMaxInstruments || i >= universe_.instruments.size() || !(mark > 0.0)) return;
+  override_[i] = MarkOverride{true, mark, index > 0.0 ? index : mark, funding_rate};
 }
 
 void VenueSimulation::step_to(std::int64_t sim_ns) {

@@ -56,6 +56,11 @@ class VenueSimulation {
   [[nodiscard]] AccountId market_maker_account() const noexcept { return maker_.account(); }
   [[nodiscard]] double asset_price(AssetId a) const noexcept { return asset_price_[a]; }
 
+  // Replay: pins an instrument's mark, index (0: the mark) and funding rate from the next
+  // step on, in place of the mark model; its base asset's price follows the index, and the
+  // market maker quotes around the pinned mark. Each call replaces the previous values.
+  void override_mark(InstrumentId i, double mark, double index, double funding_rate) noexcept;
+
  private:
   void refresh_market(std::int64_t sim_ns);
   void requote();  // the market maker around every mark, spreads widened by the faults
@@ -70,6 +75,13 @@ class VenueSimulation {
   std::array<double, kMaxAssets> asset_price_{};
   std::array<MarketTick, kMaxInstruments> ticks_{};
   std::vector<InstrumentId> published_;
+  struct MarkOverride {
+    bool set = false;
+    double mark = 0.0;
+    double index = 0.0;
+    double funding_rate = 0.0;
+  };
+  std::array<MarkOverride, kMaxInstruments> override_{};
 };
 
 }  // namespace ballast::venue
