@@ -28,6 +28,7 @@
 
 #include "ballast/venue/account.hpp"
 #include "ballast/venue/fault_command.hpp"
+#include "ballast/venue/venue_summary.hpp"
 #include "ballast/venue/simulation.hpp"
 #include "fix_acceptor.hpp"
 
@@ -40,47 +41,6 @@ struct VenueFixServerOptions {
   // Market data: an incremental refresh per subscribed symbol at most this often (wall
   // clock), and only when its top of book, mark, index or funding rate changed.
   double md_interval_ms = 100.0;
-};
-
-struct VenueFixCounters {
-  std::uint64_t logons = 0;
-  std::uint64_t logouts = 0;
-  std::uint64_t orders = 0;          // NewOrderSingle received
-  std::uint64_t cancels = 0;         // OrderCancelRequest
-  std::uint64_t replaces = 0;        // OrderCancelReplaceRequest
-  // Refused by the server's own value checks (Reject / BusinessMessageReject). Required
-  // fields missing and unsupported message types are refused by the QuickFIX side
-  // before reaching the server, and not counted here.
-  std::uint64_t malformed = 0;
-  std::uint64_t reports_sent = 0;    // every outbound message QuickFIX accepted
-  std::uint64_t send_failures = 0;   // QuickFIX refused (session gone)
-  std::uint64_t status_requests = 0; // OrderStatusRequest received
-  std::uint64_t md_requests = 0;     // MarketDataRequest received
-  std::uint64_t md_rejects = 0;      // MarketDataRequestReject sent (unknown symbols)
-  std::uint64_t md_snapshots = 0;    // W queued
-  std::uint64_t md_incrementals = 0; // X queued
-  std::uint64_t funding_messages = 0;  // UF queued
-  std::uint64_t settlements = 0;     // expiry settlements of FIX accounts (no FIX message)
-  std::uint64_t faults = 0;          // fault commands applied
-  std::uint64_t drops = 0;           // sessions dropped by `drop`
-};
-
-// One FIX client's account, for summaries.
-struct VenueClientSummary {
-  std::string session;
-  AccountId account = kNoAccount;
-  bool logged_on = false;
-  double cash = 0.0;
-  double fees_paid = 0.0;         // net of rebates
-  double funding_received = 0.0;  // sum of positive funding payments
-  double funding_paid = 0.0;      // sum of negative ones, as a positive number
-  std::uint64_t funding_payments = 0;
-  double settled_pnl = 0.0;
-  struct Position {
-    std::string symbol;
-    double contracts = 0.0;  // signed
-  };
-  std::vector<Position> positions;  // non-zero only
 };
 
 // FIX text for the venue's reasons (exposed for tests).
