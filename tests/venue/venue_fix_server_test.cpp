@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "../common/loopback.hpp"
+#include "raw_fix_client.hpp"
 #include "ballast/gateways/fix_order_gateway.hpp"
 
 namespace ballast::venue {
@@ -223,104 +224,11 @@ TEST_F(VenueFixServerTest, RestingOrderIsCancelledAndUnknownCancelRefused) {
   EXPECT_EQ(r[2].reject_code, gateways::kRejectCodeCancel | 1);  // unknown order
 }
 
-// ---- A raw FIX client: what a careless or hostile counterparty can send -------------
+// ---- A raw FIX client (raw_fix_client.hpp): what a careless or hostile counterparty sends
 
-using Fields = std::vector<std::pair<int, std::string>>;
-
-class RawFixClient {
- public:
-  explicit RawFixClient(int port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd_ < 0) throw std::runtime_error("socket");
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(static_cast<std::uint16_t>(port));
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-      throw std::runtime_error("connect");
-    timeval tv{0, 50'000};
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  }
-  ~RawFixClient() { ::close(fd_); }
-
-  void send(const std::string& type, const Fields& body) {
-    char ts[32];
-    const std::time_t now = std::time(nullptr);
-    std::tm tm{};
-    ::gmtime_r(&now, &tm);
-    std::strftime(ts, sizeof ts, "%Y%m%d-%H:%M:%S.000", &tm);
-    std::string b = "35=" + type + "\x01" + "49=RAW\x01" + "56=VENUE\x01" +
-                    "34=" + std::to_string(seq_++) + "\x01" + "52=" + ts + "\x01";
-    for (const auto& [tag, value] : body) b += std::to_string(tag) + "=" + value + "\x01";
-    std::string m =
-        "8=FIX.4.4\x01"
-        "9=" +
-        std::to_string(b.size()) + "\x01" + b;
-    unsigned sum = 0;
-    for (unsigned char ch : m) sum += ch;
-    char chk[8];
-    std::snprintf(chk, sizeof chk, "%03u", sum % 256);
-    m += std::string("10=") + chk + "\x01";
-    ASSERT_EQ(::write(fd_, m.data(), m.size()), static_cast<ssize_t>(m.size()));
-  }
-
-  // The next message of `type` (others are skipped); empty when none came in time.
-  std::map<int, std::string> expect(const std::string& type) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto m = next_message();
-      if (m && (*m)[35] == type) return *m;
-    }
-    return {};
-  }
-
- private:
-  std::optional<std::map<int, std::string>> next_message() {
-    for (;;) {
-      const auto start = buf_.find("8=FIX");
-      const auto trailer = buf_.find(
-          "\x01"
-          "10=",
-          start == std::string::npos ? 0 : start);
-      const auto end = trailer == std::string::npos ? trailer : buf_.find('\x01', trailer + 1);
-      if (start != std::string::npos && end != std::string::npos) {
-        const std::string m = buf_.substr(start, end + 1 - start);
-        buf_.erase(0, end + 1);
-        std::map<int, std::string> fields;
-        std::size_t pos = 0;
-        while (pos < m.size()) {
-          const auto eq = m.find('=', pos);
-          const auto soh = m.find('\x01', eq);
-          fields[std::stoi(m.substr(pos, eq - pos))] = m.substr(eq + 1, soh - eq - 1);
-          pos = soh + 1;
-        }
-        return fields;
-      }
-      char chunk[4096];
-      const ssize_t n = ::read(fd_, chunk, sizeof chunk);
-      if (n <= 0) return std::nullopt;
-      buf_.append(chunk, static_cast<std::size_t>(n));
-    }
-  }
-
-  int fd_ = -1;
-  int seq_ = 1;
-  std::string buf_;
-};
-
-Fields new_order(const std::string& id, const std::string& symbol, const std::string& side,
-                 const std::string& qty, const std::string& ord_type, const std::string& price,
-                 const std::string& tif) {
-  Fields f{{11, id}};
-  if (!symbol.empty()) f.push_back({55, symbol});
-  if (!side.empty()) f.push_back({54, side});
-  f.push_back({60, "20260101-00:00:00"});
-  if (!qty.empty()) f.push_back({38, qty});
-  if (!ord_type.empty()) f.push_back({40, ord_type});
-  if (!price.empty()) f.push_back({44, price});
-  if (!tif.empty()) f.push_back({59, tif});
-  return f;
-}
+using rawfix::Fields;
+using rawfix::new_order;
+using rawfix::RawFixClient;
 
 class VenueFixServerRawTest : public ::testing::Test {
  protected:

@@ -3,6 +3,8 @@
 #include "fix_acceptor.hpp"
 
 #include <quickfix/Application.h>
+#include <quickfix/DataDictionary.h>
+#include <quickfix/DataDictionaryProvider.h>
 #include <quickfix/Exceptions.h>
 #include <quickfix/FileLog.h>
 #include <quickfix/FileStore.h>
@@ -50,6 +52,26 @@ std::string required(const FIX::FieldMap& map, int tag) {
 
 void set_if(FIX::FieldMap& map, int tag, const std::string& value) {
   if (!value.empty()) map.setField(tag, value);
+}
+
+// The dialect's inbound repeating groups (MarketDataRequest's NoMDEntryTypes and
+// NoRelatedSym) for sessions without a data dictionary: QuickFIX refuses a repeated tag
+// outside a group it knows (Reject 373=13), so it must know these two. No version is set,
+// so nothing else is validated (as with no dictionary). Same idea as the gateway's
+// dialect_dictionary() for W and X (gateways/fix/fix_session.cpp).
+FIX::DataDictionary* dialect_dictionary() {
+  FIX::DataDictionary* dd = new FIX::DataDictionary;
+  FIX::DataDictionary entry_types;
+  entry_types.addField(FIX::FIELD::MDEntryType);
+  FIX::DataDictionary related;
+  const int instrument_fields[] = {FIX::FIELD::Symbol, 65, 48, 22, 460, 461, 167, 200, 541,
+                                   207, 15, 336, 625};
+  for (int f : instrument_fields) related.addField(f);
+  dd->addGroup(FIX::MsgType_MarketDataRequest, FIX::FIELD::NoMDEntryTypes,
+               FIX::FIELD::MDEntryType, entry_types);
+  dd->addGroup(FIX::MsgType_MarketDataRequest, FIX::FIELD::NoRelatedSym, FIX::FIELD::Symbol,
+               related);
+  return dd;
 }
 
 #pragma GCC diagnostic push
@@ -215,6 +237,14 @@ FixAcceptor::FixAcceptor(const AcceptorOptions& options, AcceptorEvents& events)
           new FIX::SocketAcceptor(impl_->app, *impl_->store, impl_->settings, *impl_->log));
     } else {
       impl_->acceptor.reset(new FIX::SocketAcceptor(impl_->app, *impl_->store, impl_->settings));
+    }
+    for (const auto& kv : impl_->sessions) {
+      FIX::Session* session = FIX::Session::lookupSession(kv.second);
+      if (!session) continue;
+      FIX::DataDictionaryProvider provider;
+      provider.addTransportDataDictionary(FIX::BeginString(kv.second.getBeginString()),
+                                          ptr::shared_ptr<FIX::DataDictionary>(dialect_dictionary()));
+      session->setDataDictionaryProvider(provider);
     }
   } catch (const std::exception& e) {
     throw std::runtime_error(std::string("FIX acceptor: ") + e.what());
