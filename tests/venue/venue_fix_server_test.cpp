@@ -133,7 +133,10 @@ class VenueFixServerTest : public ::testing::Test {
     wait_for([&] {
       ExecReport buf[16];
       const std::size_t n = gateway_->poll_reports(buf, 16);
-      got_.insert(got_.end(), buf, buf + n);
+      for (std::size_t k = 0; k < n; ++k)  // order reports only (not session events)
+        if (buf[k].kind != ExecKind::session_up && buf[k].kind != ExecKind::session_down &&
+            buf[k].kind != ExecKind::funding)
+          got_.push_back(buf[k]);
       return got_.size() >= count;
     });
     return got_;
