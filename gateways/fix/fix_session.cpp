@@ -4,6 +4,8 @@
 #include "fix_session.hpp"
 
 #include <quickfix/Application.h>
+#include <quickfix/DataDictionary.h>
+#include <quickfix/DataDictionaryProvider.h>
 #include <quickfix/Exceptions.h>
 #include <quickfix/FileLog.h>
 #include <quickfix/FileStore.h>
@@ -12,15 +14,18 @@
 #include <quickfix/SessionSettings.h>
 #include <quickfix/SocketInitiator.h>
 #include <quickfix/Values.h>
+#include <quickfix/fix44/MarketDataRequest.h>
 #include <quickfix/fix44/NewOrderSingle.h>
 #include <quickfix/fix44/OrderCancelReplaceRequest.h>
 #include <quickfix/fix44/OrderCancelRequest.h>
+#include <quickfix/fix44/OrderStatusRequest.h>
 
 #include <atomic>
 #include <chrono>
 #include <exception>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 namespace ballast {
 namespace gateways {
@@ -29,10 +34,12 @@ namespace {
 
 // Tag numbers used here (FIX 4.4).
 enum Tag : int {
+  kAvgPx = 6,
   kClOrdID = 11,
   kCommission = 12,
   kCommType = 13,
   kCumQty = 14,
+  kExecID = 17,
   kLastPx = 31,
   kLastQty = 32,
   kMsgType = 35,
@@ -42,7 +49,10 @@ enum Tag : int {
   kPrice = 44,
   kSide = 54,
   kSymbol = 55,
+  kText = 58,
   kTimeInForce = 59,
+  kTransactTime = 60,
+  kPossResend = 97,
   kCxlRejReason = 102,
   kOrdRejReason = 103,
   kExecType = 150,
@@ -50,7 +60,25 @@ enum Tag : int {
   kRefMsgType = 372,
   kBusinessRejectRefID = 379,
   kBusinessRejectReason = 380,
+  kSendingTime = 52,
+  kMDReqID = 262,
+  kNoMDEntries = 268,
+  kMDEntryType = 269,
+  kMDEntryPx = 270,
+  kMDEntrySize = 271,
+  kMDUpdateAction = 279,
+  kMDReqRejReason = 281,
+  kOrdStatusReqID = 790,
+  kFundingRate = 5701,
+  kNextFundingTime = 5702,
+  kFundingAmount = 5703,
+  kFundingMark = 5704,
+  kFundingPosition = 5705,
+  kFundingID = 5706,
 };
+
+// The dialect's user-defined FundingPayment.
+const char kMsgTypeFunding[] = "UF";
 
 FixText text_of(const FIX::FieldMap& map, int tag) {
   FixText t;
@@ -70,6 +98,80 @@ bool must_suppress(const FIX::Message& message) {
   if (header.getField(kPossDupFlag) != "Y") return false;
   const std::string& type = header.getField(kMsgType);
   return type == FIX::MsgType_NewOrderSingle || type == FIX::MsgType_OrderCancelReplaceRequest;
+}
+
+bool poss_dup_of(const FIX::Header& header) {
+  return (header.isSetField(kPossDupFlag) && header.getField(kPossDupFlag) == "Y") ||
+         (header.isSetField(kPossResend) && header.getField(kPossResend) == "Y");
+}
+
+MdEntry entry_of(const FIX::FieldMap& map) {
+  MdEntry e;
+  e.type = text_of(map, kMDEntryType);
+  e.price = text_of(map, kMDEntryPx);
+  e.size = text_of(map, kMDEntrySize);
+  e.action = text_of(map, kMDUpdateAction);
+  e.symbol = text_of(map, kSymbol);
+  return e;
+}
+
+// W and X as text. Real groups when the message has them; otherwise (flat fields) only
+// a single entry is readable (see InboundMarketData).
+void read_market_data(const FIX::Message& message, char type, InboundMarketData& md) {
+  md.msg_type = type;
+  md.md_req_id = text_of(message, kMDReqID);
+  md.symbol = text_of(message, kSymbol);
+  md.sending_time = text_of(message.getHeader(), kSendingTime);
+  md.transact_time = text_of(message, kTransactTime);
+  md.funding_rate = text_of(message, kFundingRate);
+  md.next_funding_time = text_of(message, kNextFundingTime);
+  md.no_entries = text_of(message, kNoMDEntries);
+  const std::size_t groups = message.groupCount(kNoMDEntries);
+  if (groups > 0) {
+    if (groups > kMaxMdEntries) {
+      md.too_many_entries = true;
+      return;
+    }
+    for (std::size_t i = 0; i < groups; ++i)
+      md.entries[i] = entry_of(message.getGroupRef(static_cast<int>(i + 1), kNoMDEntries));
+    md.entry_count = groups;
+    return;
+  }
+  std::size_t flat = 0;
+  for (FIX::FieldMap::const_iterator it = message.begin(); it != message.end(); ++it)
+    if (it->getTag() == kMDEntryType) ++flat;
+  if (flat > 1) {
+    md.ungrouped = true;
+  } else if (flat == 1) {
+    md.entries[0] = entry_of(message);
+    md.entry_count = 1;
+  }
+}
+
+// The dialect's repeating groups for a session that runs without a data dictionary:
+// QuickFIX then parses NoMDEntries as real groups instead of flat, tag-sorted fields.
+// No version is set, so QuickFIX validates nothing else against it (as with none).
+ptr::shared_ptr<FIX::DataDictionary> dialect_dictionary() {
+  ptr::shared_ptr<FIX::DataDictionary> dd(new FIX::DataDictionary);
+  // Every MDEntry field FIX 4.4 defines that a venue is likely to send: an undeclared one
+  // would end the group early (and the count check then refuses the message).
+  const int fields[] = {kMDUpdateAction, 285, kMDEntryType, 278, 280, kSymbol, 48, 22,
+                        kMDEntryPx, 15, kMDEntrySize, 272, 273, 274, 275, 276, 277, 282,
+                        283, 284, 286, 290, 346, 336, 625, 1023, 451};
+  FIX::DataDictionary snapshot;
+  FIX::DataDictionary incremental;
+  for (int f : fields) {
+    if (f == kMDUpdateAction) {
+      incremental.addField(f);  // X only: it delimits X's entries
+      continue;
+    }
+    snapshot.addField(f);
+    incremental.addField(f);
+  }
+  dd->addGroup(FIX::MsgType_MarketDataSnapshotFullRefresh, kNoMDEntries, kMDEntryType, snapshot);
+  dd->addGroup(FIX::MsgType_MarketDataIncrementalRefresh, kNoMDEntries, kMDUpdateAction,
+               incremental);
+  return dd;
 }
 
 // QuickFIX's Application declares dynamic exception specifications; overriding it needs
@@ -117,11 +219,12 @@ class BridgeApplication final : public FIX::Application {
       events_.on_session_reject();
   }
 
-  // Every inbound application message. Anything that is not an ExecutionReport,
-  // OrderCancelReject or BusinessMessageReject is counted and answered with a
-  // BusinessMessageReject (UnsupportedMessageType); a report the engine side cannot map
-  // is counted there and answered with a Reject naming the field. Nothing escapes
-  // except the exceptions QuickFIX turns into those rejects.
+  // Every inbound application message. ExecutionReport, OrderCancelReject and
+  // BusinessMessageReject become InboundReports; MarketData W/X, MarketDataRequestReject
+  // and FundingPayment (UF) their own views. Anything else is counted and answered with a
+  // BusinessMessageReject (UnsupportedMessageType); a message the engine side cannot map
+  // is counted there and answered with a Reject naming the field. Nothing escapes except
+  // the exceptions QuickFIX turns into those rejects.
   void fromApp(const FIX::Message& message,
                const FIX::SessionID&) throw(FIX::FieldNotFound, FIX::IncorrectDataFormat,
                                             FIX::IncorrectTagValue,
@@ -132,7 +235,29 @@ class BridgeApplication final : public FIX::Application {
       const FIX::Header& header = message.getHeader();
       const std::string type = header.isSetField(kMsgType) ? header.getField(kMsgType) : "";
       InboundReport r;
-      if (type == FIX::MsgType_ExecutionReport || type == FIX::MsgType_OrderCancelReject) {
+      if (type == FIX::MsgType_MarketDataSnapshotFullRefresh ||
+          type == FIX::MsgType_MarketDataIncrementalRefresh) {
+        read_market_data(message, type[0], md_);
+        verdict = events_.on_market_data(md_);
+      } else if (type == FIX::MsgType_MarketDataRequestReject) {
+        InboundMdReject y;
+        y.md_req_id = text_of(message, kMDReqID);
+        y.reason = text_of(message, kMDReqRejReason);
+        y.text = text_of(message, kText);
+        events_.on_md_reject(y);
+      } else if (type == kMsgTypeFunding) {
+        InboundFunding f;
+        f.symbol = text_of(message, kSymbol);
+        f.funding_id = text_of(message, kFundingID);
+        f.amount = text_of(message, kFundingAmount);
+        f.rate = text_of(message, kFundingRate);
+        f.mark = text_of(message, kFundingMark);
+        f.position = text_of(message, kFundingPosition);
+        f.transact_time = text_of(message, kTransactTime);
+        f.poss_dup = poss_dup_of(header);
+        verdict = events_.on_funding(f);
+      } else if (type == FIX::MsgType_ExecutionReport ||
+                 type == FIX::MsgType_OrderCancelReject) {
         r.msg_type = type[0];
         r.cl_ord_id = text_of(message, kClOrdID);
         r.orig_cl_ord_id = text_of(message, kOrigClOrdID);
@@ -148,6 +273,9 @@ class BridgeApplication final : public FIX::Application {
         r.comm_type = text_of(message, kCommType);
         r.ord_rej_reason = text_of(message, kOrdRejReason);
         r.cxl_rej_reason = text_of(message, kCxlRejReason);
+        r.exec_id = text_of(message, kExecID);
+        r.avg_px = text_of(message, kAvgPx);
+        r.poss_dup = poss_dup_of(header);
       } else if (type == FIX::MsgType_BusinessMessageReject) {
         r.msg_type = 'j';
         r.cl_ord_id = text_of(message, kBusinessRejectRefID);
@@ -167,6 +295,7 @@ class BridgeApplication final : public FIX::Application {
     switch (verdict.kind) {
       case InboundVerdict::accepted:
       case InboundVerdict::ignored:
+      case InboundVerdict::duplicate:
         return;
       case InboundVerdict::missing_field:
         throw FIX::FieldNotFound(verdict.tag);
@@ -178,6 +307,7 @@ class BridgeApplication final : public FIX::Application {
  private:
   SessionEvents& events_;
   std::atomic<bool> logged_on_{false};
+  InboundMarketData md_;  // socket thread only: reused, it is large
 };
 
 #pragma GCC diagnostic pop
@@ -211,6 +341,9 @@ struct FixSession::Impl {
   FIX44::NewOrderSingle new_order;
   FIX44::OrderCancelRequest cancel;
   FIX44::OrderCancelReplaceRequest replace;
+  FIX44::OrderStatusRequest status;
+
+  std::vector<std::string> md_symbols;
 };
 
 FixSession::FixSession(const SessionOptions& options, SessionEvents& events)
@@ -262,6 +395,19 @@ FixSession::FixSession(const SessionOptions& options, SessionEvents& events)
     impl_->session = impl_->initiator->getSession(id);
     if (impl_->session == nullptr)
       throw std::runtime_error("FIX session " + id.toString() + " was not created");
+    // Without a dictionary QuickFIX would parse NoMDEntries as flat fields sorted by an
+    // unstable sort (entries scrambled once a message has more than 16 fields): give the
+    // session the dialect's groups. A configured dictionary (UseDataDictionary=Y) is used
+    // as it is.
+    const bool use_dictionary =
+        dict.has(FIX::USE_DATA_DICTIONARY) && dict.getBool(FIX::USE_DATA_DICTIONARY);
+    if (!use_dictionary) {
+      FIX::DataDictionaryProvider provider;
+      provider.addTransportDataDictionary(FIX::BeginString(id.getBeginString()),
+                                          dialect_dictionary());
+      impl_->session->setDataDictionaryProvider(provider);
+    }
+    impl_->md_symbols = options.md_symbols;
   } catch (const FIX::ConfigError& e) {
     throw std::runtime_error(std::string("FIX settings: ") + e.what());
   } catch (const FIX::Exception& e) {
@@ -315,10 +461,20 @@ SendResult FixSession::send(const OutboundOrder& order) {
       case 'G':
         msg = &impl_->replace;
         break;
+      case 'H':
+        msg = &impl_->status;
+        break;
       default:
         return SendResult::failed;
     }
     FIX::Message& m = *msg;
+    if (order.msg_type == 'H') {
+      set_text(m, kClOrdID, order.cl_ord_id);
+      set_text(m, kSymbol, order.symbol);
+      m.setField(FIX::Side(order.side));
+      set_text(m, kOrdStatusReqID, order.status_req_id);
+      return impl_->session->send(m) ? SendResult::sent : SendResult::failed;
+    }
     set_text(m, kClOrdID, order.cl_ord_id);
     if (order.msg_type != 'D') set_text(m, kOrigClOrdID, order.orig_cl_ord_id);
     set_text(m, kSymbol, order.symbol);
@@ -329,6 +485,31 @@ SendResult FixSession::send(const OutboundOrder& order) {
       m.setField(FIX::OrdType(order.ord_type));
       set_text(m, kPrice, order.price);
       m.setField(FIX::TimeInForce(order.time_in_force));
+    }
+    return impl_->session->send(m) ? SendResult::sent : SendResult::failed;
+  } catch (...) {
+    return SendResult::failed;
+  }
+}
+
+SendResult FixSession::send_market_data_request(const std::string& req_id) {
+  if (!impl_->app.logged_on()) return SendResult::not_logged_on;
+  try {
+    FIX44::MarketDataRequest m;
+    m.setField(FIX::MDReqID(req_id));
+    m.setField(FIX::SubscriptionRequestType('1'));  // snapshot + updates
+    m.setField(FIX::MarketDepth(1));                 // top of book
+    m.setField(FIX::MDUpdateType(1));                // incremental refresh
+    const char types[] = {'0', '1', '6', '3'};       // bid, offer, settlement (mark), index
+    for (char t : types) {
+      FIX44::MarketDataRequest::NoMDEntryTypes g;
+      g.setField(FIX::MDEntryType(t));
+      m.addGroup(g);
+    }
+    for (const std::string& symbol : impl_->md_symbols) {
+      FIX44::MarketDataRequest::NoRelatedSym g;
+      g.setField(FIX::Symbol(symbol));
+      m.addGroup(g);
     }
     return impl_->session->send(m) ? SendResult::sent : SendResult::failed;
   } catch (...) {

@@ -5,7 +5,7 @@
 // as C++14 (fix_session.cpp, target ballast_fix_impl). The engine side is C++20
 // (fix_order_gateway.cpp). This header is the only thing both halves include, so it
 // must compile as C++14 and as C++20 with the same meaning: no QuickFIX types, no
-// Ballast core types (those use C++17/20 features), only plain structs, std::string and
+// Ballast core types (those use C++17/20 features), only plain structs, std::string, std::vector and
 // std::unique_ptr. Private to gateways/: not installed, not included by users.
 #ifndef BALLAST_GATEWAYS_FIX_FIX_SESSION_HPP
 #define BALLAST_GATEWAYS_FIX_FIX_SESSION_HPP
@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace ballast {
 namespace gateways {
@@ -48,13 +49,68 @@ struct InboundReport {
   FixText cxl_rej_reason;          // 102
   FixText ref_msg_type;            // 372 (j)
   FixText business_reject_reason;  // 380 (j); cl_ord_id then holds BusinessRejectRefID (379)
+  FixText exec_id;                 // 17
+  FixText avg_px;                  // 6
+  bool poss_dup = false;           // header PossDupFlag(43)=Y or PossResend(97)=Y
+};
+
+// One MDEntry of a MarketDataSnapshotFullRefresh (W) or IncrementalRefresh (X).
+struct MdEntry {
+  FixText type;    // 269 MDEntryType
+  FixText price;   // 270 MDEntryPx
+  FixText size;    // 271 MDEntrySize
+  FixText action;  // 279 MDUpdateAction (X)
+  FixText symbol;  // 55 (X: per entry)
+};
+
+// At most this many entries per message are read; a message with more is refused whole.
+static const std::size_t kMaxMdEntries = 32;
+
+// An inbound W or X. Entries come from the real repeating group NoMDEntries(268): the
+// session installs a minimal dictionary for the dialect's groups when the settings use
+// none (see FixSession). Without groups only a single-entry message can be read (QuickFIX
+// sorts flat fields by tag with an unstable sort: the i-th 269 and the i-th 270 need not
+// belong together), so `ungrouped` marks a multi-entry message that came in flat.
+struct InboundMarketData {
+  char msg_type = 0;            // 'W' or 'X'
+  FixText md_req_id;            // 262
+  FixText symbol;               // 55 in the body (W)
+  FixText sending_time;         // 52 (header)
+  FixText transact_time;        // 60
+  FixText funding_rate;         // 5701
+  FixText next_funding_time;    // 5702
+  FixText no_entries;           // 268 as sent
+  std::size_t entry_count = 0;  // entries read into `entries`
+  bool too_many_entries = false;
+  bool ungrouped = false;
+  MdEntry entries[kMaxMdEntries];
+};
+
+// MarketDataRequestReject (Y).
+struct InboundMdReject {
+  FixText md_req_id;  // 262
+  FixText reason;     // 281
+  FixText text;       // 58
+};
+
+// FundingPayment (UF, user-defined).
+struct InboundFunding {
+  FixText symbol;         // 55
+  FixText funding_id;     // 5706
+  FixText amount;         // 5703 (credited to the account: negative when it paid)
+  FixText rate;           // 5701
+  FixText mark;           // 5704
+  FixText position;       // 5705
+  FixText transact_time;  // 60
+  bool poss_dup = false;
 };
 
 // What the C++20 side made of an inbound report. The C++14 side turns a refusal into
 // the matching QuickFIX exception, so the counterparty gets a session-level Reject or a
 // BusinessMessageReject and the session carries on.
 struct InboundVerdict {
-  enum Kind { accepted, ignored, missing_field, bad_value };
+  // duplicate: a resend already applied (no reject goes back, like ignored).
+  enum Kind { accepted, ignored, duplicate, missing_field, bad_value };
   Kind kind = accepted;
   int tag = 0;  // the offending field for missing_field / bad_value
 };
@@ -64,9 +120,13 @@ struct InboundVerdict {
 // also arrive on the thread that sends. Implementations must not throw.
 class SessionEvents {
  public:
+  // Logon done; the C++20 side may send (market data subscription) from inside it.
   virtual void on_logon() = 0;
   virtual void on_logout() = 0;
   virtual InboundVerdict on_report(const InboundReport& report) = 0;
+  virtual InboundVerdict on_market_data(const InboundMarketData& md) = 0;
+  virtual void on_md_reject(const InboundMdReject& reject) = 0;
+  virtual InboundVerdict on_funding(const InboundFunding& funding) = 0;
   // An application message of a type the gateway does not handle (counted, rejected).
   virtual void on_unsupported(const std::string& msg_type) = 0;
   // A PossDupFlag=Y resend of an order-entry message was suppressed (gap-filled).
@@ -85,11 +145,13 @@ struct SessionOptions {
   std::string host_override;        // empty: the file's SocketConnectHost
   int port_override = 0;            // 0: the file's SocketConnectPort
   std::string store_path_override;  // empty: the file's FileStorePath
+  std::vector<std::string> md_symbols;  // MarketDataRequest: one NoRelatedSym entry each
 };
 
 // An outbound order-entry message, all values already as exact FIX text.
 struct OutboundOrder {
-  char msg_type = 'D';       // 'D' NewOrderSingle, 'F' OrderCancelRequest, 'G' CancelReplace
+  char msg_type = 'D';       // 'D' NewOrderSingle, 'F' OrderCancelRequest, 'G' CancelReplace,
+                             // 'H' OrderStatusRequest
   FixText cl_ord_id;         // 11
   FixText orig_cl_ord_id;    // 41 (F, G)
   FixText symbol;            // 55
@@ -98,6 +160,7 @@ struct OutboundOrder {
   FixText price;             // 44 (D, G)
   char ord_type = '2';       // 40: '2' limit (D, G)
   char time_in_force = '3';  // 59: '3' IOC, '1' GTC (D, G)
+  FixText status_req_id;     // 790 (H)
 };
 
 enum class SendResult { sent, not_logged_on, failed };
@@ -121,6 +184,10 @@ class FixSession {
   // Builds and sends one message. Call from one thread at a time (the order thread):
   // the message objects are reused.
   SendResult send(const OutboundOrder& order);
+  // MarketDataRequest (V): 262 = req_id, 263=1, 264=1, 265=1, 267 = bid, offer,
+  // settlement (mark), index, 146 = SessionOptions::md_symbols. Any thread (QuickFIX
+  // locks the session); the gateway calls it from on_logon.
+  SendResult send_market_data_request(const std::string& req_id);
 
   // The settings as QuickFIX resolved them (for diagnostics and tests).
   std::string session_id() const;
@@ -135,7 +202,9 @@ class FixSession {
 
 // The decision toApp makes, on a raw FIX message: true when a message of this type with
 // PossDupFlag=Y must not go out again (NewOrderSingle and OrderCancelReplaceRequest are
-// gap-filled; a resent cancel is let through: cancelling is the safe direction). Exposed
+// gap-filled; a resent cancel is let through: cancelling is the safe direction; so is a
+// MarketDataRequest or OrderStatusRequest: the V sent right after a logon is often the
+// very message a venue's ResendRequest asks for). Exposed
 // so tests can check it without provoking a resend. False for unparseable text.
 bool suppress_resend(const std::string& raw_message);
 

@@ -2,6 +2,8 @@
 #include "fix_test_acceptor.hpp"
 
 #include <quickfix/Application.h>
+#include <quickfix/DataDictionary.h>
+#include <quickfix/DataDictionaryProvider.h>
 #include <quickfix/Exceptions.h>
 #include <quickfix/FileStore.h>
 #include <quickfix/Message.h>
@@ -10,6 +12,7 @@
 #include <quickfix/SocketAcceptor.h>
 #include <quickfix/Values.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <mutex>
@@ -44,13 +47,20 @@ class AcceptorApp final : public FIX::Application {
   std::atomic<std::size_t> gap_fills{0};
   std::atomic<double> max_qty{0.0};
   std::atomic<int> next_exec_id{1};
+  std::atomic<bool> poss_dup_next{false};
+  std::vector<AcceptedMdRequest> md_requests;
   FIX::SessionID session_id;
 
   void onCreate(const FIX::SessionID& id) override { session_id = id; }
   void onLogon(const FIX::SessionID&) override { logged_on = true; }
   void onLogout(const FIX::SessionID&) override { logged_on = false; }
   void toAdmin(FIX::Message&, const FIX::SessionID&) override {}
-  void toApp(FIX::Message&, const FIX::SessionID&) throw(FIX::DoNotSend) override {}
+  void toApp(FIX::Message& m, const FIX::SessionID&) throw(FIX::DoNotSend) override {
+    if (!poss_dup_next.exchange(false)) return;
+    FIX::Header& h = m.getHeader();
+    h.setField(FIX::FIELD::PossDupFlag, "Y");
+    h.setField(FIX::FIELD::OrigSendingTime, field_or_empty(h, FIX::FIELD::SendingTime));
+  }
 
   void fromAdmin(const FIX::Message& m,
                  const FIX::SessionID&) throw(FIX::FieldNotFound, FIX::IncorrectDataFormat,
@@ -70,8 +80,26 @@ class AcceptorApp final : public FIX::Application {
       ++business_rejects;
       return;
     }
+    if (type == FIX::MsgType_MarketDataRequest) {
+      AcceptedMdRequest r;
+      r.md_req_id = field_or_empty(m, FIX::FIELD::MDReqID);
+      r.subscription_type = field_or_empty(m, FIX::FIELD::SubscriptionRequestType);
+      r.market_depth = field_or_empty(m, FIX::FIELD::MarketDepth);
+      r.update_type = field_or_empty(m, FIX::FIELD::MDUpdateType);
+      r.no_entry_types = field_or_empty(m, FIX::FIELD::NoMDEntryTypes);
+      r.no_related_sym = field_or_empty(m, FIX::FIELD::NoRelatedSym);
+      for (std::size_t i = 1; i <= m.groupCount(FIX::FIELD::NoMDEntryTypes); ++i)
+        r.entry_types.push_back(field_or_empty(
+            m.getGroupRef(static_cast<int>(i), FIX::FIELD::NoMDEntryTypes), FIX::FIELD::MDEntryType));
+      for (std::size_t i = 1; i <= m.groupCount(FIX::FIELD::NoRelatedSym); ++i)
+        r.symbols.push_back(field_or_empty(
+            m.getGroupRef(static_cast<int>(i), FIX::FIELD::NoRelatedSym), FIX::FIELD::Symbol));
+      std::lock_guard<std::mutex> lock(mu);
+      md_requests.push_back(r);
+      return;
+    }
     if (type != FIX::MsgType_NewOrderSingle && type != FIX::MsgType_OrderCancelRequest &&
-        type != FIX::MsgType_OrderCancelReplaceRequest)
+        type != FIX::MsgType_OrderCancelReplaceRequest && type != FIX::MsgType_OrderStatusRequest)
       throw FIX::UnsupportedMessageType();
     AcceptedOrder o;
     o.msg_type = type;
@@ -84,6 +112,7 @@ class AcceptorApp final : public FIX::Application {
     o.ord_type = field_or_empty(m, FIX::FIELD::OrdType);
     o.time_in_force = field_or_empty(m, FIX::FIELD::TimeInForce);
     o.transact_time = field_or_empty(m, FIX::FIELD::TransactTime);
+    o.status_req_id = field_or_empty(m, FIX::FIELD::OrdStatusReqID);
     o.seq_num = std::atoi(field_or_empty(m.getHeader(), FIX::FIELD::MsgSeqNum).c_str());
     o.poss_dup = field_or_empty(m.getHeader(), FIX::FIELD::PossDupFlag) == "Y";
     {
@@ -114,13 +143,14 @@ class AcceptorApp final : public FIX::Application {
     }
   }
 
-  bool send_execution(const ExecSpec& s) {
+  bool send_execution(const ExecSpec& s, const ExecExtra& extra = ExecExtra()) {
     FIX::Message m;
     m.getHeader().setField(FIX::MsgType(FIX::MsgType_ExecutionReport));
     const int n = next_exec_id++;
     m.setField(FIX::FIELD::OrderID, "O" + std::to_string(n));
-    m.setField(FIX::FIELD::ExecID, "E" + std::to_string(n));
-    m.setField(FIX::FIELD::AvgPx, "0");
+    m.setField(FIX::FIELD::ExecID, extra.exec_id.empty() ? "E" + std::to_string(n) : extra.exec_id);
+    m.setField(FIX::FIELD::AvgPx, extra.avg_px.empty() ? "0" : extra.avg_px);
+    set_if(m, FIX::FIELD::OrdStatusReqID, extra.ord_status_req_id);
     set_if(m, FIX::FIELD::ClOrdID, s.cl_ord_id);
     set_if(m, FIX::FIELD::OrigClOrdID, s.orig_cl_ord_id);
     set_if(m, FIX::FIELD::ExecType, s.exec_type);
@@ -170,6 +200,20 @@ FixTestAcceptor::FixTestAcceptor(int port, const std::string& store_dir) : impl_
     impl_->settings = FIX::SessionSettings(in);
     impl_->store.reset(new FIX::FileStoreFactory(impl_->settings));
     impl_->acceptor.reset(new FIX::SocketAcceptor(impl_->app, *impl_->store, impl_->settings));
+    // Without a dictionary QuickFIX refuses any repeated tag: declare V's two groups.
+    std::shared_ptr<FIX::DataDictionary> dd(new FIX::DataDictionary);
+    FIX::DataDictionary entry_types;
+    entry_types.addField(FIX::FIELD::MDEntryType);
+    FIX::DataDictionary related;
+    related.addField(FIX::FIELD::Symbol);
+    dd->addGroup(FIX::MsgType_MarketDataRequest, FIX::FIELD::NoMDEntryTypes,
+                 FIX::FIELD::MDEntryType, entry_types);
+    dd->addGroup(FIX::MsgType_MarketDataRequest, FIX::FIELD::NoRelatedSym, FIX::FIELD::Symbol,
+                 related);
+    FIX::DataDictionaryProvider provider;
+    provider.addTransportDataDictionary(FIX::BeginString(FIX::BeginString_FIX44), dd);
+    const FIX::SessionID id(FIX::BeginString_FIX44, kVenue, kBallast);
+    if (FIX::Session* s = impl_->acceptor->getSession(id)) s->setDataDictionaryProvider(provider);
   } catch (const FIX::Exception& e) {
     throw std::runtime_error(std::string("test acceptor: ") + e.what());
   }
@@ -218,6 +262,33 @@ std::size_t FixTestAcceptor::gap_fills_received() const {
 
 bool FixTestAcceptor::send_execution(const ExecSpec& spec) {
   return impl_->app.send_execution(spec);
+}
+
+bool FixTestAcceptor::send_execution(const ExecSpec& spec, const ExecExtra& extra) {
+  return impl_->app.send_execution(spec, extra);
+}
+
+std::vector<AcceptedMdRequest> FixTestAcceptor::md_requests() const {
+  std::lock_guard<std::mutex> lock(impl_->app.mu);
+  return impl_->app.md_requests;
+}
+
+bool FixTestAcceptor::send_market_data(const std::string& msg_type, const RawFields& body,
+                                       const std::vector<MdEntryFields>& entries) {
+  FIX::Message m;
+  m.getHeader().setField(FIX::MsgType(msg_type));
+  for (const auto& f : body) m.setField(f.first, f.second);
+  const int delim = msg_type == "X" ? FIX::FIELD::MDUpdateAction : FIX::FIELD::MDEntryType;
+  for (const auto& e : entries) {
+    FIX::Group g(FIX::FIELD::NoMDEntries, delim);
+    for (const auto& f : e) g.setField(f.first, f.second);
+    m.addGroup(g);
+  }
+  return impl_->app.send(m);
+}
+
+void FixTestAcceptor::flag_next_poss_dup() {
+  impl_->app.poss_dup_next = true;
 }
 
 bool FixTestAcceptor::send_cancel_reject(const std::string& cl_ord_id,

@@ -1,6 +1,8 @@
 // A small FIX 4.4 acceptor for the gateway tests: a real QuickFIX SocketAcceptor
 // (SenderCompID VENUE, TargetCompID BALLAST) on a loopback port with its own FileStore.
-// It records the order-entry messages it receives and sends whatever the test scripts.
+// It records the order-entry, status and market-data requests it receives and sends
+// whatever the test scripts: execution reports, market data (W/X with real repeating
+// groups), funding payments, raw messages, PossDup-flagged messages.
 //
 // Its implementation includes QuickFIX, so it is compiled as C++14 (see
 // gateways/fix/fix_session.hpp for why); this header is plain C++14 so the C++20 test
@@ -29,9 +31,25 @@ struct AcceptedOrder {
   std::string ord_type;
   std::string time_in_force;
   std::string transact_time;
+  std::string status_req_id;  // 790 (H)
   int seq_num = 0;
   bool poss_dup = false;
 };
+
+// One MarketDataRequest (V) as received, its two groups in wire order.
+struct AcceptedMdRequest {
+  std::string md_req_id;          // 262
+  std::string subscription_type;  // 263
+  std::string market_depth;       // 264
+  std::string update_type;        // 265
+  std::string no_entry_types;     // 267
+  std::string no_related_sym;     // 146
+  std::vector<std::string> entry_types;
+  std::vector<std::string> symbols;
+};
+
+// One MDEntry to send in a W or X group: (tag, value) in any order.
+using MdEntryFields = std::vector<std::pair<int, std::string>>;
 
 // One ExecutionReport to send; empty strings are left out.
 struct ExecSpec {
@@ -51,6 +69,13 @@ struct ExecSpec {
 };
 
 using RawFields = std::vector<std::pair<int, std::string>>;
+
+// What send_execution fills in itself unless given: ExecID (a fresh "E<n>"), AvgPx ("0").
+struct ExecExtra {
+  std::string exec_id;
+  std::string avg_px;
+  std::string ord_status_req_id;  // 790
+};
 
 class FixTestAcceptor {
  public:
@@ -74,6 +99,16 @@ class FixTestAcceptor {
   std::size_t gap_fills_received() const;         // 35=4 with GapFillFlag=Y
 
   bool send_execution(const ExecSpec& spec);
+  bool send_execution(const ExecSpec& spec, const ExecExtra& extra);
+  // The MarketDataRequests received so far.
+  std::vector<AcceptedMdRequest> md_requests() const;
+  // W (msg_type "W") or X ("X"): `body` fields, then NoMDEntries(268) with one group per
+  // entry (delimiter 269 for W, 279 for X). QuickFIX writes 268 = entries.size().
+  bool send_market_data(const std::string& msg_type, const RawFields& body,
+                        const std::vector<MdEntryFields>& entries);
+  // The next application message goes out with PossDupFlag=Y and OrigSendingTime (as a
+  // resend would), on a fresh sequence number so the gateway's session passes it on.
+  void flag_next_poss_dup();
   bool send_cancel_reject(const std::string& cl_ord_id, const std::string& orig_cl_ord_id,
                           const std::string& ord_status, const std::string& cxl_rej_reason);
   // Any application message: body fields as given, MsgType as given.

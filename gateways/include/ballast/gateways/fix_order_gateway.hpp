@@ -1,7 +1,38 @@
-// FIX 4.4 order entry behind the OrderSink seam: a QuickFIX initiator session (settings
-// in QuickFIX's own file format, sequence numbers and resends in its FileStore) that
-// sends NewOrderSingle / OrderCancelRequest / OrderCancelReplaceRequest and turns
-// ExecutionReport, OrderCancelReject and BusinessMessageReject into ExecReports.
+// FIX 4.4 order entry and market data behind the OrderSink and TickSource seams: one
+// QuickFIX initiator session (settings in QuickFIX's own file format, sequence numbers
+// and resends in its FileStore) speaking docs/fix-dialect.md.
+//
+// Order entry: sends NewOrderSingle / OrderCancelRequest / OrderCancelReplaceRequest, and
+// OrderStatusRequest (H) for an OrderRequest whose purpose is OrderPurpose::status_query;
+// turns ExecutionReport, OrderCancelReject and BusinessMessageReject into ExecReports.
+// An ExecutionReport with ExecType=I (a status reply) becomes ExecKind::status with
+// OrderStatus from OrdStatus(39): 0/1/A/E/5/6/9 open, 2 filled, 4 canceled, 3/C expired,
+// 8 rejected (8 with OrdRejReason(103)=5: unknown, the order never reached the venue);
+// cum_lots / leaves_lots from 14 / 151, last_price_ticks = AvgPx(6) to the nearest tick.
+// FundingPayment (UF) becomes ExecKind::funding with fee = -FundingAmount(5703).
+//
+// Session events: after every logon the gateway sends MarketDataRequest (V) for every
+// instrument of the universe (options.subscribe_market_data), then pushes an ExecReport
+// kind=session_up (venue = options.venue); a logout or dropped connection of a live
+// session pushes kind=session_down. The engine answers session_up with status queries.
+//
+// Resends: an ExecutionReport (except status replies) or FundingPayment whose ExecID(17)
+// / FundingID(5706) was already applied is dropped (counted in `duplicates`, no reject
+// back). The gateway remembers at least the last kRecentExecIds ExecIDs and the last
+// kRecentFundingIds FundingIDs (two generations of a fixed open-addressed table, no
+// allocation after construction); an id older than that is applied again.
+//
+// Market data: W (snapshot) and X (incremental) keep a per-instrument top of book, mark
+// (269=6), index (269=3) and funding rate (5701), so an X that patches some entries
+// still yields a full MarketTick: exchange_ts_ns from TransactTime(60) when given, else
+// SendingTime(52); recv_tsc when QuickFIX hands the message over. Ticks go onto an SPSC
+// ring drained by market_data(), a TickSource for the md agent (poll never allocates or
+// blocks). A message that would leave garbage (unparseable, non-finite or non-positive
+// price, negative size, bid >= ask, entry count not matching 268) is dropped whole,
+// counted in md_malformed and answered with a session Reject; an entry for a symbol
+// outside the universe is dropped and counted in md_unknown_symbol (no reject). When the
+// ring is full the instrument's newest state waits and goes out with the next market
+// data message (md_conflated); nothing blocks QuickFIX's thread.
 //
 // QuickFIX stays behind a pimpl in gateways/fix/ (compiled as C++14: Debian's QuickFIX
 // headers use dynamic exception specifications); this header is C++20 and Ballast-only.
@@ -28,6 +59,7 @@
 #include "ballast/core/model.hpp"
 #include "ballast/core/order_gate.hpp"
 #include "ballast/core/spsc_link.hpp"
+#include "ballast/core/tick_source.hpp"
 
 namespace ballast::gateways {
 
@@ -44,7 +76,13 @@ struct FixGatewayOptions {
   std::string store_path_override;  // empty: FileStorePath from the file
   FixTimeInForce time_in_force = FixTimeInForce::ioc;  // a hedge is marketable or nothing
   int logout_wait_ms = 2000;  // stop(): how long to wait for the Logout reply
+  VenueId venue = 0;          // ExecReport::venue of session_down / session_up
+  bool subscribe_market_data = true;  // send MarketDataRequest (V) on every logon
 };
+
+// The resend de-duplication bounds (see the header comment).
+inline constexpr std::size_t kRecentExecIds = 4096;
+inline constexpr std::size_t kRecentFundingIds = 1024;
 
 // ExecReport::reject_code values the gateway sets (the low byte carries the venue's
 // reason code, 0xFF when it sent none).
@@ -71,6 +109,37 @@ struct FixGatewayCounters {
   std::uint64_t session_rejects = 0;     // 35=3 received
   std::uint64_t logons = 0;
   std::uint64_t disconnects = 0;  // logouts and dropped connections of a live session
+  std::uint64_t status_queries_sent = 0;  // OrderStatusRequest (H)
+  std::uint64_t status_reports = 0;       // ExecType=I mapped to ExecKind::status
+  std::uint64_t funding_reports = 0;      // UF mapped to ExecKind::funding
+  std::uint64_t duplicates = 0;           // resent ExecutionReports / UF already applied
+  std::uint64_t session_events = 0;       // session_up / session_down pushed
+  std::uint64_t md_requests_sent = 0;     // MarketDataRequest (V)
+  std::uint64_t md_request_failures = 0;  // V refused by QuickFIX
+  std::uint64_t md_rejects = 0;           // MarketDataRequestReject (Y), or 35=j of a V
+  std::uint64_t md_snapshots = 0;         // W received
+  std::uint64_t md_incrementals = 0;      // X received
+  std::uint64_t md_ticks = 0;             // MarketTicks put on the ring
+  std::uint64_t md_conflated = 0;         // ticks held back (ring full), sent later
+  std::uint64_t md_malformed = 0;         // W/X dropped: bad fields or a crossed book
+  std::uint64_t md_unknown_symbol = 0;    // W/X entries for symbols not in the universe
+};
+
+class FixOrderGateway;
+
+// The market data of a FixOrderGateway's session as a TickSource for the md agent (one
+// consumer thread). poll pops one tick (never allocates, never blocks); exhausted() is
+// true once the gateway was stopped and every tick was taken.
+class FixMarketDataFeed final : public TickSource {
+ public:
+  bool poll(std::int64_t now_ns, MarketTick& out) noexcept override;
+  [[nodiscard]] bool exhausted() const noexcept override;
+  [[nodiscard]] std::size_t available() const noexcept { return ring_.read_available(); }
+
+ private:
+  friend class FixOrderGateway;
+  SpscLink<MarketTick, 1024> ring_;
+  std::atomic<bool> closed_{false};
 };
 
 class FixOrderGateway final : public OrderSink {
@@ -82,6 +151,9 @@ class FixOrderGateway final : public OrderSink {
   FixOrderGateway(const FixOrderGateway&) = delete;
   FixOrderGateway& operator=(const FixOrderGateway&) = delete;
 
+  // The session's market data (W/X) as a TickSource. Lives as long as the gateway.
+  [[nodiscard]] FixMarketDataFeed& market_data() noexcept { return md_feed_; }
+
   // Connects and logs on in the background (QuickFIX's thread), reconnecting every
   // ReconnectInterval. Throws std::runtime_error if the thread cannot start.
   void start();
@@ -90,6 +162,8 @@ class FixOrderGateway final : public OrderSink {
 
   // NewOrderSingle: ClOrdID = client_order_id in decimal, OrderQty = lots x lot_size and
   // Price = limit_ticks x tick_size as exact decimals, limit, TimeInForce per options.
+  // purpose == OrderPurpose::status_query: OrderStatusRequest instead (ClOrdID, Symbol,
+  // Side, OrdStatusReqID), answered by an ExecKind::status report.
   // False (and no message) when the session is not logged on or the order is invalid.
   bool send(OrderRequest& order) noexcept override;
   // OrderCancelRequest for `original` under the new ClOrdID `cancel_id`.
@@ -114,6 +188,7 @@ class FixOrderGateway final : public OrderSink {
   class Events;
   friend class Events;
 
+  bool send_status_request(OrderRequest& order) noexcept;
   bool send_message(char msg_type, std::uint64_t cl_ord_id, std::uint64_t orig_cl_ord_id,
                     const OrderRequest& order, std::int64_t lots, std::int64_t ticks,
                     StageStamps* stamps) noexcept;
@@ -123,7 +198,10 @@ class FixOrderGateway final : public OrderSink {
     std::atomic<std::uint64_t> orders_sent{0}, cancels_sent{0}, replaces_sent{0}, not_logged_on{0},
         send_failures{0}, reports_queued{0}, reports_dropped{0}, malformed{0}, unsupported{0},
         ignored{0}, off_tick_prices{0}, resends_suppressed{0}, session_rejects{0}, logons{0},
-        disconnects{0};
+        disconnects{0}, status_queries_sent{0}, status_reports{0}, funding_reports{0},
+        duplicates{0}, session_events{0}, md_requests_sent{0}, md_request_failures{0},
+        md_rejects{0}, md_snapshots{0}, md_incrementals{0}, md_ticks{0}, md_conflated{0},
+        md_malformed{0}, md_unknown_symbol{0};
   };
 
   const Universe& universe_;
@@ -132,6 +210,8 @@ class FixOrderGateway final : public OrderSink {
   std::atomic<bool> consumer_stalled_{false};
   Counters counters_;
   SpscLink<ExecReport, 1024> reports_;
+  FixMarketDataFeed md_feed_;
+  std::uint64_t status_req_seq_ = 0;  // OrdStatusReqID(790): order thread only
   std::unique_ptr<Events> events_;
   std::unique_ptr<fix::FixSession> session_;  // last: destroyed (stopped) first
   std::array<char, 64> scratch_{};
