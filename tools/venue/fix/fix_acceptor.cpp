@@ -14,7 +14,15 @@
 #include <quickfix/SocketAcceptor.h>
 #include <quickfix/Values.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
 #include <chrono>
+#include <cstring>
 #include <exception>
 #include <map>
 #include <mutex>
@@ -48,6 +56,25 @@ std::string required(const FIX::FieldMap& map, int tag) {
   const std::string& s = map.getField(tag);
   if (s.empty()) throw FIX::IncorrectDataFormat(tag, s);
   return s;
+}
+
+// Whether QuickFIX will be able to listen on `port` (same options as its SocketServer).
+// Checked first because SocketAcceptor leaks its half-built server when the bind fails.
+std::string port_problem(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return std::strerror(errno);
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in addr;
+  std::memset(&addr, 0, sizeof addr);
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_ANY);
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  std::string problem;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 1) != 0)
+    problem = std::strerror(errno);
+  ::close(fd);
+  return problem;
 }
 
 void set_if(FIX::FieldMap& map, int tag, const std::string& value) {
@@ -187,6 +214,7 @@ class AcceptorApplication final : public FIX::Application {
 
 struct FixAcceptor::Impl {
   explicit Impl(AcceptorEvents& events) : app(events) {}
+  int port = 0;
   AcceptorApplication app;
   FIX::SessionSettings settings;
   std::unique_ptr<FIX::FileStoreFactory> store;
@@ -209,6 +237,7 @@ struct FixAcceptor::Impl {
 
 FixAcceptor::FixAcceptor(const AcceptorOptions& options, AcceptorEvents& events)
     : impl_(new Impl(events)) {
+  impl_->port = options.port;
   std::vector<std::string> targets = options.target_comp_ids;
   if (targets.empty()) targets.push_back("BALLAST");
   std::ostringstream cfg;
@@ -258,6 +287,10 @@ FixAcceptor::~FixAcceptor() {
 void FixAcceptor::start() {
   std::lock_guard<std::mutex> lock(impl_->mu);
   if (impl_->started) return;
+  const std::string problem = port_problem(impl_->port);
+  if (!problem.empty())
+    throw std::runtime_error("FIX acceptor: cannot listen on port " + std::to_string(impl_->port) +
+                             ": " + problem);
   try {
     impl_->acceptor->start();
   } catch (const std::exception& e) {
