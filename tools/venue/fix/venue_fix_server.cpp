@@ -769,7 +769,9 @@ std::string VenueFixServer::apply_fault(const FaultCommand& cmd) {
   if (cmd.kind == Kind::delay || cmd.kind == Kind::clear) {
     {
       std::lock_guard lock(out_mu_);
-      delay_ms_.store(cmd.kind == Kind::delay ? cmd.delay_ms : 0);
+      // Capped at 30 days so queued + delay cannot overflow the clock.
+      const std::int64_t ms = std::min<std::int64_t>(cmd.delay_ms, 2'592'000'000);
+      delay_ms_.store(cmd.kind == Kind::delay ? ms : 0);
     }
     out_cv_.notify_all();
   }

@@ -69,13 +69,12 @@ std::optional<FaultCommand> parse_fault_command(std::string_view line, std::stri
     c.kind = verb == "drop" ? FaultCommand::Kind::drop : FaultCommand::Kind::clear;
   } else if (verb == "delay") {
     const auto ms = arity(1, 1) ? number<std::int64_t>(w[1]) : std::nullopt;
-    if (!ms || *ms < 0 || *ms > 600'000)
-      return fail(error, "delay MS: MS must be an integer in [0, 600000]");
+    if (!ms || *ms < 0) return fail(error, "delay MS: MS must be a whole number >= 0");
     c.kind = FaultCommand::Kind::delay;
     c.delay_ms = *ms;
   } else if (verb == "reject") {
     const auto n = arity(1, 1) ? number<std::uint32_t>(w[1]) : std::nullopt;
-    if (!n || *n > 1'000'000) return fail(error, "reject N: N must be an integer in [0, 1000000]");
+    if (!n) return fail(error, "reject N: N must be a whole number >= 0");
     c.kind = FaultCommand::Kind::reject;
     c.count = *n;
   } else if (verb == "freeze" || verb == "unfreeze") {
@@ -84,8 +83,8 @@ std::optional<FaultCommand> parse_fault_command(std::string_view line, std::stri
     if (w.size() == 2) c.symbol = std::string(w[1]);
   } else if (verb == "widen") {
     const auto f = arity(1, 1) ? number<double>(w[1]) : std::nullopt;
-    if (!f || !std::isfinite(*f) || *f < 1.0 || *f > 1000.0)
-      return fail(error, "widen FACTOR: FACTOR must be a number in [1, 1000]");
+    if (!f || !std::isfinite(*f) || *f < 1.0)
+      return fail(error, "widen FACTOR: FACTOR must be a number >= 1");
     c.kind = FaultCommand::Kind::widen;
     c.factor = *f;
   } else {
