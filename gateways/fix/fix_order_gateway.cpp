@@ -435,11 +435,12 @@ class FixOrderGateway::Events final : public fix::SessionEvents {
     }
     double price = 0.0;
     if (!e.price.present()) return missing(270);
-    if (!parse_fix_double(view(e.price), price) || !(price > 0.0)) return bad(270);
+    if (!parse_fix_double(view(e.price), price) || price < 0.0) return bad(270);
     double size = 0.0;
     if (e.size.present() && (!parse_fix_double(view(e.size), size) || size < 0.0)) return bad(271);
+    // 270=0: an empty side, or a mark / index not given (docs/fix-dialect.md): cleared.
     *px = price;
-    if (qty != nullptr) *qty = size;
+    if (qty != nullptr) *qty = price > 0.0 ? size : 0.0;
     return {};
   }
 

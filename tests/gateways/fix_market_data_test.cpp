@@ -138,10 +138,22 @@ TEST_F(FixMarketDataTest, SnapshotThenIncrementalsGiveFullTicks) {
   EXPECT_DOUBLE_EQ(t[1].ask_qty, 12.0);
   EXPECT_DOUBLE_EQ(t[1].mark, 0.0) << "never given";
 
+  // An empty side is 270=0 / 271=0, a mark of 0 is "not given": cleared, not garbage.
+  ASSERT_TRUE(acceptor_->send_market_data(
+      "X", {{262, "BALLAST-MD-1"}},
+      {incr("1", "0", "ETHUSDT", "0", "0"), incr("1", "6", "ETHUSDT", "0", "0")}));
+  t = ticks(g.market_data(), 1);
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0].instrument, kEth);
+  EXPECT_DOUBLE_EQ(t[0].bid, 0.0);
+  EXPECT_DOUBLE_EQ(t[0].bid_qty, 0.0);
+  EXPECT_DOUBLE_EQ(t[0].ask, 3500.75);
+  EXPECT_DOUBLE_EQ(t[0].mark, 0.0);
+
   const FixGatewayCounters c = g.counters();
   EXPECT_EQ(c.md_snapshots, 1u);
-  EXPECT_EQ(c.md_incrementals, 2u);
-  EXPECT_EQ(c.md_ticks, 4u);
+  EXPECT_EQ(c.md_incrementals, 3u);
+  EXPECT_EQ(c.md_ticks, 5u);
   EXPECT_EQ(c.md_malformed, 0u);
   EXPECT_EQ(c.md_conflated, 0u);
 }
@@ -160,7 +172,6 @@ TEST_F(FixMarketDataTest, UnknownSymbolsAndGarbagePricesAreDroppedAndCounted) {
       {incr("1", "0", "BTCUSDT", "abc", "1")},         // not a number
       {incr("1", "0", "BTCUSDT", "1e5", "1")},         // not a FIX float
       {incr("1", "0", "BTCUSDT", "-70000", "1")},      // negative
-      {incr("1", "0", "BTCUSDT", "0", "1")},           // zero
       {incr("1", "0", "BTCUSDT", "70001.0", "1")},     // locked: bid == ask
       {incr("1", "1", "BTCUSDT", "69000", "1")},       // crossed: ask below bid
       {incr("1", "0", "BTCUSDT", "70000.6", "-1")},    // negative size
@@ -180,7 +191,7 @@ TEST_F(FixMarketDataTest, UnknownSymbolsAndGarbagePricesAreDroppedAndCounted) {
   // A good one still gets through, on top of the last good state.
   ASSERT_TRUE(acceptor_->send_market_data("X", {{262, "BALLAST-MD-1"}},
                                           {incr("1", "0", "BTCUSDT", "70000.6", "3")}));
-  ASSERT_TRUE(wait_for([&] { return g.counters().md_incrementals == 14; }))
+  ASSERT_TRUE(wait_for([&] { return g.counters().md_incrementals == 13; }))
       << g.counters().md_incrementals << " X, " << g.counters().md_malformed << " malformed, "
       << acceptor_->session_rejects_received() << " rejects";
   const auto t = ticks(g.market_data(), 1);
@@ -192,7 +203,7 @@ TEST_F(FixMarketDataTest, UnknownSymbolsAndGarbagePricesAreDroppedAndCounted) {
   EXPECT_DOUBLE_EQ(t[0].mark, 70000.7);
   const FixGatewayCounters c = g.counters();
   EXPECT_EQ(c.md_unknown_symbol, 2u);
-  EXPECT_EQ(c.md_malformed, 12u);
+  EXPECT_EQ(c.md_malformed, 11u);
   EXPECT_EQ(c.md_ticks, 2u);
   EXPECT_TRUE(g.logged_on());
 }

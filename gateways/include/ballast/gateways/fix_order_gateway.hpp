@@ -27,8 +27,8 @@
 // still yields a full MarketTick: exchange_ts_ns from TransactTime(60) when given, else
 // SendingTime(52); recv_tsc when QuickFIX hands the message over. Ticks go onto an SPSC
 // ring drained by market_data(), a TickSource for the md agent (poll never allocates or
-// blocks). A message that would leave garbage (unparseable, non-finite or non-positive
-// price, negative size, bid >= ask, entry count not matching 268) is dropped whole,
+// blocks). 270=0 clears an entry (an empty side; a mark or index not given). A message
+// that would leave garbage (unparseable, non-finite or negative price, negative size, bid >= ask, entry count not matching 268) is dropped whole,
 // counted in md_malformed and answered with a session Reject; an entry for a symbol
 // outside the universe is dropped and counted in md_unknown_symbol (no reject). When the
 // ring is full the instrument's newest state waits and goes out with the next market
