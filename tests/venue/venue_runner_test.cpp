@@ -153,6 +153,35 @@ TEST_F(VenueRunnerTest, FundingArrivesWithAFastIntervalAndSpeed) {
   EXPECT_DOUBLE_EQ(s.clients[0].positions[0].contracts, 0.01);
 }
 
+TEST_F(VenueRunnerTest, PauseFreezesTheClockAndFunding) {
+  venue_.funding_interval_s = 60;
+  venue_.speed = 600.0;
+  VenueRunner runner(config_, venue_, options_);
+  runner.start();
+  RawFixClient client(venue_.port);
+  ASSERT_TRUE(client.logon());
+  client.send("D", new_order("b1", "BTCUSDT", "1", "0.01", "1", "", "3"));
+  ASSERT_FALSE(client.expect("UF").empty());
+  runner.pause(true);
+  EXPECT_TRUE(runner.paused());
+  auto round_trip = [&](const std::string& id) {
+    client.send("H", rawfix::status_request(id, "BTCUSDT", "1", id));
+    return client.expect_if([&](const FixMessage& m) { return m.type() == "8" && m[11] == id; });
+  };
+  ASSERT_FALSE(round_trip("p0").empty());  // a step in flight when pausing has finished
+  const std::int64_t t0 = runner.sim_now_ns();
+  const std::uint64_t payments = runner.summary().counters.funding_messages;
+  client.skipped().clear();
+  for (const char* id : {"p1", "p2", "p3"}) ASSERT_FALSE(round_trip(id).empty());
+  EXPECT_EQ(runner.sim_now_ns(), t0);
+  EXPECT_EQ(runner.summary().counters.funding_messages, payments);
+  runner.pause(false);
+  ASSERT_TRUE(wait_for([&] { return runner.sim_now_ns() > t0; }));
+  // It continues from where it stopped, not from the wall clock.
+  EXPECT_LT(runner.sim_now_ns() - t0, 60LL * 1'000'000'000);
+  EXPECT_FALSE(client.expect("UF").empty());
+}
+
 TEST_F(VenueRunnerTest, ScheduledFaultsRunAndCommandsAreAcknowledged) {
   venue_.faults = {"0.2 widen 2", "0 reject 1"};
   std::mutex mu;

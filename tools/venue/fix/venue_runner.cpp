@@ -72,10 +72,15 @@ std::vector<double> replay_first_prices(ReplayTickSource src, const Universe& u)
   return first;
 }
 
+// Exact enough to compare with what the client applied (8 decimals), zeros trimmed.
 std::string fmt(double v) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.2f", v);
-  return buf;
+  std::snprintf(buf, sizeof buf, "%.8f", v);
+  std::string s = buf;
+  while (!s.empty() && s.back() == '0') s.pop_back();
+  if (!s.empty() && s.back() == '.') s.pop_back();
+  if (s == "-0") s = "0";
+  return s;
 }
 
 }  // namespace
@@ -172,6 +177,10 @@ struct VenueRunner::Impl {
   std::chrono::steady_clock::time_point wall0{};
   std::chrono::steady_clock::time_point wall_end{};
   std::atomic<std::int64_t> sim_now{0};
+  std::atomic<bool> paused{false};
+  // Simulated ns accumulated by the steps so far (paused time does not count).
+  double sim_elapsed_ns = 0.0;
+  std::chrono::steady_clock::time_point last_step{};
   std::atomic<std::uint64_t> faults_applied{0};
   std::atomic<std::uint64_t> faults_refused{0};
 
@@ -273,6 +282,7 @@ void VenueRunner::start() {
   std::lock_guard lock(s.mu);
   s.started = true;
   s.wall0 = std::chrono::steady_clock::now();
+  s.last_step = s.wall0;
   s.stepper = std::thread([&s] { s.loop(); });
 }
 
@@ -312,7 +322,11 @@ void VenueRunner::Impl::loop() {
 
 void VenueRunner::Impl::step(std::chrono::steady_clock::time_point now) {
   const double wall_s = std::chrono::duration<double>(now - wall0).count();
-  const auto sim_ns = start_ns + static_cast<std::int64_t>(wall_s * venue.speed * 1e9);
+  const double dt_s = std::chrono::duration<double>(now - last_step).count();
+  last_step = now;
+  if (paused.load()) return;  // the clock, market data and scheduled faults wait
+  sim_elapsed_ns += dt_s * venue.speed * 1e9;
+  const auto sim_ns = start_ns + static_cast<std::int64_t>(sim_elapsed_ns);
   if (replay) {
     server->with_simulation([&](VenueSimulation& simulation) {
       MarketTick t;
@@ -377,6 +391,14 @@ int VenueRunner::port() const noexcept {
 
 const std::string& VenueRunner::store_dir() const noexcept {
   return impl_->store;
+}
+
+void VenueRunner::pause(bool paused) noexcept {
+  impl_->paused.store(paused);
+}
+
+bool VenueRunner::paused() const noexcept {
+  return impl_->paused.load();
 }
 
 std::int64_t VenueRunner::sim_now_ns() const {

@@ -71,6 +71,12 @@ class VenueRunner {
   // Idempotent: logs the sessions out, stops the thread and the acceptor.
   void stop();
   [[nodiscard]] bool running() const noexcept;
+  // Freezes the simulated clock (no prices, funding, expiry, market data or scheduled
+  // faults) while the FIX session keeps serving; unpausing continues from the same
+  // simulated time. For a clean end: pause, let the client drain, then compare summaries
+  // (funding keeps settling while the clock runs, client connected or not).
+  void pause(bool paused) noexcept;
+  [[nodiscard]] bool paused() const noexcept;
 
   // Applies one fault command line (docs/fix-dialect.md) and returns the line to print:
   // "ballast-venue: fault <command>" or "ballast-venue: bad command: <line>" (`why`, when
