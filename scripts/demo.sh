@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # The README's demo command: installs dependencies, builds the engine, and runs
-# `ballast plan` on config/demo.toml (the Seed 000 portfolio) to print the hedge plan.
+# `ballast run` on config/demo.toml for 30 seconds: the Seed 000 portfolio (65/35
+# BTC/ETH against 50/50) hedged with perpetuals on the venue simulator, which the
+# engine starts in-process and trades with over real FIX 4.4 sessions on loopback.
+# A status line every second on stderr, the summary at the end on stdout.
+# Extra arguments go to `ballast run` (e.g. --json, --duration 60).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake --preset release >/dev/null
 cmake --build --preset release -j "$(nproc)" --target ballast
-exec build/release/tools/ballast plan --config config/demo.toml "$@"
+exec build/release/tools/ballast run --config config/demo.toml --duration 30 "$@"

@@ -8,14 +8,17 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <stdexcept>
 #include <thread>
 
 #include "ballast/core/clock.hpp"
 #include "ballast/core/loopback_venue.hpp"
 #include "ballast/core/pipeline.hpp"
 #include "ballast/core/replay_source.hpp"
+#include "ballast/gateways/fix_order_gateway.hpp"
 #include "ballast/json_writer.hpp"
 #include "ballast/risk/risk_gate.hpp"
+#include "ballast/venue/venue_runner.hpp"
 
 namespace ballast::tools {
 namespace {
@@ -71,30 +74,151 @@ void write_percentiles(JsonWriter& j, const char* key, const LatencyHistogram& h
   j.end_object();
 }
 
+void write_fix_counters(JsonWriter& j, const gateways::FixGatewayCounters& c, int next_seq_out) {
+  auto n = [](std::uint64_t v) { return static_cast<long long>(v); };
+  j.key("fix").begin_object();
+  j.field("logons", n(c.logons));
+  j.field("disconnects", n(c.disconnects));
+  j.field("orders_sent", n(c.orders_sent));
+  j.field("not_logged_on", n(c.not_logged_on));
+  j.field("send_failures", n(c.send_failures));
+  j.field("reports_queued", n(c.reports_queued));
+  j.field("reports_dropped", n(c.reports_dropped));
+  j.field("malformed", n(c.malformed));
+  j.field("unsupported", n(c.unsupported));
+  j.field("resends_suppressed", n(c.resends_suppressed));
+  j.field("session_rejects", n(c.session_rejects));
+  j.field("status_queries_sent", n(c.status_queries_sent));
+  j.field("status_reports", n(c.status_reports));
+  j.field("funding_reports", n(c.funding_reports));
+  j.field("duplicates", n(c.duplicates));
+  j.field("md_requests_sent", n(c.md_requests_sent));
+  j.field("md_snapshots", n(c.md_snapshots));
+  j.field("md_incrementals", n(c.md_incrementals));
+  j.field("md_ticks", n(c.md_ticks));
+  j.field("md_malformed", n(c.md_malformed));
+  j.field("md_unknown_symbol", n(c.md_unknown_symbol));
+  j.field("next_sender_seq_num", static_cast<long long>(next_seq_out));
+  j.end_object();
+}
+
+void write_venue_summary(JsonWriter& j, const venue::VenueRunSummary& v) {
+  auto n = [](std::uint64_t x) { return static_cast<long long>(x); };
+  j.key("venue").begin_object();
+  j.field("sim_seconds", v.sim_seconds);
+  j.field("orders", n(v.counters.orders));
+  j.field("status_requests", n(v.counters.status_requests));
+  j.field("funding_messages", n(v.counters.funding_messages));
+  j.field("faults", n(v.counters.faults));
+  j.key("clients").begin_array();
+  for (const venue::VenueClientSummary& c : v.clients) {
+    j.begin_object();
+    j.field("session", c.session);
+    j.field("cash", c.cash);
+    j.field("fees_paid", c.fees_paid);
+    j.field("funding_received", c.funding_received);
+    j.field("funding_paid", c.funding_paid);
+    j.key("positions").begin_object();
+    for (const auto& p : c.positions) j.field(p.symbol, p.contracts);
+    j.end_object();
+    j.end_object();
+  }
+  j.end_array();
+  j.end_object();
+}
+
+// The order route and, when it comes over the same session, the market data.
+struct Route {
+  std::unique_ptr<LoopbackVenue> loopback;
+  std::unique_ptr<gateways::FixOrderGateway> fix;
+  OrderSink* sink = nullptr;
+};
+
+std::optional<Route> make_route(const BallastConfig& config) {
+  Route r;
+  if (config.orders.kind == OrderRouteKind::loopback) {
+    r.loopback = std::make_unique<LoopbackVenue>(config.universe);
+    r.sink = r.loopback.get();
+    return r;
+  }
+  gateways::FixGatewayOptions o;
+  o.settings_path = config.orders.fix_settings;
+  o.host_override = config.orders.fix_host;
+  o.port_override = config.orders.fix_port;
+  o.store_path_override = config.orders.fix_store;
+  o.time_in_force =
+      config.orders.time_in_force_gtc ? gateways::FixTimeInForce::gtc : gateways::FixTimeInForce::ioc;
+  o.subscribe_market_data = config.feed.kind == FeedKind::fix;
+  // One venue per FIX route so far: the venue of the universe's instruments.
+  o.venue = config.universe.instruments.empty() ? VenueId{0} : config.universe.instruments[0].venue;
+  if (config.venue.embedded) {  // our own simulator, on this machine
+    if (o.host_override.empty()) o.host_override = "127.0.0.1";
+    if (o.port_override == 0) o.port_override = config.venue.port;
+  }
+  try {
+    r.fix = std::make_unique<gateways::FixOrderGateway>(config.universe, o);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: orders.fix_settings: %s\n", config.source_path.c_str(), e.what());
+    return std::nullopt;
+  }
+  r.sink = r.fix.get();
+  return r;
+}
+
 }  // namespace
 
 int run_engine(const BallastConfig& config, const RunOptions& options) {
-  if (config.feed.kind != FeedKind::replay) {
+  if (config.feed.kind == FeedKind::none) {
     std::fprintf(stderr,
                  "%s: feed: `ballast run` needs a market-data feed: [feed] kind = \"replay\" "
-                 "with file = \"ticks.csv\"\n",
+                 "(with file = \"ticks.csv\") or \"fix\"\n",
                  config.source_path.c_str());
     return 2;
   }
   TscClock::calibrate();
-  auto load = ReplayTickSource::load(config.feed.file, config.universe);
-  if (!load.errors.empty() || !load.source) {
-    for (const auto& e : load.errors) std::fprintf(stderr, "%s\n", e.c_str());
-    return 2;
+  std::optional<ReplayTickSource> replay;
+  std::unique_ptr<ReplayFeed> replay_feed;
+  if (config.feed.kind == FeedKind::replay) {
+    auto load = ReplayTickSource::load(config.feed.file, config.universe);
+    if (!load.errors.empty() || !load.source) {
+      for (const auto& e : load.errors) std::fprintf(stderr, "%s\n", e.c_str());
+      return 2;
+    }
+    // Garbage in the recording is dropped and counted, never traded on; say so once.
+    if (load.dropped > 0) {
+      std::fprintf(stderr, "ballast: %s: dropped %zu of %zu lines\n", config.feed.file.c_str(),
+                   load.dropped, load.lines);
+      for (const auto& sample : load.dropped_samples)
+        std::fprintf(stderr, "  %s\n", sample.c_str());
+    }
+    replay = std::move(load.source);
+    replay_feed = std::make_unique<ReplayFeed>(*replay);
   }
-  // Garbage in the recording is dropped and counted, never traded on; say so once.
-  if (load.dropped > 0) {
-    std::fprintf(stderr, "ballast: %s: dropped %zu of %zu lines\n", config.feed.file.c_str(),
-                 load.dropped, load.lines);
-    for (const auto& sample : load.dropped_samples) std::fprintf(stderr, "  %s\n", sample.c_str());
+
+  // The simulator first, so the gateway finds it listening.
+  std::unique_ptr<venue::VenueRunner> sim;
+  if (config.venue.embedded) {
+    try {
+      sim = std::make_unique<venue::VenueRunner>(config, config.venue);
+    } catch (const std::invalid_argument& e) {
+      std::fprintf(stderr, "%s: venue: %s\n", config.source_path.c_str(), e.what());
+      return 2;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "ballast: embedded venue: %s\n", e.what());
+      return 1;
+    }
+    try {
+      sim->start();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "ballast: embedded venue: %s\n", e.what());
+      return 1;
+    }
+    std::fprintf(stderr, "ballast: embedded venue listening on FIX port %d\n", config.venue.port);
   }
-  ReplayTickSource& replay = *load.source;
-  ReplayFeed feed(replay);
+  std::optional<Route> route = make_route(config);
+  if (!route) return 2;
+  TickSource* feed = replay_feed.get();
+  if (config.feed.kind == FeedKind::fix) feed = &route->fix->market_data();
 
   std::optional<std::uint64_t> floor;
   std::string id_file;
@@ -106,21 +230,36 @@ int run_engine(const BallastConfig& config, const RunOptions& options) {
   }
   ClientOrderIdGenerator ids(wall_ms(), floor);
   risk::RiskGate gate(config.universe, config.risk, config.policy, config.margin_balance);
-  LoopbackVenue venue(config.universe);
   auto core = std::make_unique<EngineCore>(config, gate, ids, wall_offset_ns());
+  // A venue behind a session is down until the gateway reports its logon.
+  if (route->fix)
+    core->set_venue_up(
+        config.universe.instruments.empty() ? VenueId{0} : config.universe.instruments[0].venue,
+        false);
   auto pipeline =
-      std::make_unique<Pipeline<>>(*core, feed, venue, config.universe.instrument_count());
+      std::make_unique<Pipeline<>>(*core, *feed, *route->sink, config.universe.instrument_count());
 
   auto telemetry = std::make_unique<PipelineTelemetry>();
   pipeline->publish_telemetry(telemetry.get());
   install_signal_handlers();
-  const ReplayPaceKind pace = config.feed.pace;
-  replay.start(pace, config.feed.rate_per_s, config.feed.loop, TscClock::to_ns(TscClock::now()));
+  if (replay) {
+    replay->start(config.feed.pace, config.feed.rate_per_s, config.feed.loop,
+                  TscClock::to_ns(TscClock::now()));
+  }
   const auto started = std::chrono::steady_clock::now();
   pipeline->start(config.threads);
+  if (route->fix) {
+    try {
+      route->fix->start();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "ballast: FIX session: %s\n", e.what());
+      pipeline->stop();
+      return 1;
+    }
+  }
   const std::vector<std::string> threads = pipeline->describe_threads();
 
-  const char* stop_reason = "feed ended";
+  const char* stop_reason = replay ? "feed ended" : "stopped";
   auto next_status = started + std::chrono::seconds(1);
   while (true) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -128,8 +267,10 @@ int run_engine(const BallastConfig& config, const RunOptions& options) {
       next_status += std::chrono::seconds(1);
       // One status line a second, on stderr so stdout stays the summary.
       std::fprintf(stderr,
-                   "ballast: ticks %llu  orders %llu  fills %llu  rejects %llu  NAV %.2f  "
+                   "ballast: %s ticks %llu  orders %llu  fills %llu  rejects %llu  NAV %.2f  "
                    "max|drift| %.2f%%  p99 tick-to-order %llu ns\n",
+                   route->fix ? (route->fix->logged_on() ? "[FIX up]  " : "[FIX down]")
+                              : "",
                    static_cast<unsigned long long>(telemetry->ticks.load()),
                    static_cast<unsigned long long>(telemetry->orders.load()),
                    static_cast<unsigned long long>(telemetry->fills.load()),
@@ -154,7 +295,26 @@ int run_engine(const BallastConfig& config, const RunOptions& options) {
   for (int k = 0; k < 500 && !pipeline->drained(); ++k)
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   const bool drained = pipeline->drained();
+  // An embedded venue stops first: its last messages (fills, funding) and its Logout reach
+  // the gateway and the engine applies them, so both sides end with the same account.
+  std::optional<venue::VenueRunSummary> venue_summary;
+  if (sim) {
+    sim->stop();
+    venue_summary = sim->summary();
+    if (route->fix) {
+      for (int k = 0; k < 1000 && route->fix->logged_on(); ++k)
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));  // rings drain
+    }
+  }
   pipeline->stop();
+  std::optional<gateways::FixGatewayCounters> fix_counters;
+  int fix_seq_out = 0;
+  if (route->fix) {
+    route->fix->stop();
+    fix_counters = route->fix->counters();
+    fix_seq_out = route->fix->next_sender_seq_num();
+  }
   const double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!id_file.empty() && ids.last() != 0) ClientOrderIdGenerator::write_floor(id_file, ids.last());
@@ -183,12 +343,40 @@ int run_engine(const BallastConfig& config, const RunOptions& options) {
     j.field("fills", static_cast<long long>(s.fills));
     j.field("rejects", static_cast<long long>(s.rejects + s.risk_rejects));
     j.field("risk_rejects", static_cast<long long>(s.risk_rejects));
+    j.key("risk_denied").begin_object();  // by check
+    for (std::uint8_t c = 1; c <= static_cast<std::uint8_t>(risk::RiskCheck::min_liquidation_distance);
+         ++c) {
+      const auto check = static_cast<risk::RiskCheck>(c);
+      if (gate.denied(check) > 0)
+        j.field(risk::to_string(check), static_cast<long long>(gate.denied(check)));
+    }
+    j.end_object();
     j.field("shrunk", static_cast<long long>(s.shrunk));
     j.field("max_abs_drift_before", drift_before);
     j.field("max_abs_drift_after", drift_after);
-    j.field("funding_paid", 0.0);  // the loopback venue settles no funding
+    j.field("funding_paid", s.funding_paid);  // negative = received
+    j.field("fundings", static_cast<long long>(s.fundings));
     j.field("fees_paid", s.fees_paid);
     j.field("nav", core->valuation().nav);
+    j.key("positions").begin_object();
+    for (InstrumentId i = 0; i < config.universe.instruments.size(); ++i) {
+      if (!config.universe.instruments[i].is_derivative()) continue;
+      j.field(config.universe.instruments[i].symbol,
+              static_cast<long long>(core->portfolio().positions[i].lots));
+    }
+    j.end_object();
+    j.key("sessions").begin_object();
+    j.field("downs", static_cast<long long>(s.session_downs));
+    j.field("ups", static_cast<long long>(s.session_ups));
+    j.field("orders_marked_unknown", static_cast<long long>(s.orders_marked_unknown));
+    j.field("status_queries", static_cast<long long>(s.status_queries));
+    j.field("status_replies", static_cast<long long>(s.status_replies));
+    j.field("orders_lost", static_cast<long long>(s.orders_lost));
+    j.field("ticks_not_traded_venue_down", static_cast<long long>(s.ticks_venue_down));
+    j.field("unknown_orders_at_exit", static_cast<long long>(core->unknown_orders()));
+    j.end_object();
+    if (fix_counters) write_fix_counters(j, *fix_counters, fix_seq_out);
+    if (venue_summary) write_venue_summary(j, *venue_summary);
     j.key("latency_ns").begin_object();
     j.field("p50", static_cast<long long>(lat.tick_to_order.percentile(50)));
     j.field("p99", static_cast<long long>(lat.tick_to_order.percentile(99)));
@@ -222,8 +410,39 @@ int run_engine(const BallastConfig& config, const RunOptions& options) {
         static_cast<unsigned long long>(s.fills),
         static_cast<unsigned long long>(s.rejects + s.risk_rejects),
         static_cast<unsigned long long>(s.risk_rejects), static_cast<unsigned long long>(s.shrunk));
-    std::printf("  max |drift| %.2f%% at first valuation -> %.2f%% now   fees %.2f   NAV %.2f\n",
-                drift_before * 100, drift_after * 100, s.fees_paid, core->valuation().nav);
+    std::printf(
+        "  max |drift| %.2f%% at first valuation -> %.2f%% now   fees %.2f   funding %.2f   "
+        "NAV %.2f\n",
+        drift_before * 100, drift_after * 100, s.fees_paid, s.funding_paid, core->valuation().nav);
+    if (s.risk_rejects > 0) {
+      std::printf("  risk denied:");
+      for (std::uint8_t c = 1;
+           c <= static_cast<std::uint8_t>(risk::RiskCheck::min_liquidation_distance); ++c) {
+        const auto check = static_cast<risk::RiskCheck>(c);
+        if (gate.denied(check) > 0)
+          std::printf(" %s %llu", risk::to_string(check),
+                      static_cast<unsigned long long>(gate.denied(check)));
+      }
+      std::printf("\n");
+    }
+    std::printf("  positions:");
+    for (InstrumentId i = 0; i < config.universe.instruments.size(); ++i) {
+      if (!config.universe.instruments[i].is_derivative()) continue;
+      std::printf(" %s %lld", config.universe.instruments[i].symbol.c_str(),
+                  static_cast<long long>(core->portfolio().positions[i].lots));
+    }
+    std::printf("\n");
+    if (fix_counters) {
+      const gateways::FixGatewayCounters& c = *fix_counters;
+      std::printf(
+          "  FIX: logons %llu  disconnects %llu  orders %llu  resends suppressed %llu  "
+          "status queries %llu  next seq out %d\n",
+          static_cast<unsigned long long>(c.logons), static_cast<unsigned long long>(c.disconnects),
+          static_cast<unsigned long long>(c.orders_sent),
+          static_cast<unsigned long long>(c.resends_suppressed),
+          static_cast<unsigned long long>(s.status_queries), fix_seq_out);
+    }
+    if (venue_summary) std::printf("  %s\n", venue::format_summary(*venue_summary, "venue:").c_str());
     std::printf("  tick-to-order ns: p50 %llu  p99 %llu  p99.9 %llu  max %llu  (%llu orders)\n",
                 static_cast<unsigned long long>(lat.tick_to_order.percentile(50)),
                 static_cast<unsigned long long>(lat.tick_to_order.percentile(99)),
