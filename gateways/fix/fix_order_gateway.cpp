@@ -759,6 +759,21 @@ FixOrderGateway::FixOrderGateway(const Universe& universe, FixGatewayOptions opt
   so.host_override = options_.host_override;
   so.port_override = options_.port_override;
   so.store_path_override = options_.store_path_override;
+  switch (options_.store) {
+    case FixStoreKind::async_file:
+      so.store = fix::StoreKind::async_file;
+      break;
+    case FixStoreKind::file:
+      so.store = fix::StoreKind::file;
+      break;
+    case FixStoreKind::memory:
+      so.store = fix::StoreKind::memory;
+      break;
+    case FixStoreKind::null_store:
+      so.store = fix::StoreKind::null_store;
+      break;
+  }
+  so.store_flush_interval_ms = options_.store_flush_interval_ms;
   so.md_symbols.reserve(universe_.instruments.size());
   for (const InstrumentSpec& spec : universe_.instruments) so.md_symbols.push_back(spec.symbol);
   session_ = std::make_unique<fix::FixSession>(so, *events_);
@@ -856,7 +871,7 @@ bool FixOrderGateway::send_message(char msg_type, std::uint64_t cl_ord_id,
     return false;
   }
   // `encoded`: every value is exact FIX text; `sent`: QuickFIX has built the message,
-  // stored it in the FileStore and written it to the socket.
+  // stored it (FixStoreKind) and written it to the socket.
   if (stamps != nullptr) stamps->encoded = TscClock::now();
   fix::SendResult result = fix::SendResult::failed;
   try {

@@ -3,6 +3,8 @@
 // Ballast's core.
 #include "fix_session.hpp"
 
+#include "async_file_store.hpp"
+
 #include <quickfix/Application.h>
 #include <quickfix/DataDictionary.h>
 #include <quickfix/DataDictionaryProvider.h>
@@ -10,6 +12,8 @@
 #include <quickfix/FileLog.h>
 #include <quickfix/FileStore.h>
 #include <quickfix/Message.h>
+#include <quickfix/MessageStore.h>
+#include <quickfix/NullStore.h>
 #include <quickfix/Session.h>
 #include <quickfix/SessionSettings.h>
 #include <quickfix/SocketInitiator.h>
@@ -319,6 +323,35 @@ void set_text(FIX::FieldMap& map, int tag, const FixText& t) {
     map.removeField(tag);
 }
 
+// The body of an order-entry message (the session adds the header).
+void fill_message(FIX::Message& m, const OutboundOrder& order) {
+  if (order.msg_type == 'H') {
+    set_text(m, kClOrdID, order.cl_ord_id);
+    set_text(m, kSymbol, order.symbol);
+    m.setField(FIX::Side(order.side));
+    set_text(m, kOrdStatusReqID, order.status_req_id);
+    return;
+  }
+  set_text(m, kClOrdID, order.cl_ord_id);
+  if (order.msg_type != 'D') set_text(m, kOrigClOrdID, order.orig_cl_ord_id);
+  set_text(m, kSymbol, order.symbol);
+  m.setField(FIX::Side(order.side));
+  m.setField(FIX::TransactTime(3));
+  set_text(m, FIX::FIELD::OrderQty, order.qty);
+  if (order.msg_type != 'F') {
+    m.setField(FIX::OrdType(order.ord_type));
+    set_text(m, kPrice, order.price);
+    m.setField(FIX::TimeInForce(order.time_in_force));
+  }
+}
+
+// Fills `m` (a NewOrderSingle, cancel, replace or status request object) from `order`
+// and hands it to the session (which adds the header, stores and writes it).
+SendResult send_with(FIX::Session& session, FIX::Message& m, const OutboundOrder& order) {
+  fill_message(m, order);
+  return session.send(m) ? SendResult::sent : SendResult::failed;
+}
+
 }  // namespace
 
 struct FixSession::Impl {
@@ -331,7 +364,8 @@ struct FixSession::Impl {
   FIX::SessionID session_id;
   std::string store_path;
   int port = 0;
-  std::unique_ptr<FIX::FileStoreFactory> store_factory;
+  std::unique_ptr<FIX::MessageStoreFactory> store_factory;
+  AsyncFileStoreFactory* async_store = nullptr;  // store_factory when StoreKind::async_file
   std::unique_ptr<FIX::FileLogFactory> log_factory;
   std::unique_ptr<FIX::SocketInitiator> initiator;
   FIX::Session* session = nullptr;
@@ -344,6 +378,7 @@ struct FixSession::Impl {
   FIX44::OrderStatusRequest status;
 
   std::vector<std::string> md_symbols;
+  bool reuse_messages = true;
 };
 
 FixSession::FixSession(const SessionOptions& options, SessionEvents& events)
@@ -367,7 +402,9 @@ FixSession::FixSession(const SessionOptions& options, SessionEvents& events)
     if (options.port_override > 0) dict.setInt(FIX::SOCKET_CONNECT_PORT, options.port_override);
     if (!options.store_path_override.empty())
       dict.setString(FIX::FILE_STORE_PATH, options.store_path_override);
-    if (!dict.has(FIX::FILE_STORE_PATH))
+    const bool on_disk =
+        options.store == StoreKind::async_file || options.store == StoreKind::file;
+    if (on_disk && !dict.has(FIX::FILE_STORE_PATH))
       throw std::runtime_error(
           "FIX settings: FileStorePath is required (sequence numbers "
           "and resends live there)");
@@ -380,10 +417,27 @@ FixSession::FixSession(const SessionOptions& options, SessionEvents& events)
     impl_->settings.set(file.get());
     impl_->settings.set(id, dict);
     impl_->session_id = id;
-    impl_->store_path = dict.getString(FIX::FILE_STORE_PATH);
+    impl_->store_path = on_disk ? dict.getString(FIX::FILE_STORE_PATH) : std::string();
     impl_->port = dict.has(FIX::SOCKET_CONNECT_PORT) ? dict.getInt(FIX::SOCKET_CONNECT_PORT) : 0;
 
-    impl_->store_factory.reset(new FIX::FileStoreFactory(impl_->settings));
+    switch (options.store) {
+      case StoreKind::async_file: {
+        AsyncFileStoreFactory* f =
+            new AsyncFileStoreFactory(impl_->store_path, options.store_flush_interval_ms);
+        impl_->store_factory.reset(f);
+        impl_->async_store = f;
+        break;
+      }
+      case StoreKind::file:
+        impl_->store_factory.reset(new FIX::FileStoreFactory(impl_->settings));
+        break;
+      case StoreKind::memory:
+        impl_->store_factory.reset(new FIX::MemoryStoreFactory());
+        break;
+      case StoreKind::null_store:
+        impl_->store_factory.reset(new FIX::NullStoreFactory());
+        break;
+    }
     if (dict.has(FIX::FILE_LOG_PATH)) {
       impl_->log_factory.reset(new FIX::FileLogFactory(impl_->settings));
       impl_->initiator.reset(new FIX::SocketInitiator(impl_->app, *impl_->store_factory,
@@ -408,6 +462,7 @@ FixSession::FixSession(const SessionOptions& options, SessionEvents& events)
       impl_->session->setDataDictionaryProvider(provider);
     }
     impl_->md_symbols = options.md_symbols;
+    impl_->reuse_messages = options.reuse_messages;
   } catch (const FIX::ConfigError& e) {
     throw std::runtime_error(std::string("FIX settings: ") + e.what());
   } catch (const FIX::Exception& e) {
@@ -445,11 +500,36 @@ void FixSession::stop(int logout_wait_ms) {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   impl_->initiator->stop(true);
+  // Everything sent is on disk before the caller (or the next process) looks.
+  if (impl_->async_store != nullptr) impl_->async_store->flush_all();
 }
 
 SendResult FixSession::send(const OutboundOrder& order) {
   if (!impl_->app.logged_on()) return SendResult::not_logged_on;
   try {
+    if (!impl_->reuse_messages) {
+      // The naive baseline: a new message object (its field map, its header) per send.
+      switch (order.msg_type) {
+        case 'D': {
+          FIX44::NewOrderSingle m;
+          return send_with(*impl_->session, m, order);
+        }
+        case 'F': {
+          FIX44::OrderCancelRequest m;
+          return send_with(*impl_->session, m, order);
+        }
+        case 'G': {
+          FIX44::OrderCancelReplaceRequest m;
+          return send_with(*impl_->session, m, order);
+        }
+        case 'H': {
+          FIX44::OrderStatusRequest m;
+          return send_with(*impl_->session, m, order);
+        }
+        default:
+          return SendResult::failed;
+      }
+    }
     FIX::Message* msg = nullptr;
     switch (order.msg_type) {
       case 'D':
@@ -467,26 +547,7 @@ SendResult FixSession::send(const OutboundOrder& order) {
       default:
         return SendResult::failed;
     }
-    FIX::Message& m = *msg;
-    if (order.msg_type == 'H') {
-      set_text(m, kClOrdID, order.cl_ord_id);
-      set_text(m, kSymbol, order.symbol);
-      m.setField(FIX::Side(order.side));
-      set_text(m, kOrdStatusReqID, order.status_req_id);
-      return impl_->session->send(m) ? SendResult::sent : SendResult::failed;
-    }
-    set_text(m, kClOrdID, order.cl_ord_id);
-    if (order.msg_type != 'D') set_text(m, kOrigClOrdID, order.orig_cl_ord_id);
-    set_text(m, kSymbol, order.symbol);
-    m.setField(FIX::Side(order.side));
-    m.setField(FIX::TransactTime(3));
-    set_text(m, FIX::FIELD::OrderQty, order.qty);
-    if (order.msg_type != 'F') {
-      m.setField(FIX::OrdType(order.ord_type));
-      set_text(m, kPrice, order.price);
-      m.setField(FIX::TimeInForce(order.time_in_force));
-    }
-    return impl_->session->send(m) ? SendResult::sent : SendResult::failed;
+    return send_with(*impl_->session, *msg, order);
   } catch (...) {
     return SendResult::failed;
   }
@@ -529,6 +590,95 @@ int FixSession::connect_port() const {
 int FixSession::next_sender_seq_num() const {
   try {
     return impl_->session->getExpectedSenderNum();
+  } catch (...) {
+    return 0;
+  }
+}
+
+struct MessageTextBuilder::Impl {
+  std::string sender;
+  std::string target;
+  FIX44::NewOrderSingle new_order;
+  FIX44::OrderCancelRequest cancel;
+  FIX44::OrderCancelReplaceRequest replace;
+  FIX44::OrderStatusRequest status;
+};
+
+namespace {
+
+// What Session::fill does to the header before sending (FIX 4.4, millisecond
+// SendingTime), then the wire text.
+std::size_t finish_text(FIX::Message& m, const std::string& sender, const std::string& target,
+                        int seq, std::string& out) {
+  FIX::Header& h = m.getHeader();
+  h.setField(FIX::BeginString(FIX::BeginString_FIX44));
+  h.setField(FIX::SenderCompID(sender));
+  h.setField(FIX::TargetCompID(target));
+  h.setField(FIX::MsgSeqNum(seq));
+  h.setField(FIX::SendingTime(3));
+  m.toString(out);
+  return out.size();
+}
+
+}  // namespace
+
+MessageTextBuilder::MessageTextBuilder(const std::string& sender_comp_id,
+                                       const std::string& target_comp_id)
+    : impl_(new Impl) {
+  impl_->sender = sender_comp_id;
+  impl_->target = target_comp_id;
+}
+
+MessageTextBuilder::~MessageTextBuilder() {}
+
+std::size_t MessageTextBuilder::build(const OutboundOrder& order, int seq, bool reuse,
+                                      std::string& out) {
+  try {
+    if (!reuse) {
+      switch (order.msg_type) {
+        case 'D': {
+          FIX44::NewOrderSingle m;
+          fill_message(m, order);
+          return finish_text(m, impl_->sender, impl_->target, seq, out);
+        }
+        case 'F': {
+          FIX44::OrderCancelRequest m;
+          fill_message(m, order);
+          return finish_text(m, impl_->sender, impl_->target, seq, out);
+        }
+        case 'G': {
+          FIX44::OrderCancelReplaceRequest m;
+          fill_message(m, order);
+          return finish_text(m, impl_->sender, impl_->target, seq, out);
+        }
+        case 'H': {
+          FIX44::OrderStatusRequest m;
+          fill_message(m, order);
+          return finish_text(m, impl_->sender, impl_->target, seq, out);
+        }
+        default:
+          return 0;
+      }
+    }
+    FIX::Message* m = nullptr;
+    switch (order.msg_type) {
+      case 'D':
+        m = &impl_->new_order;
+        break;
+      case 'F':
+        m = &impl_->cancel;
+        break;
+      case 'G':
+        m = &impl_->replace;
+        break;
+      case 'H':
+        m = &impl_->status;
+        break;
+      default:
+        return 0;
+    }
+    fill_message(*m, order);
+    return finish_text(*m, impl_->sender, impl_->target, seq, out);
   } catch (...) {
     return 0;
   }

@@ -139,6 +139,16 @@ class SessionEvents {
   ~SessionEvents() {}
 };
 
+// Where the session keeps sequence numbers and sent messages (see gateways/fix/README.md,
+// "FIX leg cost").
+enum class StoreKind {
+  async_file,  // FileStore's files; sequence numbers written synchronously (mapped file),
+               // messages by a background thread (async_file_store.hpp). Survives restarts.
+  file,        // QuickFIX's FileStore: every send writes and flushes on the sending thread
+  memory,      // QuickFIX's MemoryStore: nothing survives the process (tests, benchmarks)
+  null_store,  // QuickFIX's NullStore: sequence numbers only, in memory; no resends
+};
+
 // Where the settings come from, and what the caller overrides after reading them.
 struct SessionOptions {
   std::string settings_path;        // QuickFIX settings file: one FIX.4.4 initiator session
@@ -146,6 +156,11 @@ struct SessionOptions {
   int port_override = 0;            // 0: the file's SocketConnectPort
   std::string store_path_override;  // empty: the file's FileStorePath
   std::vector<std::string> md_symbols;  // MarketDataRequest: one NoRelatedSym entry each
+  StoreKind store = StoreKind::async_file;
+  int store_flush_interval_ms = 10;  // async_file: how often the writer thread writes
+  // false: a fresh FIX44 message object per send (the naive baseline the FIX-leg
+  // benchmark compares against); true: the session's reused objects.
+  bool reuse_messages = true;
 };
 
 // An outbound order-entry message, all values already as exact FIX text.
@@ -166,7 +181,7 @@ struct OutboundOrder {
 enum class SendResult { sent, not_logged_on, failed };
 
 // One QuickFIX initiator session (SocketInitiator: a single socket thread) with its
-// FileStore. Owns every QuickFIX object; the constructor reads and validates the
+// message store (SessionOptions::store). Owns every QuickFIX object; the constructor reads and validates the
 // settings and throws std::runtime_error on any problem.
 class FixSession {
  public:
@@ -194,6 +209,25 @@ class FixSession {
   std::string store_path() const;
   int connect_port() const;
   int next_sender_seq_num() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The text of an order-entry message as the session would put it on the wire (header
+// with BeginString, CompIDs, `seq` and the current SendingTime; body from fill as in
+// FixSession::send; BodyLength and CheckSum), without a session or a socket: the "build"
+// step of the FIX-leg benchmark (bench/fix_bench.cpp). `reuse`: into message objects kept
+// across calls, as FixSession does; otherwise a fresh object per call.
+class MessageTextBuilder {
+ public:
+  MessageTextBuilder(const std::string& sender_comp_id, const std::string& target_comp_id);
+  ~MessageTextBuilder();
+  MessageTextBuilder(const MessageTextBuilder&) = delete;
+  MessageTextBuilder& operator=(const MessageTextBuilder&) = delete;
+  // Returns the text's length (0 if the message could not be built).
+  std::size_t build(const OutboundOrder& order, int seq, bool reuse, std::string& out);
 
  private:
   struct Impl;

@@ -1,6 +1,7 @@
 // FIX 4.4 order entry and market data behind the OrderSink and TickSource seams: one
 // QuickFIX initiator session (settings in QuickFIX's own file format, sequence numbers
-// and resends in its FileStore) speaking docs/fix-dialect.md.
+// and resends in a store with FileStore's layout, see FixStoreKind) speaking
+// docs/fix-dialect.md.
 //
 // Order entry: sends NewOrderSingle / OrderCancelRequest / OrderCancelReplaceRequest, and
 // OrderStatusRequest (H) for an OrderRequest whose purpose is OrderPurpose::status_query;
@@ -69,11 +70,26 @@ class FixSession;
 
 enum class FixTimeInForce : std::uint8_t { ioc, gtc };
 
+// Where the session keeps its sequence numbers and sent messages (gateways/fix/README.md,
+// "FIX leg cost", has the measurements behind the default).
+enum class FixStoreKind : std::uint8_t {
+  // QuickFIX FileStore's files and format, written off the order thread: sequence numbers
+  // synchronously through a mapped file (no syscall), messages by a background thread
+  // every store_flush_interval_ms. Survives a restart and a crash of the process; after a
+  // crash the last interval's messages may be missing (a resend of them is gap-filled).
+  async_file,
+  file,        // QuickFIX's FileStore: write + flush of every message on the order thread
+  memory,      // QuickFIX's MemoryStore: sequence numbers restart at 1 with the process
+  null_store,  // QuickFIX's NullStore: as memory, and no resends at all
+};
+
 struct FixGatewayOptions {
   std::string settings_path;        // QuickFIX settings: exactly one FIX.4.4 initiator session
   std::string host_override;        // empty: SocketConnectHost from the file
   int port_override = 0;            // 0: SocketConnectPort from the file
   std::string store_path_override;  // empty: FileStorePath from the file
+  FixStoreKind store = FixStoreKind::async_file;  // async_file and file need FileStorePath
+  int store_flush_interval_ms = 10;               // async_file: the writer's period
   FixTimeInForce time_in_force = FixTimeInForce::ioc;  // a hedge is marketable or nothing
   int logout_wait_ms = 2000;  // stop(): how long to wait for the Logout reply
   VenueId venue = 0;          // ExecReport::venue of session_down / session_up
