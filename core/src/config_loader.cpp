@@ -145,6 +145,11 @@ constexpr std::array<Option<OrderRouteKind>, 2> kRoutes{
     {{"loopback", OrderRouteKind::loopback}, {"fix", OrderRouteKind::fix}}};
 constexpr std::array<Option<bool>, 2> kTimeInForce{{{"ioc", false}, {"gtc", true}}};  // gtc?
 constexpr Range kPort{1.0, 65535.0, false, false};
+constexpr std::array<Option<OrderRouteConfig::Store>, 4> kFixStores{
+    {{"async-file", OrderRouteConfig::Store::async_file},
+     {"file", OrderRouteConfig::Store::file},
+     {"memory", OrderRouteConfig::Store::memory},
+     {"null", OrderRouteConfig::Store::null}}};
 constexpr Range kCorrelation{-1.0, 1.0, true, true};
 
 // Seconds whose nanoseconds fit MarketState::updated_ns: the latest is 2262-04-11T23:47:16Z.
@@ -1181,7 +1186,8 @@ class ConfigBuilder {
     orders_line_ = s.line();
     const bool fix = route == OrderRouteKind::fix;
     if ((route || !s.has("route")) && !fix) {
-      for (const char* key : {"fix_settings", "fix_host", "fix_port", "fix_store", "time_in_force"})
+      for (const char* key : {"fix_settings", "fix_host", "fix_port", "fix_store", "time_in_force",
+                              "fix_store_kind", "fix_store_flush_ms"})
         r_.forbid(s, key, "only with route = \"fix\"");
       return;
     }
@@ -1193,6 +1199,10 @@ class ConfigBuilder {
     if (const auto store = r_.name(s, "fix_store", Need::optional))
       o.fix_store = resolve_path(cfg_.source_path, *store);
     assign(r_.choice(s, "time_in_force", Need::optional, kTimeInForce), o.time_in_force_gtc);
+    assign(r_.choice(s, "fix_store_kind", Need::optional, kFixStores), o.fix_store_kind);
+    if (const auto ms = r_.integer(s, "fix_store_flush_ms", Need::optional,
+                                   Range{1.0, 10000.0, false, false}))
+      o.fix_store_flush_ms = static_cast<int>(*ms);
   }
 
   // [venue]: the simulator's settings (tools/venue reads them; `ballast run` embeds it).
@@ -1540,8 +1550,9 @@ std::string check_venue_command(std::string_view command) {
     if (words.size() != 2) return verb + " takes one number";
     double v = 0.0;
     const auto [ptr, ec] = std::from_chars(words[1].data(), words[1].data() + words[1].size(), v);
+    const bool digits_only = words[1].find_first_not_of("0123456789") == std::string::npos;
     if (ec != std::errc{} || ptr != words[1].data() + words[1].size() || !std::isfinite(v) ||
-        v < lo || (integral && v != std::floor(v)))
+        v < lo || (integral && !digits_only))
       return verb + ": \"" + words[1] + "\" is not " +
              (integral ? "a whole number" : "a number") + " >= " + format_number(lo);
     return {};

@@ -1722,7 +1722,8 @@ TEST(ConfigLoaderTest, OrdersRouteFixLoadsAsWritten) {
   const ConfigLoadResult r = parse(std::string(kMinimal) +
                                        "\n[orders]\nroute = \"fix\"\nfix_settings = \"fix.cfg\"\n"
                                        "fix_host = \"127.0.0.1\"\nfix_port = 9999\n"
-                                       "fix_store = \"store\"\ntime_in_force = \"gtc\"\n",
+                                       "fix_store = \"store\"\ntime_in_force = \"gtc\"\n"
+                                       "fix_store_kind = \"file\"\nfix_store_flush_ms = 5\n",
                                    "/etc/ballast/prod.toml");
   ASSERT_TRUE(r.ok()) << dump(r);
   const OrderRouteConfig& o = r.config->orders;
@@ -1732,6 +1733,16 @@ TEST(ConfigLoaderTest, OrdersRouteFixLoadsAsWritten) {
   EXPECT_EQ(o.fix_port, 9999);
   EXPECT_EQ(o.fix_store, "/etc/ballast/store");
   EXPECT_TRUE(o.time_in_force_gtc);
+  EXPECT_EQ(o.fix_store_kind, OrderRouteConfig::Store::file);
+  EXPECT_EQ(o.fix_store_flush_ms, 5);
+}
+
+TEST(ConfigLoaderTest, OrdersFixStoreKindUnknown) {
+  const std::string text = std::string(kMinimal) +
+                           "\n[orders]\nroute = \"fix\"\nfix_settings = \"f.cfg\"\n"
+                           "fix_store_kind = \"sqlite\"\n";
+  EXPECT_TRUE(HasOnlyError(parse(text), "orders.fix_store_kind", line_of(text, "sqlite"),
+                           "expected one of \"async-file\", \"file\", \"memory\", \"null\""));
 }
 
 TEST(ConfigLoaderTest, OrdersRouteFixNeedsSettings) {
@@ -1806,7 +1817,7 @@ TEST(VenueFaultCommandTest, AcceptsTheDocumentedCommands) {
   for (const char* ok : {"drop", "clear", "delay 250", "reject 3", "freeze", "freeze BTCUSDT-PERP",
                          "unfreeze", "unfreeze ETHUSDT-PERP", "widen 4", "widen 1.5"})
     EXPECT_EQ(check_venue_command(ok), "") << ok;
-  for (const char* bad : {"", "drop now", "delay", "delay -5", "delay 1.5", "reject x",
+  for (const char* bad : {"", "drop now", "delay", "delay -5", "delay 1.5", "delay 1.0", "reject 1e3", "reject x",
                           "widen 0.5", "freeze A B", "halt"})
     EXPECT_NE(check_venue_command(bad), "") << bad;
   EXPECT_EQ(check_venue_fault("0 drop"), "");
@@ -1822,8 +1833,24 @@ TEST(ConfigLoaderTest, UnknownKeyInOrders) {
       HasOnlyError(parse(text), "orders.venue", line_of(text, "venue = \"x\""), "unknown key"));
 }
 
+TEST(ConfigLoaderTest, DemoConfigRunsAgainstTheEmbeddedVenueOverFix) {
+  const std::string path = std::string(BALLAST_SOURCE_DIR) + "/config/demo.toml";
+  const ConfigLoadResult r = load_config_file(path, ConfigParseOptions{{0, 1}});
+  ASSERT_TRUE(r.ok()) << dump(r);
+  const BallastConfig& c = *r.config;
+  EXPECT_EQ(c.feed.kind, FeedKind::fix);
+  EXPECT_EQ(c.orders.kind, OrderRouteKind::fix);
+  EXPECT_TRUE(std::filesystem::exists(c.orders.fix_settings)) << c.orders.fix_settings;
+  EXPECT_TRUE(c.venue.embedded);
+  EXPECT_GT(c.venue.speed, 1.0);
+  ASSERT_EQ(c.threads.size(), 2u);
+  for (const ThreadSpec& t : c.threads) EXPECT_EQ(t.idle, IdleKind::backoff) << t.name;
+  EXPECT_TRUE(EachAgentOnce(c.threads));
+  EXPECT_NE(c.state_dir.find("build/demo/state"), std::string::npos) << c.state_dir;
+}
+
 TEST(ConfigLoaderTest, RepoConfigsLoadWithRuntimeDefaults) {
-  std::vector<std::string> paths{std::string(BALLAST_SOURCE_DIR) + "/config/demo.toml"};
+  std::vector<std::string> paths;
   for (const auto& entry :
        std::filesystem::directory_iterator(std::string(BALLAST_SOURCE_DIR) + "/config/examples"))
     if (entry.path().extension() == ".toml") paths.push_back(entry.path().string());

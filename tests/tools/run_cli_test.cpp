@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -120,7 +121,7 @@ TEST(RunCliTest, SigintAndSigtermDrainAndPrintTheSummary) {
 }
 
 TEST(RunCliTest, RunWithoutAFeedIsRefused) {
-  const ProcessResult r = run("run --config " + source("config/demo.toml"));
+  const ProcessResult r = run("run --config " + source("config/examples/seed000_hedge.toml"));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("feed"), std::string::npos) << r.err;
 }
@@ -156,6 +157,28 @@ TEST(RunCliTest, BadArgumentsExitTwo) {
   EXPECT_EQ(run("run --config").exit_code, 2);
   EXPECT_EQ(run("run --config x.toml --duration -1").exit_code, 2);
   EXPECT_EQ(run("run --config x.toml --frobnicate").exit_code, 2);
+}
+
+}  // namespace
+
+namespace {
+
+// [venue] problems only the simulator can see (a fault naming an unknown symbol) are
+// reported like every other config error: one line naming file and key, exit 2.
+TEST(RunCliTest, VenueFaultOnAnUnknownSymbolExits2WithOneLine) {
+  std::string text = slurp(source("config/demo.toml"));
+  const std::string at = "speed = 2880";
+  text.replace(text.find(at), at.size(), "speed = 2880\nfaults = [\"1 freeze NOPE-PERP\"]");
+  const std::string path = temp("badfault") + ".toml";
+  std::ofstream(path) << text;
+  for (const std::string& command : {"check-config " + path, "run --config " + path}) {
+    const ProcessResult r = run(command);
+    EXPECT_EQ(r.exit_code, 2) << command;
+    EXPECT_EQ(r.out, "");
+    EXPECT_NE(r.err.find(path + ": venue.faults[0]: "), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("NOPE-PERP"), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
 }
 
 }  // namespace

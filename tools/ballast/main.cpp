@@ -14,6 +14,7 @@
 #include "ballast/core/config.hpp"
 #include "ballast/plan_report.hpp"
 #include "ballast/run_command.hpp"
+#include "ballast/venue/venue_runner.hpp"
 
 namespace {
 
@@ -68,11 +69,31 @@ std::int64_t wall_clock_s() {
       .count();
 }
 
+// [venue] is checked against the simulator too (symbols in fault commands, the replay
+// file, prices for every traded asset): what the config loader cannot see from core.
+std::vector<ballast::ConfigError> venue_errors(const ballast::BallastConfig& c) {
+  std::vector<ballast::ConfigError> errors;
+  if (!c.venue.present) return errors;
+  for (const std::string& e : ballast::venue::validate_venue_config(c, c.venue)) {
+    // "venue.faults[0] ...: problem" -> key "venue.faults[0]", the rest as the problem.
+    const std::size_t cut = e.rfind("venue", 0) == 0 ? e.find_first_of(" :") : 0;
+    if (cut == 0 || cut == std::string::npos) {
+      errors.push_back(ballast::ConfigError{c.source_path, 0, "venue", e});
+      continue;
+    }
+    const std::size_t rest = e.find_first_not_of(": ", cut);
+    errors.push_back(ballast::ConfigError{c.source_path, 0, e.substr(0, cut),
+                                          rest == std::string::npos ? e : e.substr(rest)});
+  }
+  return errors;
+}
+
 int run_check_config(const std::vector<std::string_view>& args) {
   if (args.size() != 1) return bad_argument("check-config: expected exactly one FILE argument");
   const auto result = ballast::load_config_file(std::string(args[0]));
   if (!result.ok()) return report_config_errors(result.errors);
   const auto& c = *result.config;
+  if (const auto errors = venue_errors(c); !errors.empty()) return report_config_errors(errors);
   std::printf("%s: ok (%zu instruments, %zu assets, base %s)\n", c.source_path.c_str(),
               c.universe.instrument_count(), c.universe.asset_count(),
               c.universe.assets[c.universe.base_currency].name.c_str());
@@ -157,6 +178,9 @@ int run_run(const std::vector<std::string_view>& args) {
   if (!config_path) return bad_argument("run: --config FILE is required");
   const auto result = ballast::load_config_file(*config_path);
   if (!result.ok()) return report_config_errors(result.errors);
+  if (result.config->venue.embedded)
+    if (const auto errors = venue_errors(*result.config); !errors.empty())
+      return report_config_errors(errors);
   return ballast::tools::run_engine(*result.config, options);
 }
 

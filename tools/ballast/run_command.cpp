@@ -149,6 +149,21 @@ std::optional<Route> make_route(const BallastConfig& config) {
   o.time_in_force =
       config.orders.time_in_force_gtc ? gateways::FixTimeInForce::gtc : gateways::FixTimeInForce::ioc;
   o.subscribe_market_data = config.feed.kind == FeedKind::fix;
+  switch (config.orders.fix_store_kind) {
+    case OrderRouteConfig::Store::async_file:
+      o.store = gateways::FixStoreKind::async_file;
+      break;
+    case OrderRouteConfig::Store::file:
+      o.store = gateways::FixStoreKind::file;
+      break;
+    case OrderRouteConfig::Store::memory:
+      o.store = gateways::FixStoreKind::memory;
+      break;
+    case OrderRouteConfig::Store::null:
+      o.store = gateways::FixStoreKind::null_store;
+      break;
+  }
+  o.store_flush_interval_ms = config.orders.fix_store_flush_ms;
   // One venue per FIX route so far: the venue of the universe's instruments.
   o.venue = config.universe.instruments.empty() ? VenueId{0} : config.universe.instruments[0].venue;
   if (config.venue.embedded) {  // our own simulator, on this machine
@@ -290,7 +305,9 @@ int run_engine(const BallastConfig& config, const RunOptions& options) {
     }
     if (pipeline->drained()) break;
   }
-  // Drain: read nothing new, let what was read and every order in flight finish.
+  // The embedded venue's clock stops first: no funding or fills happen that the engine
+  // would not see. Then drain: read nothing new, let every order in flight finish.
+  if (sim) sim->pause(true);
   pipeline->stop_reading();
   for (int k = 0; k < 500 && !pipeline->drained(); ++k)
     std::this_thread::sleep_for(std::chrono::milliseconds(2));

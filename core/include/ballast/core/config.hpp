@@ -89,6 +89,13 @@ struct OrderRouteConfig {
   int fix_port = 0;
   std::string fix_store;
   bool time_in_force_gtc = false;  // default IOC: a hedge is marketable or nothing
+  // fix_store_kind: where QuickFIX keeps sequence numbers and sent messages. async-file
+  // (default): FileStore's files, sequence numbers written before each send returns and
+  // messages by a background thread every fix_store_flush_ms; file: QuickFIX's FileStore
+  // (every write on the sending thread); memory / null: nothing survives a restart.
+  enum class Store : std::uint8_t { async_file, file, memory, null };
+  Store fix_store_kind = Store::async_file;
+  int fix_store_flush_ms = 10;
 };
 
 // [venue]: the venue simulator, run inside `ballast run` (embedded = true) or read by
