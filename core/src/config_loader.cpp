@@ -145,6 +145,7 @@ constexpr std::array<Option<OrderRouteKind>, 2> kRoutes{
     {{"loopback", OrderRouteKind::loopback}, {"fix", OrderRouteKind::fix}}};
 constexpr std::array<Option<bool>, 2> kTimeInForce{{{"ioc", false}, {"gtc", true}}};  // gtc?
 constexpr Range kPort{1.0, 65535.0, false, false};
+constexpr std::array<Option<bool>, 2> kSessionLoss{{{"resume", false}, {"halt", true}}};  // halt?
 constexpr std::array<Option<OrderRouteConfig::Store>, 4> kFixStores{
     {{"async-file", OrderRouteConfig::Store::async_file},
      {"file", OrderRouteConfig::Store::file},
@@ -997,6 +998,7 @@ class ConfigBuilder {
                std::move(problem));
     }
     assign(r_.integer(s, "max_md_staleness_ms", Need::optional, kPositive), k.max_md_staleness_ms);
+    assign(r_.choice(s, "on_session_loss", Need::optional, kSessionLoss), k.halt_on_session_loss);
     r_.each_entry(s, "collateral",
                   [&](std::string_view key, const toml::node& v, const std::string& path) {
                     read_collateral(key, v, path);
@@ -1229,6 +1231,7 @@ class ConfigBuilder {
       v.feed_file = resolve_path(cfg_.source_path, *file);
     assign(r_.number(s, "tick_interval_ms", Need::optional, Range{1.0, 60000.0, false, false}),
            v.tick_interval_ms);
+    assign(r_.number(s, "depth_notional", Need::optional, kNonNegative), v.depth_notional);
     if (const toml::array* faults = r_.array(s, "faults", Need::optional)) {
       for (std::size_t k = 0; k < faults->size(); ++k) {
         const toml::node& n = *faults->get(k);

@@ -37,6 +37,7 @@ std::size_t EngineCore::unknown_orders() const noexcept {
 // One rule for every venue: the planner may use any instrument, so a venue that is down
 // (or an order whose fate is unknown) stops all trading until it is resolved.
 bool EngineCore::can_trade() const noexcept {
+  if (halted_) return false;
   for (bool up : venue_up_)
     if (!up) return false;
   for (std::size_t k = 0; k < open_.count; ++k)
@@ -188,9 +189,34 @@ void EngineCore::on_session(const ExecReport& r) noexcept {
   const bool up = r.kind == ExecKind::session_up;
   venue_up_[r.venue] = up;
   ++(up ? stats_.session_ups : stats_.session_downs);
-  if (up) return;  // queries go out from take_status_queries
+  auto on_venue = [&](InstrumentId i) { return config_.universe.instruments[i].venue == r.venue; };
+  if (up) {
+    // Ask now, for every order lost with the session: the queries are due before any
+    // resent report could settle an order (they come after the logon).
+    for (std::size_t k = 0; k < open_.count && query_count_ < queries_.size(); ++k) {
+      const OpenOrder& o = open_.orders[k];
+      if (!open_unknown_[k] || open_queried_[k] || !on_venue(o.instrument)) continue;
+      OrderRequest& q = queries_[query_count_++];
+      q = OrderRequest{};
+      q.client_order_id = open_ids_[k];
+      q.instrument = o.instrument;
+      q.side = o.buy ? OrderSide::buy : OrderSide::sell;
+      q.lots = o.lots;
+      q.limit_ticks = o.limit_ticks;
+      q.purpose = static_cast<std::uint8_t>(OrderPurpose::status_query);
+      q.tick_flags = kTickWarmup;  // not a tick-to-order sample
+      open_queried_[k] = true;
+    }
+    return;
+  }
+  if (config_.risk.halt_on_session_loss) halted_ = true;
+  // Queries not yet handed out for this venue would go to a dead session.
+  std::size_t kept = 0;
+  for (std::size_t k = 0; k < query_count_; ++k)
+    if (!on_venue(queries_[k].instrument)) queries_[kept++] = queries_[k];
+  query_count_ = kept;
   for (std::size_t k = 0; k < open_.count; ++k) {
-    if (config_.universe.instruments[open_.orders[k].instrument].venue != r.venue) continue;
+    if (!on_venue(open_.orders[k].instrument)) continue;
     if (!open_unknown_[k]) ++stats_.orders_marked_unknown;
     open_unknown_[k] = true;
     open_queried_[k] = false;  // a query sent before the drop may be lost with it
@@ -198,23 +224,11 @@ void EngineCore::on_session(const ExecReport& r) noexcept {
 }
 
 std::size_t EngineCore::take_status_queries(OrderRequest* out, std::size_t max) noexcept {
-  std::size_t n = 0;
-  for (std::size_t k = 0; k < open_.count && n < max; ++k) {
-    if (!open_unknown_[k] || open_queried_[k]) continue;
-    const OpenOrder& o = open_.orders[k];
-    if (!venue_up(config_.universe.instruments[o.instrument].venue)) continue;
-    OrderRequest& q = out[n++];
-    q = OrderRequest{};
-    q.client_order_id = open_ids_[k];
-    q.instrument = o.instrument;
-    q.side = o.buy ? OrderSide::buy : OrderSide::sell;
-    q.lots = o.lots;
-    q.limit_ticks = o.limit_ticks;
-    q.purpose = static_cast<std::uint8_t>(OrderPurpose::status_query);
-    q.tick_flags = kTickWarmup;  // not a tick-to-order sample
-    open_queried_[k] = true;
-    ++stats_.status_queries;
-  }
+  const std::size_t n = query_count_ < max ? query_count_ : max;
+  for (std::size_t k = 0; k < n; ++k) out[k] = queries_[k];
+  for (std::size_t k = n; k < query_count_; ++k) queries_[k - n] = queries_[k];
+  query_count_ -= n;
+  stats_.status_queries += n;
   return n;
 }
 
@@ -277,7 +291,8 @@ void EngineCore::on_exec(const ExecReport& r) noexcept {
   std::size_t k = 0;
   while (k < open_.count && open_ids_[k] != r.client_order_id) ++k;
   if (k == open_.count) {
-    ++stats_.unknown_reports;
+    // A status reply for an order a resent report already settled is expected.
+    ++(r.kind == ExecKind::status ? stats_.status_replies : stats_.unknown_reports);
     return;
   }
   if (r.kind == ExecKind::status) {

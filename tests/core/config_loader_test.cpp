@@ -1776,7 +1776,7 @@ TEST(ConfigLoaderTest, VenueLoadsAsWritten) {
       "\n[orders]\nroute = \"fix\"\nfix_settings = \"f.cfg\"\n[venue]\nembedded = true\n"
       "port = 9900\nseed = 7\nvolatility = 0.8\ncorrelation = 0.6\njumps_per_day = 2\n"
       "jump_size = 0.02\nspeed = 960\nfunding_interval_s = 10\ncash = 50000\n"
-      "tick_interval_ms = 50\nfaults = [\"5 drop\", \"10 reject 2\", \"12.5 freeze BTCUSDT-PERP\"]\n");
+      "tick_interval_ms = 50\ndepth_notional = 2500\nfaults = [\"5 drop\", \"10 reject 2\", \"12.5 freeze BTCUSDT-PERP\"]\n");
   ASSERT_TRUE(r.ok()) << dump(r);
   const VenueSimConfig& v = r.config->venue;
   EXPECT_TRUE(v.present);
@@ -1791,6 +1791,7 @@ TEST(ConfigLoaderTest, VenueLoadsAsWritten) {
   EXPECT_EQ(v.funding_interval_s, 10);
   EXPECT_DOUBLE_EQ(v.cash, 50000.0);
   EXPECT_DOUBLE_EQ(v.tick_interval_ms, 50.0);
+  EXPECT_DOUBLE_EQ(v.depth_notional, 2500.0);
   ASSERT_EQ(v.faults.size(), 3u);
   EXPECT_EQ(v.faults[1], "10 reject 2");
 }

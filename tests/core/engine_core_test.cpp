@@ -199,6 +199,9 @@ TEST(EngineCoreTest, SessionDropMarksOrdersUnknownAndQueriesThemAfterLogon) {
   // No query while the session is down: it could not go out.
   EXPECT_EQ(e.core->take_status_queries(q.data(), q.size()), 0u);
   e.core->on_exec(session_event(ExecKind::session_up));
+  e.core->on_exec(session_event(ExecKind::session_down));  // down again before it went out
+  EXPECT_EQ(e.core->take_status_queries(q.data(), q.size()), 0u);
+  e.core->on_exec(session_event(ExecKind::session_up));
   ASSERT_EQ(e.core->take_status_queries(q.data(), q.size()), 1u);
   EXPECT_EQ(q[0].client_order_id, o.client_order_id);
   EXPECT_EQ(q[0].purpose, static_cast<std::uint8_t>(OrderPurpose::status_query));
@@ -213,6 +216,31 @@ TEST(EngineCoreTest, SessionDropMarksOrdersUnknownAndQueriesThemAfterLogon) {
   EXPECT_EQ(e.core->portfolio().positions[0].lots, -111);
   EXPECT_EQ(e.core->stats().status_replies, 1u);
   EXPECT_EQ(e.core->unknown_orders(), 0u);
+}
+
+TEST(EngineCoreTest, ResentFillBeforeTheStatusReplyStillLeavesTheQueryDue) {
+  Engine e;
+  e.tick(70000);
+  ASSERT_EQ(e.tick(90000), 1u);
+  const OrderRequest o = e.out[0];
+  e.core->on_exec(session_event(ExecKind::session_down));
+  e.core->on_exec(session_event(ExecKind::session_up));
+  ExecReport fill;  // the venue's resend of the fill it sent while we were away
+  fill.client_order_id = o.client_order_id;
+  fill.instrument = 0;
+  fill.side = OrderSide::sell;
+  fill.kind = ExecKind::fill;
+  fill.last_lots = 111;
+  fill.cum_lots = 111;
+  fill.last_price_ticks = 900000;
+  e.core->on_exec(fill);
+  EXPECT_TRUE(e.core->settled());
+  std::array<OrderRequest, 4> q{};
+  ASSERT_EQ(e.core->take_status_queries(q.data(), q.size()), 1u);  // asked anyway
+  e.core->on_exec(status_reply(o, OrderStatus::filled, 111, 0, 900000));
+  EXPECT_EQ(e.core->portfolio().positions[0].lots, -111);  // not applied twice
+  EXPECT_EQ(e.core->stats().status_replies, 1u);
+  EXPECT_EQ(e.core->stats().unknown_reports, 0u);
 }
 
 TEST(EngineCoreTest, QueryLostWithASecondDropIsAskedAgain) {
@@ -267,6 +295,24 @@ TEST(EngineCoreTest, PartialFillBeforeTheDropIsNotAppliedTwice) {
   e.core->on_exec(status_reply(o, OrderStatus::canceled, 100, 0, 900000));
   EXPECT_EQ(e.core->portfolio().positions[0].lots, -100);  // 40 seen + 60 missed
   EXPECT_TRUE(e.core->settled());
+}
+
+TEST(EngineCoreTest, SessionLossHaltsWhenConfiguredButStillResolvesOrders) {
+  Engine e;
+  e.config.risk.halt_on_session_loss = true;
+  e.tick(70000);
+  ASSERT_EQ(e.tick(90000), 1u);
+  const OrderRequest o = e.out[0];
+  e.core->on_exec(session_event(ExecKind::session_down));
+  e.core->on_exec(session_event(ExecKind::session_up));
+  EXPECT_TRUE(e.core->halted());
+  std::array<OrderRequest, 4> q{};
+  ASSERT_EQ(e.core->take_status_queries(q.data(), q.size()), 1u);  // still asked
+  e.core->on_exec(status_reply(o, OrderStatus::unknown, 0, 0, 0));
+  EXPECT_TRUE(e.core->settled());
+  EXPECT_EQ(e.tick(90000), 0u);  // out of band, venue up, nothing unknown: halted
+  e.core->resume();
+  EXPECT_EQ(e.tick(90000), 1u);
 }
 
 TEST(EngineCoreTest, FundingMovesCashWithItsSign) {

@@ -53,6 +53,7 @@ struct EngineSummary {
   std::int64_t session_downs = 0, session_ups = 0, status_queries = 0, status_replies = 0;
   std::int64_t unknown_at_exit = -1, orders_marked_unknown = 0;
   std::int64_t fix_logons = 0, fix_next_seq = 0, fix_resends_suppressed = 0;
+  bool halted = false;
   bool has_venue = false;
   std::int64_t venue_orders = 0;
   std::map<std::string, double> venue_positions;
@@ -164,6 +165,7 @@ class EndToEndTest : public ::testing::Test {
     const int code = engine.wait(std::chrono::milliseconds(60000));
     EXPECT_EQ(code, 0) << engine.err();
     parse_engine(engine.out(), s);
+    last_engine_ = engine.out() + "\n" + engine.err();
     return s;
   }
 
@@ -193,6 +195,7 @@ class EndToEndTest : public ::testing::Test {
     i("/sessions/status_replies", s.status_replies);
     i("/sessions/orders_marked_unknown", s.orders_marked_unknown);
     i("/sessions/unknown_orders_at_exit", s.unknown_at_exit);
+    ASSERT_EQ(doc.at_pointer("/sessions/halted").get(s.halted), simdjson::SUCCESS) << out;
     i("/fix/logons", s.fix_logons);
     i("/fix/next_sender_seq_num", s.fix_next_seq);
     i("/fix/resends_suppressed", s.fix_resends_suppressed);
@@ -238,6 +241,7 @@ class EndToEndTest : public ::testing::Test {
   std::string dir_;
   int port_ = 0;
   int runs_ = 0;
+  std::string last_engine_;  // stdout + stderr of the last engine run, for failures
 };
 
 constexpr double kBand = 0.05;  // config/demo.toml: both targets 50% +- 5%
@@ -254,7 +258,7 @@ TEST_F(EndToEndTest, DriftOutsideTheBandComesBackInsideAndFundingIsSettled) {
   const EngineSummary e = finish_engine(*engine);
 
   EXPECT_GT(e.drift_before, kBand);  // 65/35 against 50/50
-  EXPECT_LT(e.drift_after, kBand);
+  EXPECT_LT(e.drift_after, kBand) << last_engine_;
   EXPECT_GE(e.orders, 2);  // short BTC, long ETH
   EXPECT_GE(e.fills, 2);
   EXPECT_EQ(e.unknown_at_exit, 0);
@@ -280,7 +284,7 @@ TEST_F(EndToEndTest, RejectedOrdersAreRetriedWithoutDuplicates) {
   venue->signal(SIGTERM);
   ASSERT_EQ(venue->wait(), 0) << venue->err();
   EXPECT_GE(e.rejects, 2);
-  EXPECT_LT(e.drift_after, kBand);  // retried after the rejects, and hedged
+  EXPECT_LT(e.drift_after, kBand) << last_engine_;  // retried after the rejects, and hedged
   const VenueAccount v = parse_venue_summary(venue->out());
   ASSERT_TRUE(v.found) << venue->out();
   EXPECT_EQ(v.orders, e.orders);
@@ -289,9 +293,11 @@ TEST_F(EndToEndTest, RejectedOrdersAreRetriedWithoutDuplicates) {
 
 TEST_F(EndToEndTest, DroppedSessionReconnectsAndChecksOrderStatusBeforeTrading) {
   const std::string config = write_config({false, "", ""});
-  // Executions held 2 s: the hedge orders are still in flight when the session drops.
-  auto venue = start_venue(config, {"--fault", "0 delay 2000"});
-  auto engine = start_engine(config, 9);
+  // Everything the venue sends is held 4 s: the hedge orders (sent ~4 s in, on the first
+  // market data) are still in flight when the session drops (within ~2 s of the order:
+  // one status-line period and the logout).
+  auto venue = start_venue(config, {"--fault", "0 delay 4000"});
+  auto engine = start_engine(config, 14);
   ASSERT_TRUE(ballast::testing::wait_for(
       [&] { return last_status_count(engine->err(), "orders") >= 1; },
       std::chrono::milliseconds(15000), std::chrono::milliseconds(20)))
@@ -309,11 +315,37 @@ TEST_F(EndToEndTest, DroppedSessionReconnectsAndChecksOrderStatusBeforeTrading) 
   EXPECT_GE(e.orders_marked_unknown, 1);
   EXPECT_GE(e.status_queries, 1);
   EXPECT_EQ(e.unknown_at_exit, 0);  // every lost order resolved
-  EXPECT_LT(e.drift_after, kBand);
+  EXPECT_LT(e.drift_after, kBand) << last_engine_;
   const VenueAccount v = parse_venue_summary(venue->out());
   ASSERT_TRUE(v.found) << venue->out();
   EXPECT_EQ(v.orders, e.orders);  // nothing sent twice
   expect_positions_agree(e, v.positions);  // no fill applied twice, none missed
+}
+
+TEST_F(EndToEndTest, SessionLossHaltsTradingWhenConfigured) {
+  const std::string config = write_config({false, "", "on_session_loss = \"halt\""});
+  auto venue = start_venue(config);
+  auto engine = start_engine(config, 8);
+  ASSERT_TRUE(ballast::testing::wait_for(
+      [&] { return last_status_count(engine->err(), "orders") >= 1; },
+      std::chrono::milliseconds(15000), std::chrono::milliseconds(20)))
+      << engine->err();
+  ASSERT_TRUE(venue->send_line("drop"));
+  ASSERT_TRUE(engine->wait_for_output("[FIX down]", std::chrono::milliseconds(10000), true))
+      << engine->err();
+  const EngineSummary e = finish_engine(*engine);
+  venue->signal(SIGTERM);
+  ASSERT_EQ(venue->wait(), 0) << venue->err();
+  EXPECT_TRUE(e.halted);
+  EXPECT_GE(e.session_ups, 2);  // it reconnected (and resolved its orders) but did not trade
+  EXPECT_EQ(e.unknown_at_exit, 0);
+  const std::string err = engine->err();
+  const auto down = err.find("[FIX down]");
+  ASSERT_NE(down, std::string::npos);
+  EXPECT_EQ(last_status_count(err.substr(0, err.find('\n', down)), "orders"), e.orders)
+      << "orders were sent after the session loss:\n" << err;
+  const VenueAccount v = parse_venue_summary(venue->out());
+  EXPECT_EQ(v.orders, e.orders);
 }
 
 TEST_F(EndToEndTest, FrozenFeedMeansNoOrdersOnStaleData) {
@@ -332,7 +364,7 @@ TEST_F(EndToEndTest, FrozenFeedMeansNoOrdersOnStaleData) {
   ASSERT_EQ(venue->wait(), 0) << venue->err();
   EXPECT_GT(live.ticks, 0);
   EXPECT_GE(live.orders, 2);
-  EXPECT_LT(live.drift_after, kBand);
+  EXPECT_LT(live.drift_after, kBand) << last_engine_;
 }
 
 TEST_F(EndToEndTest, RestartResumesSequenceNumbersWithoutReplayingOrders) {
@@ -360,7 +392,7 @@ TEST_F(EndToEndTest, EmbeddedVenueRunsTheDemoInOneProcess) {
   const EngineSummary e = finish_engine(*engine);
   ASSERT_TRUE(e.has_venue);
   EXPECT_GT(e.drift_before, kBand);
-  EXPECT_LT(e.drift_after, kBand);
+  EXPECT_LT(e.drift_after, kBand) << last_engine_;
   EXPECT_GE(e.fills, 2);
   EXPECT_EQ(e.venue_orders, e.orders);
   expect_positions_agree(e, e.venue_positions);

@@ -1,6 +1,8 @@
 // Integration tests of the `ballast` executable: run as a real process, check exit
 // codes, stderr lines and the JSON contract of `ballast plan --json` (parsed with simdjson).
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <simdjson.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -182,7 +184,10 @@ TEST(PlanCliTest, CheckConfigReportsEveryBadKeyOnItsOwnLine) {
   const ProcessResult r = ballast("check-config " + path);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(count_lines(r.err), 3u) << r.err;
-  EXPECT_NE(r.err.find(path + ":7: engine.colour"), std::string::npos) << r.err;
+  const auto colour_line = 1 + std::count(text.begin(), text.begin() + text.find("colour"), '\n');
+  EXPECT_NE(r.err.find(path + ":" + std::to_string(colour_line) + ": engine.colour"),
+            std::string::npos)
+      << r.err;
   EXPECT_NE(r.err.find("tick_size"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("target[0].band"), std::string::npos) << r.err;
   std::remove(path.c_str());

@@ -391,6 +391,7 @@ int run_engine(const BallastConfig& config, const RunOptions& options) {
     j.field("orders_lost", static_cast<long long>(s.orders_lost));
     j.field("ticks_not_traded_venue_down", static_cast<long long>(s.ticks_venue_down));
     j.field("unknown_orders_at_exit", static_cast<long long>(core->unknown_orders()));
+    j.field("halted", core->halted());
     j.end_object();
     if (fix_counters) write_fix_counters(j, *fix_counters, fix_seq_out);
     if (venue_summary) write_venue_summary(j, *venue_summary);
@@ -449,6 +450,8 @@ int run_engine(const BallastConfig& config, const RunOptions& options) {
                   static_cast<long long>(core->portfolio().positions[i].lots));
     }
     std::printf("\n");
+    if (core->halted())
+      std::printf("  HALTED: a venue session was lost ([risk] on_session_loss = \"halt\")\n");
     if (fix_counters) {
       const gateways::FixGatewayCounters& c = *fix_counters;
       std::printf(

@@ -246,6 +246,19 @@ VenueRunner::VenueRunner(const BallastConfig& cfg, const VenueSimConfig& v,
   }
   s.sim = std::make_unique<VenueSimulation>(s.universe, sc);
   s.sim_now.store(s.sim->now_ns());
+  if (v.depth_notional > 0.0) {
+    // Same notional at every instrument: lots per level from the starting price.
+    for (InstrumentId i = 0; i < u.instruments.size(); ++i) {
+      const InstrumentSpec& spec = u.instruments[i];
+      const double per_lot =
+          spec.is_inverse() ? spec.contract_value_d * spec.lot_size_d
+                            : market_price(cfg, spec.base) * spec.contract_size_d * spec.lot_size_d;
+      if (!(per_lot > 0.0)) continue;
+      QuoteConfig q = s.sim->market_maker().config(i);
+      q.lots_per_level = std::max<std::int64_t>(1, static_cast<std::int64_t>(v.depth_notional / per_lot));
+      s.sim->market_maker().configure(i, q);
+    }
+  }
 
   if (!v.store_dir.empty())
     s.store = v.store_dir;

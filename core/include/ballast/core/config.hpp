@@ -45,6 +45,9 @@ struct RiskLimits {
   double max_orders_per_minute =
       600.0;  // venues limit both windows (Binance: per 10 s and per minute)
   std::int64_t max_md_staleness_ms = 500;
+  // [risk] on_session_loss: after a venue session drops and its orders' status is known
+  // again, resume trading ("resume") or stay halted until an operator resumes ("halt").
+  bool halt_on_session_loss = false;
   // [risk] collateral = { BTC = 0.95 }: spot assets that count toward the USD-M futures
   // wallet at that value ratio (multi-asset margin). Absent assets count 0.
   std::array<double, kMaxAssets> collateral_ratio{};
@@ -116,6 +119,9 @@ struct VenueSimConfig {
   double cash = 0.0;          // the FIX client's starting cash; 0 = [portfolio] margin_balance
   std::string feed_file;      // replay CSV for the venue's marks instead of random walks
   double tick_interval_ms = 100.0;      // market data publication period
+  // Quote size per level of the market maker, in quote currency (0: its default of 10
+  // lots, thin for a hedge of tens of thousands); five levels a side.
+  double depth_notional = 0.0;
   // Faults at wall-clock seconds since the venue started, "SECONDS COMMAND"
   // (commands: docs/fix-dialect.md).
   std::vector<std::string> faults;

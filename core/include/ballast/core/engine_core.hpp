@@ -67,6 +67,10 @@ class EngineCore {
     return venue < venue_up_.size() && venue_up_[venue];
   }
   [[nodiscard]] std::size_t unknown_orders() const noexcept;
+  // [risk] on_session_loss = "halt": a dropped session halts trading (orders in flight are
+  // still resolved by status queries); only resume() lets the engine trade again.
+  [[nodiscard]] bool halted() const noexcept { return halted_; }
+  void resume() noexcept { halted_ = false; }
 
   // The engine has nothing in flight: every order it sent is done (filled/cancelled).
   [[nodiscard]] bool settled() const noexcept { return open_.count == 0; }
@@ -100,8 +104,13 @@ class EngineCore {
   std::array<std::uint64_t, kMaxOpenOrders> open_ids_{};
   std::array<std::int64_t, kMaxOpenOrders> open_filled_{};
   std::array<bool, kMaxOpenOrders> open_unknown_{};  // state lost with the session
-  std::array<bool, kMaxOpenOrders> open_queried_{};  // status query sent since
+  std::array<bool, kMaxOpenOrders> open_queried_{};  // status query queued since
+  // Queries queued at session_up, in order; a reply still comes (and is counted) when a
+  // resent report settles the order first.
+  std::array<OrderRequest, kMaxOpenOrders> queries_{};
+  std::size_t query_count_ = 0;
   std::array<bool, kMaxVenues> venue_up_{};
+  bool halted_ = false;
   std::optional<std::int64_t> last_rebalance_s_;
   bool ready_ = false;
   EngineStats stats_;
