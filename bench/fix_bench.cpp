@@ -26,9 +26,11 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
-#include <unistd.h>
 
 #include "../tests/common/loopback.hpp"
+#include "../tests/common/loopback_gateway.hpp"
+#include "../tests/common/perp_universe.hpp"
+#include "../tests/common/temp_dir.hpp"
 #include "ballast/gateways/fix_order_gateway.hpp"
 #include "fix_bench_acceptor.hpp"
 #include "fix_bench_store.hpp"
@@ -41,19 +43,9 @@ namespace fs = std::filesystem;
 namespace fix = ballast::gateways::fix;
 using Clock = std::chrono::steady_clock;
 
-const std::string kSettings = std::string(BALLAST_SOURCE_DIR) + "/config/fix/ballast-initiator.cfg";
 constexpr std::int64_t kSendIterations = 20000;
 
 const char* const kStoreNames[] = {"async_file", "file", "memory", "null_store"};
-
-fs::path fresh_dir(const char* what) {
-  static int counter = 0;
-  fs::path d = fs::temp_directory_path() / ("ballast-fix-bench-" + std::to_string(::getpid()) +
-                                            "-" + what + "-" + std::to_string(counter++));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
 
 fix::FixText text(const std::string& s) {
   return fix::FixText{s.data(), s.size()};
@@ -105,7 +97,7 @@ void BM_FixMessage_Build(benchmark::State& state, bool reuse) {
 }
 
 void BM_FixStore_Persist(benchmark::State& state, int kind) {
-  const fs::path dir = fresh_dir("store");
+  const fs::path dir = testing::fresh_temp_dir("ballast-fix-bench-store");
   {
     bench::StoreProbe probe(kind, dir.string());
     fix::MessageTextBuilder builder("BALLAST", "VENUE");
@@ -137,13 +129,13 @@ class NoEvents final : public fix::SessionEvents {
 };
 
 void BM_FixSession_Send(benchmark::State& state, int kind, bool reuse) {
-  const fs::path dir = fresh_dir("session");
+  const fs::path dir = testing::fresh_temp_dir("ballast-fix-bench-session");
   const int port = testing::free_port();
   {
     bench::FixBenchAcceptor acceptor(port);
     NoEvents events;
     fix::SessionOptions so;
-    so.settings_path = kSettings;
+    so.settings_path = testing::kInitiatorSettings;
     so.host_override = "127.0.0.1";
     so.port_override = port;
     so.store_path_override = dir.string();
@@ -180,32 +172,13 @@ void BM_FixSession_Send(benchmark::State& state, int kind, bool reuse) {
   fs::remove_all(dir, ec);
 }
 
-Universe bench_universe() {
-  Universe u;
-  u.base_currency = u.intern_asset("USDT");
-  InstrumentSpec s;
-  s.symbol = "BTCUSDT";
-  s.kind = InstrumentKind::perpetual;
-  s.base = u.intern_asset("BTC");
-  s.quote = u.base_currency;
-  s.lot_size = Decimal{1, 3};
-  s.tick_size = Decimal{1, 1};
-  s.derive();
-  u.instruments.push_back(s);
-  return u;
-}
-
 void BM_FixGateway_Send(benchmark::State& state, gateways::FixStoreKind kind) {
-  const fs::path dir = fresh_dir("gateway");
+  const fs::path dir = testing::fresh_temp_dir("ballast-fix-bench-gateway");
   const int port = testing::free_port();
-  const Universe universe = bench_universe();
+  const Universe universe = testing::btcusdt_universe();
   {
     bench::FixBenchAcceptor acceptor(port);
-    gateways::FixGatewayOptions o;
-    o.settings_path = kSettings;
-    o.host_override = "127.0.0.1";
-    o.port_override = port;
-    o.store_path_override = dir.string();
+    gateways::FixGatewayOptions o = testing::loopback_gateway_options(port, dir);
     o.store = kind;
     o.subscribe_market_data = false;
     gateways::FixOrderGateway gateway(universe, o);

@@ -46,6 +46,15 @@ bool write_all_at(int fd, const char* data, std::size_t size, long offset) {
   return true;
 }
 
+// The whole seqnums record ("%010d : %010d") in one pwrite.
+bool write_seq_record(int fd, int next_sender, int next_target) {
+  char record[kSeqRecord];
+  ten_digits(next_sender, record + kSenderOffset);
+  std::memcpy(record + 10, " : ", 3);
+  ten_digits(next_target, record + kTargetOffset);
+  return write_all_at(fd, record, kSeqRecord, 0);
+}
+
 bool append_all(int fd, const char* data, std::size_t size) {
   while (size > 0) {
     const ssize_t n = ::write(fd, data, size);
@@ -166,11 +175,7 @@ void AsyncFileStore::open_files(bool truncate) {
   if (map == MAP_FAILED) throw FIX::ConfigError("Could not map seqnums file: " + seqnums_name_);
   seq_map_ = static_cast<char*>(map);
   // The whole record once, through the file (atomic against a crash).
-  char record[kSeqRecord];
-  ten_digits(next_sender_, record + kSenderOffset);
-  std::memcpy(record + 10, " : ", 3);
-  ten_digits(next_target_, record + kTargetOffset);
-  if (!write_all_at(seq_fd_, record, kSeqRecord, 0))
+  if (!write_seq_record(seq_fd_, next_sender_, next_target_))
     throw FIX::ConfigError("Could not write seqnums file: " + seqnums_name_);
 }
 
@@ -194,11 +199,7 @@ void AsyncFileStore::store_seq(int field_offset, int value) {
     std::memcpy(field + 2, digits + 2, 8);
     return;
   }
-  char record[kSeqRecord];
-  ten_digits(next_sender_, record + kSenderOffset);
-  std::memcpy(record + 10, " : ", 3);
-  ten_digits(next_target_, record + kTargetOffset);
-  if (!write_all_at(seq_fd_, record, kSeqRecord, 0))
+  if (!write_seq_record(seq_fd_, next_sender_, next_target_))
     throw FIX::IOException("Unable to write to file " + seqnums_name_);
 }
 

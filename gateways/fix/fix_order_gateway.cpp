@@ -350,9 +350,8 @@ class FixOrderGateway::Events final : public fix::SessionEvents {
     g_.push_report(r);
   }
 
-  // One tick per touched instrument, never blocking: when the ring is full the
-  // instrument waits (held_) and its newest state goes out with a later message.
-  void emit(InstrumentId i, std::uint64_t recv) noexcept {
+  // Instrument `i`'s tick: its book as it stands, received at `recv`.
+  MarketTick tick_of(InstrumentId i, std::uint64_t recv) const noexcept {
     const Book& b = books_[i];
     MarketTick t;
     t.exchange_ts_ns = b.exchange_ts_ns;
@@ -365,7 +364,13 @@ class FixOrderGateway::Events final : public fix::SessionEvents {
     t.index = b.index;
     t.funding_rate = b.funding_rate;
     t.instrument = i;
-    if (held_count_ == 0 && g_.md_feed_.ring_.try_push(t)) {
+    return t;
+  }
+
+  // One tick per touched instrument, never blocking: when the ring is full the
+  // instrument waits (held_) and its newest state goes out with a later message.
+  void emit(InstrumentId i, std::uint64_t recv) noexcept {
+    if (held_count_ == 0 && g_.md_feed_.ring_.try_push(tick_of(i, recv))) {
       g_.counters_.md_ticks.fetch_add(1, std::memory_order_relaxed);
       return;
     }
@@ -381,19 +386,7 @@ class FixOrderGateway::Events final : public fix::SessionEvents {
   void flush_held() noexcept {
     for (std::size_t i = 0; i < held_.size() && held_count_ > 0; ++i) {
       if (!held_[i]) continue;
-      const Book& b = books_[i];
-      MarketTick t;
-      t.exchange_ts_ns = b.exchange_ts_ns;
-      t.recv_tsc = held_recv_[i];
-      t.bid = b.bid;
-      t.bid_qty = b.bid_qty;
-      t.ask = b.ask;
-      t.ask_qty = b.ask_qty;
-      t.mark = b.mark;
-      t.index = b.index;
-      t.funding_rate = b.funding_rate;
-      t.instrument = static_cast<InstrumentId>(i);
-      if (!g_.md_feed_.ring_.try_push(t)) return;
+      if (!g_.md_feed_.ring_.try_push(tick_of(static_cast<InstrumentId>(i), held_recv_[i]))) return;
       g_.counters_.md_ticks.fetch_add(1, std::memory_order_relaxed);
       held_[i] = false;
       --held_count_;

@@ -74,6 +74,22 @@ struct Engine {
   }
 };
 
+// The venue's report on `o`: a (partial) fill, or with ExecKind::status its state.
+ExecReport report_of(const OrderRequest& o, ExecKind kind, std::int64_t last, std::int64_t cum,
+                     std::int64_t leaves, std::int64_t price_ticks, double fee = 0.0) {
+  ExecReport r;
+  r.client_order_id = o.client_order_id;
+  r.instrument = o.instrument;
+  r.side = o.side;
+  r.kind = kind;
+  r.last_lots = last;
+  r.cum_lots = cum;
+  r.leaves_lots = leaves;
+  r.last_price_ticks = price_ticks;
+  r.fee = fee;
+  return r;
+}
+
 TEST(EngineCoreTest, TradesOnlyOutsideTheBandThenSettlesOnTheFill) {
   Engine e;
   EXPECT_EQ(e.tick(70000), 0u);
@@ -87,16 +103,7 @@ TEST(EngineCoreTest, TradesOnlyOutsideTheBandThenSettlesOnTheFill) {
   // While the order is in flight nothing else goes out, even further out of band.
   EXPECT_EQ(e.tick(95000), 0u);
 
-  ExecReport fill;
-  fill.client_order_id = o.client_order_id;
-  fill.instrument = 0;
-  fill.side = OrderSide::sell;
-  fill.kind = ExecKind::fill;
-  fill.last_lots = 111;
-  fill.cum_lots = 111;
-  fill.last_price_ticks = 900000;
-  fill.fee = 5.0;
-  e.core->on_exec(fill);
+  e.core->on_exec(report_of(o, ExecKind::fill, 111, 111, 0, 900000, 5.0));
   EXPECT_TRUE(e.core->settled());
   EXPECT_EQ(e.core->portfolio().positions[0].lots, -111);
   EXPECT_EQ(e.core->stats().fills, 1u);
@@ -163,15 +170,8 @@ ExecReport session_event(ExecKind kind, VenueId venue = 0) {
 
 ExecReport status_reply(const OrderRequest& o, OrderStatus status, std::int64_t cum,
                         std::int64_t leaves, std::int64_t avg_ticks) {
-  ExecReport r;
-  r.client_order_id = o.client_order_id;
-  r.instrument = o.instrument;
-  r.side = o.side;
-  r.kind = ExecKind::status;
+  ExecReport r = report_of(o, ExecKind::status, 0, cum, leaves, avg_ticks);
   r.status = status;
-  r.cum_lots = cum;
-  r.leaves_lots = leaves;
-  r.last_price_ticks = avg_ticks;
   return r;
 }
 
@@ -225,15 +225,8 @@ TEST(EngineCoreTest, ResentFillBeforeTheStatusReplyStillLeavesTheQueryDue) {
   const OrderRequest o = e.out[0];
   e.core->on_exec(session_event(ExecKind::session_down));
   e.core->on_exec(session_event(ExecKind::session_up));
-  ExecReport fill;  // the venue's resend of the fill it sent while we were away
-  fill.client_order_id = o.client_order_id;
-  fill.instrument = 0;
-  fill.side = OrderSide::sell;
-  fill.kind = ExecKind::fill;
-  fill.last_lots = 111;
-  fill.cum_lots = 111;
-  fill.last_price_ticks = 900000;
-  e.core->on_exec(fill);
+  // The venue's resend of the fill it sent while we were away.
+  e.core->on_exec(report_of(o, ExecKind::fill, 111, 111, 0, 900000));
   EXPECT_TRUE(e.core->settled());
   std::array<OrderRequest, 4> q{};
   ASSERT_EQ(e.core->take_status_queries(q.data(), q.size()), 1u);  // asked anyway
@@ -278,16 +271,7 @@ TEST(EngineCoreTest, PartialFillBeforeTheDropIsNotAppliedTwice) {
   e.tick(70000);
   ASSERT_EQ(e.tick(90000), 1u);
   const OrderRequest o = e.out[0];
-  ExecReport part;
-  part.client_order_id = o.client_order_id;
-  part.instrument = 0;
-  part.side = OrderSide::sell;
-  part.kind = ExecKind::partial_fill;
-  part.last_lots = 40;
-  part.cum_lots = 40;
-  part.leaves_lots = 71;
-  part.last_price_ticks = 900000;
-  e.core->on_exec(part);
+  e.core->on_exec(report_of(o, ExecKind::partial_fill, 40, 40, 71, 900000));
   e.core->on_exec(session_event(ExecKind::session_down));
   e.core->on_exec(session_event(ExecKind::session_up));
   std::array<OrderRequest, 4> q{};

@@ -4,9 +4,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -14,6 +12,8 @@
 #include <vector>
 
 #include "../common/loopback.hpp"
+#include "../common/loopback_gateway.hpp"
+#include "../common/temp_dir.hpp"
 #include "ballast/gateways/fix_order_gateway.hpp"
 #include "fix_test_acceptor.hpp"
 
@@ -22,10 +22,9 @@ namespace ballast::gateways::fix_testing {
 using ballast::testing::ExecSpec;
 using ballast::testing::FixTestAcceptor;
 using ballast::testing::free_port;
+using ballast::testing::fresh_temp_dir;
 using ballast::testing::wait_for;
 namespace fs = std::filesystem;
-
-inline const std::string kSettings = std::string(BALLAST_SOURCE_DIR) + "/config/fix/ballast-initiator.cfg";
 
 inline Universe test_universe() {
   Universe u;
@@ -49,25 +48,12 @@ inline Universe test_universe() {
 inline constexpr InstrumentId kBtc = 0;
 inline constexpr InstrumentId kEth = 1;
 
-inline OrderRequest order(std::uint64_t id, InstrumentId instrument, OrderSide side, std::int64_t lots,
-                   std::int64_t ticks) {
-  OrderRequest o;
-  o.client_order_id = id;
-  o.instrument = instrument;
-  o.side = side;
-  o.lots = lots;
-  o.limit_ticks = ticks;
-  return o;
-}
+using ballast::testing::order;
 
 class FixGatewayTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    static std::atomic<int> counter{0};
-    dir_ = fs::temp_directory_path() /
-           ("ballast-fix-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = fresh_temp_dir("ballast-fix-test");
     port_ = free_port();
     acceptor_ = std::make_unique<FixTestAcceptor>(port_, (dir_ / "venue").string());
     acceptor_->start();
@@ -81,12 +67,7 @@ class FixGatewayTest : public ::testing::Test {
   }
 
   FixGatewayOptions options() const {
-    FixGatewayOptions o;
-    o.settings_path = kSettings;
-    o.host_override = "127.0.0.1";
-    o.port_override = port_;
-    o.store_path_override = (dir_ / "ballast").string();
-    return o;
+    return ballast::testing::loopback_gateway_options(port_, dir_ / "ballast");
   }
 
   FixOrderGateway& start_gateway(FixGatewayOptions o) {

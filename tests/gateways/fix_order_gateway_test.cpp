@@ -40,7 +40,6 @@ using ballast::testing::FixTestAcceptor;
 using fix_testing::FixGatewayTest;
 using fix_testing::kBtc;
 using fix_testing::kEth;
-using fix_testing::kSettings;
 using fix_testing::order;
 using fix_testing::test_universe;
 

@@ -159,6 +159,13 @@ class EndToEndTest : public ::testing::Test {
         dir_ + "/engine" + std::to_string(++runs_));
   }
 
+  // Waits (up to 15 s) until the engine's status line counts an order sent.
+  static bool first_order_sent(ChildProcess& engine) {
+    return ballast::testing::wait_for(
+        [&] { return last_status_count(engine.err(), "orders") >= 1; },
+        std::chrono::milliseconds(15000), std::chrono::milliseconds(20));
+  }
+
   // Runs the engine to the end and parses its summary.
   EngineSummary finish_engine(ChildProcess& engine) {
     EngineSummary s;
@@ -298,10 +305,7 @@ TEST_F(EndToEndTest, DroppedSessionReconnectsAndChecksOrderStatusBeforeTrading) 
   // one status-line period and the logout).
   auto venue = start_venue(config, {"--fault", "0 delay 4000"});
   auto engine = start_engine(config, 14);
-  ASSERT_TRUE(ballast::testing::wait_for(
-      [&] { return last_status_count(engine->err(), "orders") >= 1; },
-      std::chrono::milliseconds(15000), std::chrono::milliseconds(20)))
-      << engine->err();
+  ASSERT_TRUE(first_order_sent(*engine)) << engine->err();
   ASSERT_TRUE(venue->send_line("drop"));
   ASSERT_TRUE(venue->wait_for_output("fault drop")) << venue->out();
   ASSERT_TRUE(venue->send_line("delay 0"));
@@ -326,10 +330,7 @@ TEST_F(EndToEndTest, SessionLossHaltsTradingWhenConfigured) {
   const std::string config = write_config({false, "", "on_session_loss = \"halt\""});
   auto venue = start_venue(config);
   auto engine = start_engine(config, 8);
-  ASSERT_TRUE(ballast::testing::wait_for(
-      [&] { return last_status_count(engine->err(), "orders") >= 1; },
-      std::chrono::milliseconds(15000), std::chrono::milliseconds(20)))
-      << engine->err();
+  ASSERT_TRUE(first_order_sent(*engine)) << engine->err();
   ASSERT_TRUE(venue->send_line("drop"));
   ASSERT_TRUE(engine->wait_for_output("[FIX down]", std::chrono::milliseconds(10000), true))
       << engine->err();

@@ -26,6 +26,7 @@
 #include <sstream>
 
 #include "../common/loopback.hpp"
+#include "../common/loopback_gateway.hpp"
 #include "ballast/core/config.hpp"
 #include "ballast/gateways/fix_order_gateway.hpp"
 #include "raw_fix_client.hpp"
@@ -46,7 +47,6 @@ namespace fs = std::filesystem;
 
 const std::string kBin = BALLAST_VENUE_BIN;
 const std::string kDemo = std::string(BALLAST_SOURCE_DIR) + "/config/demo.toml";
-const std::string kSettings = std::string(BALLAST_SOURCE_DIR) + "/config/fix/ballast-initiator.cfg";
 
 pid_t spawn(const std::vector<std::string>& args) {
   std::vector<char*> argv;
@@ -211,11 +211,8 @@ TEST(BallastVenueCli, ServesFixFromTheDemoConfigAndStopsOnSigterm) {
   const double ref = loaded.config->market.mark[perp];
   ASSERT_GT(ref, 0.0);
   {
-    gateways::FixGatewayOptions o;
-    o.settings_path = kSettings;
-    o.host_override = "127.0.0.1";
-    o.port_override = port;
-    o.store_path_override = (dir / "ballast").string();
+    gateways::FixGatewayOptions o =
+        ballast::testing::loopback_gateway_options(port, dir / "ballast");
     o.logout_wait_ms = 500;
     gateways::FixOrderGateway gw(u, o);
     gw.start();

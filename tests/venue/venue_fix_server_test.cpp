@@ -11,7 +11,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -26,44 +25,28 @@
 #include <vector>
 
 #include "../common/loopback.hpp"
+#include "../common/loopback_gateway.hpp"
+#include "../common/perp_universe.hpp"
+#include "../common/temp_dir.hpp"
 #include "raw_fix_client.hpp"
 #include "ballast/gateways/fix_order_gateway.hpp"
 
 namespace ballast::venue {
 namespace {
 
+using ballast::testing::btcusdt_universe;
 using ballast::testing::free_port;
+using ballast::testing::fresh_temp_dir;
+using ballast::testing::loopback_gateway_options;
+using ballast::testing::order;
 using ballast::testing::wait_for;
 
 namespace fs = std::filesystem;
 using gateways::FixGatewayOptions;
 using gateways::FixOrderGateway;
 
-const std::string kSettings = std::string(BALLAST_SOURCE_DIR) + "/config/fix/ballast-initiator.cfg";
 constexpr std::int64_t kNs = 1'000'000'000;
 constexpr std::int64_t kT0 = 1'750'000'000 * kNs;
-
-// BTCUSDT perpetual: lots of 0.001 BTC, ticks of 0.1, at most 10 BTC per order.
-Universe test_universe() {
-  Universe u;
-  u.base_currency = u.intern_asset("USDT");
-  InstrumentSpec s;
-  s.symbol = "BTCUSDT";
-  s.kind = InstrumentKind::perpetual;
-  s.base = u.intern_asset("BTC");
-  s.quote = u.base_currency;
-  s.contract_size = Decimal{1, 0};
-  s.lot_size = Decimal{1, 3};
-  s.tick_size = Decimal{1, 1};
-  s.max_order_qty = Decimal{10, 0};
-  s.maker_fee_bps = 2.0;
-  s.taker_fee_bps = 5.0;
-  s.funding_interval_s = 8 * 3600;
-  s.leverage = 5.0;
-  s.derive();
-  u.instruments.push_back(s);
-  return u;
-}
 
 constexpr InstrumentId kBtc = 0;
 
@@ -78,24 +61,10 @@ SimulationConfig sim_config() {
   return c;
 }
 
-OrderRequest order(std::uint64_t id, OrderSide side, std::int64_t lots, std::int64_t ticks) {
-  OrderRequest o;
-  o.client_order_id = id;
-  o.instrument = kBtc;
-  o.side = side;
-  o.lots = lots;
-  o.limit_ticks = ticks;
-  return o;
-}
-
 class VenueFixServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    static std::atomic<int> counter{0};
-    dir_ = fs::temp_directory_path() / ("ballast-venue-fix-test-" + std::to_string(::getpid()) +
-                                        "-" + std::to_string(counter++));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = fresh_temp_dir("ballast-venue-fix-test");
     port_ = free_port();
     sim_ = std::make_unique<VenueSimulation>(universe_, sim_config());
     VenueFixServerOptions o;
@@ -115,11 +84,7 @@ class VenueFixServerTest : public ::testing::Test {
   }
 
   void connect(gateways::FixTimeInForce tif = gateways::FixTimeInForce::ioc) {
-    FixGatewayOptions o;
-    o.settings_path = kSettings;
-    o.host_override = "127.0.0.1";
-    o.port_override = port_;
-    o.store_path_override = (dir_ / "ballast").string();
+    FixGatewayOptions o = loopback_gateway_options(port_, dir_ / "ballast");
     o.time_in_force = tif;
     o.logout_wait_ms = 500;
     gateway_ = std::make_unique<FixOrderGateway>(universe_, o);
@@ -142,7 +107,7 @@ class VenueFixServerTest : public ::testing::Test {
     return got_;
   }
 
-  Universe universe_ = test_universe();
+  Universe universe_ = btcusdt_universe();
   fs::path dir_;
   int port_ = 0;
   std::unique_ptr<VenueSimulation> sim_;
@@ -162,7 +127,8 @@ TEST_F(VenueFixServerTest, MarketableIocIsAckedAndFilledInsideTheQuotes) {
   ASSERT_GT(tick.ask, tick.bid);
   const auto limit = static_cast<std::int64_t>(std::ceil(tick.ask / 0.1)) + 50;  // marketable
 
-  OrderRequest buy = order(101, OrderSide::buy, 500, limit);  // 0.5 BTC: within the best level
+  // 0.5 BTC: within the best level.
+  OrderRequest buy = order(101, kBtc, OrderSide::buy, 500, limit);
   ASSERT_TRUE(gateway_->send(buy));
   const auto r = reports(2);
   ASSERT_GE(r.size(), 2u);
@@ -189,7 +155,7 @@ TEST_F(VenueFixServerTest, MarketableIocIsAckedAndFilledInsideTheQuotes) {
 TEST_F(VenueFixServerTest, BadQuantityIsRejectedWithAReason) {
   connect();
   // 20 BTC: over the instrument's max_order_qty of 10.
-  OrderRequest big = order(7, OrderSide::sell, 20'000, 400'000);
+  OrderRequest big = order(7, kBtc, OrderSide::sell, 20'000, 400'000);
   ASSERT_TRUE(gateway_->send(big));
   const auto r = reports(1);
   ASSERT_EQ(r.size(), 1u);
@@ -202,7 +168,7 @@ TEST_F(VenueFixServerTest, RestingOrderIsCancelledAndUnknownCancelRefused) {
   connect(gateways::FixTimeInForce::gtc);
   const MarketTick tick = server_->with_simulation([](VenueSimulation& s) { return s.tick(kBtc); });
   const auto passive = static_cast<std::int64_t>(std::floor(tick.bid / 0.1)) - 100;
-  OrderRequest bid = order(11, OrderSide::buy, 100, passive);
+  OrderRequest bid = order(11, kBtc, OrderSide::buy, 100, passive);
   ASSERT_TRUE(gateway_->send(bid));
   auto r = reports(1);
   ASSERT_EQ(r.size(), 1u);
@@ -218,7 +184,7 @@ TEST_F(VenueFixServerTest, RestingOrderIsCancelledAndUnknownCancelRefused) {
   EXPECT_EQ(r[1].kind, ExecKind::canceled);
   EXPECT_EQ(r[1].client_order_id, 11u);
 
-  OrderRequest ghost = order(99, OrderSide::buy, 100, passive);
+  OrderRequest ghost = order(99, kBtc, OrderSide::buy, 100, passive);
   ASSERT_TRUE(gateway_->cancel(13, ghost));
   r = reports(3);
   ASSERT_EQ(r.size(), 3u);
@@ -236,10 +202,7 @@ using rawfix::RawFixClient;
 class VenueFixServerRawTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    static std::atomic<int> counter{0};
-    dir_ = fs::temp_directory_path() / ("ballast-venue-raw-test-" + std::to_string(::getpid()) +
-                                        "-" + std::to_string(counter++));
-    fs::remove_all(dir_);
+    dir_ = fresh_temp_dir("ballast-venue-raw-test");
     port_ = free_port();
     sim_ = std::make_unique<VenueSimulation>(universe_, sim_config());
     VenueFixServerOptions o;
@@ -260,7 +223,7 @@ class VenueFixServerRawTest : public ::testing::Test {
     fs::remove_all(dir_, ec);
   }
 
-  Universe universe_ = test_universe();
+  Universe universe_ = btcusdt_universe();
   fs::path dir_;
   int port_ = 0;
   std::unique_ptr<VenueSimulation> sim_;

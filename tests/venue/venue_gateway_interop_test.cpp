@@ -3,9 +3,7 @@
 // ExecKind::status, UF into ExecKind::funding. In-process, loopback, clock stepped by the
 // test.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <cmath>
 #include <filesystem>
 #include <memory>
@@ -13,6 +11,9 @@
 #include <vector>
 
 #include "../common/loopback.hpp"
+#include "../common/loopback_gateway.hpp"
+#include "../common/perp_universe.hpp"
+#include "../common/temp_dir.hpp"
 #include "ballast/gateways/fix_order_gateway.hpp"
 #include "venue_fix_server.hpp"
 
@@ -20,41 +21,17 @@ namespace ballast::venue {
 namespace {
 
 using ballast::testing::free_port;
+using ballast::testing::fresh_temp_dir;
 using ballast::testing::wait_for;
 namespace fs = std::filesystem;
 
-const std::string kSettings = std::string(BALLAST_SOURCE_DIR) + "/config/fix/ballast-initiator.cfg";
 constexpr std::int64_t kNs = 1'000'000'000;
 constexpr std::int64_t kT0 = 1'750'000'000 * kNs;  // 40 s past a whole minute
-
-Universe interop_universe() {
-  Universe u;
-  u.base_currency = u.intern_asset("USDT");
-  InstrumentSpec s;
-  s.symbol = "BTCUSDT";
-  s.kind = InstrumentKind::perpetual;
-  s.base = u.intern_asset("BTC");
-  s.quote = u.base_currency;
-  s.contract_size = Decimal{1, 0};
-  s.lot_size = Decimal{1, 3};
-  s.tick_size = Decimal{1, 1};
-  s.max_order_qty = Decimal{10, 0};
-  s.maker_fee_bps = 2.0;
-  s.taker_fee_bps = 5.0;
-  s.funding_interval_s = 60;
-  s.leverage = 5.0;
-  s.derive();
-  u.instruments.push_back(s);
-  return u;
-}
 
 class VenueGatewayInteropTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    static std::atomic<int> counter{0};
-    dir_ = fs::temp_directory_path() / ("ballast-venue-interop-" + std::to_string(::getpid()) +
-                                        "-" + std::to_string(counter++));
-    fs::remove_all(dir_);
+    dir_ = fresh_temp_dir("ballast-venue-interop");
     const int port = free_port();
     SimulationConfig c;
     c.prices.assets = {AssetWalkConfig{"BTC", 50'000.0, 0.8, 0.0, 0.0, 0.0, 0.0}};
@@ -68,11 +45,8 @@ class VenueGatewayInteropTest : public ::testing::Test {
     o.md_interval_ms = 0.0;
     server_ = std::make_unique<VenueFixServer>(*sim_, o);
     server_->start();
-    gateways::FixGatewayOptions g;
-    g.settings_path = kSettings;
-    g.host_override = "127.0.0.1";
-    g.port_override = port;
-    g.store_path_override = (dir_ / "ballast").string();
+    gateways::FixGatewayOptions g =
+        ballast::testing::loopback_gateway_options(port, dir_ / "ballast");
     g.logout_wait_ms = 500;
     gateway_ = std::make_unique<gateways::FixOrderGateway>(universe_, g);
     gateway_->start();
@@ -99,7 +73,7 @@ class VenueGatewayInteropTest : public ::testing::Test {
     return got;
   }
 
-  Universe universe_ = interop_universe();
+  Universe universe_ = ballast::testing::btcusdt_universe(60);  // funding every minute
   fs::path dir_;
   std::unique_ptr<VenueSimulation> sim_;
   std::unique_ptr<VenueFixServer> server_;

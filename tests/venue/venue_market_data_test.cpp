@@ -3,9 +3,7 @@
 // and the fault commands, each seen by a raw FIX client on a loopback port. The
 // simulation's clock is stepped by the test, so what is published when is deterministic.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -15,6 +13,8 @@
 #include <vector>
 
 #include "../common/loopback.hpp"
+#include "../common/perp_universe.hpp"
+#include "../common/temp_dir.hpp"
 #include "ballast/venue/fault_command.hpp"
 #include "raw_fix_client.hpp"
 #include "venue_fix_server.hpp"
@@ -23,6 +23,7 @@ namespace ballast::venue {
 namespace {
 
 using ballast::testing::free_port;
+using ballast::testing::fresh_temp_dir;
 using ballast::testing::wait_for;
 using rawfix::FixMessage;
 using rawfix::md_request;
@@ -34,29 +35,10 @@ namespace fs = std::filesystem;
 constexpr std::int64_t kNs = 1'000'000'000;
 constexpr std::int64_t kT0 = 1'750'000'000 * kNs;  // 40 s past a whole minute
 
-InstrumentSpec perp(Universe& u, const std::string& symbol, const std::string& base) {
-  InstrumentSpec s;
-  s.symbol = symbol;
-  s.kind = InstrumentKind::perpetual;
-  s.base = u.intern_asset(base);
-  s.quote = u.base_currency;
-  s.contract_size = Decimal{1, 0};
-  s.lot_size = Decimal{1, 3};
-  s.tick_size = Decimal{1, 1};
-  s.max_order_qty = Decimal{10, 0};
-  s.maker_fee_bps = 2.0;
-  s.taker_fee_bps = 5.0;
-  s.funding_interval_s = 60;  // the next funding is 20 s after kT0
-  s.leverage = 5.0;
-  s.derive();
-  return s;
-}
-
+// Funding every 60 s: the next funding is 20 s after kT0.
 Universe md_universe() {
-  Universe u;
-  u.base_currency = u.intern_asset("USDT");
-  u.instruments.push_back(perp(u, "BTCUSDT", "BTC"));
-  u.instruments.push_back(perp(u, "ETHUSDT", "ETH"));
+  Universe u = ballast::testing::btcusdt_universe(60);
+  u.instruments.push_back(ballast::testing::usdt_perp(u, "ETHUSDT", "ETH", 60));
   return u;
 }
 
@@ -80,10 +62,7 @@ double num(const std::string& s) { return s.empty() ? 0.0 : std::stod(s); }
 class VenueMarketDataTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    static std::atomic<int> counter{0};
-    dir_ = fs::temp_directory_path() / ("ballast-venue-md-test-" + std::to_string(::getpid()) +
-                                        "-" + std::to_string(counter++));
-    fs::remove_all(dir_);
+    dir_ = fresh_temp_dir("ballast-venue-md-test");
     port_ = free_port();
     sim_ = std::make_unique<VenueSimulation>(universe_, md_sim_config());
     VenueFixServerOptions o;

@@ -4,9 +4,7 @@
 #include "ballast/venue/venue_runner.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -17,12 +15,15 @@
 #include <vector>
 
 #include "../common/loopback.hpp"
+#include "../common/perp_universe.hpp"
+#include "../common/temp_dir.hpp"
 #include "raw_fix_client.hpp"
 
 namespace ballast::venue {
 namespace {
 
 using ballast::testing::free_port;
+using ballast::testing::fresh_temp_dir;
 using ballast::testing::wait_for;
 using rawfix::FixMessage;
 using rawfix::md_request;
@@ -32,23 +33,7 @@ namespace fs = std::filesystem;
 
 BallastConfig test_config() {
   BallastConfig c;
-  Universe& u = c.universe;
-  u.base_currency = u.intern_asset("USDT");
-  InstrumentSpec s;
-  s.symbol = "BTCUSDT";
-  s.kind = InstrumentKind::perpetual;
-  s.base = u.intern_asset("BTC");
-  s.quote = u.base_currency;
-  s.contract_size = Decimal{1, 0};
-  s.lot_size = Decimal{1, 3};
-  s.tick_size = Decimal{1, 1};
-  s.max_order_qty = Decimal{10, 0};
-  s.maker_fee_bps = 2.0;
-  s.taker_fee_bps = 5.0;
-  s.funding_interval_s = 8 * 3600;
-  s.leverage = 5.0;
-  s.derive();
-  u.instruments.push_back(s);
+  c.universe = ballast::testing::btcusdt_universe();
   c.market.mark[0] = 50'000.0;
   return c;
 }
@@ -58,11 +43,7 @@ double num(const std::string& s) { return s.empty() ? 0.0 : std::stod(s); }
 class VenueRunnerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    static std::atomic<int> counter{0};
-    dir_ = fs::temp_directory_path() / ("ballast-venue-runner-test-" + std::to_string(::getpid()) +
-                                        "-" + std::to_string(counter++));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = fresh_temp_dir("ballast-venue-runner-test");
     venue_.present = true;
     venue_.port = free_port();
     venue_.store_dir = (dir_ / "venue").string();
