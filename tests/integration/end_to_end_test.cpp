@@ -266,9 +266,9 @@ TEST_F(EndToEndTest, DriftOutsideTheBandComesBackInsideAndFundingIsSettled) {
   // Funding every 60 simulated seconds at 2880x: about every 21 ms of wall time.
   const std::string config = write_config({false, "funding_interval_s = 60", ""});
   auto venue = start_venue(config);
-  auto engine = start_engine(config, 7);
-  // The venue stops first (at 5 s), so every funding it settled reached the engine.
-  std::this_thread::sleep_for(std::chrono::seconds(5));
+  auto engine = start_engine(config, 9);
+  // The venue stops first (at 7 s), so every funding it settled reached the engine.
+  std::this_thread::sleep_for(std::chrono::seconds(7));
   venue->signal(SIGTERM);
   ASSERT_EQ(venue->wait(), 0) << venue->err();
   const EngineSummary e = finish_engine(*engine);
@@ -295,7 +295,7 @@ TEST_F(EndToEndTest, DriftOutsideTheBandComesBackInsideAndFundingIsSettled) {
 TEST_F(EndToEndTest, RejectedOrdersAreRetriedWithoutDuplicates) {
   const std::string config = write_config({false, "faults = [\"0 reject 2\"]", ""});
   auto venue = start_venue(config);
-  auto engine = start_engine(config, 6);
+  auto engine = start_engine(config, 8);
   const EngineSummary e = finish_engine(*engine);
   venue->signal(SIGTERM);
   ASSERT_EQ(venue->wait(), 0) << venue->err();
@@ -399,7 +399,7 @@ TEST_F(EndToEndTest, RestartResumesSequenceNumbersWithoutReplayingOrders) {
 
 TEST_F(EndToEndTest, EmbeddedVenueRunsTheDemoInOneProcess) {
   const std::string config = write_config({true, "funding_interval_s = 60", ""});
-  auto engine = start_engine(config, 6);
+  auto engine = start_engine(config, 8);
   const EngineSummary e = finish_engine(*engine);
   ASSERT_TRUE(e.has_venue);
   EXPECT_GT(e.drift_before, kBand);
