@@ -24,6 +24,7 @@
 
 #include "ballast/core/agent.hpp"
 #include "ballast/core/config.hpp"
+#include "ballast/core/venue_fault.hpp"
 
 namespace ballast {
 namespace {
@@ -1238,9 +1239,9 @@ class ConfigBuilder {
         const std::string path = s.child("faults") + "[" + std::to_string(k) + "]";
         const auto line = r_.as_name(n, path);
         if (!line) continue;
-        const std::string problem = check_venue_fault(*line);
-        if (!problem.empty()) {
-          r_.error(n, path, problem);
+        std::string problem;
+        if (!parse_scheduled_fault(*line, &problem)) {
+          r_.error(n, path, "\"" + *line + "\": " + problem);
           continue;
         }
         v.faults.push_back(*line);
@@ -1537,52 +1538,6 @@ std::optional<std::string> read_file(const std::string& path, std::string& out) 
 }
 
 }  // namespace
-
-std::string check_venue_command(std::string_view command) {
-  std::vector<std::string> words;
-  std::size_t k = 0;
-  while (k < command.size()) {
-    while (k < command.size() && (command[k] == ' ' || command[k] == '\t')) ++k;
-    const std::size_t start = k;
-    while (k < command.size() && command[k] != ' ' && command[k] != '\t') ++k;
-    if (k > start) words.emplace_back(command.substr(start, k - start));
-  }
-  if (words.empty()) return "empty fault command";
-  const std::string& verb = words[0];
-  auto number_arg = [&](double lo, bool integral) -> std::string {
-    if (words.size() != 2) return verb + " takes one number";
-    double v = 0.0;
-    const auto [ptr, ec] = std::from_chars(words[1].data(), words[1].data() + words[1].size(), v);
-    const bool digits_only = words[1].find_first_not_of("0123456789") == std::string::npos;
-    if (ec != std::errc{} || ptr != words[1].data() + words[1].size() || !std::isfinite(v) ||
-        v < lo || (integral && !digits_only))
-      return verb + ": \"" + words[1] + "\" is not " +
-             (integral ? "a whole number" : "a number") + " >= " + format_number(lo);
-    return {};
-  };
-  if (verb == "drop" || verb == "clear")
-    return words.size() == 1 ? std::string{} : verb + " takes no argument";
-  if (verb == "delay") return number_arg(0.0, true);
-  if (verb == "reject") return number_arg(0.0, true);
-  if (verb == "widen") return number_arg(1.0, false);
-  if (verb == "freeze" || verb == "unfreeze")
-    return words.size() <= 2 ? std::string{} : verb + " takes at most one symbol";
-  return "unknown fault command \"" + verb +
-         "\" (expected drop, delay MS, reject N, freeze [SYMBOL], unfreeze [SYMBOL], widen "
-         "FACTOR or clear)";
-}
-
-std::string check_venue_fault(std::string_view line) {
-  std::size_t k = 0;
-  while (k < line.size() && line[k] == ' ') ++k;
-  const std::size_t start = k;
-  while (k < line.size() && line[k] != ' ') ++k;
-  double at = 0.0;
-  const auto [ptr, ec] = std::from_chars(line.data() + start, line.data() + k, at);
-  if (k == start || ec != std::errc{} || ptr != line.data() + k || !std::isfinite(at) || at < 0.0)
-    return "expected \"SECONDS COMMAND\" (seconds >= 0), got \"" + std::string(line) + "\"";
-  return check_venue_command(line.substr(k));
-}
 
 std::string ConfigError::to_string() const {
   std::string out = file;

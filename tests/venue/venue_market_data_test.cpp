@@ -15,7 +15,7 @@
 #include "../common/loopback.hpp"
 #include "../common/perp_universe.hpp"
 #include "../common/temp_dir.hpp"
-#include "ballast/venue/fault_command.hpp"
+#include "ballast/core/venue_fault.hpp"
 #include "raw_fix_client.hpp"
 #include "venue_fix_server.hpp"
 
@@ -390,30 +390,6 @@ TEST_F(VenueMarketDataTest, DropDisconnectsAndTheReconnectGetsASnapshot) {
   EXPECT_EQ(w[55], "BTCUSDT");
   step(kNs);
   EXPECT_FALSE(client_->expect("X").empty());
-}
-
-TEST(VenueFaultCommand, ParsesTheDialectsCommandsAndRefusesTheRest) {
-  std::string why;
-  EXPECT_EQ(parse_fault_command("drop")->kind, FaultCommand::Kind::drop);
-  EXPECT_EQ(parse_fault_command("  delay 250 ")->delay_ms, 250);
-  EXPECT_EQ(parse_fault_command("reject 3")->count, 3u);
-  EXPECT_EQ(parse_fault_command("freeze BTCUSDT")->symbol, "BTCUSDT");
-  EXPECT_EQ(parse_fault_command("unfreeze")->symbol, "");
-  EXPECT_DOUBLE_EQ(parse_fault_command("widen 2.5")->factor, 2.5);
-  EXPECT_EQ(parse_fault_command("widen 2.5")->to_string(), "widen 2.5");
-  EXPECT_EQ(parse_fault_command("clear")->kind, FaultCommand::Kind::clear);
-  for (const char* bad : {"", "explode", "delay", "delay -1", "delay 1x", "reject 1.5", "widen 0.5x", "reject", "reject -2",
-                          "widen 0.5", "widen nan", "drop now", "freeze A B", "clear 1"}) {
-    EXPECT_FALSE(parse_fault_command(bad, &why).has_value()) << bad;
-    EXPECT_FALSE(why.empty()) << bad;
-  }
-  const auto s = parse_scheduled_fault("2.5 delay 300");
-  ASSERT_TRUE(s.has_value());
-  EXPECT_DOUBLE_EQ(s->at_s, 2.5);
-  EXPECT_EQ(s->command.delay_ms, 300);
-  EXPECT_FALSE(parse_scheduled_fault("drop").has_value());
-  EXPECT_FALSE(parse_scheduled_fault("-1 drop").has_value());
-  EXPECT_FALSE(parse_scheduled_fault("1 explode").has_value());
 }
 
 TEST_F(VenueMarketDataTest, UnknownSymbolInAFaultIsRefused) {

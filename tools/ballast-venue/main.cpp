@@ -27,7 +27,7 @@
 #include <vector>
 
 #include "ballast/core/config.hpp"
-#include "ballast/venue/fault_command.hpp"
+#include "ballast/core/venue_fault.hpp"
 #include "ballast/venue/venue_runner.hpp"
 
 namespace {
@@ -168,7 +168,7 @@ int main(int argc, char** argv) {
       cash = *c;
     } else if (arg == "--fault") {
       std::string why;
-      if (!venue::parse_scheduled_fault(value, &why))
+      if (!parse_scheduled_fault(value, &why))
         return bad_input("--fault \"" + std::string(value) + "\": " + why);
       faults.emplace_back(value);
     } else {

@@ -27,7 +27,7 @@
 #include <vector>
 
 #include "ballast/venue/account.hpp"
-#include "ballast/venue/fault_command.hpp"
+#include "ballast/core/venue_fault.hpp"
 #include "ballast/venue/venue_summary.hpp"
 #include "ballast/venue/simulation.hpp"
 #include "fix_acceptor.hpp"
@@ -79,7 +79,7 @@ class VenueFixServer final : private venue_fix::AcceptorEvents {
   [[nodiscard]] std::vector<std::string> session_ids() const { return acceptor_->session_ids(); }
   [[nodiscard]] std::vector<VenueClientSummary> clients() const;
 
-  // Carries out one fault command (fault_command.hpp); "" when done, else why not (an
+  // Carries out one fault command (core/venue_fault.hpp); "" when done, else why not (an
   // unknown symbol). Thread-safe; `drop` returns before the sessions are down.
   [[nodiscard]] std::string apply_fault(const FaultCommand& command);
   [[nodiscard]] std::int64_t delay_ms() const noexcept { return delay_ms_.load(); }

@@ -19,7 +19,7 @@
 #include <utility>
 
 #include "ballast/core/replay_source.hpp"
-#include "ballast/venue/fault_command.hpp"
+#include "ballast/core/venue_fault.hpp"
 #include "ballast/venue/simulation.hpp"
 #include "venue_fix_server.hpp"
 

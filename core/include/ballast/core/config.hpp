@@ -183,12 +183,6 @@ struct ConfigParseOptions {
 [[nodiscard]] ConfigLoadResult load_config_file(const std::string& path,
                                                 const ConfigParseOptions& options);
 
-// A venue fault command (docs/fix-dialect.md: drop, delay MS, reject N, freeze [SYMBOL],
-// unfreeze [SYMBOL], widen FACTOR, clear): empty when valid, else the problem.
-[[nodiscard]] std::string check_venue_command(std::string_view command);
-// A scheduled fault, "SECONDS COMMAND" (SECONDS >= 0, wall clock since the venue started).
-[[nodiscard]] std::string check_venue_fault(std::string_view line);
-
 // Checks needed only to plan from the [market] snapshot: every instrument has a price,
 // every asset with a target or a holding has a spot price.
 [[nodiscard]] std::vector<ConfigError> validate_for_planning(const BallastConfig& config);

@@ -1,6 +1,7 @@
-// The simulator's fault commands (docs/fix-dialect.md, "Faults"): one per line, typed on
-// `ballast-venue`'s standard input, given with --fault, or scheduled in [venue] faults as
-// "SECONDS COMMAND". Parsing only; VenueFixServer::apply_fault carries them out.
+// The venue simulator's fault commands (docs/fix-dialect.md, "Faults"): one per line, typed
+// on `ballast-venue`'s standard input, given with --fault, or scheduled in [venue] faults as
+// "SECONDS COMMAND". Parsing only, in core so the config loader checks [venue] faults with
+// the same grammar the simulator (tools/venue, VenueFixServer::apply_fault) carries out.
 #pragma once
 
 #include <cstdint>
@@ -8,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace ballast::venue {
+namespace ballast {
 
 struct FaultCommand {
   enum class Kind : std::uint8_t { drop, delay, reject, freeze, unfreeze, widen, clear };
@@ -36,4 +37,4 @@ struct ScheduledFault {
 [[nodiscard]] std::optional<ScheduledFault> parse_scheduled_fault(std::string_view line,
                                                                   std::string* error = nullptr);
 
-}  // namespace ballast::venue
+}  // namespace ballast

@@ -1,11 +1,11 @@
-#include "ballast/venue/fault_command.hpp"
+#include "ballast/core/venue_fault.hpp"
 
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <vector>
 
-namespace ballast::venue {
+namespace ballast {
 namespace {
 
 std::vector<std::string_view> words(std::string_view s) {
@@ -112,4 +112,4 @@ std::optional<ScheduledFault> parse_scheduled_fault(std::string_view line, std::
   return ScheduledFault{*at, std::move(*cmd)};
 }
 
-}  // namespace ballast::venue
+}  // namespace ballast
