@@ -317,10 +317,13 @@ void EngineCore::on_exec(const ExecReport& r) noexcept {
   if (done) remove_open(k);
 }
 
+// Over the assets with a target (and so a band): an untargeted base currency is the
+// remainder, and its weight is what the targeted bands leave, not a drift to correct.
 double EngineCore::max_abs_drift() noexcept {
   const Valuation& v = tracker_.valuation();
   double m = 0.0;
-  for (std::size_t a = 0; a < v.asset_count; ++a) m = std::fmax(m, std::fabs(v.drift[a]));
+  for (std::size_t a = 0; a < v.asset_count; ++a)
+    if (config_.targets[a].configured) m = std::fmax(m, std::fabs(v.drift[a]));
   if (m > stats_.max_abs_drift_peak) stats_.max_abs_drift_peak = m;
   return m;
 }

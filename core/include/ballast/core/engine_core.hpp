@@ -78,6 +78,7 @@ class EngineCore {
   [[nodiscard]] const PortfolioState& portfolio() const noexcept { return portfolio_; }
   [[nodiscard]] const MarketState& market() const noexcept { return *market_; }
   [[nodiscard]] const Valuation& valuation() noexcept { return tracker_.valuation(); }
+  // Largest |drift| over the assets with a target (an untargeted base currency has no band).
   [[nodiscard]] double max_abs_drift() noexcept;
   // Trading waits until every targeted or held asset has a spot price and every held
   // futures position a mark, all from live ticks ([market] prices are for `plan` only).
