@@ -168,6 +168,12 @@ ExecReport session_event(ExecKind kind, VenueId venue = 0) {
   return r;
 }
 
+// The venue's session drops and comes back (logged on again, before any status reply).
+void reconnect(Engine& e) {
+  e.core->on_exec(session_event(ExecKind::session_down));
+  e.core->on_exec(session_event(ExecKind::session_up));
+}
+
 ExecReport status_reply(const OrderRequest& o, OrderStatus status, std::int64_t cum,
                         std::int64_t leaves, std::int64_t avg_ticks) {
   ExecReport r = report_of(o, ExecKind::status, 0, cum, leaves, avg_ticks);
@@ -223,8 +229,7 @@ TEST(EngineCoreTest, ResentFillBeforeTheStatusReplyStillLeavesTheQueryDue) {
   e.tick(70000);
   ASSERT_EQ(e.tick(90000), 1u);
   const OrderRequest o = e.out[0];
-  e.core->on_exec(session_event(ExecKind::session_down));
-  e.core->on_exec(session_event(ExecKind::session_up));
+  reconnect(e);
   // The venue's resend of the fill it sent while we were away.
   e.core->on_exec(report_of(o, ExecKind::fill, 111, 111, 0, 900000));
   EXPECT_TRUE(e.core->settled());
@@ -241,11 +246,9 @@ TEST(EngineCoreTest, QueryLostWithASecondDropIsAskedAgain) {
   e.tick(70000);
   ASSERT_EQ(e.tick(90000), 1u);
   std::array<OrderRequest, 4> q{};
-  e.core->on_exec(session_event(ExecKind::session_down));
-  e.core->on_exec(session_event(ExecKind::session_up));
+  reconnect(e);
   ASSERT_EQ(e.core->take_status_queries(q.data(), q.size()), 1u);
-  e.core->on_exec(session_event(ExecKind::session_down));
-  e.core->on_exec(session_event(ExecKind::session_up));
+  reconnect(e);
   EXPECT_EQ(e.core->take_status_queries(q.data(), q.size()), 1u);
   EXPECT_EQ(e.core->stats().orders_marked_unknown, 1u);  // the same order, counted once
 }
@@ -255,8 +258,7 @@ TEST(EngineCoreTest, OrderTheVenueNeverGotIsDroppedWithoutAFill) {
   e.tick(70000);
   ASSERT_EQ(e.tick(90000), 1u);
   const OrderRequest o = e.out[0];
-  e.core->on_exec(session_event(ExecKind::session_down));
-  e.core->on_exec(session_event(ExecKind::session_up));
+  reconnect(e);
   std::array<OrderRequest, 4> q{};
   ASSERT_EQ(e.core->take_status_queries(q.data(), q.size()), 1u);
   e.core->on_exec(status_reply(o, OrderStatus::unknown, 0, 0, 0));
@@ -272,8 +274,7 @@ TEST(EngineCoreTest, PartialFillBeforeTheDropIsNotAppliedTwice) {
   ASSERT_EQ(e.tick(90000), 1u);
   const OrderRequest o = e.out[0];
   e.core->on_exec(report_of(o, ExecKind::partial_fill, 40, 40, 71, 900000));
-  e.core->on_exec(session_event(ExecKind::session_down));
-  e.core->on_exec(session_event(ExecKind::session_up));
+  reconnect(e);
   std::array<OrderRequest, 4> q{};
   ASSERT_EQ(e.core->take_status_queries(q.data(), q.size()), 1u);
   e.core->on_exec(status_reply(o, OrderStatus::canceled, 100, 0, 900000));
@@ -287,8 +288,7 @@ TEST(EngineCoreTest, SessionLossHaltsWhenConfiguredButStillResolvesOrders) {
   e.tick(70000);
   ASSERT_EQ(e.tick(90000), 1u);
   const OrderRequest o = e.out[0];
-  e.core->on_exec(session_event(ExecKind::session_down));
-  e.core->on_exec(session_event(ExecKind::session_up));
+  reconnect(e);
   EXPECT_TRUE(e.core->halted());
   std::array<OrderRequest, 4> q{};
   ASSERT_EQ(e.core->take_status_queries(q.data(), q.size()), 1u);  // still asked
