@@ -1,0 +1,1 @@
+# WebSocket / Binance benchmarks (issue 6).
