@@ -1,0 +1,1 @@
+# Binance dialect benchmarks (issue 6): ballast_bench_binance.

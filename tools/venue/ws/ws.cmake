@@ -1,0 +1,1 @@
+# The simulator's WebSocket server (tools/venue/ws): ballast::venue_ws.
