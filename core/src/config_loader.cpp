@@ -136,14 +136,17 @@ constexpr std::array<Option<AgentKind>, 3> kAgents{
     {{"md", AgentKind::market_data}, {"engine", AgentKind::engine}, {"orders", AgentKind::orders}}};
 constexpr std::array<Option<IdleKind>, 3> kIdle{
     {{"spin", IdleKind::spin}, {"yield", IdleKind::yield}, {"backoff", IdleKind::backoff}}};
-constexpr std::array<Option<FeedKind>, 2> kFeedKinds{
-    {{"replay", FeedKind::replay}, {"fix", FeedKind::fix}}};
+constexpr std::array<Option<FeedKind>, 3> kFeedKinds{
+    {{"replay", FeedKind::replay}, {"fix", FeedKind::fix}, {"websocket", FeedKind::websocket}}};
 constexpr std::array<Option<ReplayPaceKind>, 3> kPaces{
     {{"recorded", ReplayPaceKind::recorded},
      {"fixed_rate", ReplayPaceKind::fixed_rate},
      {"fast", ReplayPaceKind::as_fast_as_possible}}};
-constexpr std::array<Option<OrderRouteKind>, 2> kRoutes{
-    {{"loopback", OrderRouteKind::loopback}, {"fix", OrderRouteKind::fix}}};
+constexpr std::array<Option<OrderRouteKind>, 3> kRoutes{{{"loopback", OrderRouteKind::loopback},
+                                                         {"fix", OrderRouteKind::fix},
+                                                         {"websocket", OrderRouteKind::websocket}}};
+constexpr std::array<Option<WsIdleKind>, 2> kWsIdle{
+    {{"busy_poll", WsIdleKind::busy_poll}, {"blocking", WsIdleKind::blocking}}};
 constexpr std::array<Option<bool>, 2> kTimeInForce{{{"ioc", false}, {"gtc", true}}};  // gtc?
 constexpr Range kPort{1.0, 65535.0, false, false};
 constexpr std::array<Option<bool>, 2> kSessionLoss{{{"resume", false}, {"halt", true}}};  // halt?
@@ -626,6 +629,7 @@ class ConfigBuilder {
     r_.table(root_, "feed", Need::optional, [&](Section& s) { read_feed(s); });
     r_.table(root_, "orders", Need::optional, [&](Section& s) { read_orders(s); });
     r_.table(root_, "venue", Need::optional, [&](Section& s) { read_venue(s); });
+    r_.table(root_, "websocket", Need::optional, [&](Section& s) { read_websocket(s); });
     check_routes();
     r_.finish(root_);
     check_method();
@@ -1247,6 +1251,77 @@ class ConfigBuilder {
         v.faults.push_back(*line);
       }
     }
+    if (const auto port = r_.integer(s, "ws_port", Need::optional, kPort))
+      v.ws_port = static_cast<int>(*port);
+    if (const auto file = r_.name(s, "ws_cert_file", Need::optional))
+      v.ws_cert_file = resolve_path(cfg_.source_path, *file);
+    if (const auto file = r_.name(s, "ws_key_file", Need::optional))
+      v.ws_key_file = resolve_path(cfg_.source_path, *file);
+    if (v.ws_cert_file.empty() != v.ws_key_file.empty())
+      r_.error(s.line_of_key(v.ws_cert_file.empty() ? "ws_key_file" : "ws_cert_file"),
+               s.child(v.ws_cert_file.empty() ? "ws_key_file" : "ws_cert_file"),
+               "TLS needs both ws_cert_file and ws_key_file");
+    if (const auto file = r_.name(s, "ws_credentials_file", Need::optional))
+      v.ws_credentials_file = resolve_path(cfg_.source_path, *file);
+    assign(r_.integer(s, "ws_recv_window_ms", Need::optional, Range{1.0, 60000.0, false, false}),
+           v.ws_recv_window_ms);
+  }
+
+  // [websocket]: the Binance-dialect WebSocket route. Secrets are never read from here.
+  void read_websocket(Section& s) {
+    WebSocketRouteConfig& w = cfg_.websocket;
+    w.present = true;
+    websocket_line_ = s.line();
+    assign(r_.name(s, "host", Need::optional), w.host);
+    if (const auto port = r_.integer(s, "port", Need::optional, kPort))
+      w.port = static_cast<int>(*port);
+    assign(r_.boolean(s, "tls", Need::optional), w.tls);
+    if (const auto file = r_.name(s, "ca_file", Need::optional))
+      w.ca_file = resolve_path(cfg_.source_path, *file);
+    assign(r_.name(s, "server_name", Need::optional), w.server_name);
+    for (const char* key : {"market_path", "api_path"}) {
+      const auto path = r_.name(s, key, Need::optional);
+      if (!path) continue;
+      if (path->empty() || path->front() != '/')
+        r_.error(s.line_of_key(key), s.child(key), "must start with '/', got \"" + *path + "\"");
+      else
+        (std::string_view(key) == "market_path" ? w.market_path : w.api_path) = *path;
+    }
+    if (const auto file = r_.name(s, "credentials_file", Need::optional))
+      w.credentials_file = resolve_path(cfg_.source_path, *file);
+    for (const char* key : {"api_key", "api_secret", "secret", "key"})
+      r_.forbid(s, key,
+                "secrets never go in the main config: use credentials_file (mode 0600) or "
+                "BALLAST_API_KEY / BALLAST_API_SECRET");
+    assign(r_.integer(s, "recv_window_ms", Need::optional, Range{1.0, 60000.0, false, false}),
+           w.recv_window_ms);
+    if (const toml::array* venues = r_.array(s, "venues", Need::optional)) {
+      for (std::size_t k = 0; k < venues->size(); ++k) {
+        const std::string path = s.child("venues") + "[" + std::to_string(k) + "]";
+        const auto name = r_.as_name(*venues->get(k), path);
+        if (!name) continue;
+        const auto& known = cfg_.universe.venues;
+        if (std::find(known.begin(), known.end(), *name) == known.end()) {
+          r_.error(*venues->get(k), path, "no instrument trades on venue \"" + *name + "\"");
+          continue;
+        }
+        w.venues.push_back(*name);
+      }
+    }
+    assign(r_.choice(s, "idle", Need::optional, kWsIdle), w.idle);
+    const Range ms{1.0, 600000.0, false, false};
+    if (const auto v = r_.integer(s, "connect_timeout_ms", Need::optional, ms))
+      w.connect_timeout_ms = static_cast<int>(*v);
+    if (const auto v = r_.integer(s, "reconnect_min_ms", Need::optional, ms))
+      w.reconnect_min_ms = static_cast<int>(*v);
+    if (const auto v = r_.integer(s, "reconnect_max_ms", Need::optional, ms))
+      w.reconnect_max_ms = static_cast<int>(*v);
+    if (w.reconnect_max_ms < w.reconnect_min_ms)
+      r_.error(s.line_of_key("reconnect_max_ms"), s.child("reconnect_max_ms"),
+               "must be >= reconnect_min_ms (" + std::to_string(w.reconnect_min_ms) + ")");
+    assign(r_.integer(s, "max_message_bytes", Need::optional,
+                      Range{1024.0, 64.0 * 1024 * 1024, false, false}),
+           w.max_message_bytes);
   }
 
   // Market data over FIX rides on the order session; an embedded venue needs a route to it.
@@ -1255,9 +1330,22 @@ class ConfigBuilder {
       r_.error(orders_line_ > 0 ? orders_line_ : feed_line_, "feed.kind",
                "\"fix\" needs [orders] route = \"fix\": market data comes over the order "
                "session");
-    if (cfg_.venue.embedded && cfg_.orders.kind != OrderRouteKind::fix)
+    if (cfg_.venue.embedded && cfg_.orders.kind == OrderRouteKind::loopback)
       r_.error(venue_line_, "venue.embedded",
-               "an embedded venue is reached over FIX: set [orders] route = \"fix\"");
+               "an embedded venue is reached over FIX or WebSocket: set [orders] route = "
+               "\"fix\" or \"websocket\"");
+    if (cfg_.feed.kind == FeedKind::websocket && !cfg_.websocket.present)
+      r_.error(feed_line_, "feed.kind", "\"websocket\" needs a [websocket] table");
+    if (cfg_.orders.kind == OrderRouteKind::websocket && !cfg_.websocket.present)
+      r_.error(orders_line_, "orders.route", "\"websocket\" needs a [websocket] table");
+    if (cfg_.orders.kind == OrderRouteKind::loopback && !cfg_.websocket.venues.empty())
+      r_.error(websocket_line_, "websocket.venues",
+               "routes venues over WebSocket next to [orders] route = \"fix\"; the loopback "
+               "route has no venues");
+    if (cfg_.websocket.present && cfg_.websocket.port == 0 &&
+        !(cfg_.venue.embedded && cfg_.venue.ws_port != 0))
+      r_.error(websocket_line_, "websocket.port",
+               "is required (or an embedded [venue] with ws_port)");
   }
 
   // ---- [portfolio]
@@ -1515,6 +1603,7 @@ class ConfigBuilder {
   int orders_line_ = 0;
   int feed_line_ = 0;
   int venue_line_ = 0;
+  int websocket_line_ = 0;
   bool cash_known_ = true;  // false when cash (or a base-currency spot row) failed to read
   int method_line_ = 0;
   std::vector<int> cpus_;  // usable CPUs, ascending

@@ -1645,9 +1645,15 @@ TEST(ConfigLoaderTest, FeedKindRequired) {
 }
 
 TEST(ConfigLoaderTest, FeedKindUnknown) {
-  const std::string text = with_feed("kind = \"websocket\"\nfile = \"t.csv\"");
-  EXPECT_TRUE(HasOnlyError(parse(text), "feed.kind", line_of(text, "websocket"),
-                           "expected one of \"replay\", \"fix\", got \"websocket\""));
+  const std::string text = with_feed("kind = \"multicast\"\nfile = \"t.csv\"");
+  EXPECT_TRUE(HasOnlyError(parse(text), "feed.kind", line_of(text, "multicast"),
+                           "expected one of \"replay\", \"fix\", \"websocket\", got \"multicast\""));
+}
+
+TEST(ConfigLoaderTest, FeedWebSocketNeedsWebSocketTable) {
+  const std::string text = with_feed("kind = \"websocket\"");
+  EXPECT_TRUE(HasOnlyError(parse(text), "feed.kind", line_of(text, "[feed]"),
+                           "\"websocket\" needs a [websocket] table"));
 }
 
 TEST(ConfigLoaderTest, FeedReplayNeedsFile) {
@@ -1715,7 +1721,85 @@ TEST(ConfigLoaderTest, OrdersRouteLoopback) {
 TEST(ConfigLoaderTest, OrdersRouteUnknown) {
   const std::string text = std::string(kMinimal) + "\n[orders]\nroute = \"ws\"\n";
   EXPECT_TRUE(HasOnlyError(parse(text), "orders.route", line_of(text, "route"),
-                           "expected one of \"loopback\", \"fix\", got \"ws\""));
+                           "expected one of \"loopback\", \"fix\", \"websocket\", got \"ws\""));
+}
+
+TEST(ConfigLoaderTest, WebSocketRouteLoadsAsWritten) {
+  const ConfigLoadResult r = parse(
+      std::string(kMinimal) +
+          "\n[feed]\nkind = \"websocket\"\n[orders]\nroute = \"websocket\"\n"
+          "[websocket]\nhost = \"127.0.0.1\"\nport = 9443\ntls = true\nca_file = \"ca.pem\"\n"
+          "server_name = \"localhost\"\nmarket_path = \"/stream\"\napi_path = \"/ws-fapi/v1\"\n"
+          "credentials_file = \"keys.toml\"\nrecv_window_ms = 3000\nvenues = [\"default\"]\n"
+          "idle = \"blocking\"\nconnect_timeout_ms = 500\nreconnect_min_ms = 50\n"
+          "reconnect_max_ms = 2000\nmax_message_bytes = 65536\n",
+      "/etc/ballast/prod.toml");
+  ASSERT_TRUE(r.ok()) << dump(r);
+  const WebSocketRouteConfig& w = r.config->websocket;
+  EXPECT_TRUE(w.present);
+  EXPECT_EQ(r.config->orders.kind, OrderRouteKind::websocket);
+  EXPECT_EQ(r.config->feed.kind, FeedKind::websocket);
+  EXPECT_EQ(w.port, 9443);
+  EXPECT_TRUE(w.tls);
+  EXPECT_EQ(w.ca_file, "/etc/ballast/ca.pem");
+  EXPECT_EQ(w.server_name, "localhost");
+  EXPECT_EQ(w.credentials_file, "/etc/ballast/keys.toml");
+  EXPECT_EQ(w.recv_window_ms, 3000);
+  ASSERT_EQ(w.venues.size(), 1u);
+  EXPECT_EQ(w.venues[0], "default");
+  EXPECT_EQ(w.idle, WsIdleKind::blocking);
+  EXPECT_EQ(w.connect_timeout_ms, 500);
+  EXPECT_EQ(w.reconnect_min_ms, 50);
+  EXPECT_EQ(w.reconnect_max_ms, 2000);
+  EXPECT_EQ(w.max_message_bytes, 65536);
+}
+
+TEST(ConfigLoaderTest, WebSocketReportsEveryBadKeyAndRefusesSecrets) {
+  const std::string text =
+      std::string(kMinimal) +
+      "\n[orders]\nroute = \"websocket\"\n[websocket]\nport = 9443\napi_secret = \"s3cr3t\"\n"
+      "venues = [\"nowhere\"]\nmarket_path = \"stream\"\nidle = \"sleepy\"\n"
+      "reconnect_min_ms = 500\nreconnect_max_ms = 100\n";
+  const ConfigLoadResult r = parse(text);
+  ASSERT_FALSE(r.ok());
+  const std::string all = dump(r);
+  EXPECT_EQ(r.errors.size(), 5u) << all;
+  EXPECT_NE(all.find("websocket.api_secret"), std::string::npos) << all;
+  EXPECT_NE(all.find("secrets never go in the main config"), std::string::npos) << all;
+  EXPECT_EQ(all.find("s3cr3t"), std::string::npos) << "the secret must not be echoed: " << all;
+  EXPECT_NE(all.find("websocket.venues[0]: no instrument trades on venue \"nowhere\""),
+            std::string::npos) << all;
+  EXPECT_NE(all.find("websocket.market_path: must start with '/'"), std::string::npos) << all;
+  EXPECT_NE(all.find("websocket.idle"), std::string::npos) << all;
+  EXPECT_NE(all.find("websocket.reconnect_max_ms: must be >= reconnect_min_ms (500)"),
+            std::string::npos) << all;
+}
+
+TEST(ConfigLoaderTest, WebSocketRouteNeedsTableAndPort) {
+  const std::string no_table = std::string(kMinimal) + "\n[orders]\nroute = \"websocket\"\n";
+  EXPECT_TRUE(HasOnlyError(parse(no_table), "orders.route", line_of(no_table, "[orders]"),
+                           "\"websocket\" needs a [websocket] table"));
+  const std::string no_port =
+      std::string(kMinimal) + "\n[orders]\nroute = \"websocket\"\n[websocket]\ntls = false\n";
+  EXPECT_TRUE(HasOnlyError(parse(no_port), "websocket.port", line_of(no_port, "[websocket]"),
+                           "is required (or an embedded [venue] with ws_port)"));
+}
+
+TEST(ConfigLoaderTest, VenueWebSocketServerKeys) {
+  const ConfigLoadResult r = parse(std::string(kMinimal) +
+                                       "\n[venue]\nws_port = 9879\nws_cert_file = \"cert.pem\"\n"
+                                       "ws_key_file = \"key.pem\"\nws_credentials_file = \"k.toml\"\n"
+                                       "ws_recv_window_ms = 10000\n",
+                                   "/srv/venue.toml");
+  ASSERT_TRUE(r.ok()) << dump(r);
+  EXPECT_EQ(r.config->venue.ws_port, 9879);
+  EXPECT_EQ(r.config->venue.ws_cert_file, "/srv/cert.pem");
+  EXPECT_EQ(r.config->venue.ws_key_file, "/srv/key.pem");
+  EXPECT_EQ(r.config->venue.ws_credentials_file, "/srv/k.toml");
+  EXPECT_EQ(r.config->venue.ws_recv_window_ms, 10000);
+  const std::string half = std::string(kMinimal) + "\n[venue]\nws_cert_file = \"cert.pem\"\n";
+  EXPECT_TRUE(HasOnlyError(parse(half), "venue.ws_cert_file", line_of(half, "ws_cert_file"),
+                           "TLS needs both ws_cert_file and ws_key_file"));
 }
 
 TEST(ConfigLoaderTest, OrdersRouteFixLoadsAsWritten) {

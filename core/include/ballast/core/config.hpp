@@ -70,8 +70,9 @@ struct ThreadSpec {
 
 // Where market data comes from in `ballast run` ([feed]).
 // fix: MarketDataRequest on the FIX session of [orders] (route = "fix"), see
-// docs/fix-dialect.md.
-enum class FeedKind : std::uint8_t { none, replay, fix };
+// docs/fix-dialect.md. websocket: the [websocket] market streams (venues routed over
+// WebSocket always take their market data from there, whatever kind says).
+enum class FeedKind : std::uint8_t { none, replay, fix, websocket };
 enum class ReplayPaceKind : std::uint8_t { recorded, fixed_rate, as_fast_as_possible };
 struct FeedConfig {
   FeedKind kind = FeedKind::none;
@@ -81,8 +82,10 @@ struct FeedConfig {
   bool loop = false;        // start over at the end (timestamps keep increasing)
 };
 
-// Where orders go in `ballast run` ([orders]); issue 6 adds WebSocket.
-enum class OrderRouteKind : std::uint8_t { loopback, fix };
+// Where orders go in `ballast run` ([orders]). websocket: the Binance USDⓈ-M WebSocket API
+// of [websocket] for every venue; with route = "fix" and [websocket] venues = [...], the
+// listed venues go over WebSocket and the rest over FIX (docs/binance-dialect.md).
+enum class OrderRouteKind : std::uint8_t { loopback, fix, websocket };
 struct OrderRouteConfig {
   OrderRouteKind kind = OrderRouteKind::loopback;
   // fix: a QuickFIX settings file with one FIX.4.4 initiator session (resolved against the
@@ -99,6 +102,31 @@ struct OrderRouteConfig {
   enum class Store : std::uint8_t { async_file, file, memory, null };
   Store fix_store_kind = Store::async_file;
   int fix_store_flush_ms = 10;
+};
+
+// [websocket]: the Binance USDⓈ-M dialect over WebSocket (gateways/net + gateways/binance).
+// Market data for its venues always comes from its streams (the engine trades on live
+// prices only); orders go over the WebSocket API, fills come from the user-data stream.
+enum class WsIdleKind : std::uint8_t { busy_poll, blocking };
+struct WebSocketRouteConfig {
+  bool present = false;           // a [websocket] table was given
+  std::string host = "127.0.0.1";  // resolved once at start, never on the hot path
+  int port = 0;                    // 0 with an embedded venue: [venue] ws_port
+  bool tls = false;                // wss: certificate and host name verified, TLS 1.2+
+  std::string ca_file;             // PEM bundle; "" = the system's trust store
+  std::string server_name;         // SNI and the name verified; "" = host
+  std::string market_path = "/stream";    // combined market streams
+  std::string api_path = "/ws-fapi/v1";   // WebSocket API (orders, depth, user data)
+  // API key and secret: a TOML file (api_key, api_secret) of mode 0600/0400, else the
+  // environment (BALLAST_API_KEY, BALLAST_API_SECRET). Never in this config.
+  std::string credentials_file;
+  std::int64_t recv_window_ms = 5000;
+  std::vector<std::string> venues;  // venues routed here; empty with route = "websocket": all
+  WsIdleKind idle = WsIdleKind::busy_poll;
+  int connect_timeout_ms = 3000;
+  int reconnect_min_ms = 100;   // back-off: capped exponential with jitter
+  int reconnect_max_ms = 5000;
+  std::int64_t max_message_bytes = 1 << 20;  // a bigger message closes the connection (1009)
 };
 
 // [venue]: the venue simulator, run inside `ballast run` (embedded = true) or read by
@@ -125,6 +153,14 @@ struct VenueSimConfig {
   // Faults at wall-clock seconds since the venue started, "SECONDS COMMAND"
   // (commands: docs/fix-dialect.md).
   std::vector<std::string> faults;
+  // The WebSocket server (tools/venue/ws): 0 = none. TLS when both PEM files are given.
+  int ws_port = 0;
+  std::string ws_cert_file;
+  std::string ws_key_file;
+  // The API key it accepts and the secret it checks signatures with (TOML: api_key,
+  // api_secret, optional account), mode 0600/0400; "" = BALLAST_API_KEY/BALLAST_API_SECRET.
+  std::string ws_credentials_file;
+  std::int64_t ws_recv_window_ms = 5000;  // the largest recvWindow accepted
 };
 
 struct BallastConfig {
@@ -144,6 +180,7 @@ struct BallastConfig {
   FeedConfig feed;                  // [feed]
   OrderRouteConfig orders;          // [orders]
   VenueSimConfig venue;             // [venue]
+  WebSocketRouteConfig websocket;   // [websocket]
   std::string state_dir;            // [engine] state_dir: persisted client order id base
   int market_line = 0;              // line of [market] in the file, for planning diagnostics
 };
