@@ -1,1 +1,16 @@
-# The simulator's WebSocket server (tools/venue/ws): ballast::venue_ws.
+# The simulator's WebSocket server (tools/venue/ws): ballast::venue_ws, the Binance
+# USDⓈ-M dialect (market streams, WebSocket API, user-data stream) over Boost.Beast, plain
+# or TLS, in front of the same VenueSimulation as the FIX acceptor.
+find_package(Boost REQUIRED)
+find_package(OpenSSL REQUIRED)
+find_package(simdjson REQUIRED)
+find_package(Threads REQUIRED)
+# Two TUs: the Beast one is slow to compile, the protocol helpers are not.
+add_library(ballast_venue_ws STATIC
+  ${CMAKE_CURRENT_LIST_DIR}/ws_protocol.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/venue_ws_server.cpp)
+add_library(ballast::venue_ws ALIAS ballast_venue_ws)
+target_include_directories(ballast_venue_ws PUBLIC ${CMAKE_CURRENT_LIST_DIR})
+target_link_libraries(ballast_venue_ws
+  PUBLIC ballast::venue_core Boost::headers OpenSSL::SSL OpenSSL::Crypto Threads::Threads
+  PRIVATE simdjson::simdjson tomlplusplus::tomlplusplus ballast_warnings)

@@ -1,9 +1,10 @@
-// What a running venue simulator reports about itself: the FIX server's counters and each
-// FIX client's account (positions, cash, fees, funding). Plain data, shared by
-// VenueFixServer and VenueRunner.
+// What a running venue simulator reports about itself: the FIX and WebSocket servers'
+// counters and each client's account (positions, cash, fees, funding). Plain data, shared
+// by VenueFixServer, VenueWsServer and VenueRunner.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -34,7 +35,26 @@ struct VenueFixCounters {
   std::uint64_t drops = 0;           // sessions dropped by `drop`
 };
 
-// One FIX client's account, for summaries.
+// The WebSocket server's (tools/venue/ws, Binance USDⓈ-M dialect) counters.
+struct VenueWsCounters {
+  std::uint64_t connections = 0;        // WebSocket handshakes accepted
+  std::uint64_t open_connections = 0;   // connected now
+  std::uint64_t refused_handshakes = 0; // bad path, unknown stream or listenKey, TLS failure
+  std::uint64_t requests = 0;           // WebSocket API requests (/ws-fapi/v1)
+  std::uint64_t orders = 0;             // order.place received
+  std::uint64_t cancels = 0;            // order.cancel
+  std::uint64_t modifies = 0;           // order.modify
+  std::uint64_t status_requests = 0;    // order.status
+  std::uint64_t depth_requests = 0;     // depth
+  std::uint64_t rejects = 0;            // error responses, every code
+  std::map<int, std::uint64_t> rejects_by_code;  // Binance code -> error responses
+  std::uint64_t subscriptions = 0;      // streams subscribed (path or SUBSCRIBE)
+  std::uint64_t md_messages = 0;        // market stream messages sent
+  std::uint64_t user_messages = 0;      // user-data stream events sent
+  std::uint64_t drops = 0;              // connections reset by the `drop` fault
+};
+
+// One client's account (FIX session or WebSocket API key), for summaries.
 struct VenueClientSummary {
   std::string session;
   AccountId account = kNoAccount;
