@@ -38,6 +38,7 @@ enum class WsHandshakeError : std::uint8_t {
   bad_accept,             // Sec-WebSocket-Accept missing or wrong
   unrequested_extension,  // we offer no extensions, so any Sec-WebSocket-Extensions fails
   unrequested_protocol,   // likewise Sec-WebSocket-Protocol
+  bad_header,             // a header line that is not "name: value" (or is folded)
 };
 
 const char* to_string(WsHandshakeError error) noexcept;
