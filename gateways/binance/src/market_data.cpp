@@ -3,6 +3,7 @@
 #include <cmath>
 #include <new>
 #include <string_view>
+#include <utility>
 
 #include "ballast/binance/wire_numbers.hpp"
 
@@ -15,28 +16,6 @@ namespace {
 constexpr std::int64_t kNsPerMs = 1'000'000;
 // Far enough for any venue timestamp, small enough that ms -> ns cannot overflow.
 constexpr std::int64_t kMaxTimestampMs = 9'000'000'000'000;
-
-bool get_int(od::object& obj, std::string_view key, std::int64_t& out) noexcept {
-  od::value v;
-  if (obj.find_field_unordered(key).get(v)) return false;
-  return !v.get_int64().get(out);
-}
-
-bool get_str(od::object& obj, std::string_view key, std::string_view& out) noexcept {
-  od::value v;
-  if (obj.find_field_unordered(key).get(v)) return false;
-  return !v.get_string().get(out);
-}
-
-// A price or size string: finite and not negative.
-bool get_non_negative(od::object& obj, std::string_view key, double& out) noexcept {
-  std::string_view s;
-  if (!get_str(obj, key, s)) return false;
-  const auto v = parse_wire_double(s);
-  if (!v || *v < 0.0) return false;
-  out = *v;
-  return true;
-}
 
 bool valid_timestamp(std::int64_t ms) noexcept { return ms >= 0 && ms <= kMaxTimestampMs; }
 
@@ -70,7 +49,99 @@ bool parse_levels(od::value side, std::array<PriceLevel, kDepthLevelsPerSide>& o
   return true;
 }
 
+// A JSON integer field; false on anything but an integer.
+bool read_int(od::value& v, std::int64_t& out, bool& present) noexcept {
+  if (v.get_int64().get(out)) return false;
+  present = true;
+  return true;
+}
+
 }  // namespace
+
+// Everything one pass over a stream message can hold. simdjson's on-demand objects are
+// read strictly forward, field by field: no lookup ever rewinds over bytes it has not
+// validated (the unordered lookups do, and assume what they cannot know on hostile
+// input), and the strings stay valid in the parser's buffer until the next message.
+struct BinanceMarketDataParser::EventFields {
+  std::string_view e, s, b, B, a, A, p, i, r;
+  std::int64_t E = 0, T = 0, u = 0, U = 0, pu = 0;
+  bool has_E = false, has_T = false, has_u = false, has_U = false, has_pu = false;
+  bool has_b = false, has_B = false, has_a = false, has_A = false, has_p = false, has_i = false,
+       has_r = false;
+  bool bid_levels = false, ask_levels = false;  // "b"/"a" were arrays (depth) and parsed
+  bool has_id = false;                          // a reply to our subscribe
+  bool wrapped_not_object = false;              // {"stream":..,"data":[...]}
+};
+
+// Reads the fields of one object (the message, or the "data" of a combined stream) into
+// `f`. False on anything that makes the rest unreadable.
+bool BinanceMarketDataParser::collect(od::object object, EventFields& f, bool top) noexcept {
+  for (auto entry : object) {
+    od::field field;
+    if (std::move(entry).get(field)) return false;
+    std::string_view key;
+    if (field.unescaped_key().get(key)) return false;
+    od::value v = field.value();
+    od::json_type type;
+    if (v.type().get(type)) return false;
+    if (top && key == "data") {
+      if (type != od::json_type::object) {
+        f.wrapped_not_object = true;
+        continue;
+      }
+      od::object inner;
+      if (v.get_object().get(inner) || !collect(inner, f, false)) return false;
+      continue;
+    }
+    if (top && key == "id") {
+      f.has_id = true;
+      continue;
+    }
+    const bool is_string = type == od::json_type::string;
+    const bool is_number = type == od::json_type::number;
+    std::string_view* text = nullptr;
+    bool* present = nullptr;
+    if (key.size() == 1) {
+      switch (key[0]) {
+        case 'e': text = &f.e; present = nullptr; break;
+        case 's': text = &f.s; break;
+        case 'b':
+          if (type == od::json_type::array) {
+            if (!parse_levels(v, depth_->bids, depth_->bid_count, depth_->truncated)) return false;
+            f.bid_levels = true;
+            continue;
+          }
+          text = &f.b; present = &f.has_b; break;
+        case 'B': text = &f.B; present = &f.has_B; break;
+        case 'a':
+          if (type == od::json_type::array) {
+            if (!parse_levels(v, depth_->asks, depth_->ask_count, depth_->truncated)) return false;
+            f.ask_levels = true;
+            continue;
+          }
+          text = &f.a; present = &f.has_a; break;
+        case 'A': text = &f.A; present = &f.has_A; break;
+        case 'p': text = &f.p; present = &f.has_p; break;
+        case 'i': text = &f.i; present = &f.has_i; break;
+        case 'r': text = &f.r; present = &f.has_r; break;
+        case 'E': if (is_number && !read_int(v, f.E, f.has_E)) return false; continue;
+        case 'T': if (is_number && !read_int(v, f.T, f.has_T)) return false; continue;
+        case 'u': if (is_number && !read_int(v, f.u, f.has_u)) return false; continue;
+        case 'U': if (is_number && !read_int(v, f.U, f.has_U)) return false; continue;
+        default: continue;
+      }
+    } else if (key == "pu") {
+      if (is_number && !read_int(v, f.pu, f.has_pu)) return false;
+      continue;
+    } else {
+      continue;  // fields we do not use are skipped by the next step of the loop
+    }
+    if (!is_string) continue;  // a field of another event type: required ones are checked later
+    if (v.get_string().get(*text)) return false;
+    if (present != nullptr) *present = true;
+  }
+  return true;
+}
 
 BinanceMarketDataParser::BinanceMarketDataParser(const BinanceSymbolMap& symbols)
     : symbols_(symbols), parser_(kMaxMessageBytes), depth_(std::make_unique<DepthUpdate>()) {
@@ -102,37 +173,16 @@ MarketDataResult BinanceMarketDataParser::parse(const char* data, std::size_t le
     return count(MarketDataResult::malformed);
   od::object top;
   if (doc.get_object().get(top)) return count(MarketDataResult::malformed);
-
-  od::value wrapped;
-  auto error = top.find_field_unordered("data").get(wrapped);
-  if (!error) {
-    od::object event;
-    if (wrapped.get_object().get(event)) return count(MarketDataResult::unsupported);
-    return count(parse_event(event, tick));
-  }
-  if (error != simdjson::NO_SUCH_FIELD) return count(MarketDataResult::malformed);
-
-  od::value event_type;
-  error = top.find_field_unordered("e").get(event_type);
-  if (!error) {
-    // The lookup consumed "e"; parse_event looks it up again (unordered search wraps).
-    return count(parse_event(top, tick));
-  }
-  if (error != simdjson::NO_SUCH_FIELD) return count(MarketDataResult::malformed);
-  od::value id;
-  error = top.find_field_unordered("id").get(id);
-  if (!error) return count(MarketDataResult::no_tick);
-  if (error != simdjson::NO_SUCH_FIELD) return count(MarketDataResult::malformed);
+  EventFields f;
+  depth_->bid_count = depth_->ask_count = 0;
+  depth_->truncated = false;
+  if (!collect(top, f, true)) return count(MarketDataResult::malformed);
+  if (f.wrapped_not_object) return count(MarketDataResult::unsupported);
+  if (f.e.empty()) return count(f.has_id ? MarketDataResult::no_tick : MarketDataResult::unsupported);
+  if (f.e == "bookTicker") return count(book_ticker(f, tick));
+  if (f.e == "markPriceUpdate") return count(mark_price(f, tick));
+  if (f.e == "depthUpdate") return count(depth(f));
   return count(MarketDataResult::unsupported);
-}
-
-MarketDataResult BinanceMarketDataParser::parse_event(od::object event, MarketTick& tick) noexcept {
-  std::string_view type;
-  if (!get_str(event, "e", type)) return MarketDataResult::malformed;
-  if (type == "bookTicker") return parse_book_ticker(event, tick);
-  if (type == "markPriceUpdate") return parse_mark_price(event, tick);
-  if (type == "depthUpdate") return parse_depth(event);
-  return MarketDataResult::unsupported;
 }
 
 void BinanceMarketDataParser::fill_tick(InstrumentId id, std::int64_t ts_ms,
@@ -151,97 +201,121 @@ void BinanceMarketDataParser::fill_tick(InstrumentId id, std::int64_t ts_ms,
   tick.flags = 0;
 }
 
-MarketDataResult BinanceMarketDataParser::parse_book_ticker(od::object event,
-                                                            MarketTick& tick) noexcept {
+namespace {
+bool non_negative(bool present, std::string_view text, double& out) noexcept {
+  if (!present) return false;
+  const auto v = parse_wire_double(text);
+  if (!v || *v < 0.0) return false;
+  out = *v;
+  return true;
+}
+}  // namespace
+
+MarketDataResult BinanceMarketDataParser::book_ticker(const EventFields& f, MarketTick& tick) noexcept {
   ++counters_.book_tickers;
-  // Fields in the venue's order (e,u,s,b,B,a,A,T,E): each unordered lookup starts where
-  // the last one ended, so the common case is one pass.
-  std::int64_t update_id = 0;
-  std::string_view symbol;
   double bid = 0, bid_qty = 0, ask = 0, ask_qty = 0;
-  if (!get_int(event, "u", update_id) || !get_str(event, "s", symbol) ||
-      !get_non_negative(event, "b", bid) || !get_non_negative(event, "B", bid_qty) ||
-      !get_non_negative(event, "a", ask) || !get_non_negative(event, "A", ask_qty))
+  if (!f.has_u || f.s.empty() || !non_negative(f.has_b, f.b, bid) ||
+      !non_negative(f.has_B, f.B, bid_qty) || !non_negative(f.has_a, f.a, ask) ||
+      !non_negative(f.has_A, f.A, ask_qty))
     return MarketDataResult::malformed;
-  std::int64_t ts_ms = 0;
   // T (transaction time) is when the book changed; E is when the event was sent.
-  if (!get_int(event, "T", ts_ms) && !get_int(event, "E", ts_ms)) return MarketDataResult::malformed;
+  if (!f.has_T && !f.has_E) return MarketDataResult::malformed;
+  const std::int64_t ts_ms = f.has_T ? f.T : f.E;
   if (!valid_timestamp(ts_ms)) return MarketDataResult::malformed;
   if (bid > 0.0 && ask > 0.0 && bid >= ask) {
     ++counters_.crossed;
     return MarketDataResult::malformed;
   }
-  const InstrumentId id = symbols_.find(symbol);
+  const InstrumentId id = symbols_.find(f.s);
   if (id == kNoInstrument) return MarketDataResult::unknown_symbol;
   InstrumentMarketState& s = state_[id];
   s.bid = bid;
   s.bid_qty = bid_qty;
   s.ask = ask;
   s.ask_qty = ask_qty;
-  s.book_update_id = update_id;
+  s.book_update_id = f.u;
   fill_tick(id, ts_ms, tick);
   return MarketDataResult::tick;
 }
 
-MarketDataResult BinanceMarketDataParser::parse_mark_price(od::object event,
-                                                           MarketTick& tick) noexcept {
+MarketDataResult BinanceMarketDataParser::mark_price(const EventFields& f, MarketTick& tick) noexcept {
   ++counters_.mark_prices;
-  std::int64_t event_ms = 0;
-  std::string_view symbol;
   double mark = 0.0;
-  if (!get_int(event, "E", event_ms) || !valid_timestamp(event_ms) ||
-      !get_str(event, "s", symbol) || !get_non_negative(event, "p", mark))
+  if (!f.has_E || !valid_timestamp(f.E) || f.s.empty() || !non_negative(f.has_p, f.p, mark))
     return MarketDataResult::malformed;
   double index = 0.0;
-  std::string_view text;
-  if (get_str(event, "i", text)) {
-    const auto v = parse_wire_double(text);
-    if (!v || *v < 0.0) return MarketDataResult::malformed;
-    index = *v;
-  }
+  if (f.has_i && !non_negative(true, f.i, index)) return MarketDataResult::malformed;
   // Delivery contracts have no funding: "r" and "T" come as "" and 0.
   double funding = 0.0;
-  if (get_str(event, "r", text) && !text.empty()) {
-    const auto v = parse_wire_double(text);
+  if (f.has_r && !f.r.empty()) {
+    const auto v = parse_wire_double(f.r);
     if (!v) return MarketDataResult::malformed;
     funding = *v;
   }
-  std::int64_t next_funding_ms = 0;
-  (void)get_int(event, "T", next_funding_ms);
-  const InstrumentId id = symbols_.find(symbol);
+  const InstrumentId id = symbols_.find(f.s);
   if (id == kNoInstrument) return MarketDataResult::unknown_symbol;
   InstrumentMarketState& s = state_[id];
   s.mark = mark;
   s.index = index;
   s.funding_rate = funding;
-  s.next_funding_time_ms = next_funding_ms;
-  fill_tick(id, event_ms, tick);
+  s.next_funding_time_ms = f.has_T ? f.T : 0;
+  fill_tick(id, f.E, tick);
   return MarketDataResult::tick;
 }
 
-MarketDataResult BinanceMarketDataParser::parse_depth(od::object event) noexcept {
+MarketDataResult BinanceMarketDataParser::depth(const EventFields& f) noexcept {
   DepthUpdate& d = *depth_;
-  d.truncated = false;
-  d.bid_count = d.ask_count = 0;
-  std::string_view symbol;
-  if (!get_int(event, "E", d.event_time_ms) || !get_int(event, "T", d.transaction_time_ms) ||
-      !get_str(event, "s", symbol) || !get_int(event, "U", d.first_update_id) ||
-      !get_int(event, "u", d.final_update_id) || !get_int(event, "pu", d.previous_final_id))
+  if (!f.has_E || !f.has_T || f.s.empty() || !f.has_U || !f.has_u || !f.has_pu ||
+      !f.bid_levels || !f.ask_levels || !valid_timestamp(f.E) || f.U > f.u)
     return MarketDataResult::malformed;
-  if (!valid_timestamp(d.event_time_ms) || d.first_update_id > d.final_update_id)
-    return MarketDataResult::malformed;
-  od::value side;
-  if (event.find_field_unordered("b").get(side) ||
-      !parse_levels(side, d.bids, d.bid_count, d.truncated))
-    return MarketDataResult::malformed;
-  if (event.find_field_unordered("a").get(side) ||
-      !parse_levels(side, d.asks, d.ask_count, d.truncated))
-    return MarketDataResult::malformed;
-  d.instrument = symbols_.find(symbol);
+  d.event_time_ms = f.E;
+  d.transaction_time_ms = f.T;
+  d.first_update_id = f.U;
+  d.final_update_id = f.u;
+  d.previous_final_id = f.pu;
+  d.instrument = symbols_.find(f.s);
   if (d.instrument == kNoInstrument) return MarketDataResult::unknown_symbol;
   if (d.truncated) ++counters_.depth_truncated;
   return MarketDataResult::depth_update;
 }
+
+namespace {
+
+struct SnapshotFields {
+  std::int64_t status = 200, last_update_id = 0, E = 0, T = 0;
+  bool has_last_update_id = false, has_E = false, has_T = false, bids = false, asks = false;
+};
+
+bool collect_snapshot(od::object object, SnapshotFields& f, DepthSnapshot& out, bool top) noexcept {
+  for (auto entry : object) {
+    od::field field;
+    if (std::move(entry).get(field)) return false;
+    std::string_view key;
+    if (field.unescaped_key().get(key)) return false;
+    od::value v = field.value();
+    if (top && key == "status") {
+      if (v.get_int64().get(f.status)) return false;
+    } else if (top && key == "result") {
+      od::object inner;
+      if (v.get_object().get(inner) || !collect_snapshot(inner, f, out, false)) return false;
+    } else if (key == "lastUpdateId") {
+      if (!read_int(v, f.last_update_id, f.has_last_update_id)) return false;
+    } else if (key == "E") {
+      if (!read_int(v, f.E, f.has_E)) return false;
+    } else if (key == "T") {
+      if (!read_int(v, f.T, f.has_T)) return false;
+    } else if (key == "bids") {
+      if (!parse_levels(v, out.bids, out.bid_count, out.truncated)) return false;
+      f.bids = true;
+    } else if (key == "asks") {
+      if (!parse_levels(v, out.asks, out.ask_count, out.truncated)) return false;
+      f.asks = true;
+    }
+  }
+  return true;
+}
+
+}  // namespace
 
 MarketDataResult BinanceMarketDataParser::parse_depth_snapshot(const char* data, std::size_t length,
                                                                InstrumentId instrument,
@@ -251,33 +325,16 @@ MarketDataResult BinanceMarketDataParser::parse_depth_snapshot(const char* data,
   if (parser_.iterate(data, length, length + kPadding).get(doc)) return MarketDataResult::malformed;
   od::object top;
   if (doc.get_object().get(top)) return MarketDataResult::malformed;
-  std::int64_t status = 200;
-  od::value v;
-  auto error = top.find_field_unordered("status").get(v);
-  if (!error) {
-    if (v.get_int64().get(status)) return MarketDataResult::malformed;
-    if (status != 200) return MarketDataResult::no_tick;
-  } else if (error != simdjson::NO_SUCH_FIELD) {
-    return MarketDataResult::malformed;
-  }
-  od::object body = top;
-  error = top.find_field_unordered("result").get(v);
-  if (!error) {
-    if (v.get_object().get(body)) return MarketDataResult::malformed;
-  } else if (error != simdjson::NO_SUCH_FIELD) {
-    return MarketDataResult::malformed;
-  }
   out.instrument = instrument;
   out.truncated = false;
   out.bid_count = out.ask_count = 0;
-  out.event_time_ms = out.transaction_time_ms = 0;
-  if (!get_int(body, "lastUpdateId", out.last_update_id)) return MarketDataResult::malformed;
-  (void)get_int(body, "E", out.event_time_ms);
-  (void)get_int(body, "T", out.transaction_time_ms);
-  if (body.find_field_unordered("bids").get(v) || !parse_levels(v, out.bids, out.bid_count, out.truncated))
-    return MarketDataResult::malformed;
-  if (body.find_field_unordered("asks").get(v) || !parse_levels(v, out.asks, out.ask_count, out.truncated))
-    return MarketDataResult::malformed;
+  SnapshotFields f;
+  if (!collect_snapshot(top, f, out, true)) return MarketDataResult::malformed;
+  if (f.status != 200) return MarketDataResult::no_tick;
+  if (!f.has_last_update_id || !f.bids || !f.asks) return MarketDataResult::malformed;
+  out.last_update_id = f.last_update_id;
+  out.event_time_ms = f.has_E ? f.E : 0;
+  out.transaction_time_ms = f.has_T ? f.T : 0;
   return MarketDataResult::tick;
 }
 

@@ -119,10 +119,11 @@ class BinanceMarketDataParser {
   [[nodiscard]] const MarketDataCounters& counters() const noexcept { return counters_; }
 
  private:
-  MarketDataResult parse_event(simdjson::ondemand::object event, MarketTick& tick) noexcept;
-  MarketDataResult parse_book_ticker(simdjson::ondemand::object event, MarketTick& tick) noexcept;
-  MarketDataResult parse_mark_price(simdjson::ondemand::object event, MarketTick& tick) noexcept;
-  MarketDataResult parse_depth(simdjson::ondemand::object event) noexcept;
+  struct EventFields;
+  bool collect(simdjson::ondemand::object object, EventFields& fields, bool top) noexcept;
+  MarketDataResult book_ticker(const EventFields& f, MarketTick& tick) noexcept;
+  MarketDataResult mark_price(const EventFields& f, MarketTick& tick) noexcept;
+  MarketDataResult depth(const EventFields& f) noexcept;
   MarketDataResult count(MarketDataResult r) noexcept;
   void fill_tick(InstrumentId id, std::int64_t ts_ms, MarketTick& tick) const noexcept;
 

@@ -1,0 +1,632 @@
+#include "ballast/binance/response_parser.hpp"
+
+#include <charconv>
+#include <climits>
+#include <cstring>
+#include <new>
+
+#include "ballast/binance/wire_numbers.hpp"
+
+namespace ballast::binance {
+
+namespace od = simdjson::ondemand;
+
+std::uint16_t binance_reject_code(std::uint16_t flag, std::int64_t code) noexcept {
+  const std::int64_t magnitude = code < 0 ? -code : code;
+  if (magnitude == 0 || magnitude >= kBinanceErrorCodeMask)
+    return static_cast<std::uint16_t>(flag | kBinanceErrorCodeMask);
+  return static_cast<std::uint16_t>(flag | static_cast<std::uint16_t>(magnitude));
+}
+
+int binance_error_code(std::uint16_t reject_code) noexcept {
+  const int magnitude = reject_code & kBinanceErrorCodeMask;
+  return magnitude == kBinanceErrorCodeMask ? 0 : -magnitude;
+}
+
+// ---- RateLimitState -------------------------------------------------------------------
+
+namespace {
+std::int64_t window_start(std::int64_t now_ms, std::int64_t interval_ms) noexcept {
+  return interval_ms > 0 ? now_ms - (now_ms % interval_ms) : now_ms;
+}
+}  // namespace
+
+void RateLimitState::update(RateLimitType type, std::int64_t interval_ms, std::int64_t limit,
+                            std::int64_t count, std::int64_t now_ms) noexcept {
+  if (interval_ms <= 0 || limit <= 0) return;
+  RateLimitWindow* slot = nullptr;
+  for (std::size_t i = 0; i < count_; ++i)
+    if (windows_[i].type == type && windows_[i].interval_ms == interval_ms) slot = &windows_[i];
+  if (slot == nullptr) {
+    if (count_ == kMaxWindows) return;
+    slot = &windows_[count_++];
+  }
+  slot->type = type;
+  slot->interval_ms = interval_ms;
+  slot->limit = limit;
+  slot->count = count;
+  slot->window_start_ms = window_start(now_ms, interval_ms);
+}
+
+void RateLimitState::on_sent(RateLimitType type, std::int64_t now_ms, std::int64_t cost) noexcept {
+  for (std::size_t i = 0; i < count_; ++i) {
+    RateLimitWindow& w = windows_[i];
+    if (w.type != type) continue;
+    const std::int64_t start = window_start(now_ms, w.interval_ms);
+    if (start != w.window_start_ms) {
+      w.window_start_ms = start;
+      w.count = 0;
+    }
+    w.count += cost;
+  }
+}
+
+std::int64_t RateLimitState::remaining(RateLimitType type, std::int64_t now_ms) const noexcept {
+  std::int64_t best = INT64_MAX;
+  for (std::size_t i = 0; i < count_; ++i) {
+    const RateLimitWindow& w = windows_[i];
+    if (w.type != type) continue;
+    const bool same_window = window_start(now_ms, w.interval_ms) == w.window_start_ms;
+    const std::int64_t left = w.limit - (same_window ? w.count : 0);
+    if (left < best) best = left;
+  }
+  return best < 0 ? 0 : best;
+}
+
+bool RateLimitState::would_exceed(RateLimitType type, std::int64_t now_ms, std::int64_t cost) const noexcept {
+  return backing_off(now_ms) || remaining(type, now_ms) < cost;
+}
+
+void RateLimitState::back_off_until(std::int64_t until_ms) noexcept {
+  if (until_ms > backoff_until_ms_) backoff_until_ms_ = until_ms;
+}
+
+// ---- BinanceResponseParser --------------------------------------------------------------
+
+namespace {
+
+enum class VenueOrderStatus : std::uint8_t {
+  new_order, partially_filled, filled, canceled, expired, rejected, other
+};
+
+VenueOrderStatus order_status(std::string_view s) noexcept {
+  if (s == "NEW") return VenueOrderStatus::new_order;
+  if (s == "PARTIALLY_FILLED") return VenueOrderStatus::partially_filled;
+  if (s == "FILLED") return VenueOrderStatus::filled;
+  if (s == "CANCELED") return VenueOrderStatus::canceled;
+  if (s == "EXPIRED" || s == "EXPIRED_IN_MATCH") return VenueOrderStatus::expired;
+  if (s == "REJECTED") return VenueOrderStatus::rejected;
+  return VenueOrderStatus::other;
+}
+
+OrderStatus to_order_status(VenueOrderStatus s) noexcept {
+  switch (s) {
+    case VenueOrderStatus::new_order:
+    case VenueOrderStatus::partially_filled: return OrderStatus::open;
+    case VenueOrderStatus::filled: return OrderStatus::filled;
+    case VenueOrderStatus::canceled: return OrderStatus::canceled;
+    case VenueOrderStatus::expired: return OrderStatus::expired;
+    case VenueOrderStatus::rejected: return OrderStatus::rejected;
+    case VenueOrderStatus::other: break;
+  }
+  return OrderStatus::unknown;
+}
+
+bool parse_client_order_id(std::string_view text, std::uint64_t& out) noexcept {
+  if (text.empty() || text.size() > 20) return false;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+
+bool parse_side(std::string_view s, OrderSide& out) noexcept {
+  if (s == "BUY") out = OrderSide::buy;
+  else if (s == "SELL") out = OrderSide::sell;
+  else return false;
+  return true;
+}
+
+}  // namespace
+
+BinanceResponseParser::BinanceResponseParser(const BinanceSymbolMap& symbols, ResponseParserOptions options)
+    : symbols_(symbols), options_(options), parser_(kMaxMessageBytes) {
+  if (parser_.allocate(kMaxMessageBytes) != simdjson::SUCCESS) throw std::bad_alloc();
+}
+
+ResponseResult BinanceResponseParser::finish(ResponseResult r) noexcept {
+  switch (r) {
+    case ResponseResult::malformed: ++counters_.malformed; break;
+    case ResponseResult::unknown_request: ++counters_.unknown_request; break;
+    case ResponseResult::unsupported: ++counters_.unsupported; break;
+    default: break;
+  }
+  return r;
+}
+
+// Everything one forward pass over a response or user-data event can hold. simdjson's
+// on-demand objects are read strictly forward: no lookup rewinds over bytes it has not
+// validated (the unordered lookups do, and assume what they cannot know on hostile input).
+// The strings stay valid in the parser's buffer until the next message.
+struct BinanceOrderFields {
+  std::string_view symbol, status, client_order_id, avg_price, orig_qty, executed_qty, side,
+      listen_key;
+  // user-data ORDER_TRADE_UPDATE "o"
+  std::string_view exec_type, last_qty, last_price, fee_asset, fee;
+  bool is_object = false;
+};
+
+namespace {
+
+struct RateLimitEntry {
+  std::string_view type, interval;
+  std::int64_t interval_num = 0, limit = 0, count = 0;
+  bool complete = false;
+};
+
+struct ResponseFields {
+  std::string_view id;
+  bool id_is_string = false, has_id = false;
+  std::int64_t status = 0;
+  bool has_status = false;
+  BinanceOrderFields result;
+  bool has_result = false, has_error = false, has_code = false;
+  std::int64_t code = 0, retry_after_ms = 0;
+  std::array<RateLimitEntry, RateLimitState::kMaxWindows> limits{};
+  std::size_t limit_count = 0;
+  bool has_limits = false;
+  std::string_view event;  // user data "e"
+  bool has_order = false;  // user data "o"
+};
+
+bool string_of(od::value& v, std::string_view& out) noexcept {
+  od::json_type type;
+  if (v.type().get(type)) return false;
+  if (type != od::json_type::string) return true;  // not ours to read; required ones are checked later
+  return !v.get_string().get(out);
+}
+
+bool int_of(od::value& v, std::int64_t& out, bool& present) noexcept {
+  od::json_type type;
+  if (v.type().get(type)) return false;
+  if (type != od::json_type::number) return true;
+  if (v.get_int64().get(out)) return false;
+  present = true;
+  return true;
+}
+
+// The order object of a result (order.*), userDataStream.start's result, or user data "o".
+bool collect_order(od::value& v, BinanceOrderFields& o, bool user_data) noexcept {
+  od::json_type type;
+  if (v.type().get(type)) return false;
+  if (type != od::json_type::object) return true;
+  od::object object;
+  if (v.get_object().get(object)) return false;
+  o.is_object = true;
+  for (auto entry : object) {
+    od::field field;
+    if (std::move(entry).get(field)) return false;
+    std::string_view key;
+    if (field.unescaped_key().get(key)) return false;
+    od::value value = field.value();
+    std::string_view* target = nullptr;
+    if (user_data) {
+      if (key.size() == 1) {
+        switch (key[0]) {
+          case 's': target = &o.symbol; break;
+          case 'c': target = &o.client_order_id; break;
+          case 'S': target = &o.side; break;
+          case 'q': target = &o.orig_qty; break;
+          case 'x': target = &o.exec_type; break;
+          case 'X': target = &o.status; break;
+          case 'l': target = &o.last_qty; break;
+          case 'z': target = &o.executed_qty; break;
+          case 'L': target = &o.last_price; break;
+          case 'N': target = &o.fee_asset; break;
+          case 'n': target = &o.fee; break;
+          default: break;
+        }
+      }
+    } else if (key == "symbol") {
+      target = &o.symbol;
+    } else if (key == "status") {
+      target = &o.status;
+    } else if (key == "clientOrderId") {
+      target = &o.client_order_id;
+    } else if (key == "avgPrice") {
+      target = &o.avg_price;
+    } else if (key == "origQty") {
+      target = &o.orig_qty;
+    } else if (key == "executedQty") {
+      target = &o.executed_qty;
+    } else if (key == "side") {
+      target = &o.side;
+    } else if (key == "listenKey") {
+      target = &o.listen_key;
+    }
+    if (target != nullptr && !string_of(value, *target)) return false;
+  }
+  return true;
+}
+
+bool collect_error(od::value& v, ResponseFields& f) noexcept {
+  od::object object;
+  if (v.get_object().get(object)) return false;
+  f.has_error = true;
+  for (auto entry : object) {
+    od::field field;
+    if (std::move(entry).get(field)) return false;
+    std::string_view key;
+    if (field.unescaped_key().get(key)) return false;
+    od::value value = field.value();
+    if (key == "code") {
+      if (!int_of(value, f.code, f.has_code)) return false;
+    } else if (key == "data") {
+      od::json_type type;
+      if (value.type().get(type)) return false;
+      if (type != od::json_type::object) continue;
+      od::object data;
+      if (value.get_object().get(data)) return false;
+      for (auto data_entry : data) {
+        od::field data_field;
+        if (std::move(data_entry).get(data_field)) return false;
+        std::string_view data_key;
+        if (data_field.unescaped_key().get(data_key)) return false;
+        if (data_key == "retryAfter") {
+          bool present = false;
+          od::value retry = data_field.value();
+          if (!int_of(retry, f.retry_after_ms, present)) return false;
+        }
+      }
+    }
+  }
+  return true;
+}
+
+bool collect_limits(od::value& v, ResponseFields& f) noexcept {
+  od::array array;
+  if (v.get_array().get(array)) return false;
+  f.has_limits = true;
+  for (auto element : array) {
+    od::object object;
+    if (element.get_object().get(object)) return false;
+    RateLimitEntry e;
+    bool has_num = false, has_limit = false, has_count = false;
+    for (auto entry : object) {
+      od::field field;
+      if (std::move(entry).get(field)) return false;
+      std::string_view key;
+      if (field.unescaped_key().get(key)) return false;
+      od::value value = field.value();
+      bool ok = true;
+      if (key == "rateLimitType") ok = string_of(value, e.type);
+      else if (key == "interval") ok = string_of(value, e.interval);
+      else if (key == "intervalNum") ok = int_of(value, e.interval_num, has_num);
+      else if (key == "limit") ok = int_of(value, e.limit, has_limit);
+      else if (key == "count") ok = int_of(value, e.count, has_count);
+      if (!ok) return false;
+    }
+    e.complete = has_num && has_limit && has_count && !e.type.empty() && !e.interval.empty();
+    if (e.complete && f.limit_count < f.limits.size()) f.limits[f.limit_count++] = e;
+  }
+  return true;
+}
+
+bool collect_response(od::object top, ResponseFields& f) noexcept {
+  for (auto entry : top) {
+    od::field field;
+    if (std::move(entry).get(field)) return false;
+    std::string_view key;
+    if (field.unescaped_key().get(key)) return false;
+    od::value value = field.value();
+    if (key == "id") {
+      f.has_id = true;
+      od::json_type type;
+      if (value.type().get(type)) return false;
+      if (type == od::json_type::string) {
+        if (value.get_string().get(f.id)) return false;
+        f.id_is_string = true;
+      }
+    } else if (key == "status") {
+      if (!int_of(value, f.status, f.has_status)) return false;
+    } else if (key == "result") {
+      f.has_result = true;
+      if (!collect_order(value, f.result, false)) return false;
+    } else if (key == "error") {
+      od::json_type type;
+      if (value.type().get(type)) return false;
+      if (type == od::json_type::object && !collect_error(value, f)) return false;
+    } else if (key == "rateLimits") {
+      od::json_type type;
+      if (value.type().get(type)) return false;
+      if (type == od::json_type::array && !collect_limits(value, f)) return false;
+    }
+  }
+  return true;
+}
+
+bool collect_user_data(od::object top, ResponseFields& f) noexcept {
+  for (auto entry : top) {
+    od::field field;
+    if (std::move(entry).get(field)) return false;
+    std::string_view key;
+    if (field.unescaped_key().get(key)) return false;
+    od::value value = field.value();
+    if (key == "e") {
+      if (!string_of(value, f.event)) return false;
+    } else if (key == "o") {
+      f.has_order = true;
+      if (!collect_order(value, f.result, true)) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+ResponseResult BinanceResponseParser::parse_response(const char* data, std::size_t length,
+                                                     std::int64_t now_ms, ExecReport* out,
+                                                     std::size_t& count) noexcept {
+  count = 0;
+  ++counters_.responses;
+  last_error_code_ = 0;
+  if (length > kMaxMessageBytes) return finish(ResponseResult::malformed);
+  od::document doc;
+  if (parser_.iterate(data, length, length + kPadding).get(doc)) return finish(ResponseResult::malformed);
+  od::object top;
+  if (doc.get_object().get(top)) return finish(ResponseResult::malformed);
+  ResponseFields f;
+  if (!collect_response(top, f) || !f.has_status || !f.has_id) return finish(ResponseResult::malformed);
+
+  // The venue's counters apply whatever the response says about the request.
+  for (std::size_t i = 0; i < f.limit_count; ++i) apply_rate_limit(f.limits[i].type, f.limits[i].interval,
+                                                                   f.limits[i].interval_num, f.limits[i].limit,
+                                                                   f.limits[i].count, now_ms);
+  const auto request = f.id_is_string ? parse_request_id(f.id) : std::nullopt;
+  ResponseResult result = ResponseResult::no_report;
+  if (f.status == 200) {
+    if (!f.has_result) return finish(ResponseResult::malformed);
+    if (!request) return finish(ResponseResult::unknown_request);
+    last_request_ = *request;
+    switch (request->kind) {
+      case BinanceRequestKind::place:
+      case BinanceRequestKind::cancel:
+      case BinanceRequestKind::modify:
+      case BinanceRequestKind::status:
+        if (!f.result.is_object) return finish(ResponseResult::malformed);
+        result = order_result(f.result, out, count);
+        break;
+      case BinanceRequestKind::user_data_stream_start:
+        if (f.result.listen_key.empty() || f.result.listen_key.size() > listen_key_.size())
+          return finish(ResponseResult::malformed);
+        std::memcpy(listen_key_.data(), f.result.listen_key.data(), f.result.listen_key.size());
+        listen_key_length_ = f.result.listen_key.size();
+        break;
+      case BinanceRequestKind::depth:
+        break;  // BinanceMarketDataParser::parse_depth_snapshot reads it
+    }
+  } else {
+    ++counters_.errors;
+    if (!f.has_error || !f.has_code) return finish(ResponseResult::malformed);
+    result = error_result(f.code, f.status, f.retry_after_ms, request, now_ms, out, count);
+  }
+  counters_.reports += count;
+  return finish(count > 0 ? ResponseResult::reports : result);
+}
+
+void BinanceResponseParser::apply_rate_limit(std::string_view type_text, std::string_view interval_text,
+                                             std::int64_t interval_num, std::int64_t limit,
+                                             std::int64_t used, std::int64_t now_ms) noexcept {
+  RateLimitType type;
+  if (type_text == "REQUEST_WEIGHT") type = RateLimitType::request_weight;
+  else if (type_text == "ORDERS") type = RateLimitType::orders;
+  else if (type_text == "RAW_REQUESTS") type = RateLimitType::raw_requests;
+  else return;
+  std::int64_t unit_ms = 0;
+  if (interval_text == "SECOND") unit_ms = 1000;
+  else if (interval_text == "MINUTE") unit_ms = 60'000;
+  else if (interval_text == "HOUR") unit_ms = 3'600'000;
+  else if (interval_text == "DAY") unit_ms = 86'400'000;
+  else return;
+  if (interval_num <= 0 || interval_num > 1000) return;
+  rate_limits_.update(type, unit_ms * interval_num, limit, used, now_ms);
+}
+
+ResponseResult BinanceResponseParser::order_result(const BinanceOrderFields& o, ExecReport* out,
+                                                   std::size_t& count) noexcept {
+  if (o.symbol.empty() || o.status.empty() || o.avg_price.empty() || o.orig_qty.empty() ||
+      o.executed_qty.empty() || o.side.empty())
+    return ResponseResult::malformed;
+  const InstrumentId instrument = symbols_.find(o.symbol);
+  if (instrument == kNoInstrument) return ResponseResult::malformed;
+  const Decimal& lot = symbols_.lot_size(instrument);
+  const auto orig_lots = wire_decimal_to_steps_exact(o.orig_qty, lot);
+  const auto cum_lots = wire_decimal_to_steps_exact(o.executed_qty, lot);
+  if (!orig_lots || !cum_lots || *cum_lots < 0 || *cum_lots > *orig_lots) {
+    ++counters_.not_whole_lots;
+    return ResponseResult::malformed;
+  }
+  std::int64_t avg_ticks = 0;
+  if (*cum_lots > 0) {
+    const auto nearest = wire_decimal_to_steps_nearest(o.avg_price, symbols_.tick_size(instrument));
+    if (!nearest || nearest->steps <= 0) return ResponseResult::malformed;
+    if (!nearest->exact) ++counters_.off_tick_prices;
+    avg_ticks = nearest->steps;
+  }
+  ExecReport base;
+  base.client_order_id = last_request_.value;
+  base.instrument = instrument;
+  if (!parse_side(o.side, base.side)) return ResponseResult::malformed;
+  base.cum_lots = *cum_lots;
+  base.leaves_lots = *orig_lots - *cum_lots;
+  const VenueOrderStatus status = order_status(o.status);
+  if (status == VenueOrderStatus::other) return ResponseResult::unsupported;
+
+  switch (last_request_.kind) {
+    case BinanceRequestKind::status: {
+      ExecReport& r = out[count++];
+      r = base;
+      r.kind = ExecKind::status;
+      r.status = to_order_status(status);
+      r.last_price_ticks = avg_ticks;
+      if (status != VenueOrderStatus::new_order && status != VenueOrderStatus::partially_filled)
+        r.leaves_lots = 0;
+      return ResponseResult::reports;
+    }
+    case BinanceRequestKind::modify: {
+      // Fills a modify causes arrive on the user-data stream.
+      ExecReport& r = out[count++];
+      r = base;
+      r.kind = ExecKind::ack;
+      return ResponseResult::reports;
+    }
+    case BinanceRequestKind::cancel: {
+      ExecReport& r = out[count++];
+      r = base;
+      r.kind = status == VenueOrderStatus::canceled ? ExecKind::canceled : ExecKind::ack;
+      if (r.kind == ExecKind::canceled) r.leaves_lots = 0;
+      return ResponseResult::reports;
+    }
+    default: break;
+  }
+  // order.place with RESULT: what the order did in the match, in one reply.
+  const bool done = status != VenueOrderStatus::new_order && status != VenueOrderStatus::partially_filled;
+  if (*cum_lots > 0) {
+    ExecReport& fill = out[count++];
+    fill = base;
+    fill.last_lots = *cum_lots;
+    fill.last_price_ticks = avg_ticks;
+    fill.kind = status == VenueOrderStatus::filled ? ExecKind::fill : ExecKind::partial_fill;
+    if (done && status == VenueOrderStatus::filled) fill.leaves_lots = 0;
+  }
+  if (status == VenueOrderStatus::new_order) {
+    ExecReport& r = out[count++];
+    r = base;
+    r.kind = ExecKind::ack;
+  } else if (status == VenueOrderStatus::canceled || status == VenueOrderStatus::expired ||
+             status == VenueOrderStatus::rejected) {
+    ExecReport& r = out[count++];
+    r = base;
+    r.leaves_lots = 0;
+    r.kind = status == VenueOrderStatus::canceled ? ExecKind::canceled
+             : status == VenueOrderStatus::expired ? ExecKind::expired
+                                                   : ExecKind::rejected;
+    if (r.kind == ExecKind::rejected) r.reject_code = binance_reject_code(kBinanceRejectOrder, 0);
+  }
+  return ResponseResult::reports;
+}
+
+ResponseResult BinanceResponseParser::error_result(std::int64_t code, std::int64_t status,
+                                                   std::int64_t retry_after_ms,
+                                                   std::optional<BinanceRequestId> request,
+                                                   std::int64_t now_ms, ExecReport* out,
+                                                   std::size_t& count) noexcept {
+  last_error_code_ = static_cast<int>(code < INT_MIN ? INT_MIN : (code > INT_MAX ? INT_MAX : code));
+  const bool rate_limited = status == 429 || status == 418 || code == kBinanceErrorTooManyRequests ||
+                            code == kBinanceErrorTooManyOrders;
+  if (rate_limited) {
+    ++counters_.rate_limited;
+    rate_limits_.back_off_until(retry_after_ms > now_ms ? retry_after_ms
+                                                        : now_ms + options_.default_backoff_ms);
+  }
+  if (!request) return ResponseResult::unknown_request;
+  last_request_ = *request;
+  ExecReport r;
+  r.client_order_id = request->value;
+  switch (request->kind) {
+    case BinanceRequestKind::place:
+      r.kind = ExecKind::rejected;
+      r.reject_code = binance_reject_code(kBinanceRejectOrder, code);
+      break;
+    case BinanceRequestKind::cancel:
+    case BinanceRequestKind::modify:
+      r.kind = ExecKind::ack;
+      r.reject_code = binance_reject_code(kBinanceRejectCancel, code);
+      break;
+    case BinanceRequestKind::status:
+      // Only "no such order" says where the order stands: it never reached the venue.
+      if (code != kBinanceErrorNoSuchOrder) return ResponseResult::no_report;
+      r.kind = ExecKind::status;
+      r.status = OrderStatus::unknown;
+      break;
+    default:
+      return ResponseResult::no_report;
+  }
+  out[count++] = r;
+  return ResponseResult::reports;
+}
+
+ResponseResult BinanceResponseParser::parse_user_data(const char* data, std::size_t length,
+                                                      ExecReport* out, std::size_t& count) noexcept {
+  count = 0;
+  ++counters_.user_data_events;
+  if (length > kMaxMessageBytes) return finish(ResponseResult::malformed);
+  od::document doc;
+  if (parser_.iterate(data, length, length + kPadding).get(doc)) return finish(ResponseResult::malformed);
+  od::object top;
+  if (doc.get_object().get(top)) return finish(ResponseResult::malformed);
+  ResponseFields f;
+  if (!collect_user_data(top, f) || f.event.empty()) return finish(ResponseResult::malformed);
+  if (f.event != "ORDER_TRADE_UPDATE") return finish(ResponseResult::unsupported);
+  const BinanceOrderFields& o = f.result;
+  if (!f.has_order || !o.is_object || o.symbol.empty() || o.client_order_id.empty() ||
+      o.side.empty() || o.orig_qty.empty() || o.exec_type.empty() || o.status.empty() ||
+      o.last_qty.empty() || o.executed_qty.empty() || o.last_price.empty())
+    return finish(ResponseResult::malformed);
+
+  ExecReport r;
+  if (!parse_client_order_id(o.client_order_id, r.client_order_id)) {
+    ++counters_.foreign_orders;
+    return finish(ResponseResult::no_report);
+  }
+  r.instrument = symbols_.find(o.symbol);
+  if (r.instrument == kNoInstrument) {
+    ++counters_.foreign_orders;
+    return finish(ResponseResult::no_report);
+  }
+  if (!parse_side(o.side, r.side)) return finish(ResponseResult::malformed);
+  const Decimal& lot = symbols_.lot_size(r.instrument);
+  const auto orig_lots = wire_decimal_to_steps_exact(o.orig_qty, lot);
+  const auto last_lots = wire_decimal_to_steps_exact(o.last_qty, lot);
+  const auto cum_lots = wire_decimal_to_steps_exact(o.executed_qty, lot);
+  if (!orig_lots || !last_lots || !cum_lots || *last_lots < 0 || *cum_lots < *last_lots ||
+      *cum_lots > *orig_lots) {
+    ++counters_.not_whole_lots;
+    return finish(ResponseResult::malformed);
+  }
+  r.cum_lots = *cum_lots;
+  r.leaves_lots = *orig_lots - *cum_lots;
+  const VenueOrderStatus status = order_status(o.status);
+
+  if (o.exec_type == "NEW" || o.exec_type == "AMENDMENT") {
+    r.kind = ExecKind::ack;
+  } else if (o.exec_type == "TRADE") {
+    if (*last_lots <= 0) return finish(ResponseResult::malformed);
+    const auto nearest = wire_decimal_to_steps_nearest(o.last_price, symbols_.tick_size(r.instrument));
+    if (!nearest || nearest->steps <= 0) return finish(ResponseResult::malformed);
+    if (!nearest->exact) ++counters_.off_tick_prices;
+    r.last_lots = *last_lots;
+    r.last_price_ticks = nearest->steps;
+    r.kind = status == VenueOrderStatus::filled ? ExecKind::fill : ExecKind::partial_fill;
+    if (!o.fee.empty() && !o.fee_asset.empty()) {
+      if (o.fee_asset == symbols_.quote_asset(r.instrument)) {
+        const auto amount = parse_wire_double(o.fee);
+        if (!amount) return finish(ResponseResult::malformed);
+        r.fee = *amount;
+      } else {
+        ++counters_.fee_other_asset;
+      }
+    }
+  } else if (o.exec_type == "CANCELED") {
+    r.kind = ExecKind::canceled;
+    r.leaves_lots = 0;
+  } else if (o.exec_type == "EXPIRED") {
+    r.kind = ExecKind::expired;
+    r.leaves_lots = 0;
+  } else {
+    return finish(ResponseResult::unsupported);  // CALCULATED (liquidation) and the like
+  }
+  out[count++] = r;
+  ++counters_.reports;
+  return ResponseResult::reports;
+}
+
+}  // namespace ballast::binance
