@@ -223,6 +223,7 @@ void TcpConnection::on_write(void* ctx, IoOp&, int res, std::uint32_t) noexcept 
   } else {
     self->submit_write();  // a short write, or frames queued while this one was in flight
   }
+  if (self->state_ == TcpState::open) self->events_.on_tcp_sent(*self);
 }
 
 void TcpConnection::fail(int err) noexcept {

@@ -28,6 +28,8 @@ class TcpEvents {
   // The connection is gone and its socket closed: 0 = orderly EOF from the peer, else an
   // errno (ECONNRESET, EPIPE), or ECANCELED after close() we asked for.
   virtual void on_tcp_closed(TcpConnection& c, int err) noexcept = 0;
+  // A send completed and room was freed (for owners that queue output elsewhere, e.g. TLS).
+  virtual void on_tcp_sent(TcpConnection&) noexcept {}
 };
 
 struct TcpOptions {
@@ -81,6 +83,10 @@ class TcpConnection {
   void write_commit(const std::uint8_t* begin, std::size_t len) noexcept;
   [[nodiscard]] std::size_t write_queued() const noexcept { return wtail_ - whead_; }
   [[nodiscard]] std::size_t write_capacity() const noexcept { return wbuf_.size; }
+  // The largest reservation that could succeed right now.
+  [[nodiscard]] std::size_t write_room() const noexcept {
+    return wbuf_.size - (write_op_.pending ? wtail_ : wtail_ - whead_);
+  }
 
   [[nodiscard]] TcpState state() const noexcept { return state_; }
   [[nodiscard]] int fd() const noexcept { return fd_; }
