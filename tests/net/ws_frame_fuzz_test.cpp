@@ -36,9 +36,9 @@ void append_random_frame(Bytes& out, std::mt19937_64& rng, bool masked) {
   const bool fin = is_control(op) || rng() % 3 != 0;
   std::size_t len = rng() % 40;
   if (!is_control(op)) {
-    const auto size_class = rng() % 1000;
+    const auto size_class = rng() % 5000;
     if (size_class == 0) len = 65536 + rng() % 2000;
-    else if (size_class < 100) len = 126 + rng() % 400;
+    else if (size_class < 500) len = 126 + rng() % 400;
   }
   Bytes payload(len);
   const bool ascii = rng() % 4 != 0;  // mostly valid UTF-8, so messages get delivered
