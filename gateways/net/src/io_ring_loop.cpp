@@ -32,7 +32,9 @@ IoTimer::IoTimer(Fn fn, void* ctx) noexcept : fn_(fn), ctx_(ctx) {
 
 void IoTimer::on_complete(void* ctx, IoOp&, int res, std::uint32_t) noexcept {
   auto* t = static_cast<IoTimer*>(ctx);
-  if (res == -ECANCELED) t->cancelling_ = false;
+  // Whatever the result, no remove can still be waiting for this op: a queued remove
+  // sits ahead of any re-submission in the SQ, and the SQ is consumed in order.
+  t->cancelling_ = false;
   if (!t->armed_) return;
   // A deadline update can lose the race against the old deadline's completion (the
   // update then fails with -ENOENT), and a re-arm can follow a queued remove: the stored

@@ -221,6 +221,13 @@ void TcpConnection::on_write(void* ctx, IoOp&, int res, std::uint32_t) noexcept 
   if (self->whead_ == self->wtail_) {
     self->whead_ = self->wflight_ = self->wtail_ = 0;
   } else {
+    if (self->whead_ > self->wbuf_.size / 2) {
+      // Under a sustained burst the buffer never empties: move the unsent rest to the
+      // front (nothing is in flight now) so reservations keep finding room.
+      std::memmove(self->wbuf_.data, self->wbuf_.data + self->whead_, self->wtail_ - self->whead_);
+      self->wtail_ -= self->whead_;
+      self->whead_ = 0;
+    }
     self->submit_write();  // a short write, or frames queued while this one was in flight
   }
   if (self->state_ == TcpState::open) self->events_.on_tcp_sent(*self);
