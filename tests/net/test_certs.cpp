@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
@@ -144,12 +143,14 @@ void remove_test_certs(const TestCerts& certs) {
 }
 
 const TestCerts& test_certs() {
-  static const TestCerts certs = [] {
-    TestCerts c = make_test_certs();
-    std::atexit([] { remove_test_certs(test_certs()); });
-    return c;
-  }();
-  return certs;
+  // The files go when the set is destroyed at exit (an atexit handler registered while
+  // the static is built would run after its destructor).
+  struct Holder {
+    TestCerts certs;
+    ~Holder() { remove_test_certs(certs); }
+  };
+  static const Holder holder{make_test_certs()};
+  return holder.certs;
 }
 
 }  // namespace ballast::testing

@@ -104,7 +104,9 @@ Measured measure(bool tls, int rounds) {
     so.key_file = ballast::testing::test_certs().server.key;
   }
   BeastTestServer server(so);
-  IoRingLoop loop(IoRingOptions{256, IdleMode::busy_poll, 4, 64 * 1024});
+  // Blocking: a busy-polling client would compete with the server thread for the CPU on
+  // a loaded 2-core box and turn each round trip into a scheduler tick.
+  IoRingLoop loop(IoRingOptions{256, IdleMode::blocking, 4, 64 * 1024});
   PingPong h;
   WsClientOptions o;
   o.endpoint = WsEndpoint{tls ? "localhost" : "127.0.0.1", server.port(), "/", tls};

@@ -417,7 +417,7 @@ void WsClient::start_close(std::uint16_t code, std::string_view reason) noexcept
   const std::size_t n = write_close_payload(payload, code, reason);
   close_code_ = code;
   close_reason_len_ = reason.size() < sizeof close_reason_ ? reason.size() : sizeof close_reason_;
-  std::memcpy(close_reason_, reason.data(), close_reason_len_);
+  if (close_reason_len_ > 0) std::memcpy(close_reason_, reason.data(), close_reason_len_);
   close_sent_ = true;
   state_ = WsClientState::closing;
   loop_.disarm(keepalive_timer_);
