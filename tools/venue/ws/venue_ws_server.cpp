@@ -338,8 +338,10 @@ class WsSession final : public Session {
     if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
       ws_.next_layer().async_handshake(
           ssl::stream_base::server, [self = shared()](beast::error_code ec) {
-            if (ec) {
+            if (ec) {  // not TLS, or a bad certificate on the client side
               self->server_->count([](VenueWsCounters& c) { ++c.refused_handshakes; });
+              self->reset();
+              self->server_->on_closed(self);
               return;
             }
             self->read_request();
@@ -371,7 +373,11 @@ class WsSession final : public Session {
   void read_request() {
     http::async_read(ws_.next_layer(), buf_, req_,
                      [self = shared()](beast::error_code ec, std::size_t) {
-                       if (ec) return;
+                       if (ec) {
+                         self->reset();
+                         self->server_->on_closed(self);
+                         return;
+                       }
                        self->route();
                      });
   }
@@ -390,7 +396,10 @@ class WsSession final : public Session {
       res->keep_alive(false);
       res->prepare_payload();
       http::async_write(ws_.next_layer(), *res,
-                        [self = shared(), res](beast::error_code, std::size_t) { self->reset(); });
+                        [self = shared(), res](beast::error_code, std::size_t) {
+                          self->reset();
+                          self->server_->on_closed(self);
+                        });
       return;
     }
     beast::get_lowest_layer(ws_).expires_never();
@@ -1082,10 +1091,11 @@ void VenueWsServer::Impl::on_api_message(const std::shared_ptr<Session>& s,
       ++c.rejects;
       ++c.rejects_by_code[e.code];
     });
-    s->send(std::make_shared<const std::string>(
-        "{\"id\":" + r.id_json + ",\"status\":" + std::to_string(e.status) +
-        ",\"error\":{\"code\":" + std::to_string(e.code) + ",\"msg\":" + json_quote(e.msg) +
-        "},\"rateLimits\":" + rate_limits_json(*s) + "}"));
+    // Posted like every other reply, so replies leave in the order they were made.
+    send_locked(s, "{\"id\":" + r.id_json + ",\"status\":" + std::to_string(e.status) +
+                       ",\"error\":{\"code\":" + std::to_string(e.code) +
+                       ",\"msg\":" + json_quote(e.msg) +
+                       "},\"rateLimits\":" + rate_limits_json(*s) + "}");
   };
   const bool parsed = parse_request(parser, text, r, &bad);
   s->weight += 1;
@@ -1115,7 +1125,7 @@ void VenueWsServer::Impl::on_api_message(const std::shared_ptr<Session>& s,
   const bool is_order = r.method.rfind("order.", 0) == 0;
   const bool is_stream = r.method.rfind("userDataStream.", 0) == 0;
 
-  // Authentication: the API key, then (SIGNED methods) timestamp, recvWindow, signature.
+  // Authentication: the API key first.
   const ws::Credential* cred = nullptr;
   if (is_order || is_stream) {
     const std::string key = str("apiKey");
@@ -1130,7 +1140,20 @@ void VenueWsServer::Impl::on_api_message(const std::shared_ptr<Session>& s,
       return;
     }
   }
+  // SIGNED methods: the signature first (so a request with a bad signature never learns
+  // anything else), then timestamp and recvWindow.
   if (is_order) {
+    const Param* sig = r.find("signature");
+    if (sig == nullptr || sig->text.empty()) {
+      respond_error(ws::err_mandatory("signature"));
+      return;
+    }
+    const std::string expect =
+        ws::hmac_sha256_hex(cred->api_secret, ws::signature_payload(r.params));
+    if (!ws::signature_equal(expect, sig->text)) {
+      respond_error(ws::err_signature());
+      return;
+    }
     std::int64_t ts = 0, window = 5000;
     if (!parse_int(str("timestamp"), ts)) {
       respond_error(ws::err_mandatory("timestamp"));
@@ -1152,17 +1175,6 @@ void VenueWsServer::Impl::on_api_message(const std::shared_ptr<Session>& s,
     // recvWindow.
     if (!(ts < now_ms + 1000 && now_ms - ts <= window)) {
       respond_error(ws::err_timestamp());
-      return;
-    }
-    const Param* sig = r.find("signature");
-    if (sig == nullptr || sig->text.empty()) {
-      respond_error(ws::err_mandatory("signature"));
-      return;
-    }
-    const std::string expect =
-        ws::hmac_sha256_hex(cred->api_secret, ws::signature_payload(r.params));
-    if (!ws::signature_equal(expect, sig->text)) {
-      respond_error(ws::err_signature());
       return;
     }
   }

@@ -31,7 +31,8 @@ struct VenueWsServerOptions {
   std::vector<ws::Credential> credentials;  // API keys accepted, each trading one account
   std::int64_t recv_window_ms = 5000;    // the largest recvWindow accepted
   // The account each credential's `account` gets (name replaced), created on first use.
-  AccountConfig client_account{"", 1e9, false, false};
+  // Margin is checked (-2019), as on Binance.
+  AccountConfig client_account{"", 1e9, false, true};
   // Market streams: publish at most this often (wall clock); 0 = every step_to.
   double md_interval_ms = 100.0;
   // Runs a function under the lock that guards the simulation. Empty: the server's own
