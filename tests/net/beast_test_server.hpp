@@ -41,6 +41,7 @@ struct BeastServerOptions {
 //   "big:<n>"                   server sends a binary message of <n> bytes 'x'
 //   "close:<code>:<reason>"     server starts the close handshake with <code>
 //   "drop"                      server closes the TCP connection without a close frame
+//   "badutf8"                   server sends a text message that is not UTF-8 (C0 AF)
 class BeastTestServer {
  public:
   explicit BeastTestServer(BeastServerOptions options = {})
@@ -167,7 +168,7 @@ class BeastTestServer {
 
   static bool is_command(std::string_view m) {
     return m.rfind("ping:", 0) == 0 || m.rfind("frag:", 0) == 0 || m.rfind("big:", 0) == 0 ||
-           m.rfind("close:", 0) == 0 || m == "drop";
+           m.rfind("close:", 0) == 0 || m == "drop" || m == "badutf8";
   }
 
   template <typename Ws>
@@ -205,6 +206,12 @@ class BeastTestServer {
       boost::system::error_code ec;
       ws.close(cr, ec);  // sends, waits for the client's close, tears down
       dropped_ = true;
+      return true;
+    }
+    if (msg == "badutf8") {
+      const char bad[] = "ok \xC0\xAF";  // overlong '/': Beast does not police what it sends
+      ws.text(true);
+      ws.write(boost::asio::buffer(bad, sizeof bad - 1));
       return true;
     }
     if (msg == "drop") {

@@ -429,6 +429,49 @@ TEST(WsClientTest, TlsBurstLargerThanTheSendBufferArrivesInOrder) {
   burst_through_a_small_send_buffer(true);
 }
 
+TEST(WsClientTest, InvalidUtf8TextClosesWith1007) {
+  BeastTestServer server;
+  IoRingLoop loop(IoRingOptions{256, IdleMode::blocking, 4, 64 * 1024});
+  Recorder rec;
+  WsClientOptions o = options_for(server.port());
+  o.auto_reconnect = false;
+  WsClient client(loop, rec, o);
+  ASSERT_TRUE(client.start());
+  ASSERT_TRUE(run_until(loop, [&] { return client.is_open(); }));
+  ASSERT_TRUE(client.send_text("badutf8"));
+  ASSERT_TRUE(run_until(loop, [&] { return server.client_close_code.load() >= 0; }));
+  EXPECT_EQ(server.client_close_code.load(), 1007);
+  EXPECT_TRUE(rec.has_error(WsClientError::invalid_utf8));
+  EXPECT_TRUE(rec.messages.empty());
+  shut(loop, client);
+}
+
+TEST(WsClientTest, HandshakeTimeoutWhenTheServerNeverAnswers) {
+  // The kernel completes TCP handshakes into the accept queue; nobody ever reads.
+  const int lfd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(::bind(lfd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(::listen(lfd, 8), 0);
+  ASSERT_EQ(::getsockname(lfd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  IoRingLoop loop(IoRingOptions{256, IdleMode::blocking, 4, 64 * 1024});
+  Recorder rec;
+  WsClientOptions o = options_for(ntohs(a.sin_port));
+  o.handshake_timeout_ns = 100 * kMs;
+  o.auto_reconnect = false;
+  WsClient client(loop, rec, o);
+  const std::int64_t start = monotonic_ns();
+  ASSERT_TRUE(client.start());
+  ASSERT_TRUE(run_until(loop, [&] { return !rec.errors.empty(); }));
+  EXPECT_EQ(rec.errors[0].first, WsClientError::handshake_timeout);
+  EXPECT_GE(monotonic_ns() - start, 95 * kMs);
+  shut(loop, client);
+  EXPECT_EQ(rec.opens, 0);
+  ::close(lfd);
+}
+
 TEST(WsClientTest, SendIsRefusedWhenNotOpen) {
   IoRingLoop loop(IoRingOptions{256, IdleMode::blocking, 4, 64 * 1024});
   Recorder rec;
