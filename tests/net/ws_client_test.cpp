@@ -472,6 +472,23 @@ TEST(WsClientTest, HandshakeTimeoutWhenTheServerNeverAnswers) {
   ::close(lfd);
 }
 
+TEST(WsClientTest, DestroyingAnOpenClientLeavesNothingInFlight) {
+  BeastTestServer server;
+  IoRingLoop loop(IoRingOptions{256, IdleMode::blocking, 4, 64 * 1024});
+  Recorder rec;
+  {
+    WsClientOptions o = options_for(server.port());
+    o.keepalive_interval_ns = 50 * kMs;  // a timer in the kernel too
+    WsClient client(loop, rec, o);
+    ASSERT_TRUE(client.start());
+    ASSERT_TRUE(run_until(loop, [&] { return client.is_open(); }));
+    ASSERT_TRUE(client.send_text("last words"));
+  }
+  EXPECT_EQ(loop.in_flight(), 0u);
+  for (int i = 0; i < 20; ++i) loop.run_once(5 * kMs);  // nothing left to call into
+  EXPECT_TRUE(rec.closes.empty());  // the destructor does not call the handler
+}
+
 TEST(WsClientTest, SendIsRefusedWhenNotOpen) {
   IoRingLoop loop(IoRingOptions{256, IdleMode::blocking, 4, 64 * 1024});
   Recorder rec;

@@ -84,9 +84,19 @@ WsClient::WsClient(IoRingLoop& loop, WsHandler& handler, WsClientOptions options
 }
 
 WsClient::~WsClient() {
-  // The owner stops the loop first; whatever is still in flight dies with the ring.
+  // Operations in flight point into this object: cancel them and run the loop until the
+  // kernel has returned each one (teardown, not the hot path). The handler may already
+  // be gone, so it hears nothing more.
+  destroying_ = true;
+  stop_requested_ = true;
   loop_.disarm(state_timer_);
   loop_.disarm(keepalive_timer_);
+  tcp_.close();
+  const std::int64_t deadline = monotonic_ns() + 2'000'000'000;
+  while ((tcp_.state() != TcpState::closed || state_timer_.in_kernel() ||
+          keepalive_timer_.in_kernel()) &&
+         monotonic_ns() < deadline)
+    loop_.run_once(1'000'000);
 }
 
 const WsClientCounters& WsClient::counters() const noexcept {
@@ -111,7 +121,7 @@ std::uint32_t WsClient::next_mask() noexcept {
 }
 
 void WsClient::report_error(WsClientError e, std::string_view detail) noexcept {
-  handler_.on_error(*this, e, detail);
+  if (!destroying_) handler_.on_error(*this, e, detail);
 }
 
 bool WsClient::start() {
@@ -359,7 +369,8 @@ void WsClient::handle_event(const WsAssemblerEvent& ev, std::uint64_t recv_tsc) 
       return;
     case WsEventKind::text:
     case WsEventKind::binary:
-      if (state_ != WsClientState::open) return;  // after our close: discard (RFC 6455 1.4)
+      // After our close: discard (RFC 6455 1.4).
+      if (state_ != WsClientState::open || destroying_) return;
       ++counters_.messages_in;
       handler_.on_message(*this, ev.data, ev.len, ev.kind == WsEventKind::text, recv_tsc);
       return;
@@ -468,7 +479,7 @@ void WsClient::on_tcp_closed(TcpConnection&, int err) noexcept {
                                         : std::string_view("connection lost");
     opened_this_connection_ = false;
     state_ = WsClientState::disconnected;
-    handler_.on_close(*this, code, reason);
+    if (!destroying_) handler_.on_close(*this, code, reason);
   }
   if (state_ == WsClientState::backoff) return;  // the handler's close() keeps this
   schedule_reconnect();

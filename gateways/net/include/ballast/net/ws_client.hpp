@@ -108,6 +108,8 @@ class WsClient final : private TcpEvents {
   // Setup: builds the TLS context (loads the CA file; throws std::runtime_error if it
   // cannot), claims the connection's fixed buffers, allocates the reassembly buffer.
   WsClient(IoRingLoop& loop, WsHandler& handler, WsClientOptions options);
+  // Cancels what is in flight and runs the loop until the kernel returned it (up to 2 s);
+  // call on the loop's thread. The handler is not called from the destructor.
   ~WsClient() override;
   WsClient(const WsClient&) = delete;
   WsClient& operator=(const WsClient&) = delete;
@@ -188,6 +190,7 @@ class WsClient final : private TcpEvents {
 
   WsClientState state_ = WsClientState::disconnected;
   bool stop_requested_ = false;
+  bool destroying_ = false;
   bool opened_this_connection_ = false;
   bool close_sent_ = false;
   bool close_received_ = false;
