@@ -37,12 +37,14 @@ constexpr int kExitRuntime = 1;
 constexpr int kExitBadInput = 2;
 
 constexpr const char* kUsage =
-    "usage: ballast-venue --config FILE [--port N] [--duration S] [--store DIR] [--seed N]\n"
+    "usage: ballast-venue --config FILE [--port N] [--ws-port N] [--duration S] [--store DIR] [--seed N]\n"
     "                     [--volatility V] [--speed X] [--cash C] [--fault \"S CMD\"]...\n"
     "                     [--feed FILE] [--log DIR]\n"
     "\n"
     "  --config FILE   Ballast config: [[instrument]]s, [market] prices, [venue] settings\n"
     "  --port N        FIX acceptor port (default [venue] port, 9878; all interfaces)\n"
+    "  --ws-port N     WebSocket server port, Binance USDM dialect on 127.0.0.1\n"
+    "                  (default [venue] ws_port; 0 = none; tools/venue/ws/README.md)\n"
     "  --duration S    stop after S seconds (default: run until SIGINT/SIGTERM)\n"
     "  --store DIR     QuickFIX FileStore (default [venue] store_dir, else\n"
     "                  [engine] state_dir/venue, else build/venue/store)\n"
@@ -122,6 +124,7 @@ int main(int argc, char** argv) {
   using namespace ballast;
   std::string config_path, store, feed, log;
   std::optional<int> port;
+  std::optional<int> ws_port;
   std::optional<std::uint64_t> seed;
   std::optional<double> volatility, speed, cash;
   std::vector<std::string> faults;
@@ -140,6 +143,10 @@ int main(int argc, char** argv) {
       const auto p = parse_number<int>(value);
       if (!p || *p <= 0 || *p > 65535) return bad_input("--port: not a port: " + std::string(value));
       port = *p;
+    } else if (arg == "--ws-port") {
+      const auto p = parse_number<int>(value);
+      if (!p || *p < 0 || *p > 65535) return bad_input("--ws-port: not a port: " + std::string(value));
+      ws_port = *p;
     } else if (arg == "--duration") {
       const auto d = parse_number<double>(value);
       if (!d || !(*d > 0.0)) return bad_input("--duration: not a positive number of seconds");
@@ -182,6 +189,7 @@ int main(int argc, char** argv) {
   const BallastConfig& cfg = *loaded.config;
   VenueSimConfig vc = cfg.venue;
   if (port) vc.port = *port;
+  if (ws_port) vc.ws_port = *ws_port;
   if (!store.empty()) vc.store_dir = store;
   if (vc.store_dir.empty() && cfg.state_dir.empty()) vc.store_dir = "build/venue/store";
   if (seed) vc.seed = *seed;
@@ -215,6 +223,9 @@ int main(int argc, char** argv) {
     say("ballast-venue: FIX 4.4 on port " + std::to_string(vc.port) + " (VENUE <- BALLAST), " +
         std::to_string(cfg.universe.instruments.size()) + " instruments, speed " +
         speed_text(vc.speed) + (vc.feed_file.empty() ? "" : ", replaying " + vc.feed_file));
+    if (runner.ws_port() != 0)
+      say(std::string("ballast-venue: WebSocket (Binance USDM) on ") +
+          (runner.ws_tls() ? "wss" : "ws") + "://127.0.0.1:" + std::to_string(runner.ws_port()));
 
     std::atomic<bool> stop_reading{false};
     std::thread reader([&] { read_commands(runner, stop_reading); });

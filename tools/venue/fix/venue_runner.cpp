@@ -1,5 +1,6 @@
-// VenueRunner (ballast/venue/venue_runner.hpp): VenueSimulation + VenueFixServer + the
-// stepping thread, from a BallastConfig and its [venue] table.
+// VenueRunner (ballast/venue/venue_runner.hpp): VenueSimulation + VenueFixServer (+ the
+// VenueWsServer when [venue] ws_port is set) + the stepping thread, from a BallastConfig
+// and its [venue] table.
 #include "ballast/venue/venue_runner.hpp"
 
 #include <unistd.h>
@@ -22,6 +23,7 @@
 #include "ballast/core/venue_fault.hpp"
 #include "ballast/venue/simulation.hpp"
 #include "venue_fix_server.hpp"
+#include "venue_ws_server.hpp"
 
 namespace ballast::venue {
 namespace {
@@ -105,6 +107,25 @@ std::vector<std::string> validate_venue_config(const BallastConfig& cfg, const V
   if (!(v.cash >= 0.0) || !std::isfinite(v.cash)) e.push_back("venue.cash: not a non-negative number");
   if (!(v.tick_interval_ms > 0.0) || v.tick_interval_ms > 3.6e6)
     e.push_back("venue.tick_interval_ms: not in (0, 3600000]");
+  // The WebSocket server (tools/venue/ws).
+  if (v.ws_port < 0 || v.ws_port > 65535)
+    e.push_back("venue.ws_port: not a port: " + std::to_string(v.ws_port));
+  if (v.ws_port != 0 && v.ws_port == v.port)
+    e.push_back("venue.ws_port: the same port as the FIX acceptor (" + std::to_string(v.port) + ")");
+  if (v.ws_cert_file.empty() != v.ws_key_file.empty())
+    e.push_back("venue.ws_cert_file / ws_key_file: TLS needs both (neither = plain ws)");
+  for (const std::string* f : {&v.ws_cert_file, &v.ws_key_file})
+    if (!f->empty() && !std::filesystem::is_regular_file(*f))
+      e.push_back("venue: cannot read " + *f);
+  if (v.ws_recv_window_ms <= 0 || v.ws_recv_window_ms > 60000)
+    e.push_back("venue.ws_recv_window_ms: not in (0, 60000]");
+  if (v.ws_port != 0) {
+    try {
+      (void)ws::load_credentials(v.ws_credentials_file);
+    } catch (const std::invalid_argument& ex) {
+      e.push_back(std::string("venue.ws_credentials_file: ") + ex.what());
+    }
+  }
   for (std::size_t k = 0; k < v.faults.size(); ++k) {
     std::string why;
     const auto f = parse_scheduled_fault(v.faults[k], &why);
@@ -141,6 +162,14 @@ std::string format_summary(const VenueRunSummary& s, std::string_view prefix) {
           " md_incrementals=" + u(c.md_incrementals) + " md_rejects=" + u(c.md_rejects) +
           " funding_msgs=" + u(c.funding_messages) + " faults=" + u(s.faults_applied) +
           " sim_s=" + fmt(s.sim_seconds);
+  if (s.ws_enabled) {
+    const VenueWsCounters& w = s.ws;
+    line += " ws_connections=" + u(w.connections) + " ws_requests=" + u(w.requests) +
+            " ws_orders=" + u(w.orders) + " ws_cancels=" + u(w.cancels) +
+            " ws_modifies=" + u(w.modifies) + " ws_rejects=" + u(w.rejects) +
+            " ws_md=" + u(w.md_messages) + " ws_user=" + u(w.user_messages) +
+            " ws_drops=" + u(w.drops);
+  }
   for (const VenueClientSummary& a : s.clients) {
     std::string name = a.session;
     if (const auto arrow = name.rfind("->"); arrow != std::string::npos) name = name.substr(arrow + 2);
@@ -163,6 +192,7 @@ struct VenueRunner::Impl {
   std::string store;
   std::unique_ptr<VenueSimulation> sim;
   std::unique_ptr<VenueFixServer> server;
+  std::unique_ptr<VenueWsServer> ws;  // [venue] ws_port != 0
   std::optional<ReplayTickSource> replay;
   std::vector<ScheduledFault> schedule;
   std::size_t next_fault = 0;
@@ -279,6 +309,27 @@ VenueRunner::VenueRunner(const BallastConfig& cfg, const VenueSimConfig& v,
   so.client_account = AccountConfig{"", cash, false, false};
   so.md_interval_ms = v.tick_interval_ms;
   s.server = std::make_unique<VenueFixServer>(*s.sim, so);
+
+  if (v.ws_port != 0) {
+    VenueWsServerOptions wo;
+    wo.port = v.ws_port;
+    wo.tls_cert_file = v.ws_cert_file;
+    wo.tls_key_file = v.ws_key_file;
+    // No credentials (no file, no environment): market data and depth only; every signed
+    // request is refused with -2015.
+    if (auto c = ws::load_credentials(v.ws_credentials_file)) wo.credentials.push_back(*c);
+    wo.recv_window_ms = v.ws_recv_window_ms;
+    wo.client_account = so.client_account;
+    wo.client_account.check_margin = true;  // Binance refuses what the margin cannot carry
+    wo.md_interval_ms = v.tick_interval_ms;
+    // One lock for both servers: the FIX server's. Its drain clears the venue's events
+    // after the WebSocket server has read those of its accounts.
+    VenueFixServer* fix = s.server.get();
+    wo.run_locked = [fix](const std::function<void(VenueSimulation&)>& f) {
+      fix->with_simulation([&](VenueSimulation& simulation) { f(simulation); });
+    };
+    s.ws = std::make_unique<VenueWsServer>(*s.sim, std::move(wo));
+  }
 }
 
 VenueRunner::~VenueRunner() {
@@ -292,6 +343,14 @@ void VenueRunner::start() {
     if (s.started) return;
   }
   s.server->start();  // throws: the port is taken
+  if (s.ws) {
+    try {
+      s.ws->start();
+    } catch (...) {
+      s.server->stop();
+      throw;
+    }
+  }
   std::lock_guard lock(s.mu);
   s.started = true;
   s.wall0 = std::chrono::steady_clock::now();
@@ -310,6 +369,7 @@ void VenueRunner::stop() {
   }
   s.cv.notify_all();
   if (s.stepper.joinable()) s.stepper.join();
+  if (s.ws) s.ws->stop();
   s.server->stop();
 }
 
@@ -347,11 +407,16 @@ void VenueRunner::Impl::step(std::chrono::steady_clock::time_point now) {
         if (t.mark > 0.0) simulation.override_mark(t.instrument, t.mark, t.index, t.funding_rate);
     });
   }
+  // The WebSocket server steps the simulation (and reads its accounts' events before the
+  // FIX drain clears them); the FIX server's step_to is then a no-op step that publishes
+  // its market data.
+  if (ws) ws->step_to(sim_ns);
   server->step_to(sim_ns);
   sim_now.store(sim_ns);
   while (next_fault < schedule.size() && schedule[next_fault].at_s <= wall_s) {
     const FaultCommand& cmd = schedule[next_fault++].command;
     const std::string err = server->apply_fault(cmd);
+    if (err.empty() && cmd.kind == FaultCommand::Kind::drop && ws) ws->drop_all();
     std::string line;
     if (err.empty()) {
       faults_applied.fetch_add(1);
@@ -371,6 +436,9 @@ std::string VenueRunner::command(std::string_view line, std::string* why) {
     text.pop_back();
   const auto cmd = parse_fault_command(text, &err);
   if (cmd) err = impl_->server->apply_fault(*cmd);
+  // `drop` also resets every WebSocket connection (no close frame: the client reconnects).
+  if (cmd && err.empty() && cmd->kind == FaultCommand::Kind::drop && impl_->ws)
+    impl_->ws->drop_all();
   if (!cmd || !err.empty()) {
     impl_->faults_refused.fetch_add(1);
     if (why) *why = err;
@@ -385,6 +453,12 @@ VenueRunSummary VenueRunner::summary() const {
   VenueRunSummary r;
   r.counters = s.server->counters();
   r.clients = s.server->clients();
+  if (s.ws) {
+    r.ws_enabled = true;
+    r.ws_port = s.ws->port();
+    r.ws = s.ws->counters();
+    for (VenueClientSummary& c : s.ws->clients()) r.clients.push_back(std::move(c));
+  }
   {
     std::lock_guard lock(impl_->mu);
     if (s.started) {
@@ -400,6 +474,14 @@ VenueRunSummary VenueRunner::summary() const {
 
 int VenueRunner::port() const noexcept {
   return impl_->venue.port;
+}
+
+int VenueRunner::ws_port() const noexcept {
+  return impl_->ws ? impl_->ws->port() : 0;
+}
+
+bool VenueRunner::ws_tls() const noexcept {
+  return impl_->ws && impl_->ws->tls();
 }
 
 const std::string& VenueRunner::store_dir() const noexcept {

@@ -4,7 +4,9 @@
 // overrides applied by the caller), it owns the VenueSimulation, the FIX acceptor
 // (VenueFixServer: order entry, market data, funding, docs/fix-dialect.md) and a stepping
 // thread that moves the simulated clock to start + wall elapsed * speed every ~10 ms,
-// publishes market data and runs the scheduled faults.
+// publishes market data and runs the scheduled faults. With [venue] ws_port != 0 it also
+// owns a VenueWsServer (tools/venue/ws: the same books and accounts in Binance's USDⓈ-M
+// dialect over WebSocket), stepped by the same thread.
 //
 // Library: ballast::venue_fix (link it; QuickFIX stays behind its C++14 seam).
 #pragma once
@@ -41,6 +43,9 @@ struct VenueRunnerOptions {
 
 struct VenueRunSummary {
   VenueFixCounters counters;
+  bool ws_enabled = false;  // a WebSocket server ran ([venue] ws_port != 0)
+  int ws_port = 0;
+  VenueWsCounters ws;       // its counters (zero when none)
   std::vector<VenueClientSummary> clients;
   double wall_seconds = 0.0;  // since start()
   double sim_seconds = 0.0;   // simulated time since start()
@@ -86,6 +91,9 @@ class VenueRunner {
 
   [[nodiscard]] VenueRunSummary summary() const;
   [[nodiscard]] int port() const noexcept;
+  // The WebSocket server's port (tools/venue/ws/README.md); 0 when there is none.
+  [[nodiscard]] int ws_port() const noexcept;
+  [[nodiscard]] bool ws_tls() const noexcept;
   [[nodiscard]] const std::string& store_dir() const noexcept;
   [[nodiscard]] std::int64_t sim_now_ns() const;
 
