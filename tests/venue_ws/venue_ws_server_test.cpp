@@ -624,15 +624,20 @@ void set_env_credentials() {
   ::setenv("BALLAST_API_SECRET", kSecret.c_str(), 1);
 }
 
-// A signed marketable IOC buy of 0.010 BTC on BTCUSDT at the best ask of a fresh depth
-// snapshot; returns the order.place reply.
+// A signed marketable IOC buy of 0.010 BTC on BTCUSDT priced through the best ask of a
+// fresh depth snapshot; returns the order.place reply.
 std::string buy_at_ask(WsClient& api) {
   api.send(request("1", "depth", {{"symbol", "BTCUSDT"}, {"limit", "5", false}}));
   Json d(api.read_until([](const std::string& m) { return m.find("\"id\":1,") != std::string::npos; })
              .value_or("{}"));
   simdjson::dom::array asks;
   if (d["result"]["asks"].get(asks) != simdjson::SUCCESS || asks.size() == 0) return "<no book>";
-  const std::string ask = str(asks.at(0).at(0));
+  // 0.5% through the published ask: the live book may have been re-quoted since the last
+  // publish (a slow sanitizer build), and a marketable limit still fills at the makers'
+  // prices.
+  char limit[32];
+  std::snprintf(limit, sizeof limit, "%.1f", std::stod(str(asks.at(0).at(0))) * 1.005);
+  const std::string ask = limit;
   api.send(request("2", "order.place", {{"symbol", "BTCUSDT"}, {"side", "BUY"}, {"type", "LIMIT"},
                                         {"timeInForce", "IOC"}, {"quantity", "0.010"}, {"price", ask},
                                         {"newOrderRespType", "RESULT"}},

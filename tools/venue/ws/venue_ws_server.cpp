@@ -330,8 +330,9 @@ namespace {
 template <class Stream>
 class WsSession final : public Session {
  public:
-  WsSession(std::shared_ptr<VenueWsServer::Impl> server, Stream&& stream)
-      : server_(std::move(server)), ws_(std::move(stream)) {}
+  // `server` outlives every session: it owns the io_context that holds them.
+  WsSession(VenueWsServer::Impl* server, Stream&& stream)
+      : server_(server), ws_(std::move(stream)) {}
 
   void start() override {
     beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(10));
@@ -457,7 +458,7 @@ class WsSession final : public Session {
   }
 
  private:
-  std::shared_ptr<VenueWsServer::Impl> server_;
+  VenueWsServer::Impl* server_;
   websocket::stream<Stream> ws_;
   beast::flat_buffer buf_;
   http::request<http::string_body> req_;
@@ -495,7 +496,9 @@ std::string rate_limits_json(const Session& s) {
 // Accepting and routing
 
 void VenueWsServer::Impl::accept() {
-  acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket sock) {
+  // Handlers hold the raw Impl: it owns the io_context, so it outlives them (a shared_ptr
+  // here would be a cycle Impl -> io_context -> handler -> Impl).
+  acceptor.async_accept([self = this](beast::error_code ec, tcp::socket sock) {
     if (ec) {
       if (ec == net::error::operation_aborted || !self->acceptor.is_open()) return;
       self->accept();
@@ -939,7 +942,7 @@ void VenueWsServer::Impl::drain_locked(VenueSimulation& v) {
 }
 
 void VenueWsServer::Impl::deliver_locked(std::vector<Outgoing> out) {
-  net::post(ioc, [self = shared_from_this(), out = std::move(out)] {
+  net::post(ioc, [self = this, out = std::move(out)] {
     std::uint64_t md_n = 0, user = 0;
     for (const Outgoing& g : out) {
       for (const auto& s : self->sessions) {
@@ -1558,7 +1561,7 @@ std::size_t VenueWsServer::drop_all() {
   Impl& s = *impl_;
   std::size_t open = 0;
   s.count([&](VenueWsCounters& c) { open = c.open_connections; });
-  net::post(s.ioc, [self = impl_] {
+  net::post(s.ioc, [self = impl_.get()] {
     std::uint64_t n = 0;
     for (const auto& session : self->sessions) {
       if (session->kind == Session::Kind::pending) continue;
