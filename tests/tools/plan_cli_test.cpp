@@ -1,12 +1,11 @@
 // Integration tests of the `ballast` executable: run as a real process, check exit
 // codes, stderr lines and the JSON contract of `ballast plan --json` (parsed with simdjson).
 #include <gtest/gtest.h>
-
-#include <algorithm>
 #include <simdjson.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -32,6 +31,10 @@ std::string slurp(const std::string& path) {
 std::string temp_path(const char* tag) {
   return ::testing::TempDir() + "ballast_cli_" + std::to_string(::getpid()) + "_" + tag;
 }
+
+// Plans price carry against time to expiry, so every plan a test checks runs at a pinned
+// instant: on the wall clock the dated future's cheaper carry wins as expiry nears.
+const std::string kPinnedNow = " --now 2026-11-22T00:00:00Z";
 
 ProcessResult ballast(const std::string& args) {
   const std::string out = temp_path("out"), err = temp_path("err");
@@ -158,8 +161,8 @@ TEST(PlanCliTest, EveryExamplePrintsWhatItsSeedSays) {
         "ETHUSDT          buy             0.2          0.2         600.00"}},
   };
   for (const Expectation& e : examples) {
-    const ProcessResult r =
-        ballast("plan --config " + source(std::string("config/examples/") + e.file + ".toml"));
+    const ProcessResult r = ballast(
+        "plan --config " + source(std::string("config/examples/") + e.file + ".toml") + kPinnedNow);
     EXPECT_EQ(r.exit_code, 0) << e.file << ": " << r.err;
     for (const std::string& line : e.lines)
       EXPECT_NE(r.out.find(line), std::string::npos) << e.file << " lacks '" << line << "' in:\n"
@@ -244,7 +247,8 @@ std::string demo_with(const std::string& from, const std::string& to) {
 }
 
 TEST(PlanCliRiskTest, JsonCarriesVerdictsAndAccountRisk) {
-  const ProcessResult r = ballast("plan --config " + source("config/demo.toml") + " --json");
+  const ProcessResult r =
+      ballast("plan --config " + source("config/demo.toml") + " --json" + kPinnedNow);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
@@ -279,14 +283,14 @@ TEST(PlanCliRiskTest, JsonCarriesVerdictsAndAccountRisk) {
 TEST(PlanCliRiskTest, UncollateralisedHedgesAreRejectedWithTheReason) {
   const std::string path =
       write_temp_config("nocollateral", demo_with("collateral = { BTC = 0.95, ETH = 0.95 }\n", ""));
-  const ProcessResult r = ballast("plan --config " + path);
+  const ProcessResult r = ballast("plan --config " + path + kPinnedNow);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("rejected: liquidation distance 0.0% < 25.0% for BTCUSDT-PERP"),
             std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("REJECTED"), std::string::npos);
   EXPECT_NE(r.out.find("max |drift| 15.00% -> 15.00%"), std::string::npos) << r.out;
-  const ProcessResult j = ballast("plan --config " + path + " --json");
+  const ProcessResult j = ballast("plan --config " + path + " --json" + kPinnedNow);
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   ASSERT_EQ(parser.parse(j.out).get(doc), simdjson::SUCCESS);
@@ -304,13 +308,13 @@ TEST(PlanCliRiskTest, UncollateralisedHedgesAreRejectedWithTheReason) {
 TEST(PlanCliRiskTest, OversizedHedgeIsShrunkAndReported) {
   const std::string path = write_temp_config(
       "shrink", demo_with("max_order_notional = 250000.0", "max_order_notional = 8000.0"));
-  const ProcessResult r = ballast("plan --config " + path);
+  const ProcessResult r = ballast("plan --config " + path + kPinnedNow);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   // 8,000 / (70,010 * 0.001) = 114.27 -> 114 contracts of the 214 planned.
   EXPECT_NE(r.out.find("BTCUSDT-PERP     sell            114"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("shrunk from 214 contracts: order notional"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("SHRUNK"), std::string::npos);
-  const ProcessResult j = ballast("plan --config " + path + " --json");
+  const ProcessResult j = ballast("plan --config " + path + " --json" + kPinnedNow);
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   ASSERT_EQ(parser.parse(j.out).get(doc), simdjson::SUCCESS);
@@ -324,7 +328,7 @@ TEST(PlanCliRiskTest, OversizedHedgeIsShrunkAndReported) {
 
 TEST(PlanCliRiskTest, StateHaltedLetsNothingOut) {
   const ProcessResult r =
-      ballast("plan --config " + source("config/demo.toml") + " --state halted");
+      ballast("plan --config " + source("config/demo.toml") + " --state halted" + kPinnedNow);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("rejected: kill switch: trading is HALTED"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("state HALTED"), std::string::npos);
