@@ -184,6 +184,10 @@ int IoRingLoop::poll() noexcept {
   return dispatch();
 }
 
+void IoRingLoop::flush() noexcept {
+  if (io_uring_sq_ready(&ring_) > 0) io_uring_submit(&ring_);
+}
+
 int IoRingLoop::run_once(std::int64_t timeout_ns) noexcept {
   if (idle_ == IdleMode::busy_poll || timeout_ns <= 0) return poll();
   const int ready = dispatch();

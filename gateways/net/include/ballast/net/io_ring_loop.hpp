@@ -80,6 +80,10 @@ class IoRingLoop {
   // One round in the loop's idle mode: busy_poll = poll(); blocking = sleep in the
   // kernel until at least one completion or `timeout_ns` (<= 0: do not wait).
   int run_once(std::int64_t timeout_ns) noexcept;
+  // Hands queued SQEs to the kernel now (one io_uring_enter that never waits): an order
+  // written from outside a completion callback goes on the wire without waiting for the
+  // next poll.
+  void flush() noexcept;
 
   [[nodiscard]] IdleMode idle_mode() const noexcept { return idle_; }
   void set_idle_mode(IdleMode m) noexcept { idle_ = m; }
