@@ -1,17 +1,17 @@
 // The signed WebSocket API requests: Binance's documented HMAC example, the sorted-params
 // signature payload, exact decimals at the instrument's precision, and each method's shape.
+#include "ballast/binance/order_encoder.hpp"
+
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-
-#include <random>
-#include <map>
-#include <string>
-
 #include <simdjson.h>
 
+#include <map>
+#include <random>
+#include <string>
+
 #include "ballast/binance/hmac_signer.hpp"
-#include "ballast/binance/order_encoder.hpp"
 #include "binance_test_support.hpp"
 
 namespace ballast::binance {
@@ -20,8 +20,10 @@ namespace {
 using namespace ballast::binance::testing;
 
 // The key pair of Binance's documented signing example.
-constexpr std::string_view kDocApiKey = "dbefbc809e3e83c283a984c3a1459732ea7db1360ca80c5c2c8867408d28cc83";
-constexpr std::string_view kDocSecret = "2b5eb11e18796d12d88f13dc27dbbd02c2cc51ff7059765ed9821957d82bb4d9";
+constexpr std::string_view kDocApiKey =
+    "dbefbc809e3e83c283a984c3a1459732ea7db1360ca80c5c2c8867408d28cc83";
+constexpr std::string_view kDocSecret =
+    "2b5eb11e18796d12d88f13dc27dbbd02c2cc51ff7059765ed9821957d82bb4d9";
 
 std::string openssl_hmac_hex(std::string_view key, std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];
@@ -44,9 +46,12 @@ std::string sign_hex(const HmacSha256Signer& signer, std::string_view payload) {
 }
 
 // Binance USDⓈ-M Futures docs, General Info, "SIGNED Endpoint Examples for POST
-// /fapi/v1/order - HMAC Keys" (https://developers.binance.com/docs/derivatives/usds-margined-futures/general-info):
-//   echo -n "symbol=BTCUSDT&side=BUY&type=LIMIT&quantity=1&price=9000&timeInForce=GTC&recvWindow=5000&timestamp=1591702613943"
-//     | openssl dgst -sha256 -hmac "2b5eb11e18796d12d88f13dc27dbbd02c2cc51ff7059765ed9821957d82bb4d9"
+// /fapi/v1/order - HMAC Keys"
+// (https://developers.binance.com/docs/derivatives/usds-margined-futures/general-info):
+//   echo -n
+//   "symbol=BTCUSDT&side=BUY&type=LIMIT&quantity=1&price=9000&timeInForce=GTC&recvWindow=5000&timestamp=1591702613943"
+//     | openssl dgst -sha256 -hmac
+//     "2b5eb11e18796d12d88f13dc27dbbd02c2cc51ff7059765ed9821957d82bb4d9"
 //   (stdin)= 3c661234138461fcc7a7d8746c6558c9842d4e10870d2ecbedf7777cad694af9
 TEST(BinanceSignatureTest, MatchesTheDocumentedHmacExample) {
   const HmacSha256Signer signer(kDocSecret);
@@ -113,17 +118,21 @@ TEST_F(BinanceOrderEncoderTest, SignsParametersSortedByName) {
       R"({"id":"p42","method":"order.place","params":{"apiKey":")" + std::string(kDocApiKey) +
       R"(","newClientOrderId":"42","newOrderRespType":"RESULT","price":"70000.10","quantity":"0.250",)"
       R"("recvWindow":5000,"side":"SELL","symbol":"BTCUSDT","timeInForce":"IOC","timestamp":1702555533821,)"
-      R"("type":"LIMIT","signature":")" + signature + R"("}})";
+      R"("type":"LIMIT","signature":")" +
+      signature + R"("}})";
   EXPECT_EQ(std::string(out_, n), expected_json);
 }
 
 TEST_F(BinanceOrderEncoderTest, ReduceOnlyAndGtcAreSignedToo) {
   BinanceOrderEncoder encoder(symbols_, credentials_, {3000, BinanceTimeInForce::gtc});
-  ASSERT_GT(encoder.encode_place(order(kEthPerp, OrderSide::buy, 1, 1, 7), 5, out_, sizeof out_, true), 0u);
-  EXPECT_EQ(encoder.last_signature_payload(),
-            std::string("apiKey=") + std::string(kDocApiKey) +
-                "&newClientOrderId=7&newOrderRespType=RESULT&price=0.01&quantity=0.001&recvWindow=3000"
-                "&reduceOnly=true&side=BUY&symbol=ETHUSDT&timeInForce=GTC&timestamp=5&type=LIMIT");
+  ASSERT_GT(
+      encoder.encode_place(order(kEthPerp, OrderSide::buy, 1, 1, 7), 5, out_, sizeof out_, true),
+      0u);
+  EXPECT_EQ(
+      encoder.last_signature_payload(),
+      std::string("apiKey=") + std::string(kDocApiKey) +
+          "&newClientOrderId=7&newOrderRespType=RESULT&price=0.01&quantity=0.001&recvWindow=3000"
+          "&reduceOnly=true&side=BUY&symbol=ETHUSDT&timeInForce=GTC&timestamp=5&type=LIMIT");
 }
 
 TEST_F(BinanceOrderEncoderTest, WritesDecimalsAtTheInstrumentPrecision) {
@@ -140,19 +149,51 @@ TEST_F(BinanceOrderEncoderTest, WritesDecimalsAtTheInstrumentPrecision) {
       {kBnbPerp, 3, 25352, "quantity=0.03", "price=25.3520"},  // tick 0.0010: four places kept
   };
   for (const Case& c : cases) {
-    ASSERT_GT(encoder.encode_place(order(c.id, OrderSide::buy, c.lots, c.ticks, 1), 1, out_, sizeof out_), 0u);
+    ASSERT_GT(
+        encoder.encode_place(order(c.id, OrderSide::buy, c.lots, c.ticks, 1), 1, out_, sizeof out_),
+        0u);
     const std::string payload(encoder.last_signature_payload());
     EXPECT_NE(payload.find(c.quantity), std::string::npos) << payload;
     EXPECT_NE(payload.find(c.price), std::string::npos) << payload;
   }
 }
 
+// Ballast counts lots of contracts; Binance USDⓈ-M quantities are in the base asset. A
+// perpetual of 0.001 BTC contracts traded in whole contracts puts 214 lots on the wire as
+// 0.214 BTC, and reads 0.214 back as 214 lots.
+TEST(BinanceSymbolMapTest, ContractSizeScalesTheWireQuantity) {
+  Universe u = make_test_universe();
+  InstrumentSpec& perp = u.instruments[kBtcPerp];
+  perp.lot_size = Decimal{1, 0};
+  perp.contract_size = Decimal{1, 3};
+  perp.derive();
+  BinanceSymbolMap symbols(u, kBinanceVenue);
+  EXPECT_EQ(symbols.lot_size(kBtcPerp), (Decimal{1, 3}));
+  ApiCredentials credentials;
+  credentials.api_key = "k";
+  credentials.api_secret = ApiSecret("s");
+  BinanceOrderEncoder encoder(symbols, credentials);
+  OrderRequest o;
+  o.instrument = kBtcPerp;
+  o.lots = 214;
+  o.limit_ticks = 700001;
+  o.client_order_id = 1;
+  char out[BinanceOrderEncoder::kMaxRequestBytes];
+  ASSERT_GT(encoder.encode_place(o, 1, out, sizeof out), 0u);
+  EXPECT_NE(encoder.last_signature_payload().find("&quantity=0.214&"), std::string_view::npos)
+      << encoder.last_signature_payload();
+}
+
 TEST_F(BinanceOrderEncoderTest, RefusesWhatCannotBeEncoded) {
   BinanceOrderEncoder encoder(symbols_, credentials_);
-  EXPECT_EQ(encoder.encode_place(order(kBtcPerp, OrderSide::buy, 0, 1, 1), 1, out_, sizeof out_), 0u);
-  EXPECT_EQ(encoder.encode_place(order(kBtcPerp, OrderSide::buy, 1, -5, 1), 1, out_, sizeof out_), 0u);
-  EXPECT_EQ(encoder.encode_place(order(0, OrderSide::buy, 1, 1, 1), 1, out_, sizeof out_), 0u);  // spot
-  const std::size_t full = encoder.encode_place(order(kBtcPerp, OrderSide::buy, 1, 1, 1), 1, out_, sizeof out_);
+  EXPECT_EQ(encoder.encode_place(order(kBtcPerp, OrderSide::buy, 0, 1, 1), 1, out_, sizeof out_),
+            0u);
+  EXPECT_EQ(encoder.encode_place(order(kBtcPerp, OrderSide::buy, 1, -5, 1), 1, out_, sizeof out_),
+            0u);
+  EXPECT_EQ(encoder.encode_place(order(0, OrderSide::buy, 1, 1, 1), 1, out_, sizeof out_),
+            0u);  // spot
+  const std::size_t full =
+      encoder.encode_place(order(kBtcPerp, OrderSide::buy, 1, 1, 1), 1, out_, sizeof out_);
   ASSERT_GT(full, 0u);
   EXPECT_EQ(encoder.encode_place(order(kBtcPerp, OrderSide::buy, 1, 1, 1), 1, out_, full - 1), 0u);
   EXPECT_EQ(encoder.encode_place(order(kBtcPerp, OrderSide::buy, 1, 1, 1), 1, out_, full), full);
@@ -162,15 +203,17 @@ TEST_F(BinanceOrderEncoderTest, CancelModifyStatusAndUnsignedRequests) {
   BinanceOrderEncoder encoder(symbols_, credentials_);
   std::size_t n = encoder.encode_cancel(42, kBtcPerp, 9, out_, sizeof out_);
   ASSERT_GT(n, 0u);
-  EXPECT_EQ(encoder.last_signature_payload(), std::string("apiKey=") + std::string(kDocApiKey) +
-                                                  "&origClientOrderId=42&recvWindow=5000&symbol=BTCUSDT&timestamp=9");
+  EXPECT_EQ(encoder.last_signature_payload(),
+            std::string("apiKey=") + std::string(kDocApiKey) +
+                "&origClientOrderId=42&recvWindow=5000&symbol=BTCUSDT&timestamp=9");
   EXPECT_EQ(std::string(out_, 40), R"({"id":"c42","method":"order.cancel","par)");
 
   n = encoder.encode_modify(order(kBtcDated, OrderSide::buy, 5, 700000, 43), 9, out_, sizeof out_);
   ASSERT_GT(n, 0u);
   EXPECT_EQ(encoder.last_signature_payload(),
             std::string("apiKey=") + std::string(kDocApiKey) +
-                "&origClientOrderId=43&price=70000.0&quantity=0.005&recvWindow=5000&side=BUY&symbol=BTCUSDT_261225&timestamp=9");
+                "&origClientOrderId=43&price=70000.0&quantity=0.005&recvWindow=5000&side=BUY&"
+                "symbol=BTCUSDT_261225&timestamp=9");
   EXPECT_NE(std::string(out_, n).find(R"("id":"m43","method":"order.modify")"), std::string::npos);
 
   n = encoder.encode_status(44, kEthPerp, 9, out_, sizeof out_);
@@ -178,12 +221,14 @@ TEST_F(BinanceOrderEncoderTest, CancelModifyStatusAndUnsignedRequests) {
   EXPECT_NE(std::string(out_, n).find(R"("id":"s44","method":"order.status")"), std::string::npos);
 
   n = encoder.encode_depth_request(kBtcPerp, 1000, out_, sizeof out_);
-  EXPECT_EQ(std::string(out_, n), R"({"id":"d1","method":"depth","params":{"limit":1000,"symbol":"BTCUSDT"}})");
+  EXPECT_EQ(std::string(out_, n),
+            R"({"id":"d1","method":"depth","params":{"limit":1000,"symbol":"BTCUSDT"}})");
   EXPECT_EQ(encoder.encode_depth_request(kBtcPerp, 7, out_, sizeof out_), 0u);
 
   n = encoder.encode_user_data_stream_start(out_, sizeof out_);
-  EXPECT_EQ(std::string(out_, n), R"({"id":"u0","method":"userDataStream.start","params":{"apiKey":")" +
-                                      std::string(kDocApiKey) + R"("}})");
+  EXPECT_EQ(std::string(out_, n),
+            R"({"id":"u0","method":"userDataStream.start","params":{"apiKey":")" +
+                std::string(kDocApiKey) + R"("}})");
 }
 
 TEST_F(BinanceOrderEncoderTest, PlaceRequestHasTheDocumentedShape) {
@@ -205,7 +250,8 @@ TEST_F(BinanceOrderEncoderTest, PlaceRequestHasTheDocumentedShape) {
   EXPECT_EQ(method, "order.place");
 
   BinanceOrderEncoder encoder(symbols_, credentials_, {5000, BinanceTimeInForce::gtc});
-  const std::size_t n = encoder.encode_place(order(kBtcPerp, OrderSide::buy, 100, 431870, 1), 1702555533821, out_, sizeof out_);
+  const std::size_t n = encoder.encode_place(order(kBtcPerp, OrderSide::buy, 100, 431870, 1),
+                                             1702555533821, out_, sizeof out_);
   simdjson::dom::parser ours_parser;
   simdjson::dom::element ours;
   ASSERT_EQ(ours_parser.parse(out_, n).get(ours), simdjson::SUCCESS);
@@ -240,7 +286,8 @@ TEST(BinanceRequestIdTest, RoundTripsAndRejectsOthers) {
   ASSERT_TRUE(back);
   EXPECT_EQ(back->kind, BinanceRequestKind::status);
   EXPECT_EQ(back->value, id.value);
-  for (const char* bad : {"", "p", "x12", "p-1", "p12a", "3f7df6e3-2df4-44b9-9919-d2f38f90a99a", "p184467440737095516150"})
+  for (const char* bad : {"", "p", "x12", "p-1", "p12a", "3f7df6e3-2df4-44b9-9919-d2f38f90a99a",
+                          "p184467440737095516150"})
     EXPECT_FALSE(parse_request_id(bad)) << bad;
 }
 

@@ -1,11 +1,14 @@
 #include "ballast/run_command.hpp"
 
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
 #include <signal.h>
 #include <time.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
@@ -15,6 +18,9 @@
 #include "ballast/core/loopback_venue.hpp"
 #include "ballast/core/pipeline.hpp"
 #include "ballast/core/replay_source.hpp"
+#include "ballast/core/venue_routing.hpp"
+#include "ballast/gateways/binance_market_data_feed.hpp"
+#include "ballast/gateways/binance_order_gateway.hpp"
 #include "ballast/gateways/fix_order_gateway.hpp"
 #include "ballast/json_writer.hpp"
 #include "ballast/risk/risk_gate.hpp"
@@ -110,6 +116,22 @@ void write_venue_summary(JsonWriter& j, const venue::VenueRunSummary& v) {
   j.field("status_requests", n(v.counters.status_requests));
   j.field("funding_messages", n(v.counters.funding_messages));
   j.field("faults", n(v.counters.faults));
+  if (v.ws_enabled) {
+    j.key("ws").begin_object();
+    j.field("port", static_cast<long long>(v.ws_port));
+    j.field("connections", n(v.ws.connections));
+    j.field("orders", n(v.ws.orders));
+    j.field("status_requests", n(v.ws.status_requests));
+    j.field("depth_requests", n(v.ws.depth_requests));
+    j.field("rejects", n(v.ws.rejects));
+    j.key("rejects_by_code").begin_object();
+    for (const auto& [code, count] : v.ws.rejects_by_code) j.field(std::to_string(code), n(count));
+    j.end_object();
+    j.field("md_messages", n(v.ws.md_messages));
+    j.field("user_messages", n(v.ws.user_messages));
+    j.field("drops", n(v.ws.drops));
+    j.end_object();
+  }
   j.key("clients").begin_array();
   for (const venue::VenueClientSummary& c : v.clients) {
     j.begin_object();
@@ -127,12 +149,97 @@ void write_venue_summary(JsonWriter& j, const venue::VenueRunSummary& v) {
   j.end_object();
 }
 
-// The order route and, when it comes over the same session, the market data.
+// One venue over the Binance WebSocket dialect: its orders and its market data.
+struct WebSocketVenue {
+  VenueId venue = 0;
+  std::unique_ptr<gateways::BinanceOrderGateway> orders;
+  std::unique_ptr<gateways::BinanceMarketDataFeed> market_data;
+};
+
+// The order routes: loopback, or FIX for the venues not routed over WebSocket plus one
+// WebSocket gateway pair per [websocket] venue; `sink` is what the pipeline sends to.
 struct Route {
   std::unique_ptr<LoopbackVenue> loopback;
   std::unique_ptr<gateways::FixOrderGateway> fix;
+  VenueId fix_venue = 0;
+  std::vector<WebSocketVenue> websocket;
+  std::unique_ptr<VenueRoutedSink> router;
   OrderSink* sink = nullptr;
 };
+
+// The venues that go over WebSocket: [websocket] venues, or with route = "websocket"
+// every venue that has a derivative to hedge with.
+std::vector<VenueId> websocket_venues(const BallastConfig& config) {
+  std::vector<VenueId> out;
+  if (!config.websocket.present) return out;
+  const Universe& u = config.universe;
+  for (VenueId v = 0; v < u.venues.size(); ++v) {
+    bool listed =
+        config.websocket.venues.empty() ? config.orders.kind == OrderRouteKind::websocket : false;
+    for (const std::string& name : config.websocket.venues) listed = listed || name == u.venues[v];
+    if (!listed) continue;
+    for (const InstrumentSpec& i : u.instruments)
+      if (i.venue == v && i.is_derivative()) {
+        out.push_back(v);
+        break;
+      }
+  }
+  return out;
+}
+
+// An embedded simulator with WebSocket venues and no credentials given gets a one-off
+// random key pair, set in this process's environment, where the simulator and the
+// gateways both read it; it is never written anywhere. False if no randomness.
+bool ensure_demo_credentials(const BallastConfig& config) {
+  const WebSocketRouteConfig& w = config.websocket;
+  if (!config.venue.embedded || websocket_venues(config).empty() || !w.credentials_file.empty() ||
+      !config.venue.ws_credentials_file.empty() || std::getenv("BALLAST_API_KEY") != nullptr ||
+      std::getenv("BALLAST_API_SECRET") != nullptr)
+    return true;
+  unsigned char raw[48];
+  if (RAND_bytes(raw, sizeof raw) != 1) return false;
+  static const char hex[] = "0123456789abcdef";
+  std::string key = "demo-", secret;
+  for (int k = 0; k < 16; ++k) key += hex[raw[k] & 15];
+  for (int k = 16; k < 48; ++k) {
+    secret += hex[raw[k] >> 4];
+    secret += hex[raw[k] & 15];
+  }
+  setenv("BALLAST_API_KEY", key.c_str(), 1);
+  setenv("BALLAST_API_SECRET", secret.c_str(), 1);
+  OPENSSL_cleanse(secret.data(), secret.size());
+  return true;
+}
+
+// API key and secret for the WebSocket venues: the credentials file, else the environment.
+std::optional<binance::ApiCredentials> websocket_credentials(const BallastConfig& config) {
+  binance::CredentialsLoadResult r =
+      binance::load_api_credentials(config.websocket.credentials_file);
+  if (!r.credentials) {
+    std::fprintf(stderr, "%s: websocket.credentials_file: %s\n", config.source_path.c_str(),
+                 r.error.c_str());
+    return std::nullopt;
+  }
+  return std::move(r.credentials);
+}
+
+gateways::BinanceConnectionOptions websocket_connection(const BallastConfig& config) {
+  const WebSocketRouteConfig& w = config.websocket;
+  gateways::BinanceConnectionOptions c;
+  c.host = w.server_name.empty() ? w.host : w.server_name;
+  c.port = static_cast<std::uint16_t>(w.port != 0 ? w.port : config.venue.ws_port);
+  if (config.venue.embedded && w.host.empty()) c.host = "127.0.0.1";
+  c.tls = w.tls;
+  c.ca_file = w.ca_file;
+  c.market_path = w.market_path;
+  c.api_path = w.api_path;
+  c.idle = w.idle == WsIdleKind::busy_poll ? net::IdleMode::busy_poll : net::IdleMode::blocking;
+  c.connect_timeout_ns = static_cast<std::int64_t>(w.connect_timeout_ms) * 1'000'000;
+  c.reconnect_min_ns = static_cast<std::int64_t>(w.reconnect_min_ms) * 1'000'000;
+  c.reconnect_max_ns = static_cast<std::int64_t>(w.reconnect_max_ms) * 1'000'000;
+  c.max_message_bytes = static_cast<std::size_t>(w.max_message_bytes);
+  return c;
+}
 
 std::optional<Route> make_route(const BallastConfig& config) {
   Route r;
@@ -141,43 +248,143 @@ std::optional<Route> make_route(const BallastConfig& config) {
     r.sink = r.loopback.get();
     return r;
   }
-  gateways::FixGatewayOptions o;
-  o.settings_path = config.orders.fix_settings;
-  o.host_override = config.orders.fix_host;
-  o.port_override = config.orders.fix_port;
-  o.store_path_override = config.orders.fix_store;
-  o.time_in_force =
-      config.orders.time_in_force_gtc ? gateways::FixTimeInForce::gtc : gateways::FixTimeInForce::ioc;
-  o.subscribe_market_data = config.feed.kind == FeedKind::fix;
-  switch (config.orders.fix_store_kind) {
-    case OrderRouteConfig::Store::async_file:
-      o.store = gateways::FixStoreKind::async_file;
-      break;
-    case OrderRouteConfig::Store::file:
-      o.store = gateways::FixStoreKind::file;
-      break;
-    case OrderRouteConfig::Store::memory:
-      o.store = gateways::FixStoreKind::memory;
-      break;
-    case OrderRouteConfig::Store::null:
-      o.store = gateways::FixStoreKind::null_store;
-      break;
+  const std::vector<VenueId> ws_venues = websocket_venues(config);
+  auto over_ws = [&](VenueId v) {
+    return std::find(ws_venues.begin(), ws_venues.end(), v) != ws_venues.end();
+  };
+  if (!ws_venues.empty()) {
+    std::optional<binance::ApiCredentials> credentials = websocket_credentials(config);
+    if (!credentials) return std::nullopt;
+    for (VenueId v : ws_venues) {
+      WebSocketVenue w;
+      w.venue = v;
+      gateways::BinanceOrderGatewayOptions o;
+      o.connection = websocket_connection(config);
+      o.credentials.api_key = credentials->api_key;
+      o.credentials.api_secret = binance::ApiSecret(credentials->api_secret.reveal());
+      o.recv_window_ms = config.websocket.recv_window_ms;
+      o.time_in_force = config.orders.time_in_force_gtc ? binance::BinanceTimeInForce::gtc
+                                                        : binance::BinanceTimeInForce::ioc;
+      o.venue = v;
+      gateways::BinanceMarketDataOptions m;
+      m.connection = o.connection;
+      m.venue = v;
+      try {
+        w.orders = std::make_unique<gateways::BinanceOrderGateway>(config.universe, std::move(o));
+        w.market_data = std::make_unique<gateways::BinanceMarketDataFeed>(config.universe, m);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s: websocket: %s\n", config.source_path.c_str(), e.what());
+        return std::nullopt;
+      }
+      r.websocket.push_back(std::move(w));
+    }
   }
-  o.store_flush_interval_ms = config.orders.fix_store_flush_ms;
-  // One venue per FIX route so far: the venue of the universe's instruments.
-  o.venue = config.universe.instruments.empty() ? VenueId{0} : config.universe.instruments[0].venue;
-  if (config.venue.embedded) {  // our own simulator, on this machine
-    if (o.host_override.empty()) o.host_override = "127.0.0.1";
-    if (o.port_override == 0) o.port_override = config.venue.port;
+  // FIX for whatever is left: a route = "fix" config whose venues are not all WebSocket.
+  bool fix_needed = false;
+  for (const InstrumentSpec& i : config.universe.instruments)
+    if (!over_ws(i.venue)) {
+      fix_needed = fix_needed || config.orders.kind == OrderRouteKind::fix;
+      if (fix_needed) {
+        r.fix_venue = i.venue;
+        break;
+      }
+    }
+  if (fix_needed) {
+    gateways::FixGatewayOptions o;
+    o.settings_path = config.orders.fix_settings;
+    o.host_override = config.orders.fix_host;
+    o.port_override = config.orders.fix_port;
+    o.store_path_override = config.orders.fix_store;
+    o.time_in_force = config.orders.time_in_force_gtc ? gateways::FixTimeInForce::gtc
+                                                      : gateways::FixTimeInForce::ioc;
+    o.subscribe_market_data = config.feed.kind == FeedKind::fix;
+    switch (config.orders.fix_store_kind) {
+      case OrderRouteConfig::Store::async_file:
+        o.store = gateways::FixStoreKind::async_file;
+        break;
+      case OrderRouteConfig::Store::file:
+        o.store = gateways::FixStoreKind::file;
+        break;
+      case OrderRouteConfig::Store::memory:
+        o.store = gateways::FixStoreKind::memory;
+        break;
+      case OrderRouteConfig::Store::null:
+        o.store = gateways::FixStoreKind::null_store;
+        break;
+    }
+    o.store_flush_interval_ms = config.orders.fix_store_flush_ms;
+    o.venue = r.fix_venue;        // one FIX venue per config so far
+    if (config.venue.embedded) {  // our own simulator, on this machine
+      if (o.host_override.empty()) o.host_override = "127.0.0.1";
+      if (o.port_override == 0) o.port_override = config.venue.port;
+    }
+    try {
+      r.fix = std::make_unique<gateways::FixOrderGateway>(config.universe, o);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "%s: orders.fix_settings: %s\n", config.source_path.c_str(), e.what());
+      return std::nullopt;
+    }
   }
-  try {
-    r.fix = std::make_unique<gateways::FixOrderGateway>(config.universe, o);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s: orders.fix_settings: %s\n", config.source_path.c_str(), e.what());
-    return std::nullopt;
+  if (r.fix && r.websocket.empty()) {
+    r.sink = r.fix.get();
+  } else if (!r.fix && r.websocket.size() == 1) {
+    r.sink = r.websocket[0].orders.get();
+  } else {
+    r.router = std::make_unique<VenueRoutedSink>(config.universe);
+    for (VenueId v = 0; r.fix && v < config.universe.venues.size(); ++v)
+      if (!over_ws(v)) r.router->route(v, *r.fix);
+    for (WebSocketVenue& w : r.websocket) r.router->route(w.venue, *w.orders);
+    r.sink = r.router.get();
   }
-  r.sink = r.fix.get();
   return r;
+}
+
+bool websocket_up(const Route& r) {
+  for (const WebSocketVenue& w : r.websocket)
+    if (!w.orders->session_up()) return false;
+  return !r.websocket.empty();
+}
+
+void write_websocket_counters(JsonWriter& j, const Route& r, const Universe& u) {
+  auto n = [](std::uint64_t v) { return static_cast<long long>(v); };
+  j.key("websocket").begin_object();
+  for (const WebSocketVenue& w : r.websocket) {
+    const gateways::BinanceOrderGatewayCounters& c = w.orders->counters();
+    const gateways::BinanceMarketDataCounters& m = w.market_data->counters();
+    const binance::ResponseCounters& p = w.orders->parser_counters();
+    j.key(u.venues[w.venue]).begin_object();
+    j.field("orders_sent", n(c.orders_sent));
+    j.field("status_queries_sent", n(c.status_queries_sent));
+    j.field("not_connected", n(c.not_connected));
+    j.field("rate_limited", n(c.rate_limited));
+    j.field("send_failures", n(c.send_failures));
+    j.field("reports", n(c.reports));
+    j.field("reports_dropped", n(c.reports_dropped));
+    j.field("replies", n(c.replies));
+    j.field("rejects", n(c.rejects));
+    j.field("user_events", n(c.user_events));
+    j.field("malformed", n(c.malformed + p.malformed));
+    j.field("foreign_orders", n(p.foreign_orders));
+    j.field("session_ups", n(c.session_ups));
+    j.field("session_downs", n(c.session_downs));
+    j.field("api_connects", n(c.api_connects));
+    j.field("user_connects", n(c.user_connects));
+    j.field("errors", n(c.errors));
+    j.key("market_data").begin_object();
+    j.field("connects", n(m.connects));
+    j.field("disconnects", n(m.disconnects));
+    j.field("messages", n(m.messages));
+    j.field("ticks", n(m.ticks));
+    j.field("ticks_dropped", n(m.ticks_dropped));
+    j.field("malformed", n(m.malformed));
+    j.field("unknown_symbol", n(m.unknown_symbol));
+    j.field("depth_updates", n(m.depth_updates));
+    j.field("depth_snapshots", n(m.depth_snapshots));
+    j.field("depth_resyncs", n(m.depth_resyncs));
+    j.end_object();
+    j.end_object();
+  }
+  j.end_object();
 }
 
 }  // namespace
@@ -210,6 +417,10 @@ int run_engine(const BallastConfig& config, const RunOptions& options) {
     replay_feed = std::make_unique<ReplayFeed>(*replay);
   }
 
+  if (!ensure_demo_credentials(config)) {
+    std::fprintf(stderr, "ballast: websocket: cannot draw random demo credentials\n");
+    return 1;
+  }
   // The simulator first, so the gateway finds it listening.
   std::unique_ptr<venue::VenueRunner> sim;
   if (config.venue.embedded) {
@@ -228,12 +439,27 @@ int run_engine(const BallastConfig& config, const RunOptions& options) {
       std::fprintf(stderr, "ballast: embedded venue: %s\n", e.what());
       return 1;
     }
-    std::fprintf(stderr, "ballast: embedded venue listening on FIX port %d\n", config.venue.port);
+    if (config.venue.ws_port != 0)
+      std::fprintf(stderr,
+                   "ballast: embedded venue listening on FIX port %d, WebSocket port %d%s\n",
+                   config.venue.port, config.venue.ws_port,
+                   config.venue.ws_cert_file.empty() ? "" : " (TLS)");
+    else
+      std::fprintf(stderr, "ballast: embedded venue listening on FIX port %d\n", config.venue.port);
   }
   std::optional<Route> route = make_route(config);
   if (!route) return 2;
-  TickSource* feed = replay_feed.get();
-  if (config.feed.kind == FeedKind::fix) feed = &route->fix->market_data();
+  // Every feed on the one md thread: the replay or the FIX session's market data, and the
+  // streams of each WebSocket venue.
+  MergedTickSource merged;
+  if (replay_feed) merged.add(*replay_feed);
+  if (config.feed.kind == FeedKind::fix && route->fix) merged.add(route->fix->market_data());
+  for (WebSocketVenue& w : route->websocket) merged.add(*w.market_data);
+  if (merged.size() == 0) {
+    std::fprintf(stderr, "%s: feed: no market data: kind = \"fix\" needs a FIX venue\n",
+                 config.source_path.c_str());
+    return 2;
+  }
 
   std::optional<std::uint64_t> floor;
   std::string id_file;
@@ -247,12 +473,10 @@ int run_engine(const BallastConfig& config, const RunOptions& options) {
   risk::RiskGate gate(config.universe, config.risk, config.policy, config.margin_balance);
   auto core = std::make_unique<EngineCore>(config, gate, ids, wall_offset_ns());
   // A venue behind a session is down until the gateway reports its logon.
-  if (route->fix)
-    core->set_venue_up(
-        config.universe.instruments.empty() ? VenueId{0} : config.universe.instruments[0].venue,
-        false);
+  if (route->fix) core->set_venue_up(route->fix_venue, false);
+  for (const WebSocketVenue& w : route->websocket) core->set_venue_up(w.venue, false);
   auto pipeline =
-      std::make_unique<Pipeline<>>(*core, *feed, *route->sink, config.universe.instrument_count());
+      std::make_unique<Pipeline<>>(*core, merged, *route->sink, config.universe.instrument_count());
 
   auto telemetry = std::make_unique<PipelineTelemetry>();
   pipeline->publish_telemetry(telemetry.get());
@@ -272,6 +496,11 @@ int run_engine(const BallastConfig& config, const RunOptions& options) {
       return 1;
     }
   }
+  // The WebSocket gateways connect from their own threads (md and orders) once asked.
+  for (WebSocketVenue& w : route->websocket) {
+    w.market_data->start();
+    w.orders->start();
+  }
   const std::vector<std::string> threads = pipeline->describe_threads();
 
   const char* stop_reason = replay ? "feed ended" : "stopped";
@@ -282,10 +511,12 @@ int run_engine(const BallastConfig& config, const RunOptions& options) {
       next_status += std::chrono::seconds(1);
       // One status line a second, on stderr so stdout stays the summary.
       std::fprintf(stderr,
-                   "ballast: %s ticks %llu  orders %llu  fills %llu  rejects %llu  NAV %.2f  "
+                   "ballast: %s%s ticks %llu  orders %llu  fills %llu  rejects %llu  NAV %.2f  "
                    "max|drift| %.2f%%  p99 tick-to-order %llu ns\n",
-                   route->fix ? (route->fix->logged_on() ? "[FIX up]  " : "[FIX down]")
-                              : "",
+                   route->fix ? (route->fix->logged_on() ? "[FIX up]  " : "[FIX down]") : "",
+                   route->websocket.empty() ? ""
+                   : websocket_up(*route)   ? "[WS up]  "
+                                            : "[WS down]",
                    static_cast<unsigned long long>(telemetry->ticks.load()),
                    static_cast<unsigned long long>(telemetry->orders.load()),
                    static_cast<unsigned long long>(telemetry->fills.load()),
@@ -318,13 +549,19 @@ int run_engine(const BallastConfig& config, const RunOptions& options) {
   if (sim) {
     sim->stop();
     venue_summary = sim->summary();
-    if (route->fix) {
-      for (int k = 0; k < 1000 && route->fix->logged_on(); ++k)
+    if (route->fix || !route->websocket.empty()) {
+      for (int k = 0; k < 1000 && ((route->fix && route->fix->logged_on()) || websocket_up(*route));
+           ++k)
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
       std::this_thread::sleep_for(std::chrono::milliseconds(100));  // rings drain
     }
   }
   pipeline->stop();
+  // The md and order threads are joined: the WebSocket gateways close from this thread.
+  for (WebSocketVenue& w : route->websocket) {
+    w.orders->shutdown();
+    w.market_data->shutdown();
+  }
   std::optional<gateways::FixGatewayCounters> fix_counters;
   int fix_seq_out = 0;
   if (route->fix) {
@@ -361,8 +598,8 @@ int run_engine(const BallastConfig& config, const RunOptions& options) {
     j.field("rejects", static_cast<long long>(s.rejects + s.risk_rejects));
     j.field("risk_rejects", static_cast<long long>(s.risk_rejects));
     j.key("risk_denied").begin_object();  // by check
-    for (std::uint8_t c = 1; c <= static_cast<std::uint8_t>(risk::RiskCheck::min_liquidation_distance);
-         ++c) {
+    for (std::uint8_t c = 1;
+         c <= static_cast<std::uint8_t>(risk::RiskCheck::min_liquidation_distance); ++c) {
       const auto check = static_cast<risk::RiskCheck>(c);
       if (gate.denied(check) > 0)
         j.field(risk::to_string(check), static_cast<long long>(gate.denied(check)));
@@ -394,6 +631,7 @@ int run_engine(const BallastConfig& config, const RunOptions& options) {
     j.field("halted", core->halted());
     j.end_object();
     if (fix_counters) write_fix_counters(j, *fix_counters, fix_seq_out);
+    if (!route->websocket.empty()) write_websocket_counters(j, *route, config.universe);
     if (venue_summary) write_venue_summary(j, *venue_summary);
     j.key("latency_ns").begin_object();
     j.field("p50", static_cast<long long>(lat.tick_to_order.percentile(50)));
@@ -462,7 +700,21 @@ int run_engine(const BallastConfig& config, const RunOptions& options) {
           static_cast<unsigned long long>(c.resends_suppressed),
           static_cast<unsigned long long>(s.status_queries), fix_seq_out);
     }
-    if (venue_summary) std::printf("  %s\n", venue::format_summary(*venue_summary, "venue:").c_str());
+    for (const WebSocketVenue& w : route->websocket) {
+      const gateways::BinanceOrderGatewayCounters& c = w.orders->counters();
+      std::printf(
+          "  WS %s: sessions up %llu down %llu  orders %llu  rejects %llu  status queries %llu  "
+          "ticks %llu  malformed %llu\n",
+          config.universe.venues[w.venue].c_str(), static_cast<unsigned long long>(c.session_ups),
+          static_cast<unsigned long long>(c.session_downs),
+          static_cast<unsigned long long>(c.orders_sent),
+          static_cast<unsigned long long>(c.rejects),
+          static_cast<unsigned long long>(c.status_queries_sent),
+          static_cast<unsigned long long>(w.market_data->counters().ticks),
+          static_cast<unsigned long long>(c.malformed + w.market_data->counters().malformed));
+    }
+    if (venue_summary)
+      std::printf("  %s\n", venue::format_summary(*venue_summary, "venue:").c_str());
     std::printf("  tick-to-order ns: p50 %llu  p99 %llu  p99.9 %llu  max %llu  (%llu orders)\n",
                 static_cast<unsigned long long>(lat.tick_to_order.percentile(50)),
                 static_cast<unsigned long long>(lat.tick_to_order.percentile(99)),

@@ -28,7 +28,8 @@ std::string BinanceSymbolMap::to_venue_symbol(std::string_view our_symbol, Instr
   std::string out(our_symbol);
   if (kind == InstrumentKind::perpetual) {
     constexpr std::string_view kPerp = "-PERP";
-    if (out.size() > kPerp.size() && out.compare(out.size() - kPerp.size(), kPerp.size(), kPerp) == 0)
+    if (out.size() > kPerp.size() &&
+        out.compare(out.size() - kPerp.size(), kPerp.size(), kPerp) == 0)
       out.resize(out.size() - kPerp.size());
   } else if (kind == InstrumentKind::future) {
     // Binance dates its delivery contracts with an underscore: BTCUSDT_261225.
@@ -52,7 +53,14 @@ BinanceSymbolMap::BinanceSymbolMap(const Universe& universe, VenueId venue) {
     e.length = static_cast<std::uint8_t>(name.size());
     e.id = static_cast<InstrumentId>(i);
     e.tick = spec.tick_size;
+    // USDⓈ-M quantities are in the base asset (BTC), Ballast's lots in contracts of
+    // contract_size base units: one lot on the wire is contract_size x lot_size.
     e.lot = spec.lot_size;
+    if (!spec.is_inverse()) {
+      const auto q = multiply_steps(spec.contract_size.units, spec.lot_size);
+      if (!q) continue;
+      e.lot = Decimal{q->units, q->scale + spec.contract_size.scale};
+    }
     if (spec.quote < universe.assets.size()) e.quote = universe.assets[spec.quote].name;
     const auto slot = static_cast<std::uint16_t>(entries_.size());
     entries_.push_back(std::move(e));
@@ -110,9 +118,15 @@ std::size_t BinanceSymbolMap::write_stream_name(InstrumentId id, BinanceStream s
   const Entry& e = entries_[slot_of_[id]];
   std::string_view suffix;
   switch (stream) {
-    case BinanceStream::book_ticker: suffix = "@bookTicker"; break;
-    case BinanceStream::mark_price_1s: suffix = "@markPrice@1s"; break;
-    case BinanceStream::depth_100ms: suffix = "@depth@100ms"; break;
+    case BinanceStream::book_ticker:
+      suffix = "@bookTicker";
+      break;
+    case BinanceStream::mark_price_1s:
+      suffix = "@markPrice@1s";
+      break;
+    case BinanceStream::depth_100ms:
+      suffix = "@depth@100ms";
+      break;
   }
   const std::size_t need = e.length + suffix.size();
   if (need > cap) return 0;
