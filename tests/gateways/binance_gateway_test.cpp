@@ -1,0 +1,385 @@
+// BinanceMarketDataFeed and BinanceOrderGateway against the venue simulator's WebSocket
+// server (tools/venue/ws, Boost.Beast: an independent implementation of the dialect) on
+// 127.0.0.1, plain and TLS: ticks and synchronised depth, a signed IOC filled once from
+// the user-data stream, Binance's -1022 for a wrong secret, certificate checks, a `drop`
+// that reconnects without re-sending, and a hot path that allocates nothing.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+#include <new>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "../common/perp_universe.hpp"
+#include "ballast/binance/response_parser.hpp"
+#include "ballast/core/clock.hpp"
+#include "ballast/gateways/binance_market_data_feed.hpp"
+#include "ballast/gateways/binance_order_gateway.hpp"
+#include "ballast/venue/simulation.hpp"
+#include "test_certs.hpp"
+#include "venue_ws_server.hpp"
+
+// Allocations counted per thread: the server's io thread builds its JSON with std::string,
+// the gateways (on the test thread) must not allocate at all once connected.
+namespace {
+thread_local long t_allocations = 0;
+}
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+void* operator new(std::size_t size) {
+  ++t_allocations;
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t size) {
+  return ::operator new(size);
+}
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+  ++t_allocations;
+  return std::malloc(size == 0 ? 1 : size);
+}
+void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
+  ++t_allocations;
+  return std::malloc(size == 0 ? 1 : size);
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+  std::free(p);
+}
+
+namespace ballast::gateways {
+namespace {
+
+using venue::VenueSimulation;
+using venue::VenueWsServer;
+using venue::VenueWsServerOptions;
+
+constexpr std::int64_t kT0 = 1'790'000'000'000'000'000;  // Unix ns
+const std::string kKey = "gw-test-key-0123456789";
+const std::string kSecret = "gw-test-secret-abcdefghijklmnopqrstuvwxyz";
+
+// BTCUSDT-PERP as the demo lists it: contracts of 0.001 BTC, lots of one contract.
+Universe universe() {
+  Universe u;
+  u.base_currency = u.intern_asset("USDT");
+  InstrumentSpec s = testing::usdt_perp(u, "BTCUSDT-PERP", "BTC", 60);
+  s.contract_size = Decimal{1, 3};
+  s.lot_size = Decimal{1, 0};
+  s.tick_size = Decimal{1, 1};
+  s.max_order_qty = Decimal{0, 0};
+  s.min_notional = 5.0;
+  s.derive();
+  u.instruments.push_back(s);
+  return u;
+}
+
+venue::SimulationConfig sim_config() {
+  venue::SimulationConfig c;
+  c.prices.assets = {venue::AssetWalkConfig{"BTC", 50'000.0, 0.8, 0.0, 0.0, 0.0, 0.0}};
+  c.prices.seed = 11;
+  c.prices.start_ns = kT0;
+  c.quotes.levels = 5;
+  c.quotes.half_spread_bps = 2.0;
+  c.quotes.lots_per_level = 1000;
+  return c;
+}
+
+class BinanceGatewayTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    stop_stepping();
+    orders_.reset();
+    feed_.reset();
+    server_.reset();
+    sim_.reset();
+  }
+
+  void start_server(bool tls, const std::string& cert = {}, const std::string& key = {}) {
+    sim_ = std::make_unique<VenueSimulation>(universe_, sim_config());
+    VenueWsServerOptions o;
+    o.credentials.push_back({kKey, kSecret, "BALLAST"});
+    o.client_account = venue::AccountConfig{"", 1e6, false, true};
+    o.md_interval_ms = 0.0;
+    if (tls) {
+      o.tls_cert_file = cert.empty() ? ballast::testing::test_certs().server.cert : cert;
+      o.tls_key_file = key.empty() ? ballast::testing::test_certs().server.key : key;
+    }
+    server_ = std::make_unique<VenueWsServer>(*sim_, o);
+    server_->start();
+    // The venue's clock runs on its own thread (as in VenueRunner): what it allocates to
+    // publish is not the gateways' doing.
+    stepping_.store(true);
+    stepper_ = std::thread([this] {
+      std::int64_t now = kT0;
+      while (stepping_.load()) {
+        now += 100'000'000;
+        server_->step_to(now);
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    });
+  }
+
+  void stop_stepping() {
+    stepping_.store(false);
+    if (stepper_.joinable()) stepper_.join();
+  }
+
+  BinanceConnectionOptions connection(bool tls) {
+    BinanceConnectionOptions c;
+    c.host = "127.0.0.1";
+    c.port = static_cast<std::uint16_t>(server_->port());
+    c.tls = tls;
+    if (tls) c.ca_file = ballast::testing::test_certs().ca_cert;
+    c.idle = net::IdleMode::busy_poll;
+    c.reconnect_min_ns = 20'000'000;
+    c.reconnect_max_ns = 200'000'000;
+    return c;
+  }
+
+  void start_gateways(bool tls, const std::string& secret = kSecret) {
+    BinanceMarketDataOptions m;
+    m.connection = connection(tls);
+    feed_ = std::make_unique<BinanceMarketDataFeed>(universe_, m);
+    BinanceOrderGatewayOptions o;
+    o.connection = connection(tls);
+    o.credentials.api_key = kKey;
+    o.credentials.api_secret = binance::ApiSecret(secret);
+    orders_ = std::make_unique<BinanceOrderGateway>(universe_, std::move(o));
+    feed_->start();
+    orders_->start();
+  }
+
+  // Runs the simulation, the feed and the order gateway until `done` or the timeout.
+  template <class Done>
+  bool pump(Done done, int timeout_ms = 5000) {
+    const std::int64_t until = monotonic_ns() + std::int64_t{timeout_ms} * 1'000'000;
+    while (monotonic_ns() < until) {
+      const std::int64_t now = monotonic_ns();
+      MarketTick t;
+      while (feed_ && feed_->poll(now, t)) ticks_.push_back(t);
+      ExecReport r[16];
+      if (orders_) {
+        const std::size_t n = orders_->poll_reports(r, 16);
+        reports_.insert(reports_.end(), r, r + n);
+      }
+      if (done()) return true;
+    }
+    return done();
+  }
+
+  bool saw(ExecKind kind) const {
+    for (const ExecReport& r : reports_)
+      if (r.kind == kind) return true;
+    return false;
+  }
+
+  OrderRequest buy(std::uint64_t id, std::int64_t lots) const {
+    OrderRequest o;
+    o.client_order_id = id;
+    o.instrument = 0;
+    o.side = OrderSide::buy;
+    o.lots = lots;
+    // Marketable: 1% through the last ask, on the tick grid.
+    o.limit_ticks = static_cast<std::int64_t>(ticks_.back().ask * 1.01 * 10);
+    return o;
+  }
+
+  // Filled lots the engine was told about for `id`, and whether the order is done.
+  std::pair<std::int64_t, bool> filled(std::uint64_t id) const {
+    std::int64_t lots = 0;
+    bool done = false;
+    for (const ExecReport& r : reports_) {
+      if (r.client_order_id != id) continue;
+      if (r.kind == ExecKind::fill || r.kind == ExecKind::partial_fill) lots += r.last_lots;
+      done = done || r.kind == ExecKind::fill || r.kind == ExecKind::expired ||
+             r.kind == ExecKind::canceled || r.kind == ExecKind::rejected;
+    }
+    return {lots, done};
+  }
+
+  double venue_contracts() const {
+    for (const venue::VenueClientSummary& c : server_->clients())
+      for (const auto& p : c.positions)
+        if (p.symbol == "BTCUSDT-PERP") return p.contracts;
+    return 0.0;
+  }
+
+  Universe universe_ = universe();
+  std::unique_ptr<VenueSimulation> sim_;
+  std::unique_ptr<VenueWsServer> server_;
+  std::unique_ptr<BinanceMarketDataFeed> feed_;
+  std::unique_ptr<BinanceOrderGateway> orders_;
+  std::thread stepper_;
+  std::atomic<bool> stepping_{false};
+  std::vector<MarketTick> ticks_;
+  std::vector<ExecReport> reports_;
+};
+
+TEST_F(BinanceGatewayTest, TicksComeFromTheStreamsAndDepthSynchronises) {
+  start_server(false);
+  start_gateways(false);
+  EXPECT_EQ(feed_->stream_path(),
+            "/stream?streams=btcusdt@bookTicker/btcusdt@markPrice@1s/btcusdt@depth@100ms");
+  ASSERT_TRUE(pump([&] {
+    return ticks_.size() >= 10 && feed_->depth_book(0).state() == binance::DepthSyncState::synced &&
+           feed_->depth_book(0).bid_count() > 0;
+  })) << "ticks "
+      << ticks_.size() << ", depth snapshots " << feed_->counters().depth_snapshots;
+  for (const MarketTick& t : ticks_) {
+    EXPECT_EQ(t.instrument, 0);
+    EXPECT_NE(t.recv_tsc, 0u);
+    if (t.bid > 0 && t.ask > 0) {
+      EXPECT_LT(t.bid, t.ask);
+    }
+  }
+  const binance::DepthBookSync& book = feed_->depth_book(0);
+  EXPECT_LT(book.best_bid().price, book.best_ask().price);
+  EXPECT_EQ(feed_->counters().malformed, 0u);
+}
+
+TEST_F(BinanceGatewayTest, IocIsFilledOnceFromTheUserStream) {
+  start_server(false);
+  start_gateways(false);
+  ASSERT_TRUE(pump([&] { return saw(ExecKind::session_up) && !ticks_.empty(); }));
+  EXPECT_TRUE(orders_->session_up());
+  OrderRequest o = buy(101, 5);
+  ASSERT_TRUE(orders_->send(o));
+  EXPECT_NE(o.stamps.sent, 0u);
+  ASSERT_TRUE(pump([&] { return filled(101).second; })) << orders_->counters().user_events;
+  pump([] { return false; }, 200);  // nothing more may come
+  EXPECT_EQ(filled(101).first, 5);
+  EXPECT_DOUBLE_EQ(venue_contracts(), 5.0);
+  EXPECT_EQ(server_->counters().orders, 1u);
+  EXPECT_GE(orders_->counters().replies_superseded, 1u);  // the RESULT reply's fill: ignored
+  EXPECT_EQ(orders_->counters().malformed, 0u);
+}
+
+TEST_F(BinanceGatewayTest, WrongSecretIsRejectedWithBinanceCode) {
+  start_server(false);
+  start_gateways(false, "not-the-secret");
+  ASSERT_TRUE(pump([&] { return saw(ExecKind::session_up) && !ticks_.empty(); }));
+  OrderRequest o = buy(7, 1);
+  ASSERT_TRUE(orders_->send(o));
+  ASSERT_TRUE(pump([&] { return filled(7).second; }));
+  const ExecReport* reject = nullptr;
+  for (const ExecReport& r : reports_)
+    if (r.client_order_id == 7 && r.kind == ExecKind::rejected) reject = &r;
+  ASSERT_NE(reject, nullptr);
+  EXPECT_EQ(binance::binance_error_code(reject->reject_code), binance::kBinanceErrorSignature);
+  EXPECT_DOUBLE_EQ(venue_contracts(), 0.0);
+}
+
+TEST_F(BinanceGatewayTest, TradesOverVerifiedTls) {
+  start_server(true);
+  start_gateways(true);
+  ASSERT_TRUE(pump([&] { return saw(ExecKind::session_up) && ticks_.size() >= 3; }));
+  OrderRequest o = buy(202, 3);
+  ASSERT_TRUE(orders_->send(o));
+  ASSERT_TRUE(pump([&] { return filled(202).second; }));
+  EXPECT_EQ(filled(202).first, 3);
+  EXPECT_DOUBLE_EQ(venue_contracts(), 3.0);
+}
+
+TEST_F(BinanceGatewayTest, CertificateForAnotherHostNeverConnects) {
+  const auto& certs = ballast::testing::test_certs();
+  start_server(true, certs.wrong_host.cert, certs.wrong_host.key);
+  start_gateways(true);
+  EXPECT_FALSE(pump([&] { return saw(ExecKind::session_up) || !ticks_.empty(); }, 1000));
+  EXPECT_FALSE(orders_->session_up());
+  EXPECT_GT(orders_->counters().errors, 0u);
+  EXPECT_GT(feed_->counters().errors, 0u);
+  EXPECT_EQ(server_->counters().orders, 0u);
+}
+
+// The `drop` fault resets every socket: the gateway reports the session down, reconnects
+// with back-off, resubscribes, resynchronises depth and reports it up again, and never
+// sends an order a second time (the engine asks for status instead).
+TEST_F(BinanceGatewayTest, DropReconnectsResubscribesAndNeverResends) {
+  start_server(false);
+  start_gateways(false);
+  ASSERT_TRUE(pump([&] { return saw(ExecKind::session_up) && !ticks_.empty(); }));
+  OrderRequest o = buy(301, 2);
+  ASSERT_TRUE(orders_->send(o));
+  ASSERT_TRUE(pump([&] { return filled(301).second; }));
+  const std::uint64_t snapshots = feed_->counters().depth_snapshots;
+  for (int round = 1; round <= 3; ++round) {
+    reports_.clear();
+    EXPECT_GT(server_->drop_all(), 0u);
+    ASSERT_TRUE(pump([&] { return saw(ExecKind::session_down) && saw(ExecKind::session_up); }))
+        << "round " << round;
+    ASSERT_TRUE(pump([&] {
+      return feed_->depth_book(0).state() == binance::DepthSyncState::synced &&
+             feed_->counters().connects == static_cast<std::uint64_t>(round + 1);
+    })) << "round "
+        << round;
+  }
+  // A status query after the reconnect says where the order stands.
+  reports_.clear();
+  OrderRequest q = o;
+  q.purpose = static_cast<std::uint8_t>(OrderPurpose::status_query);
+  ASSERT_TRUE(orders_->send(q));
+  ASSERT_TRUE(pump([&] { return saw(ExecKind::status); }));
+  EXPECT_EQ(reports_.back().status, OrderStatus::filled);
+  EXPECT_EQ(reports_.back().cum_lots, 2);
+  EXPECT_EQ(server_->counters().orders, 1u);
+  EXPECT_EQ(orders_->counters().orders_sent, 1u);
+  EXPECT_EQ(orders_->counters().session_downs, 3u);
+  EXPECT_EQ(orders_->counters().session_ups, 4u);
+  EXPECT_GT(feed_->counters().depth_snapshots, snapshots);
+  EXPECT_DOUBLE_EQ(venue_contracts(), 2.0);
+}
+
+TEST_F(BinanceGatewayTest, SendsRefusedWhileTheSessionIsDown) {
+  start_server(false);
+  start_gateways(false);
+  ASSERT_TRUE(pump([&] { return !ticks_.empty(); }));
+  stop_stepping();
+  server_->stop();
+  ASSERT_TRUE(pump([&] { return !orders_->session_up(); }));
+  OrderRequest o = buy(9, 1);
+  EXPECT_FALSE(orders_->send(o));
+  EXPECT_GE(orders_->counters().not_connected, 1u);
+}
+
+// Once connected, reading ticks, sending orders and reading their reports allocates
+// nothing on the gateways' thread (plain TCP; under TLS OpenSSL's record layer does).
+TEST_F(BinanceGatewayTest, HotPathAllocatesNothingOnceConnected) {
+  start_server(false);
+  start_gateways(false);
+  ASSERT_TRUE(pump([&] {
+    return saw(ExecKind::session_up) && ticks_.size() >= 5 &&
+           feed_->depth_book(0).state() == binance::DepthSyncState::synced;
+  }));
+  ticks_.reserve(100000);
+  reports_.reserve(100000);
+  OrderRequest warm = buy(400, 1);
+  ASSERT_TRUE(orders_->send(warm));
+  ASSERT_TRUE(pump([&] { return filled(400).second; }));
+
+  const long before = t_allocations;
+  ASSERT_GT(before, 0) << "the counter sees this thread's allocations (setup made some)";
+  const std::size_t ticks_before = ticks_.size();
+  for (std::uint64_t id = 401; id < 421; ++id) {
+    OrderRequest o = buy(id, 1);
+    ASSERT_TRUE(orders_->send(o));
+    ASSERT_TRUE(pump([&] { return filled(id).second; }));
+  }
+  const long during = t_allocations - before;
+  EXPECT_GT(ticks_.size(), ticks_before);
+  EXPECT_EQ(during, 0) << "allocations on the gateway thread for 20 orders";
+  EXPECT_DOUBLE_EQ(venue_contracts(), 21.0);
+}
+
+}  // namespace
+}  // namespace ballast::gateways
