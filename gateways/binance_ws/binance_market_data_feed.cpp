@@ -83,6 +83,7 @@ bool BinanceMarketDataFeed::poll(std::int64_t /*now_ns*/, MarketTick& out) noexc
   if (head_ != tail_) {
     out = ring_[tail_ & (kRing - 1)];
     ++tail_;
+    idle_last_poll_ = false;
     return true;
   }
   if (!started_) {
@@ -105,8 +106,14 @@ bool BinanceMarketDataFeed::poll(std::int64_t /*now_ns*/, MarketTick& out) noexc
     exhausted_.store(true, std::memory_order_release);
     return false;
   }
-  loop_->run_once(options_.connection.blocking_wait_ns);
-  if (head_ == tail_) return false;
+  // Blocking mode sleeps only after a poll that found nothing: the md agent polls again
+  // right after a tick, and sleeping then would hold that tick back from the engine.
+  loop_->run_once(idle_last_poll_ ? options_.connection.blocking_wait_ns : 0);
+  if (head_ == tail_) {
+    idle_last_poll_ = true;
+    return false;
+  }
+  idle_last_poll_ = false;
   out = ring_[tail_ & (kRing - 1)];
   ++tail_;
   return true;

@@ -81,7 +81,10 @@ void BinanceOrderGateway::drive() noexcept {
     old.reset();
     open_user_stream();
   }
-  loop_->run_once(options_.connection.blocking_wait_ns);
+  // Never sleeps here, whatever the idle mode: an order from the engine arrives on an SPSC
+  // ring, not on this loop, and must not wait for a socket to wake the thread. The order
+  // agent's idle strategy decides how this thread rests.
+  loop_->poll();
   update_session();
 }
 

@@ -1,10 +1,11 @@
 // WebSocket API responses and user-data events into ExecReports: the documented examples,
 // each order status, the reject_code scheme, rate limits and back-off.
+#include "ballast/binance/response_parser.hpp"
+
 #include <gtest/gtest.h>
 
 #include <climits>
 
-#include "ballast/binance/response_parser.hpp"
 #include "binance_test_support.hpp"
 
 namespace ballast::binance {
@@ -31,11 +32,12 @@ class BinanceResponseParserTest : public ::testing::Test {
     return parser_.parse_user_data(m.data(), m.size(), reports_, count_);
   }
   // A place reply for client order 42 on BTCUSDT (lot 0.001, tick 0.10).
-  static std::string place_reply(std::string_view id, std::string_view status, std::string_view executed,
-                                 std::string_view avg = "70000.10") {
-    return std::string(R"({"id":")") + std::string(id) + R"(","status":200,"result":{"orderId":1,"symbol":"BTCUSDT","status":")" +
-           std::string(status) + R"(","clientOrderId":"42","price":"70000.00","avgPrice":")" + std::string(avg) +
-           R"(","origQty":"0.250","executedQty":")" + std::string(executed) +
+  static std::string place_reply(std::string_view id, std::string_view status,
+                                 std::string_view executed, std::string_view avg = "70000.10") {
+    return std::string(R"({"id":")") + std::string(id) +
+           R"(","status":200,"result":{"orderId":1,"symbol":"BTCUSDT","status":")" +
+           std::string(status) + R"(","clientOrderId":"42","price":"70000.00","avgPrice":")" +
+           std::string(avg) + R"(","origQty":"0.250","executedQty":")" + std::string(executed) +
            R"(","cumQty":"0","cumQuote":"0","timeInForce":"IOC","type":"LIMIT","side":"SELL"}})";
   }
 };
@@ -107,7 +109,8 @@ TEST_F(BinanceResponseParserTest, PlaceReplyStatusesBecomeFillsAndTerminalReport
 TEST_F(BinanceResponseParserTest, QuantitiesOffTheLotGridAreMalformed) {
   EXPECT_EQ(response(place_reply("p42", "FILLED", "0.2505")), ResponseResult::malformed);
   EXPECT_EQ(parser_.counters().not_whole_lots, 1u);
-  EXPECT_EQ(response(place_reply("p42", "FILLED", "0.300")), ResponseResult::malformed);  // > origQty
+  EXPECT_EQ(response(place_reply("p42", "FILLED", "0.300")),
+            ResponseResult::malformed);  // > origQty
 }
 
 TEST_F(BinanceResponseParserTest, StatusCancelAndModifyReplies) {
@@ -150,8 +153,9 @@ TEST_F(BinanceResponseParserTest, ErrorsUseTheRejectCodeScheme) {
       {"m1", -5027, ExecKind::ack, 0x8000 | 5027},
   };
   for (const Case& c : cases) {
-    const std::string text = std::string(R"({"id":")") + std::string(c.id) + R"(","status":400,"error":{"code":)" +
-                             std::to_string(c.code) + R"(,"msg":"x"}})";
+    const std::string text = std::string(R"({"id":")") + std::string(c.id) +
+                             R"(","status":400,"error":{"code":)" + std::to_string(c.code) +
+                             R"(,"msg":"x"}})";
     ASSERT_EQ(response(text), ResponseResult::reports) << text;
     ASSERT_EQ(count_, 1u);
     EXPECT_EQ(reports_[0].kind, c.kind);
@@ -172,14 +176,17 @@ TEST_F(BinanceResponseParserTest, DocumentedErrorReplyIsUnknownRequestButCounted
 }
 
 TEST_F(BinanceResponseParserTest, StatusQueryForAnOrderTheVenueNeverGotIsUnknown) {
-  ASSERT_EQ(response(R"({"id":"s9","status":400,"error":{"code":-2013,"msg":"Order does not exist."}})"),
-            ResponseResult::reports);
+  ASSERT_EQ(
+      response(R"({"id":"s9","status":400,"error":{"code":-2013,"msg":"Order does not exist."}})"),
+      ResponseResult::reports);
   EXPECT_EQ(reports_[0].kind, ExecKind::status);
   EXPECT_EQ(reports_[0].status, OrderStatus::unknown);
   EXPECT_EQ(reports_[0].client_order_id, 9u);
   // Any other failure of a status query says nothing about the order.
-  EXPECT_EQ(response(R"({"id":"s9","status":400,"error":{"code":-1021,"msg":"Timestamp outside recvWindow"}})"),
-            ResponseResult::no_report);
+  EXPECT_EQ(
+      response(
+          R"({"id":"s9","status":400,"error":{"code":-1021,"msg":"Timestamp outside recvWindow"}})"),
+      ResponseResult::no_report);
 }
 
 TEST_F(BinanceResponseParserTest, RateLimitedReplyBacksOffUntilRetryAfter) {
@@ -194,9 +201,12 @@ TEST_F(BinanceResponseParserTest, RateLimitedReplyBacksOffUntilRetryAfter) {
   EXPECT_TRUE(parser_.rate_limits().would_exceed(RateLimitType::orders, 1659146399999));
   EXPECT_FALSE(parser_.rate_limits().would_exceed(RateLimitType::orders, 1659146400000));
   // A 429 without retryAfter backs off for the default.
-  ASSERT_EQ(response(R"({"id":"p6","status":429,"error":{"code":-1015,"msg":"Too many new orders."}})", 1659146500000),
-            ResponseResult::reports);
-  EXPECT_EQ(parser_.rate_limits().backoff_until_ms(), 1659146500000 + ResponseParserOptions{}.default_backoff_ms);
+  ASSERT_EQ(
+      response(R"({"id":"p6","status":429,"error":{"code":-1015,"msg":"Too many new orders."}})",
+               1659146500000),
+      ResponseResult::reports);
+  EXPECT_EQ(parser_.rate_limits().backoff_until_ms(),
+            1659146500000 + ResponseParserOptions{}.default_backoff_ms);
   EXPECT_EQ(parser_.counters().rate_limited, 2u);
 }
 
@@ -216,7 +226,7 @@ TEST(BinanceRateLimitStateTest, CountsWithinAlignedWindowsAndResetsAfter) {
   // The 10 s window restarts at t0 + 10 s (300 left); the minute window still holds 7.
   EXPECT_EQ(s.remaining(RateLimitType::orders, t0 + 10'000), 300);
   s.update(RateLimitType::orders, minute, 1200, 1100, t0 + 10'000);
-  EXPECT_EQ(s.remaining(RateLimitType::orders, t0 + 10'000), 100);  // now the minute binds
+  EXPECT_EQ(s.remaining(RateLimitType::orders, t0 + 10'000), 100);    // now the minute binds
   EXPECT_EQ(s.remaining(RateLimitType::orders, 1001 * minute), 300);  // both windows restarted
   EXPECT_FALSE(s.would_exceed(RateLimitType::orders, t0 + 10'000));
   EXPECT_EQ(s.remaining(RateLimitType::request_weight, t0), INT64_MAX);
@@ -227,8 +237,10 @@ TEST(BinanceRateLimitStateTest, CountsWithinAlignedWindowsAndResetsAfter) {
 }
 
 TEST_F(BinanceResponseParserTest, ListenKeyAndDepthRepliesProduceNoReport) {
-  ASSERT_EQ(response(R"({"id":"u0","status":200,"result":{"listenKey":"xs0mRXdAKlIPDRFrlPcw0qI41Eh3ixNntmymGyhrhgqo7L6FuLaWArTD7RLP"},"rateLimits":[]})"),
-            ResponseResult::no_report);
+  ASSERT_EQ(
+      response(
+          R"({"id":"u0","status":200,"result":{"listenKey":"xs0mRXdAKlIPDRFrlPcw0qI41Eh3ixNntmymGyhrhgqo7L6FuLaWArTD7RLP"},"rateLimits":[]})"),
+      ResponseResult::no_report);
   EXPECT_EQ(parser_.listen_key(), "xs0mRXdAKlIPDRFrlPcw0qI41Eh3ixNntmymGyhrhgqo7L6FuLaWArTD7RLP");
   EXPECT_EQ(response(read_fixture("depth_snapshot.json")), ResponseResult::unknown_request);
   std::string ours = read_fixture("depth_snapshot.json");
@@ -259,11 +271,13 @@ TEST_F(BinanceResponseParserTest, OrderTradeUpdateTradeBecomesAPartialFillWithFe
 }
 
 TEST_F(BinanceResponseParserTest, OrderTradeUpdateExecutionTypes) {
-  auto event = [](std::string_view x, std::string_view status, std::string_view l, std::string_view z,
-                  std::string_view fee_asset = "USDT") {
-    return std::string(R"({"e":"ORDER_TRADE_UPDATE","E":1,"T":1,"o":{"s":"ETHUSDT","c":"77","S":"BUY","o":"LIMIT","f":"IOC","q":"1.000","p":"2000.00","ap":"0","sp":"0","x":")") +
-           std::string(x) + R"(","X":")" + std::string(status) + R"(","i":1,"l":")" + std::string(l) + R"(","z":")" +
-           std::string(z) + R"(","L":"2000.01","N":")" + std::string(fee_asset) + R"(","n":"0.5","T":1,"t":1}})";
+  auto event = [](std::string_view x, std::string_view status, std::string_view l,
+                  std::string_view z, std::string_view fee_asset = "USDT") {
+    return std::string(
+               R"({"e":"ORDER_TRADE_UPDATE","E":1,"T":1,"o":{"s":"ETHUSDT","c":"77","S":"BUY","o":"LIMIT","f":"IOC","q":"1.000","p":"2000.00","ap":"0","sp":"0","x":")") +
+           std::string(x) + R"(","X":")" + std::string(status) + R"(","i":1,"l":")" +
+           std::string(l) + R"(","z":")" + std::string(z) + R"(","L":"2000.01","N":")" +
+           std::string(fee_asset) + R"(","n":"0.5","T":1,"t":1}})";
   };
   ASSERT_EQ(user_data(event("NEW", "NEW", "0", "0")), ResponseResult::reports);
   EXPECT_EQ(reports_[0].kind, ExecKind::ack);
@@ -280,9 +294,47 @@ TEST_F(BinanceResponseParserTest, OrderTradeUpdateExecutionTypes) {
   EXPECT_EQ(reports_[0].cum_lots, 400);
   ASSERT_EQ(user_data(event("EXPIRED", "EXPIRED", "0", "0")), ResponseResult::reports);
   EXPECT_EQ(reports_[0].kind, ExecKind::expired);
-  EXPECT_EQ(user_data(event("CALCULATED", "FILLED", "1.000", "1.000")), ResponseResult::unsupported);
+  EXPECT_EQ(user_data(event("CALCULATED", "FILLED", "1.000", "1.000")),
+            ResponseResult::unsupported);
   EXPECT_EQ(user_data(event("TRADE", "FILLED", "0.0005", "1.000")), ResponseResult::malformed);
-  EXPECT_EQ(user_data(R"({"e":"ACCOUNT_UPDATE","E":1,"T":1,"a":{}})"), ResponseResult::unsupported);
+  EXPECT_EQ(user_data(R"({"e":"ACCOUNT_UPDATE","E":1,"T":1,"a":{}})"), ResponseResult::no_report);
+  EXPECT_EQ(user_data(R"({"e":"MARGIN_CALL","E":1})"), ResponseResult::unsupported);
+}
+
+// Funding on a cross position: Binance pushes the balance change alone (no P).
+TEST_F(BinanceResponseParserTest, FundingFeeBalanceChangeBecomesFunding) {
+  ASSERT_EQ(user_data(read_fixture("account_update_funding.json")), ResponseResult::reports);
+  ASSERT_EQ(count_, 1u);
+  EXPECT_EQ(reports_[0].kind, ExecKind::funding);
+  EXPECT_DOUBLE_EQ(reports_[0].fee, 0.525);  // bc -0.525 USDT: paid
+  EXPECT_EQ(reports_[0].instrument, kNoInstrument);
+  EXPECT_EQ(parser_.counters().funding_events, 1u);
+  // An isolated position's funding names it; funding received is a negative fee.
+  ASSERT_EQ(
+      user_data(
+          R"({"e":"ACCOUNT_UPDATE","E":1,"T":1,"a":{"m":"FUNDING_FEE","B":[{"a":"USDT","wb":"1","cw":"0","bc":"0.25"}],"P":[{"s":"ETHUSDT","pa":"1.000","ep":"2000","cr":"0","up":"0","mt":"isolated","iw":"10","ps":"BOTH"}]}})"),
+      ResponseResult::reports);
+  EXPECT_EQ(reports_[0].instrument, kEthPerp);
+  EXPECT_DOUBLE_EQ(reports_[0].fee, -0.25);
+  // Funding in an asset we do not trade against is not ours to book.
+  EXPECT_EQ(
+      user_data(
+          R"({"e":"ACCOUNT_UPDATE","E":1,"T":1,"a":{"m":"FUNDING_FEE","B":[{"a":"BUSD","wb":"1","cw":"0","bc":"-1"}],"P":[]}})"),
+      ResponseResult::no_report);
+  EXPECT_EQ(
+      user_data(
+          R"({"e":"ACCOUNT_UPDATE","E":1,"T":1,"a":{"m":"FUNDING_FEE","B":[{"a":"USDT","wb":"1","cw":"0","bc":"x"}],"P":[]}})"),
+      ResponseResult::malformed);
+  EXPECT_EQ(
+      user_data(R"({"e":"ACCOUNT_UPDATE","E":1,"T":1,"a":{"m":"FUNDING_FEE","B":{},"P":[]}})"),
+      ResponseResult::malformed);
+}
+
+// The documented ACCOUNT_UPDATE (reason ORDER): balances and positions that the fills
+// already told the engine about.
+TEST_F(BinanceResponseParserTest, DocumentedAccountUpdateForAnOrderReportsNothing) {
+  EXPECT_EQ(user_data(read_fixture("account_update_doc.json")), ResponseResult::no_report);
+  EXPECT_EQ(count_, 0u);
 }
 
 TEST_F(BinanceResponseParserTest, GarbageIsMalformed) {

@@ -73,7 +73,8 @@ std::int64_t RateLimitState::remaining(RateLimitType type, std::int64_t now_ms) 
   return best < 0 ? 0 : best;
 }
 
-bool RateLimitState::would_exceed(RateLimitType type, std::int64_t now_ms, std::int64_t cost) const noexcept {
+bool RateLimitState::would_exceed(RateLimitType type, std::int64_t now_ms,
+                                  std::int64_t cost) const noexcept {
   return backing_off(now_ms) || remaining(type, now_ms) < cost;
 }
 
@@ -86,7 +87,13 @@ void RateLimitState::back_off_until(std::int64_t until_ms) noexcept {
 namespace {
 
 enum class VenueOrderStatus : std::uint8_t {
-  new_order, partially_filled, filled, canceled, expired, rejected, other
+  new_order,
+  partially_filled,
+  filled,
+  canceled,
+  expired,
+  rejected,
+  other
 };
 
 VenueOrderStatus order_status(std::string_view s) noexcept {
@@ -102,12 +109,18 @@ VenueOrderStatus order_status(std::string_view s) noexcept {
 OrderStatus to_order_status(VenueOrderStatus s) noexcept {
   switch (s) {
     case VenueOrderStatus::new_order:
-    case VenueOrderStatus::partially_filled: return OrderStatus::open;
-    case VenueOrderStatus::filled: return OrderStatus::filled;
-    case VenueOrderStatus::canceled: return OrderStatus::canceled;
-    case VenueOrderStatus::expired: return OrderStatus::expired;
-    case VenueOrderStatus::rejected: return OrderStatus::rejected;
-    case VenueOrderStatus::other: break;
+    case VenueOrderStatus::partially_filled:
+      return OrderStatus::open;
+    case VenueOrderStatus::filled:
+      return OrderStatus::filled;
+    case VenueOrderStatus::canceled:
+      return OrderStatus::canceled;
+    case VenueOrderStatus::expired:
+      return OrderStatus::expired;
+    case VenueOrderStatus::rejected:
+      return OrderStatus::rejected;
+    case VenueOrderStatus::other:
+      break;
   }
   return OrderStatus::unknown;
 }
@@ -119,25 +132,36 @@ bool parse_client_order_id(std::string_view text, std::uint64_t& out) noexcept {
 }
 
 bool parse_side(std::string_view s, OrderSide& out) noexcept {
-  if (s == "BUY") out = OrderSide::buy;
-  else if (s == "SELL") out = OrderSide::sell;
-  else return false;
+  if (s == "BUY")
+    out = OrderSide::buy;
+  else if (s == "SELL")
+    out = OrderSide::sell;
+  else
+    return false;
   return true;
 }
 
 }  // namespace
 
-BinanceResponseParser::BinanceResponseParser(const BinanceSymbolMap& symbols, ResponseParserOptions options)
+BinanceResponseParser::BinanceResponseParser(const BinanceSymbolMap& symbols,
+                                             ResponseParserOptions options)
     : symbols_(symbols), options_(options), parser_(kMaxMessageBytes) {
   if (parser_.allocate(kMaxMessageBytes) != simdjson::SUCCESS) throw std::bad_alloc();
 }
 
 ResponseResult BinanceResponseParser::finish(ResponseResult r) noexcept {
   switch (r) {
-    case ResponseResult::malformed: ++counters_.malformed; break;
-    case ResponseResult::unknown_request: ++counters_.unknown_request; break;
-    case ResponseResult::unsupported: ++counters_.unsupported; break;
-    default: break;
+    case ResponseResult::malformed:
+      ++counters_.malformed;
+      break;
+    case ResponseResult::unknown_request:
+      ++counters_.unknown_request;
+      break;
+    case ResponseResult::unsupported:
+      ++counters_.unsupported;
+      break;
+    default:
+      break;
   }
   return r;
 }
@@ -162,6 +186,8 @@ struct RateLimitEntry {
   bool complete = false;
 };
 
+}  // namespace
+
 struct ResponseFields {
   std::string_view id;
   bool id_is_string = false, has_id = false;
@@ -175,12 +201,25 @@ struct ResponseFields {
   bool has_limits = false;
   std::string_view event;  // user data "e"
   bool has_order = false;  // user data "o"
+  // ACCOUNT_UPDATE "a": the reason, the balance changes and the first position's symbol.
+  bool has_account = false;
+  std::string_view reason;  // "m"
+  struct BalanceChange {
+    std::string_view asset;   // "a"
+    std::string_view change;  // "bc"
+  };
+  std::array<BalanceChange, 4> balances{};
+  std::size_t balance_count = 0;
+  std::string_view position_symbol;  // P[0].s
 };
+
+namespace {
 
 bool string_of(od::value& v, std::string_view& out) noexcept {
   od::json_type type;
   if (v.type().get(type)) return false;
-  if (type != od::json_type::string) return true;  // not ours to read; required ones are checked later
+  if (type != od::json_type::string)
+    return true;  // not ours to read; required ones are checked later
   return !v.get_string().get(out);
 }
 
@@ -211,18 +250,41 @@ bool collect_order(od::value& v, BinanceOrderFields& o, bool user_data) noexcept
     if (user_data) {
       if (key.size() == 1) {
         switch (key[0]) {
-          case 's': target = &o.symbol; break;
-          case 'c': target = &o.client_order_id; break;
-          case 'S': target = &o.side; break;
-          case 'q': target = &o.orig_qty; break;
-          case 'x': target = &o.exec_type; break;
-          case 'X': target = &o.status; break;
-          case 'l': target = &o.last_qty; break;
-          case 'z': target = &o.executed_qty; break;
-          case 'L': target = &o.last_price; break;
-          case 'N': target = &o.fee_asset; break;
-          case 'n': target = &o.fee; break;
-          default: break;
+          case 's':
+            target = &o.symbol;
+            break;
+          case 'c':
+            target = &o.client_order_id;
+            break;
+          case 'S':
+            target = &o.side;
+            break;
+          case 'q':
+            target = &o.orig_qty;
+            break;
+          case 'x':
+            target = &o.exec_type;
+            break;
+          case 'X':
+            target = &o.status;
+            break;
+          case 'l':
+            target = &o.last_qty;
+            break;
+          case 'z':
+            target = &o.executed_qty;
+            break;
+          case 'L':
+            target = &o.last_price;
+            break;
+          case 'N':
+            target = &o.fee_asset;
+            break;
+          case 'n':
+            target = &o.fee;
+            break;
+          default:
+            break;
         }
       }
     } else if (key == "symbol") {
@@ -297,11 +359,16 @@ bool collect_limits(od::value& v, ResponseFields& f) noexcept {
       if (field.unescaped_key().get(key)) return false;
       od::value value = field.value();
       bool ok = true;
-      if (key == "rateLimitType") ok = string_of(value, e.type);
-      else if (key == "interval") ok = string_of(value, e.interval);
-      else if (key == "intervalNum") ok = int_of(value, e.interval_num, has_num);
-      else if (key == "limit") ok = int_of(value, e.limit, has_limit);
-      else if (key == "count") ok = int_of(value, e.count, has_count);
+      if (key == "rateLimitType")
+        ok = string_of(value, e.type);
+      else if (key == "interval")
+        ok = string_of(value, e.interval);
+      else if (key == "intervalNum")
+        ok = int_of(value, e.interval_num, has_num);
+      else if (key == "limit")
+        ok = int_of(value, e.limit, has_limit);
+      else if (key == "count")
+        ok = int_of(value, e.count, has_count);
       if (!ok) return false;
     }
     e.complete = has_num && has_limit && has_count && !e.type.empty() && !e.interval.empty();
@@ -343,6 +410,49 @@ bool collect_response(od::object top, ResponseFields& f) noexcept {
   return true;
 }
 
+// ACCOUNT_UPDATE's "a": {"m": reason, "B": [{"a","wb","cw","bc"}...], "P": [{"s",...}...]}.
+bool collect_account_update(od::value& v, ResponseFields& f) noexcept {
+  od::object object;
+  if (v.get_object().get(object)) return false;
+  f.has_account = true;
+  for (auto entry : object) {
+    od::field field;
+    if (std::move(entry).get(field)) return false;
+    std::string_view key;
+    if (field.unescaped_key().get(key)) return false;
+    od::value value = field.value();
+    if (key == "m") {
+      if (!string_of(value, f.reason)) return false;
+    } else if (key == "B" || key == "P") {
+      od::array items;
+      if (value.get_array().get(items)) return false;
+      for (auto item : items) {
+        od::object o;
+        if (item.get_object().get(o)) return false;
+        ResponseFields::BalanceChange b;
+        std::string_view symbol;
+        for (auto e : o) {
+          od::field ef;
+          if (std::move(e).get(ef)) return false;
+          std::string_view k;
+          if (ef.unescaped_key().get(k)) return false;
+          od::value ev = ef.value();
+          if (key == "B" && k == "a") {
+            if (!string_of(ev, b.asset)) return false;
+          } else if (key == "B" && k == "bc") {
+            if (!string_of(ev, b.change)) return false;
+          } else if (key == "P" && k == "s") {
+            if (!string_of(ev, symbol)) return false;
+          }
+        }
+        if (key == "B" && f.balance_count < f.balances.size()) f.balances[f.balance_count++] = b;
+        if (key == "P" && f.position_symbol.empty()) f.position_symbol = symbol;
+      }
+    }
+  }
+  return true;
+}
+
 bool collect_user_data(od::object top, ResponseFields& f) noexcept {
   for (auto entry : top) {
     od::field field;
@@ -355,6 +465,8 @@ bool collect_user_data(od::object top, ResponseFields& f) noexcept {
     } else if (key == "o") {
       f.has_order = true;
       if (!collect_order(value, f.result, true)) return false;
+    } else if (key == "a") {
+      if (!collect_account_update(value, f)) return false;
     }
   }
   return true;
@@ -370,16 +482,18 @@ ResponseResult BinanceResponseParser::parse_response(const char* data, std::size
   last_error_code_ = 0;
   if (length > kMaxMessageBytes) return finish(ResponseResult::malformed);
   od::document doc;
-  if (parser_.iterate(data, length, length + kPadding).get(doc)) return finish(ResponseResult::malformed);
+  if (parser_.iterate(data, length, length + kPadding).get(doc))
+    return finish(ResponseResult::malformed);
   od::object top;
   if (doc.get_object().get(top)) return finish(ResponseResult::malformed);
   ResponseFields f;
-  if (!collect_response(top, f) || !f.has_status || !f.has_id) return finish(ResponseResult::malformed);
+  if (!collect_response(top, f) || !f.has_status || !f.has_id)
+    return finish(ResponseResult::malformed);
 
   // The venue's counters apply whatever the response says about the request.
-  for (std::size_t i = 0; i < f.limit_count; ++i) apply_rate_limit(f.limits[i].type, f.limits[i].interval,
-                                                                   f.limits[i].interval_num, f.limits[i].limit,
-                                                                   f.limits[i].count, now_ms);
+  for (std::size_t i = 0; i < f.limit_count; ++i)
+    apply_rate_limit(f.limits[i].type, f.limits[i].interval, f.limits[i].interval_num,
+                     f.limits[i].limit, f.limits[i].count, now_ms);
   const auto request = f.id_is_string ? parse_request_id(f.id) : std::nullopt;
   ResponseResult result = ResponseResult::no_report;
   if (f.status == 200) {
@@ -412,20 +526,30 @@ ResponseResult BinanceResponseParser::parse_response(const char* data, std::size
   return finish(count > 0 ? ResponseResult::reports : result);
 }
 
-void BinanceResponseParser::apply_rate_limit(std::string_view type_text, std::string_view interval_text,
+void BinanceResponseParser::apply_rate_limit(std::string_view type_text,
+                                             std::string_view interval_text,
                                              std::int64_t interval_num, std::int64_t limit,
                                              std::int64_t used, std::int64_t now_ms) noexcept {
   RateLimitType type;
-  if (type_text == "REQUEST_WEIGHT") type = RateLimitType::request_weight;
-  else if (type_text == "ORDERS") type = RateLimitType::orders;
-  else if (type_text == "RAW_REQUESTS") type = RateLimitType::raw_requests;
-  else return;
+  if (type_text == "REQUEST_WEIGHT")
+    type = RateLimitType::request_weight;
+  else if (type_text == "ORDERS")
+    type = RateLimitType::orders;
+  else if (type_text == "RAW_REQUESTS")
+    type = RateLimitType::raw_requests;
+  else
+    return;
   std::int64_t unit_ms = 0;
-  if (interval_text == "SECOND") unit_ms = 1000;
-  else if (interval_text == "MINUTE") unit_ms = 60'000;
-  else if (interval_text == "HOUR") unit_ms = 3'600'000;
-  else if (interval_text == "DAY") unit_ms = 86'400'000;
-  else return;
+  if (interval_text == "SECOND")
+    unit_ms = 1000;
+  else if (interval_text == "MINUTE")
+    unit_ms = 60'000;
+  else if (interval_text == "HOUR")
+    unit_ms = 3'600'000;
+  else if (interval_text == "DAY")
+    unit_ms = 86'400'000;
+  else
+    return;
   if (interval_num <= 0 || interval_num > 1000) return;
   rate_limits_.update(type, unit_ms * interval_num, limit, used, now_ms);
 }
@@ -485,10 +609,12 @@ ResponseResult BinanceResponseParser::order_result(const BinanceOrderFields& o, 
       if (r.kind == ExecKind::canceled) r.leaves_lots = 0;
       return ResponseResult::reports;
     }
-    default: break;
+    default:
+      break;
   }
   // order.place with RESULT: what the order did in the match, in one reply.
-  const bool done = status != VenueOrderStatus::new_order && status != VenueOrderStatus::partially_filled;
+  const bool done =
+      status != VenueOrderStatus::new_order && status != VenueOrderStatus::partially_filled;
   if (*cum_lots > 0) {
     ExecReport& fill = out[count++];
     fill = base;
@@ -506,7 +632,7 @@ ResponseResult BinanceResponseParser::order_result(const BinanceOrderFields& o, 
     ExecReport& r = out[count++];
     r = base;
     r.leaves_lots = 0;
-    r.kind = status == VenueOrderStatus::canceled ? ExecKind::canceled
+    r.kind = status == VenueOrderStatus::canceled  ? ExecKind::canceled
              : status == VenueOrderStatus::expired ? ExecKind::expired
                                                    : ExecKind::rejected;
     if (r.kind == ExecKind::rejected) r.reject_code = binance_reject_code(kBinanceRejectOrder, 0);
@@ -520,7 +646,8 @@ ResponseResult BinanceResponseParser::error_result(std::int64_t code, std::int64
                                                    std::int64_t now_ms, ExecReport* out,
                                                    std::size_t& count) noexcept {
   last_error_code_ = static_cast<int>(code < INT_MIN ? INT_MIN : (code > INT_MAX ? INT_MAX : code));
-  const bool rate_limited = status == 429 || status == 418 || code == kBinanceErrorTooManyRequests ||
+  const bool rate_limited = status == 429 || status == 418 ||
+                            code == kBinanceErrorTooManyRequests ||
                             code == kBinanceErrorTooManyOrders;
   if (rate_limited) {
     ++counters_.rate_limited;
@@ -554,17 +681,61 @@ ResponseResult BinanceResponseParser::error_result(std::int64_t code, std::int64
   return ResponseResult::reports;
 }
 
+// ACCOUNT_UPDATE with reason FUNDING_FEE: the balance change of a quote asset we trade
+// becomes ExecKind::funding (fee = amount paid, negative = received). Binance names the
+// position only for an isolated one (P); a cross position's funding comes with the balance
+// alone, so the report's instrument is then kNoInstrument (the engine books funding to the
+// account's cash either way). Other reasons (deposits, transfers, the balance side of a
+// trade) say nothing the order and fill reports did not.
+ResponseResult BinanceResponseParser::funding_result(const ResponseFields& f, ExecReport* out,
+                                                     std::size_t& count) noexcept {
+  if (!f.has_account) return finish(ResponseResult::malformed);
+  if (f.reason != "FUNDING_FEE") return finish(ResponseResult::no_report);
+  InstrumentId instrument = kNoInstrument;
+  if (!f.position_symbol.empty()) {
+    instrument = symbols_.find(f.position_symbol);
+    if (instrument == kNoInstrument) {
+      ++counters_.foreign_orders;
+      return finish(ResponseResult::no_report);
+    }
+  }
+  auto ours = [&](std::string_view asset) {
+    if (instrument != kNoInstrument) return asset == symbols_.quote_asset(instrument);
+    for (InstrumentId id : symbols_.instruments())
+      if (asset == symbols_.quote_asset(id)) return true;
+    return false;
+  };
+  for (std::size_t i = 0; i < f.balance_count; ++i) {
+    if (!ours(f.balances[i].asset)) continue;
+    const auto amount = parse_wire_double(f.balances[i].change);
+    if (!amount) return finish(ResponseResult::malformed);
+    ExecReport r;
+    r.kind = ExecKind::funding;
+    r.instrument = instrument;
+    r.fee = -*amount;
+    out[count++] = r;
+    ++counters_.reports;
+    ++counters_.funding_events;
+    return ResponseResult::reports;
+  }
+  ++counters_.fee_other_asset;
+  return finish(ResponseResult::no_report);
+}
+
 ResponseResult BinanceResponseParser::parse_user_data(const char* data, std::size_t length,
-                                                      ExecReport* out, std::size_t& count) noexcept {
+                                                      ExecReport* out,
+                                                      std::size_t& count) noexcept {
   count = 0;
   ++counters_.user_data_events;
   if (length > kMaxMessageBytes) return finish(ResponseResult::malformed);
   od::document doc;
-  if (parser_.iterate(data, length, length + kPadding).get(doc)) return finish(ResponseResult::malformed);
+  if (parser_.iterate(data, length, length + kPadding).get(doc))
+    return finish(ResponseResult::malformed);
   od::object top;
   if (doc.get_object().get(top)) return finish(ResponseResult::malformed);
   ResponseFields f;
   if (!collect_user_data(top, f) || f.event.empty()) return finish(ResponseResult::malformed);
+  if (f.event == "ACCOUNT_UPDATE") return funding_result(f, out, count);
   if (f.event != "ORDER_TRADE_UPDATE") return finish(ResponseResult::unsupported);
   const BinanceOrderFields& o = f.result;
   if (!f.has_order || !o.is_object || o.symbol.empty() || o.client_order_id.empty() ||
@@ -600,7 +771,8 @@ ResponseResult BinanceResponseParser::parse_user_data(const char* data, std::siz
     r.kind = ExecKind::ack;
   } else if (o.exec_type == "TRADE") {
     if (*last_lots <= 0) return finish(ResponseResult::malformed);
-    const auto nearest = wire_decimal_to_steps_nearest(o.last_price, symbols_.tick_size(r.instrument));
+    const auto nearest =
+        wire_decimal_to_steps_nearest(o.last_price, symbols_.tick_size(r.instrument));
     if (!nearest || nearest->steps <= 0) return finish(ResponseResult::malformed);
     if (!nearest->exact) ++counters_.off_tick_prices;
     r.last_lots = *last_lots;

@@ -20,9 +20,11 @@ struct BinanceConnectionOptions {
   std::string market_path = "/stream";
   std::string api_path = "/ws-fapi/v1";
   std::string user_stream_prefix = "/ws/";  // + listenKey
-  // How the owning thread waits when nothing is ready: spin on the completion ring, or
-  // sleep in io_uring_enter for at most blocking_wait_ns (the thread's other work, e.g.
-  // the FIX feed merged with this one, waits that long at worst).
+  // How the market-data thread waits when nothing is ready: spin on the completion ring,
+  // or (blocking) sleep in io_uring_enter for at most blocking_wait_ns after a poll that
+  // found nothing (the thread's other work, e.g. a FIX feed merged with this one, waits
+  // that long at worst). The order gateway never sleeps in the kernel: its orders come
+  // from the engine's ring, which no socket completion would wake it for.
   net::IdleMode idle = net::IdleMode::busy_poll;
   std::int64_t blocking_wait_ns = 200'000;
   std::int64_t connect_timeout_ns = 3'000'000'000;

@@ -67,7 +67,7 @@ class BinanceMarketDataFeed final : public TickSource, private net::WsHandler {
   void stop() noexcept { stop_requested_.store(true, std::memory_order_release); }
 
   // Drives the loop once (busy: a peek of the completion ring; blocking: sleeps up to
-  // blocking_wait_ns when nothing is queued) and pops one tick.
+  // blocking_wait_ns, but only when the previous poll found nothing) and pops one tick.
   bool poll(std::int64_t now_ns, MarketTick& out) noexcept override;
   [[nodiscard]] bool exhausted() const noexcept override {
     return exhausted_.load(std::memory_order_acquire);
@@ -119,6 +119,7 @@ class BinanceMarketDataFeed final : public TickSource, private net::WsHandler {
   std::size_t head_ = 0, tail_ = 0;  // polling thread only
   bool started_ = false;
   bool closing_ = false;
+  bool idle_last_poll_ = false;  // blocking mode may sleep only after an empty poll
   std::atomic<bool> start_requested_{false};
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> exhausted_{false};

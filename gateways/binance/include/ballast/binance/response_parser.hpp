@@ -16,13 +16,13 @@
 // abs(code) of 0x1FFF means the venue gave no code (or one beyond 8190).
 #pragma once
 
+#include <simdjson.h>
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string_view>
-
-#include <simdjson.h>
 
 #include "ballast/binance/order_encoder.hpp"
 #include "ballast/binance/symbol_map.hpp"
@@ -37,8 +37,8 @@ inline constexpr std::uint16_t kBinanceErrorCodeMask = 0x1FFF;
 // Binance error codes the engine and gateway act on (the venue sends them negative).
 inline constexpr int kBinanceErrorTooManyRequests = -1003;  // request weight: back off
 inline constexpr int kBinanceErrorTooManyOrders = -1015;    // order rate: back off
-inline constexpr int kBinanceErrorTimestamp = -1021;        // timestamp outside recvWindow: resync clock
-inline constexpr int kBinanceErrorSignature = -1022;        // bad signature: credentials wrong
+inline constexpr int kBinanceErrorTimestamp = -1021;  // timestamp outside recvWindow: resync clock
+inline constexpr int kBinanceErrorSignature = -1022;  // bad signature: credentials wrong
 inline constexpr int kBinanceErrorNewOrderRejected = -2010;
 inline constexpr int kBinanceErrorCancelRejected = -2011;
 inline constexpr int kBinanceErrorNoSuchOrder = -2013;
@@ -52,9 +52,9 @@ enum class RateLimitType : std::uint8_t { request_weight, orders, raw_requests }
 
 struct RateLimitWindow {
   RateLimitType type = RateLimitType::orders;
-  std::int64_t interval_ms = 0;   // interval x intervalNum (SECOND/MINUTE/DAY)
+  std::int64_t interval_ms = 0;  // interval x intervalNum (SECOND/MINUTE/DAY)
   std::int64_t limit = 0;
-  std::int64_t count = 0;         // used in the window starting at window_start_ms
+  std::int64_t count = 0;  // used in the window starting at window_start_ms
   std::int64_t window_start_ms = 0;
 };
 
@@ -77,7 +77,9 @@ class RateLimitState {
                                   std::int64_t cost = 1) const noexcept;
   // After a 429/418: nothing may be sent before until_ms (only ever moves later).
   void back_off_until(std::int64_t until_ms) noexcept;
-  [[nodiscard]] bool backing_off(std::int64_t now_ms) const noexcept { return now_ms < backoff_until_ms_; }
+  [[nodiscard]] bool backing_off(std::int64_t now_ms) const noexcept {
+    return now_ms < backoff_until_ms_;
+  }
   [[nodiscard]] std::int64_t backoff_until_ms() const noexcept { return backoff_until_ms_; }
   [[nodiscard]] std::size_t window_count() const noexcept { return count_; }
   [[nodiscard]] const RateLimitWindow& window(std::size_t i) const noexcept { return windows_[i]; }
@@ -89,6 +91,7 @@ class RateLimitState {
 };
 
 struct BinanceOrderFields;  // response_parser.cpp: one pass's view of an order object
+struct ResponseFields;      // response_parser.cpp: one pass's view of a message
 
 enum class ResponseResult : std::uint8_t {
   reports,          // `count` ExecReports written
@@ -108,15 +111,16 @@ struct ResponseCounters {
   std::uint64_t responses = 0;
   std::uint64_t user_data_events = 0;
   std::uint64_t reports = 0;
-  std::uint64_t errors = 0;           // status != 200
-  std::uint64_t rate_limited = 0;     // 429 / 418 / -1003 / -1015: back-off set
+  std::uint64_t errors = 0;        // status != 200
+  std::uint64_t rate_limited = 0;  // 429 / 418 / -1003 / -1015: back-off set
   std::uint64_t malformed = 0;
-  std::uint64_t not_whole_lots = 0;   // part of malformed: a quantity off the lot grid
+  std::uint64_t not_whole_lots = 0;  // part of malformed: a quantity off the lot grid
   std::uint64_t unknown_request = 0;
   std::uint64_t unsupported = 0;
   std::uint64_t foreign_orders = 0;   // user-data events for client ids not ours
   std::uint64_t off_tick_prices = 0;  // fill prices rounded to the nearest tick
-  std::uint64_t fee_other_asset = 0;  // commission not in the quote asset: fee left 0
+  std::uint64_t fee_other_asset = 0;  // commission / funding not in the quote asset: left 0
+  std::uint64_t funding_events = 0;   // ACCOUNT_UPDATE FUNDING_FEE -> ExecKind::funding
 };
 
 class BinanceResponseParser {
@@ -127,14 +131,17 @@ class BinanceResponseParser {
   static constexpr std::size_t kMaxReportsPerMessage = 2;
 
   // `symbols` must outlive the parser. Allocates the simdjson buffers once.
-  explicit BinanceResponseParser(const BinanceSymbolMap& symbols, ResponseParserOptions options = {});
+  explicit BinanceResponseParser(const BinanceSymbolMap& symbols,
+                                 ResponseParserOptions options = {});
 
   // A WebSocket API response ({"id","status","result"|"error","rateLimits"}). `data` must
   // have kPadding readable bytes past `length`; `out` room for kMaxReportsPerMessage.
   // now_ms (Unix ms) places the rateLimits counts in their windows.
   ResponseResult parse_response(const char* data, std::size_t length, std::int64_t now_ms,
                                 ExecReport* out, std::size_t& count) noexcept;
-  // A user-data stream event; ORDER_TRADE_UPDATE becomes one report.
+  // A user-data stream event; ORDER_TRADE_UPDATE becomes one report, and so does an
+  // ACCOUNT_UPDATE for FUNDING_FEE (ExecKind::funding; instrument only when Binance names
+  // the position, i.e. an isolated one).
   ResponseResult parse_user_data(const char* data, std::size_t length, ExecReport* out,
                                  std::size_t& count) noexcept;
 
@@ -144,7 +151,9 @@ class BinanceResponseParser {
   [[nodiscard]] BinanceRequestId last_request() const noexcept { return last_request_; }
   [[nodiscard]] int last_error_code() const noexcept { return last_error_code_; }
   // From the last userDataStream.start reply.
-  [[nodiscard]] std::string_view listen_key() const noexcept { return {listen_key_.data(), listen_key_length_}; }
+  [[nodiscard]] std::string_view listen_key() const noexcept {
+    return {listen_key_.data(), listen_key_length_};
+  }
   [[nodiscard]] const ResponseCounters& counters() const noexcept { return counters_; }
 
  private:
@@ -155,6 +164,8 @@ class BinanceResponseParser {
                               ExecReport* out, std::size_t& count) noexcept;
   void apply_rate_limit(std::string_view type, std::string_view interval, std::int64_t interval_num,
                         std::int64_t limit, std::int64_t used, std::int64_t now_ms) noexcept;
+  ResponseResult funding_result(const ResponseFields& f, ExecReport* out,
+                                std::size_t& count) noexcept;
   ResponseResult finish(ResponseResult r) noexcept;
 
   const BinanceSymbolMap& symbols_;
