@@ -55,10 +55,12 @@ void BinanceOrderGateway::shutdown(std::int64_t timeout_ns) noexcept {
   if (started_) {
     if (api_) api_->close();
     if (user_) user_->close();
+    loop_->disarm(keepalive_);
     const std::int64_t until = monotonic_ns() + timeout_ns;
     auto down = [&] {
       return (!api_ || api_->state() == net::WsClientState::disconnected) &&
-             (!user_ || user_->state() == net::WsClientState::disconnected);
+             (!user_ || user_->state() == net::WsClientState::disconnected) &&
+             !keepalive_.in_kernel();
     };
     while (!down() && monotonic_ns() < until) loop_->run_once(1'000'000);
   }
@@ -190,6 +192,16 @@ void BinanceOrderGateway::open_user_stream() noexcept {
   }
 }
 
+void BinanceOrderGateway::on_keepalive(void* self) noexcept {
+  auto& g = *static_cast<BinanceOrderGateway*>(self);
+  if (g.api_ && g.api_->is_open()) {
+    char buf[256];
+    const std::size_t n = g.encoder_.encode_user_data_stream_ping(buf, sizeof buf);
+    if (n != 0 && g.api_->send_text(buf, n)) ++g.counters_.listen_key_pings;
+  }
+  g.loop_->arm(g.keepalive_, g.options_.listen_key_keepalive_ns);
+}
+
 void BinanceOrderGateway::on_open(net::WsClient& client) {
   if (&client == api_.get()) {
     ++counters_.api_connects;
@@ -242,6 +254,7 @@ void BinanceOrderGateway::on_api_message(const std::uint8_t* data, std::size_t l
       parser_.last_error_code() == 0 && !parser_.listen_key().empty()) {
     const std::string_view key = parser_.listen_key();
     key_confirmed_ = true;
+    if (!keepalive_.armed()) loop_->arm(keepalive_, options_.listen_key_keepalive_ns);
     if (!user_) {
       listen_key_.assign(key.data(), key.size());  // setup: once per session
       open_user_stream();

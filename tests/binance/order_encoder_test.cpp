@@ -158,6 +158,19 @@ TEST_F(BinanceOrderEncoderTest, WritesDecimalsAtTheInstrumentPrecision) {
   }
 }
 
+TEST_F(BinanceOrderEncoderTest, ListenKeyPingIsUnsignedWithItsOwnId) {
+  BinanceOrderEncoder encoder(symbols_, credentials_);
+  const std::size_t n = encoder.encode_user_data_stream_ping(out_, sizeof out_);
+  ASSERT_GT(n, 0u);
+  EXPECT_EQ(std::string(out_, n),
+            R"({"id":"u1","method":"userDataStream.ping","params":{"apiKey":")" +
+                std::string(kDocApiKey) + R"("}})");
+  const auto id = parse_request_id("u1");
+  ASSERT_TRUE(id.has_value());
+  EXPECT_EQ(id->kind, BinanceRequestKind::user_data_stream_start);
+  EXPECT_EQ(id->value, 1u);
+}
+
 // Ballast counts lots of contracts; Binance USDⓈ-M quantities are in the base asset. A
 // perpetual of 0.001 BTC contracts traded in whole contracts puts 214 lots on the wire as
 // 0.214 BTC, and reads 0.214 back as 214 lots.

@@ -147,7 +147,8 @@ class BinanceGatewayTest : public ::testing::Test {
     return c;
   }
 
-  void start_gateways(bool tls, const std::string& secret = kSecret) {
+  void start_gateways(bool tls, const std::string& secret = kSecret,
+                      std::int64_t keepalive_ns = 30LL * 60 * 1'000'000'000) {
     BinanceMarketDataOptions m;
     m.connection = connection(tls);
     feed_ = std::make_unique<BinanceMarketDataFeed>(universe_, m);
@@ -155,6 +156,7 @@ class BinanceGatewayTest : public ::testing::Test {
     o.connection = connection(tls);
     o.credentials.api_key = kKey;
     o.credentials.api_secret = binance::ApiSecret(secret);
+    o.listen_key_keepalive_ns = keepalive_ns;
     orders_ = std::make_unique<BinanceOrderGateway>(universe_, std::move(o));
     feed_->start();
     orders_->start();
@@ -338,6 +340,20 @@ TEST_F(BinanceGatewayTest, DropReconnectsResubscribesAndNeverResends) {
   EXPECT_EQ(orders_->counters().session_ups, 4u);
   EXPECT_GT(feed_->counters().depth_snapshots, snapshots);
   EXPECT_DOUBLE_EQ(venue_contracts(), 2.0);
+}
+
+// The listen key is kept alive with userDataStream.ping; the venue answers with the same
+// key, so the session stays up on the same user socket.
+TEST_F(BinanceGatewayTest, ListenKeyIsKeptAlive) {
+  start_server(false);
+  start_gateways(false, kSecret, 30'000'000);
+  ASSERT_TRUE(pump([&] { return saw(ExecKind::session_up); }));
+  ASSERT_TRUE(pump([&] { return orders_->counters().listen_key_pings >= 3; }, 2000));
+  pump([] { return false; }, 50);
+  EXPECT_TRUE(orders_->session_up());
+  EXPECT_EQ(orders_->counters().user_connects, 1u);
+  EXPECT_EQ(orders_->counters().session_downs, 0u);
+  EXPECT_EQ(orders_->counters().rejects, 0u);
 }
 
 TEST_F(BinanceGatewayTest, SendsRefusedWhileTheSessionIsDown) {

@@ -17,13 +17,26 @@ std::optional<BinanceRequestId> parse_request_id(std::string_view text) noexcept
   if (text.size() < 2 || text.size() > kMaxRequestIdLength) return std::nullopt;
   BinanceRequestId id;
   switch (text[0]) {
-    case 'p': id.kind = BinanceRequestKind::place; break;
-    case 'c': id.kind = BinanceRequestKind::cancel; break;
-    case 'm': id.kind = BinanceRequestKind::modify; break;
-    case 's': id.kind = BinanceRequestKind::status; break;
-    case 'd': id.kind = BinanceRequestKind::depth; break;
-    case 'u': id.kind = BinanceRequestKind::user_data_stream_start; break;
-    default: return std::nullopt;
+    case 'p':
+      id.kind = BinanceRequestKind::place;
+      break;
+    case 'c':
+      id.kind = BinanceRequestKind::cancel;
+      break;
+    case 'm':
+      id.kind = BinanceRequestKind::modify;
+      break;
+    case 's':
+      id.kind = BinanceRequestKind::status;
+      break;
+    case 'd':
+      id.kind = BinanceRequestKind::depth;
+      break;
+    case 'u':
+      id.kind = BinanceRequestKind::user_data_stream_start;
+      break;
+    default:
+      return std::nullopt;
   }
   if (text[1] < '0' || text[1] > '9') return std::nullopt;
   const auto [end, ec] = std::from_chars(text.data() + 1, text.data() + text.size(), id.value);
@@ -50,7 +63,9 @@ struct Writer {
   void put(char c) noexcept { put(std::string_view(&c, 1)); }
 };
 
-std::string_view side_text(OrderSide side) noexcept { return side == OrderSide::buy ? "BUY" : "SELL"; }
+std::string_view side_text(OrderSide side) noexcept {
+  return side == OrderSide::buy ? "BUY" : "SELL";
+}
 
 }  // namespace
 
@@ -89,7 +104,8 @@ std::string_view BinanceOrderEncoder::add_int(std::string_view key, std::int64_t
   return text;
 }
 
-std::string_view BinanceOrderEncoder::add_uint_string(std::string_view key, std::uint64_t value) noexcept {
+std::string_view BinanceOrderEncoder::add_uint_string(std::string_view key,
+                                                      std::uint64_t value) noexcept {
   char* begin = values_.data() + values_used_;
   const auto [end, ec] = std::to_chars(begin, values_.data() + values_.size(), value);
   if (ec != std::errc()) {
@@ -173,7 +189,8 @@ std::size_t BinanceOrderEncoder::finish(std::string_view method, BinanceRequestI
 }
 
 std::size_t BinanceOrderEncoder::encode_place(const OrderRequest& order, std::int64_t timestamp_ms,
-                                              char* out, std::size_t cap, bool reduce_only) noexcept {
+                                              char* out, std::size_t cap,
+                                              bool reduce_only) noexcept {
   if (!symbols_.contains(order.instrument)) return 0;
   begin();
   add("apiKey", api_key_);
@@ -191,9 +208,9 @@ std::size_t BinanceOrderEncoder::encode_place(const OrderRequest& order, std::in
   return finish("order.place", {BinanceRequestKind::place, order.client_order_id}, true, out, cap);
 }
 
-std::size_t BinanceOrderEncoder::encode_cancel(std::uint64_t client_order_id, InstrumentId instrument,
-                                               std::int64_t timestamp_ms, char* out,
-                                               std::size_t cap) noexcept {
+std::size_t BinanceOrderEncoder::encode_cancel(std::uint64_t client_order_id,
+                                               InstrumentId instrument, std::int64_t timestamp_ms,
+                                               char* out, std::size_t cap) noexcept {
   if (!symbols_.contains(instrument)) return 0;
   begin();
   add("apiKey", api_key_);
@@ -216,12 +233,13 @@ std::size_t BinanceOrderEncoder::encode_modify(const OrderRequest& order, std::i
   add("side", side_text(order.side));
   add("symbol", symbols_.venue_symbol(order.instrument));
   add_int("timestamp", timestamp_ms);
-  return finish("order.modify", {BinanceRequestKind::modify, order.client_order_id}, true, out, cap);
+  return finish("order.modify", {BinanceRequestKind::modify, order.client_order_id}, true, out,
+                cap);
 }
 
-std::size_t BinanceOrderEncoder::encode_status(std::uint64_t client_order_id, InstrumentId instrument,
-                                               std::int64_t timestamp_ms, char* out,
-                                               std::size_t cap) noexcept {
+std::size_t BinanceOrderEncoder::encode_status(std::uint64_t client_order_id,
+                                               InstrumentId instrument, std::int64_t timestamp_ms,
+                                               char* out, std::size_t cap) noexcept {
   if (!symbols_.contains(instrument)) return 0;
   begin();
   add("apiKey", api_key_);
@@ -236,8 +254,16 @@ std::size_t BinanceOrderEncoder::encode_depth_request(InstrumentId instrument, i
                                                       std::size_t cap) noexcept {
   if (!symbols_.contains(instrument)) return 0;
   switch (limit) {
-    case 5: case 10: case 20: case 50: case 100: case 500: case 1000: break;
-    default: return 0;
+    case 5:
+    case 10:
+    case 20:
+    case 50:
+    case 100:
+    case 500:
+    case 1000:
+      break;
+    default:
+      return 0;
   }
   begin();
   add_int("limit", limit);
@@ -245,10 +271,18 @@ std::size_t BinanceOrderEncoder::encode_depth_request(InstrumentId instrument, i
   return finish("depth", {BinanceRequestKind::depth, instrument}, false, out, cap);
 }
 
-std::size_t BinanceOrderEncoder::encode_user_data_stream_start(char* out, std::size_t cap) noexcept {
+std::size_t BinanceOrderEncoder::encode_user_data_stream_start(char* out,
+                                                               std::size_t cap) noexcept {
   begin();
   add("apiKey", api_key_);
   return finish("userDataStream.start", {BinanceRequestKind::user_data_stream_start, 0}, false, out,
+                cap);
+}
+
+std::size_t BinanceOrderEncoder::encode_user_data_stream_ping(char* out, std::size_t cap) noexcept {
+  begin();
+  add("apiKey", api_key_);
+  return finish("userDataStream.ping", {BinanceRequestKind::user_data_stream_start, 1}, false, out,
                 cap);
 }
 

@@ -45,6 +45,9 @@ struct BinanceOrderGatewayOptions {
   std::int64_t recv_window_ms = 5000;
   binance::BinanceTimeInForce time_in_force = binance::BinanceTimeInForce::ioc;
   VenueId venue = 0;  // instruments of this venue; ExecReport::venue of session events
+  // userDataStream.ping this often once the listen key is known (Binance: a key lives 60
+  // minutes after its last start or ping).
+  std::int64_t listen_key_keepalive_ns = 30LL * 60 * 1'000'000'000;
 };
 
 struct BinanceOrderGatewayCounters {
@@ -64,7 +67,8 @@ struct BinanceOrderGatewayCounters {
   std::uint64_t session_downs = 0;
   std::uint64_t api_connects = 0;
   std::uint64_t user_connects = 0;
-  std::uint64_t errors = 0;  // connection errors reported by the clients
+  std::uint64_t errors = 0;            // connection errors reported by the clients
+  std::uint64_t listen_key_pings = 0;  // userDataStream.ping sent
 };
 
 class BinanceOrderGateway final : public OrderSink, private net::WsHandler {
@@ -112,6 +116,7 @@ class BinanceOrderGateway final : public OrderSink, private net::WsHandler {
   void on_user_message(const std::uint8_t* data, std::size_t len, std::uint64_t recv_tsc) noexcept;
   void open_user_stream() noexcept;  // after a listen key: (re)create the user socket
   void push(const ExecReport& r) noexcept;
+  static void on_keepalive(void* self) noexcept;
 
   static constexpr std::size_t kRing = 1024;  // a power of two
 
@@ -123,6 +128,7 @@ class BinanceOrderGateway final : public OrderSink, private net::WsHandler {
   std::unique_ptr<net::IoRingLoop> loop_;
   std::unique_ptr<net::WsClient> api_;
   std::unique_ptr<net::WsClient> user_;
+  net::IoTimer keepalive_{&BinanceOrderGateway::on_keepalive, this};
   std::string listen_key_;      // the user socket's key
   bool key_confirmed_ = false;  // a userDataStream.start reply on this API connection
   bool key_changed_ = false;    // recreate the user socket outside the loop's dispatch

@@ -6,7 +6,7 @@
 // Request ids: a string "<letter><number>" so a response can be matched without a table:
 //   p<client_order_id> order.place    c<client_order_id> order.cancel (the order's own id)
 //   m<client_order_id> order.modify   s<client_order_id> order.status
-//   d<instrument id>   depth          u0                userDataStream.start
+//   d<instrument id>   depth          u0 / u1           userDataStream.start / .ping
 // parse_request_id() reads them back.
 #pragma once
 
@@ -46,7 +46,7 @@ std::size_t write_request_id(BinanceRequestId id, char* out, std::size_t cap) no
 [[nodiscard]] std::optional<BinanceRequestId> parse_request_id(std::string_view text) noexcept;
 
 struct BinanceOrderEncoderOptions {
-  std::int64_t recv_window_ms = 5000;  // Binance's advice: 5000 or less
+  std::int64_t recv_window_ms = 5000;                          // Binance's advice: 5000 or less
   BinanceTimeInForce time_in_force = BinanceTimeInForce::ioc;  // a hedge is marketable or nothing
 };
 
@@ -85,6 +85,9 @@ class BinanceOrderEncoder {
                                    std::size_t cap) noexcept;
   // userDataStream.start (USER_STREAM security: apiKey, no signature).
   std::size_t encode_user_data_stream_start(char* out, std::size_t cap) noexcept;
+  // userDataStream.ping: keeps the listen key alive (Binance expires it after 60 minutes
+  // without one). Id "u1"; its reply carries the listen key like the start's.
+  std::size_t encode_user_data_stream_ping(char* out, std::size_t cap) noexcept;
 
   // What the last signed request's signature covered ("apiKey=...&newClientOrderId=..."),
   // valid until the next encode; for tests and debugging a -1022.
@@ -106,8 +109,8 @@ class BinanceOrderEncoder {
   std::string_view add_int(std::string_view key, std::int64_t value) noexcept;
   std::string_view add_uint_string(std::string_view key, std::uint64_t value) noexcept;
   bool add_decimal(std::string_view key, std::int64_t steps, const Decimal& step) noexcept;
-  std::size_t finish(std::string_view method, BinanceRequestId id, bool signed_request,
-                     char* out, std::size_t cap) noexcept;
+  std::size_t finish(std::string_view method, BinanceRequestId id, bool signed_request, char* out,
+                     std::size_t cap) noexcept;
 
   const BinanceSymbolMap& symbols_;
   std::string api_key_;
