@@ -1909,7 +1909,7 @@ TEST(ConfigLoaderTest, UnknownKeyInOrders) {
       HasOnlyError(parse(text), "orders.venue", line_of(text, "venue = \"x\""), "unknown key"));
 }
 
-TEST(ConfigLoaderTest, DemoConfigRunsAgainstTheEmbeddedVenueOverFix) {
+TEST(ConfigLoaderTest, DemoConfigRunsAgainstTheEmbeddedVenueOverFixAndWebSocket) {
   const std::string path = std::string(BALLAST_SOURCE_DIR) + "/config/demo.toml";
   const ConfigLoadResult r = load_config_file(path, ConfigParseOptions{{0, 1}});
   ASSERT_TRUE(r.ok()) << dump(r);
@@ -1918,6 +1918,26 @@ TEST(ConfigLoaderTest, DemoConfigRunsAgainstTheEmbeddedVenueOverFix) {
   EXPECT_EQ(c.orders.kind, OrderRouteKind::fix);
   EXPECT_TRUE(std::filesystem::exists(c.orders.fix_settings)) << c.orders.fix_settings;
   EXPECT_TRUE(c.venue.embedded);
+  // Mixed routing: ETHUSDT-PERP on venue "binance-ws" over WebSocket (the embedded
+  // venue's ws_port), spot and the BTC futures on "default" over FIX.
+  const Universe& u = c.universe;
+  ASSERT_EQ(u.venues, (std::vector<std::string>{"default", "binance-ws"}));
+  for (const char* symbol : {"BTCUSDT", "ETHUSDT", "BTCUSDT-PERP", "BTCUSDT-261225"}) {
+    const InstrumentId id = u.find_instrument(symbol);
+    ASSERT_NE(id, kNoInstrument) << symbol;
+    EXPECT_EQ(u.venues[u.instruments[id].venue], "default") << symbol;
+  }
+  const InstrumentId eth = u.find_instrument("ETHUSDT-PERP");
+  ASSERT_NE(eth, kNoInstrument);
+  EXPECT_EQ(u.venues[u.instruments[eth].venue], "binance-ws");
+  EXPECT_TRUE(c.websocket.present);
+  EXPECT_EQ(c.websocket.venues, (std::vector<std::string>{"binance-ws"}));
+  EXPECT_EQ(c.websocket.port, 0);  // the embedded venue's ws_port
+  EXPECT_FALSE(c.websocket.tls);
+  EXPECT_EQ(c.websocket.credentials_file, "");  // environment, or a one-off pair
+  EXPECT_EQ(c.venue.ws_port, 9879);
+  EXPECT_EQ(c.venue.port, 9878);
+  EXPECT_EQ(c.venue.ws_cert_file, "");
   EXPECT_GT(c.venue.speed, 1.0);
   ASSERT_EQ(c.threads.size(), 2u);
   for (const ThreadSpec& t : c.threads) EXPECT_EQ(t.idle, IdleKind::backoff) << t.name;
