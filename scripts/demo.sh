@@ -2,7 +2,9 @@
 # The README's demo command: installs dependencies, builds the engine, and runs
 # `ballast run` on config/demo.toml for 30 seconds: the Seed 000 portfolio (65/35
 # BTC/ETH against 50/50) hedged with perpetuals on the venue simulator, which the
-# engine starts in-process and trades with over real FIX 4.4 sessions on loopback.
+# engine starts in-process and trades with on loopback over two routes: a real FIX 4.4
+# session (spot market data, BTC futures) and WebSocket in Binance's USD-M dialect
+# (ETHUSDT-PERP: market streams, WebSocket API, user-data stream; a one-off key pair).
 # A status line every second on stderr, the summary at the end on stdout.
 # Extra arguments go to `ballast run` (e.g. --json, --duration 60).
 set -euo pipefail
