@@ -8,6 +8,7 @@ net::WsClientOptions ws_client_options(const BinanceConnectionOptions& c, const 
   o.endpoint.port = c.port;
   o.endpoint.path = path;
   o.endpoint.tls = c.tls;
+  o.endpoint.server_name = c.server_name;
   o.ca_file = c.ca_file;
   o.max_message_bytes = c.max_message_bytes;
   o.connect_timeout_ns = c.connect_timeout_ns;

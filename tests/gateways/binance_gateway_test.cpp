@@ -81,12 +81,21 @@ Universe universe() {
   s.min_notional = 5.0;
   s.derive();
   u.instruments.push_back(s);
+  InstrumentSpec e = testing::usdt_perp(u, "ETHUSDT-PERP", "ETH", 60);
+  e.contract_size = Decimal{1, 2};
+  e.lot_size = Decimal{1, 0};
+  e.tick_size = Decimal{1, 2};
+  e.max_order_qty = Decimal{0, 0};
+  e.min_notional = 5.0;
+  e.derive();
+  u.instruments.push_back(e);
   return u;
 }
 
 venue::SimulationConfig sim_config() {
   venue::SimulationConfig c;
-  c.prices.assets = {venue::AssetWalkConfig{"BTC", 50'000.0, 0.8, 0.0, 0.0, 0.0, 0.0}};
+  c.prices.assets = {venue::AssetWalkConfig{"BTC", 50'000.0, 0.8, 0.0, 0.0, 0.0, 0.0},
+                     venue::AssetWalkConfig{"ETH", 3'000.0, 0.8, 0.0, 0.0, 0.0, 0.0}};
   c.prices.seed = 11;
   c.prices.start_ns = kT0;
   c.quotes.levels = 5;
@@ -186,15 +195,30 @@ class BinanceGatewayTest : public ::testing::Test {
     return false;
   }
 
-  OrderRequest buy(std::uint64_t id, std::int64_t lots) const {
+  // Marketable: 1% through the instrument's last quote, on its tick grid.
+  OrderRequest order(std::uint64_t id, std::int64_t lots, InstrumentId instrument,
+                     OrderSide side) const {
     OrderRequest o;
     o.client_order_id = id;
-    o.instrument = 0;
-    o.side = OrderSide::buy;
+    o.instrument = instrument;
+    o.side = side;
     o.lots = lots;
-    // Marketable: 1% through the last ask, on the tick grid.
-    o.limit_ticks = static_cast<std::int64_t>(ticks_.back().ask * 1.01 * 10);
+    const double tick = universe_.instruments[instrument].tick_size_d;
+    for (auto t = ticks_.rbegin(); t != ticks_.rend(); ++t) {
+      if (t->instrument != instrument || t->bid <= 0 || t->ask <= 0) continue;
+      const double price = side == OrderSide::buy ? t->ask * 1.01 : t->bid * 0.99;
+      o.limit_ticks = static_cast<std::int64_t>(price / tick);
+      break;
+    }
     return o;
+  }
+  OrderRequest buy(std::uint64_t id, std::int64_t lots) const {
+    return order(id, lots, 0, OrderSide::buy);
+  }
+  bool quoted(InstrumentId instrument) const {
+    for (const MarketTick& t : ticks_)
+      if (t.instrument == instrument && t.bid > 0 && t.ask > 0) return true;
+    return false;
   }
 
   // Filled lots the engine was told about for `id`, and whether the order is done.
@@ -210,10 +234,10 @@ class BinanceGatewayTest : public ::testing::Test {
     return {lots, done};
   }
 
-  double venue_contracts() const {
+  double venue_contracts(const std::string& symbol = "BTCUSDT-PERP") const {
     for (const venue::VenueClientSummary& c : server_->clients())
       for (const auto& p : c.positions)
-        if (p.symbol == "BTCUSDT-PERP") return p.contracts;
+        if (p.symbol == symbol) return p.contracts;
     return 0.0;
   }
 
@@ -232,14 +256,15 @@ TEST_F(BinanceGatewayTest, TicksComeFromTheStreamsAndDepthSynchronises) {
   start_server(false);
   start_gateways(false);
   EXPECT_EQ(feed_->stream_path(),
-            "/stream?streams=btcusdt@bookTicker/btcusdt@markPrice@1s/btcusdt@depth@100ms");
+            "/stream?streams=btcusdt@bookTicker/btcusdt@markPrice@1s/btcusdt@depth@100ms/"
+            "ethusdt@bookTicker/ethusdt@markPrice@1s/ethusdt@depth@100ms");
   ASSERT_TRUE(pump([&] {
     return ticks_.size() >= 10 && feed_->depth_book(0).state() == binance::DepthSyncState::synced &&
            feed_->depth_book(0).bid_count() > 0;
   })) << "ticks "
       << ticks_.size() << ", depth snapshots " << feed_->counters().depth_snapshots;
   for (const MarketTick& t : ticks_) {
-    EXPECT_EQ(t.instrument, 0);
+    EXPECT_LT(t.instrument, 2);
     EXPECT_NE(t.recv_tsc, 0u);
     if (t.bid > 0 && t.ask > 0) {
       EXPECT_LT(t.bid, t.ask);
@@ -253,7 +278,7 @@ TEST_F(BinanceGatewayTest, TicksComeFromTheStreamsAndDepthSynchronises) {
 TEST_F(BinanceGatewayTest, IocIsFilledOnceFromTheUserStream) {
   start_server(false);
   start_gateways(false);
-  ASSERT_TRUE(pump([&] { return saw(ExecKind::session_up) && !ticks_.empty(); }));
+  ASSERT_TRUE(pump([&] { return saw(ExecKind::session_up) && quoted(0); }));
   EXPECT_TRUE(orders_->session_up());
   OrderRequest o = buy(101, 5);
   ASSERT_TRUE(orders_->send(o));
@@ -267,10 +292,51 @@ TEST_F(BinanceGatewayTest, IocIsFilledOnceFromTheUserStream) {
   EXPECT_EQ(orders_->counters().malformed, 0u);
 }
 
+// A burst: several orders written before the loop runs again share one send() to the
+// kernel; each must reach the venue as itself.
+TEST_F(BinanceGatewayTest, BackToBackOrdersAreEachPlacedOnce) {
+  start_server(false);
+  start_gateways(false);
+  ASSERT_TRUE(pump([&] { return saw(ExecKind::session_up) && quoted(0); }));
+  for (std::uint64_t id = 501; id <= 504; ++id) {
+    OrderRequest o = buy(id, static_cast<std::int64_t>(id - 500));
+    ASSERT_TRUE(orders_->send(o)) << id;
+  }
+  ASSERT_TRUE(pump([&] {
+    return filled(501).second && filled(502).second && filled(503).second && filled(504).second;
+  })) << "venue orders "
+      << server_->counters().orders;
+  for (std::uint64_t id = 501; id <= 504; ++id)
+    EXPECT_EQ(filled(id).first, static_cast<std::int64_t>(id - 500)) << id;
+  EXPECT_EQ(server_->counters().orders, 4u);
+  EXPECT_DOUBLE_EQ(venue_contracts(), 10.0);
+}
+
+// Two instruments in one burst (the engine's rebalance: sell one future, buy another).
+// Found by the process tests: the simulator keyed its WebSocket accounts' orders by the
+// book's OrderId, which is unique per instrument only, so the second symbol's order was
+// answered, and streamed, as the first's.
+TEST_F(BinanceGatewayTest, BurstAcrossInstrumentsPlacesEachOrderAsItself) {
+  start_server(false);
+  start_gateways(false);
+  ASSERT_TRUE(pump([&] { return saw(ExecKind::session_up) && quoted(0) && quoted(1); }));
+  OrderRequest sell_btc = order(601, 7, 0, OrderSide::sell);
+  OrderRequest buy_eth = order(602, 11, 1, OrderSide::buy);
+  ASSERT_TRUE(orders_->send(sell_btc));
+  ASSERT_TRUE(orders_->send(buy_eth));
+  ASSERT_TRUE(pump([&] { return filled(601).second && filled(602).second; }))
+      << "venue orders " << server_->counters().orders;
+  EXPECT_EQ(filled(601).first, 7);
+  EXPECT_EQ(filled(602).first, 11);
+  EXPECT_EQ(server_->counters().orders, 2u);
+  EXPECT_DOUBLE_EQ(venue_contracts("BTCUSDT-PERP"), -7.0);
+  EXPECT_DOUBLE_EQ(venue_contracts("ETHUSDT-PERP"), 11.0);
+}
+
 TEST_F(BinanceGatewayTest, WrongSecretIsRejectedWithBinanceCode) {
   start_server(false);
   start_gateways(false, "not-the-secret");
-  ASSERT_TRUE(pump([&] { return saw(ExecKind::session_up) && !ticks_.empty(); }));
+  ASSERT_TRUE(pump([&] { return saw(ExecKind::session_up) && quoted(0); }));
   OrderRequest o = buy(7, 1);
   ASSERT_TRUE(orders_->send(o));
   ASSERT_TRUE(pump([&] { return filled(7).second; }));
@@ -304,13 +370,37 @@ TEST_F(BinanceGatewayTest, CertificateForAnotherHostNeverConnects) {
   EXPECT_EQ(server_->counters().orders, 0u);
 }
 
+// Connecting to an address while verifying a name: 127.0.0.1, certificate for "localhost".
+TEST_F(BinanceGatewayTest, ServerNameIsWhatTlsVerifies) {
+  start_server(true);
+  BinanceOrderGatewayOptions o;
+  o.connection = connection(true);
+  o.connection.server_name = "localhost";
+  o.credentials.api_key = kKey;
+  o.credentials.api_secret = binance::ApiSecret(kSecret);
+  orders_ = std::make_unique<BinanceOrderGateway>(universe_, std::move(o));
+  orders_->start();
+  ASSERT_TRUE(pump([&] { return saw(ExecKind::session_up); }));
+  reports_.clear();
+  orders_.reset();
+  BinanceOrderGatewayOptions wrong;
+  wrong.connection = connection(true);
+  wrong.connection.server_name = "wrong.example";  // resolves nowhere, but is never resolved
+  wrong.credentials.api_key = kKey;
+  wrong.credentials.api_secret = binance::ApiSecret(kSecret);
+  orders_ = std::make_unique<BinanceOrderGateway>(universe_, std::move(wrong));
+  orders_->start();
+  EXPECT_FALSE(pump([&] { return saw(ExecKind::session_up); }, 500));
+  EXPECT_GT(orders_->counters().errors, 0u);
+}
+
 // The `drop` fault resets every socket: the gateway reports the session down, reconnects
 // with back-off, resubscribes, resynchronises depth and reports it up again, and never
 // sends an order a second time (the engine asks for status instead).
 TEST_F(BinanceGatewayTest, DropReconnectsResubscribesAndNeverResends) {
   start_server(false);
   start_gateways(false);
-  ASSERT_TRUE(pump([&] { return saw(ExecKind::session_up) && !ticks_.empty(); }));
+  ASSERT_TRUE(pump([&] { return saw(ExecKind::session_up) && quoted(0); }));
   OrderRequest o = buy(301, 2);
   ASSERT_TRUE(orders_->send(o));
   ASSERT_TRUE(pump([&] { return filled(301).second; }));

@@ -109,7 +109,7 @@ Measured measure(bool tls, int rounds) {
   IoRingLoop loop(IoRingOptions{256, IdleMode::blocking, 4, 64 * 1024});
   PingPong h;
   WsClientOptions o;
-  o.endpoint = WsEndpoint{tls ? "localhost" : "127.0.0.1", server.port(), "/", tls};
+  o.endpoint = WsEndpoint{tls ? "localhost" : "127.0.0.1", server.port(), "/", tls, {}};
   if (tls) o.ca_file = ballast::testing::test_certs().ca_cert;
   o.keepalive_interval_ns = 0;
   WsClient client(loop, h, o);

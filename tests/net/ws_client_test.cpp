@@ -73,7 +73,7 @@ bool run_until(IoRingLoop& loop, F done, std::int64_t timeout_ns = 1500 * kMs) {
 
 WsClientOptions options_for(std::uint16_t port, bool tls = false) {
   WsClientOptions o;
-  o.endpoint = WsEndpoint{"127.0.0.1", port, "/ws", tls};
+  o.endpoint = WsEndpoint{"127.0.0.1", port, "/ws", tls, {}};
   if (tls) {
     o.endpoint.host = "localhost";
     o.ca_file = test_certs().ca_cert;

@@ -226,7 +226,8 @@ std::optional<binance::ApiCredentials> websocket_credentials(const BallastConfig
 gateways::BinanceConnectionOptions websocket_connection(const BallastConfig& config) {
   const WebSocketRouteConfig& w = config.websocket;
   gateways::BinanceConnectionOptions c;
-  c.host = w.server_name.empty() ? w.host : w.server_name;
+  c.host = w.host;
+  c.server_name = w.server_name;
   c.port = static_cast<std::uint16_t>(w.port != 0 ? w.port : config.venue.ws_port);
   if (config.venue.embedded && w.host.empty()) c.host = "127.0.0.1";
   c.tls = w.tls;

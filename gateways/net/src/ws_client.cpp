@@ -63,8 +63,9 @@ WsClient::WsClient(IoRingLoop& loop, WsHandler& handler, WsClientOptions options
       keepalive_timer_(&WsClient::on_keepalive_timer, this) {
   const WsEndpoint& ep = options_.endpoint;
   const bool default_port = ep.port == (ep.tls ? 443 : 80);
-  const bool v6 = ep.host.find(':') != std::string::npos;
-  host_header_ = v6 ? "[" + ep.host + "]" : ep.host;
+  const std::string& name = ep.tls_name();
+  const bool v6 = name.find(':') != std::string::npos;
+  host_header_ = v6 ? "[" + name + "]" : name;
   if (!default_port) host_header_ += ":" + std::to_string(ep.port);
   std::size_t frame_cap = tcp_.read_capacity();
   if (ep.tls) {
@@ -209,7 +210,7 @@ void WsClient::on_tcp_connected(TcpConnection&) noexcept {
   loop_.arm(state_timer_, options_.handshake_timeout_ns);
   if (tls_) {
     state_ = WsClientState::tls_handshake;
-    if (!tls_->start(options_.endpoint.host)) {
+    if (!tls_->start(options_.endpoint.tls_name())) {
       report_error(WsClientError::tls_failed, tls_->error());
       abort_connection();
       return;

@@ -172,6 +172,8 @@ struct Listing {
   std::string quote;   // commission asset
 };
 
+using OrderKey = std::pair<InstrumentId, OrderId>;
+
 // What the API and the user stream say about one order.
 struct OrderInfo {
   OrderId id = kNoOrder;
@@ -197,11 +199,13 @@ struct WsAccount {
   std::string listen_key;
   std::unordered_map<std::string, std::uint64_t> ids;  // clientOrderId -> venue client id
   std::vector<std::string> texts;
-  std::unordered_map<OrderId, OrderInfo> orders;
-  std::unordered_map<std::uint64_t, OrderId> by_client;  // venue client id -> order
+  // A book's OrderId is unique within its instrument only (as Binance's orderId is per
+  // symbol): orders are keyed by both, or two symbols' orders collide.
+  std::map<OrderKey, OrderInfo> orders;
+  std::unordered_map<std::uint64_t, OrderKey> by_client;  // venue client id -> order
   // Refusals seen while draining, by the venue client id of the order or request.
   std::unordered_map<std::uint64_t, RejectReason> refused;
-  std::unordered_set<OrderId> cancel_requested;  // a requested cancel is CANCELED, not EXPIRED
+  std::set<OrderKey> cancel_requested;  // a requested cancel is CANCELED, not EXPIRED
   double funding_received = 0.0;
   double funding_paid = 0.0;
   std::uint64_t funding_payments = 0;
@@ -843,7 +847,7 @@ void VenueWsServer::Impl::drain_locked(VenueSimulation& v) {
       continue;
     }
     OrderInfo* o = nullptr;
-    if (auto f = a.orders.find(x.order_id); f != a.orders.end()) o = &f->second;
+    if (auto f = a.orders.find({x.instrument, x.order_id}); f != a.orders.end()) o = &f->second;
     const std::int64_t now = wall_ms();
     if (o == nullptr) {
       if (x.exec_type != ExecType::new_order) continue;  // not one of ours (seeded, restarted)
@@ -858,8 +862,8 @@ void VenueWsServer::Impl::drain_locked(VenueSimulation& v) {
       info.price_ticks = x.price_ticks;
       info.orig_lots = x.order_lots;
       info.time_ms = now;
-      o = &a.orders.emplace(x.order_id, info).first->second;
-      a.by_client[x.client_order_id] = x.order_id;
+      o = &a.orders.emplace(OrderKey{x.instrument, x.order_id}, info).first->second;
+      a.by_client[x.client_order_id] = {x.instrument, x.order_id};
     }
     o->update_ms = now;
     const char* exec = "NEW";
@@ -880,7 +884,7 @@ void VenueWsServer::Impl::drain_locked(VenueSimulation& v) {
         break;
       }
       case ExecType::canceled: {
-        const bool requested = a.cancel_requested.erase(x.order_id) > 0;
+        const bool requested = a.cancel_requested.erase({x.instrument, x.order_id}) > 0;
         // What did not fill of an IOC, FOK or market order, and self-trade prevention,
         // are EXPIRED on Binance; a requested or reduce-only cancel is CANCELED.
         const bool expired =
@@ -898,7 +902,7 @@ void VenueWsServer::Impl::drain_locked(VenueSimulation& v) {
         if (x.exec_type == ExecType::replaced) {
           o->price_ticks = x.price_ticks;
           // The client id may change on a replace; Binance's modify keeps it.
-          if (x.client_order_id != 0) a.by_client[x.client_order_id] = x.order_id;
+          if (x.client_order_id != 0) a.by_client[x.client_order_id] = {x.instrument, x.order_id};
         }
         o->orig_lots = x.order_lots;
         o->status = x.cum_lots > 0 ? "PARTIALLY_FILLED" : "NEW";
@@ -1349,7 +1353,7 @@ void VenueWsServer::Impl::on_api_message(const std::shared_ptr<Session>& s,
         a.refused.erase(cl);
         return;
       }
-      const auto o = a.orders.find(id);
+      const auto o = a.orders.find({inst, id});
       if (o == a.orders.end()) {
         error = ApiError{400, -1000, "An unknown error occured while processing the request."};
         return;
@@ -1393,7 +1397,7 @@ void VenueWsServer::Impl::on_api_message(const std::shared_ptr<Session>& s,
     WsAccount& a = account_locked(v, cred->account);
     OrderInfo* o = nullptr;
     if (oid) {
-      if (auto it = a.orders.find(static_cast<OrderId>(order_id)); it != a.orders.end())
+      if (auto it = a.orders.find({inst, static_cast<OrderId>(order_id)}); it != a.orders.end())
         o = &it->second;
     } else if (auto c = a.ids.find(ocid->text); c != a.ids.end()) {
       if (auto b = a.by_client.find(c->second); b != a.by_client.end())
@@ -1413,16 +1417,16 @@ void VenueWsServer::Impl::on_api_message(const std::shared_ptr<Session>& s,
     }
     const std::uint64_t cl = a.intern(o->client_id);
     if (is_cancel) {
-      a.cancel_requested.insert(id);
+      a.cancel_requested.insert({inst, id});
       const bool ok = v.venue().cancel_order(a.id, inst, id);
       drain_locked(v);
       if (!ok) {
-        a.cancel_requested.erase(id);
+        a.cancel_requested.erase({inst, id});
         a.refused.erase(cl);
         error = ApiError{400, -2011, "Unknown order sent."};
         return;
       }
-      respond(order_json(a, a.orders.at(id), false));
+      respond(order_json(a, a.orders.at({inst, id}), false));
       return;
     }
     // modify: Binance amends price and quantity of a resting LIMIT order, same side.
@@ -1441,7 +1445,7 @@ void VenueWsServer::Impl::on_api_message(const std::shared_ptr<Session>& s,
                   : reject_error(reason, v.venue().universe().instruments[inst]);
       return;
     }
-    respond(order_json(a, a.orders.at(id), false));
+    respond(order_json(a, a.orders.at({inst, id}), false));
   });
   if (error) respond_error(*error);
 }

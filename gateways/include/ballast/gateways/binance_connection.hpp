@@ -13,7 +13,8 @@
 namespace ballast::gateways {
 
 struct BinanceConnectionOptions {
-  std::string host = "127.0.0.1";  // also the TLS name verified (SNI + subjectAltName)
+  std::string host = "127.0.0.1";
+  std::string server_name;  // TLS name (SNI, Host, certificate check); "" = host
   std::uint16_t port = 0;
   bool tls = false;
   std::string ca_file;  // "" = the system trust store

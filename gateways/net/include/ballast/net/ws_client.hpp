@@ -70,6 +70,12 @@ struct WsEndpoint {
   std::uint16_t port = 0;
   std::string path = "/";  // path and query, e.g. "/stream?streams=btcusdt@bookTicker"
   bool tls = false;
+  // The name sent in SNI and the Host header and verified against the certificate, when
+  // it differs from `host` (e.g. connect to 10.0.0.5, verify "fstream.example.com").
+  std::string server_name;
+  [[nodiscard]] const std::string& tls_name() const noexcept {
+    return server_name.empty() ? host : server_name;
+  }
 };
 
 struct WsClientOptions {
