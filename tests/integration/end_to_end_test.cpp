@@ -133,6 +133,11 @@ class EndToEndTest : public ::testing::Test {
 
   std::string write_config(const Scenario& s) {
     std::string text = read_file(source("config/demo.toml"));
+    // Every venue over FIX: the demo routes ETHUSDT-PERP over WebSocket (that route and
+    // the mixed demo are tests/integration/ws_end_to_end_test.cpp).
+    replace_once(text, "venue = \"binance-ws\"", "");
+    replace_once(text, "[websocket]\nvenues = [\"binance-ws\"]\n", "");
+    replace_once(text, "ws_port = 9879", "");
     replace_once(text, "state_dir = \"../build/demo/state\"", "state_dir = \"" + dir_ + "/state\"");
     replace_once(text, "fix_settings = \"fix/ballast-initiator.cfg\"",
                  "fix_settings = \"" + source("config/fix/ballast-initiator.cfg") + "\"\n" +
