@@ -111,7 +111,7 @@ enum class WsIdleKind : std::uint8_t { busy_poll, blocking };
 struct WebSocketRouteConfig {
   bool present = false;           // a [websocket] table was given
   std::string host = "127.0.0.1";  // resolved once at start, never on the hot path
-  int port = 0;                    // 0 with an embedded venue: [venue] ws_port
+  int port = 0;                    // not given, with an embedded venue: [venue] ws_port
   bool tls = false;                // wss: certificate and host name verified, TLS 1.2+
   std::string ca_file;             // PEM bundle; "" = the system's trust store
   std::string server_name;         // SNI and the name verified; "" = host
