@@ -351,7 +351,7 @@ TEST_F(BinanceGatewayTest, WrongSecretIsRejectedWithBinanceCode) {
 TEST_F(BinanceGatewayTest, TradesOverVerifiedTls) {
   start_server(true);
   start_gateways(true);
-  ASSERT_TRUE(pump([&] { return saw(ExecKind::session_up) && ticks_.size() >= 3; }));
+  ASSERT_TRUE(pump([&] { return saw(ExecKind::session_up) && quoted(0); }));
   OrderRequest o = buy(202, 3);
   ASSERT_TRUE(orders_->send(o));
   ASSERT_TRUE(pump([&] { return filled(202).second; }));
@@ -464,7 +464,7 @@ TEST_F(BinanceGatewayTest, HotPathAllocatesNothingOnceConnected) {
   start_server(false);
   start_gateways(false);
   ASSERT_TRUE(pump([&] {
-    return saw(ExecKind::session_up) && ticks_.size() >= 5 &&
+    return saw(ExecKind::session_up) && quoted(0) &&
            feed_->depth_book(0).state() == binance::DepthSyncState::synced;
   }));
   ticks_.reserve(100000);
