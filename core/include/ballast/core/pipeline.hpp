@@ -14,6 +14,7 @@
 
 #include "ballast/core/agent.hpp"
 #include "ballast/core/clock.hpp"
+#include "ballast/core/control.hpp"
 #include "ballast/core/engine_core.hpp"
 #include "ballast/core/latency_histogram.hpp"
 #include "ballast/core/order_gate.hpp"
@@ -57,7 +58,9 @@ struct PipelineTelemetry {
   std::atomic<std::uint64_t> rejects{0};
   std::atomic<double> nav{0.0};
   std::atomic<double> max_abs_drift{0.0};
+  std::atomic<std::uint64_t> tick_to_order_p50_ns{0};
   std::atomic<std::uint64_t> tick_to_order_p99_ns{0};
+  std::atomic<std::uint64_t> tick_to_order_count{0};
 };
 
 // Publishing cadence, in TSC ticks (set from the calibrated rate at construction).
@@ -205,6 +208,8 @@ class EngineAgent final : public Agent {
   }
   [[nodiscard]] const char* role_name() const noexcept override { return "engine"; }
   void publish_to(PipelineTelemetry* t) noexcept { telemetry_ = t; }
+  // The operator's control channel (control.hpp); call before the thread starts.
+  void attach_control(ControlPort* port) noexcept { control_ = port; }
 
   // Ticks fully handled: processed, and every order they caused is done. The paced
   // benchmark releases the next tick when this catches up with what it sent.
@@ -254,6 +259,7 @@ class EngineAgent final : public Agent {
   LatencyHistogram tick_latency_;  // tick read -> engine done, every tick
   std::atomic<std::uint64_t> settled_ticks_{0};
   PipelineTelemetry* telemetry_ = nullptr;
+  ControlPort* control_ = nullptr;
   std::uint64_t period_ = telemetry_period_ticks();
   std::uint64_t last_publish_ = 0;
 };
@@ -290,8 +296,12 @@ class OrderAgent final : public Agent {
       sink_.warm();
       if (telemetry_ != nullptr && TscClock::now() - last_publish_ > period_) {
         last_publish_ = TscClock::now();
+        telemetry_->tick_to_order_p50_ns.store(latency_.tick_to_order.percentile(50),
+                                               std::memory_order_relaxed);
         telemetry_->tick_to_order_p99_ns.store(latency_.tick_to_order.percentile(99),
                                                std::memory_order_relaxed);
+        telemetry_->tick_to_order_count.store(latency_.tick_to_order.count(),
+                                              std::memory_order_relaxed);
       }
     }
     return work;
@@ -391,6 +401,9 @@ class Pipeline {
     engine_->publish_to(t);
     orders_agent_->publish_to(t);
   }
+
+  // The operator's control channel: commands in, snapshots out; call before start().
+  void attach_control(ControlPort* port) noexcept { engine_->attach_control(port); }
 
   // blocking_orders: the order thread sleeps on its queue's condition variable when idle
   // (the baseline); otherwise every thread idles per its spec.
