@@ -1,6 +1,7 @@
 #include "ballast/core/engine_core.hpp"
 
 #include <cmath>
+#include <limits>
 
 #include "ballast/core/clock.hpp"
 
@@ -12,9 +13,11 @@ EngineCore::EngineCore(const BallastConfig& config, OrderGate& gate, ClientOrder
       gate_(gate),
       ids_(ids),
       wall_offset_ns_(wall_offset_ns),
+      targets_(config.targets),
+      policy_(config.policy),
       portfolio_(config.portfolio),
       market_(std::make_unique<MarketState>()),
-      tracker_(config.universe, config.targets),
+      tracker_(config.universe, targets_),
       plan_(std::make_unique<PlanResult>()),
       last_rebalance_s_(config.last_rebalance_unix_s) {
   // Live prices only: the [market] snapshot is what `plan` values, not what the engine
@@ -49,7 +52,7 @@ void EngineCore::refresh_ready() noexcept {
   const Universe& u = config_.universe;
   for (std::size_t a = 0; a < u.assets.size(); ++a) {
     if (a == u.base_currency) continue;
-    const bool needed = config_.targets[a].configured || portfolio_.spot_qty[a] != 0.0;
+    const bool needed = targets_[a].configured || portfolio_.spot_qty[a] != 0.0;
     if (needed && !(market_->spot_price[a] > 0.0)) {
       ready_ = false;
       return;
@@ -65,13 +68,12 @@ void EngineCore::refresh_ready() noexcept {
 }
 
 bool EngineCore::unwind_due(const Valuation& v) const noexcept {
-  if (!config_.policy.unwind_inside_band || config_.policy.method == HedgeMethod::spot)
-    return false;
+  if (!policy_.unwind_inside_band || policy_.method == HedgeMethod::spot) return false;
   const Universe& u = config_.universe;
   for (std::size_t i = 0; i < u.instruments.size(); ++i) {
     if (portfolio_.positions[i].lots == 0 || !u.instruments[i].is_derivative()) continue;
     const AssetId a = u.instruments[i].base;
-    const TargetSpec& t = config_.targets[a];
+    const TargetSpec& t = targets_[a];
     if (!t.configured) continue;
     // The planner's rule in cheap form: the unhedged drift is back inside the band.
     if (!outside_band(v.spot_weight[a] - t.weight, t.band)) return true;
@@ -114,29 +116,36 @@ std::size_t EngineCore::on_tick(const MarketTick& tick, std::uint64_t popped_tsc
   const Valuation& v = tracker_.valuation();
   if (stats_.max_abs_drift_first < 0.0) stats_.max_abs_drift_first = max_abs_drift();
   const std::int64_t now_s = (now_ns + wall_offset_ns_) / 1'000'000'000;
-  const TriggerDecision trigger = evaluate_trigger(
-      config_.policy, config_.targets, v, now_s, last_rebalance_s_, config_.universe.base_currency);
+  const TriggerDecision trigger = evaluate_trigger(policy_, targets_, v, now_s, last_rebalance_s_,
+                                                   config_.universe.base_currency);
   // One rebalance at a time: while orders are in flight the book is not what it seems.
   if (open_.count > 0) return 0;
+  // The operator's pause and halt: valued and tracked, but nothing new goes out.
+  if (paused_ || halted_) {
+    ++stats_.ticks_paused;
+    return 0;
+  }
   if (!can_trade()) {
     ++stats_.ticks_venue_down;
     return 0;
   }
+  const PlanContext ctx{config_.universe,     targets_, policy_, portfolio_, *market_, now_s,
+                        /*value_after=*/false};
+  const GateView view{portfolio_, *market_, v, open_, now_ns};
+  if (flattening_) return flatten_step(view, ctx, tick, popped_tsc, out, max);
   if (!trigger.fire && !unwind_due(v)) return 0;
   ++stats_.triggers;
 
-  const PlanContext ctx{config_.universe, config_.targets, config_.policy,       portfolio_,
-                        *market_,         now_s,           /*value_after=*/false};
   HedgePlanner::plan(ctx, v, trigger, *plan_);
   const std::uint64_t planned_tsc = TscClock::now();
 
   std::size_t n = 0;
-  const GateView view{portfolio_, *market_, v, open_, now_ns};
   for (std::size_t k = 0; k < plan_->order_count && n < max; ++k) {
     PlannedOrder& order = plan_->orders[k];
     const std::int64_t planned_lots = order.lots;
     if (!gate_.admit(order, view)) {
       ++stats_.risk_rejects;
+      on_denied(now_ns);
       continue;
     }
     if (order.lots != planned_lots) {
@@ -145,23 +154,10 @@ std::size_t EngineCore::on_tick(const MarketTick& tick, std::uint64_t popped_tsc
     }
     if (open_.count >= open_.orders.size()) break;
     OrderRequest& r = out[n++];
-    r = OrderRequest{};
-    r.client_order_id = ids_.next();
-    r.instrument = order.instrument;
-    r.side = order.side == Side::buy ? OrderSide::buy : OrderSide::sell;
-    r.lots = order.lots;
-    r.limit_ticks = order.limit_ticks;
-    r.purpose = static_cast<std::uint8_t>(order.purpose);
+    add_open(order, r);
     r.stamps.tick_recv = tick.recv_tsc;
     r.stamps.engine_popped = popped_tsc;
     r.stamps.planned = planned_tsc;
-    open_.orders[open_.count] =
-        OpenOrder{order.instrument, order.side == Side::buy, order.lots, order.limit_ticks};
-    open_ids_[open_.count] = r.client_order_id;
-    open_filled_[open_.count] = 0;
-    open_unknown_[open_.count] = false;
-    open_queried_[open_.count] = false;
-    ++open_.count;
     gate_.on_sent(order, now_ns);
   }
   if (n > 0) {
@@ -174,6 +170,26 @@ std::size_t EngineCore::on_tick(const MarketTick& tick, std::uint64_t popped_tsc
   return n;
 }
 
+void EngineCore::add_open(const PlannedOrder& order, OrderRequest& r) noexcept {
+  r = OrderRequest{};
+  r.client_order_id = ids_.next();
+  r.instrument = order.instrument;
+  r.side = order.side == Side::buy ? OrderSide::buy : OrderSide::sell;
+  r.lots = order.lots;
+  r.limit_ticks = order.limit_ticks;
+  r.purpose = static_cast<std::uint8_t>(order.purpose);
+  const std::size_t k = open_.count;
+  open_.orders[k] =
+      OpenOrder{order.instrument, order.side == Side::buy, order.lots, order.limit_ticks};
+  open_ids_[k] = r.client_order_id;
+  open_filled_[k] = 0;
+  open_unknown_[k] = false;
+  open_queried_[k] = false;
+  open_cancelling_[k] = false;
+  open_purpose_[k] = r.purpose;
+  ++open_.count;
+}
+
 void EngineCore::remove_open(std::size_t k) noexcept {
   const std::size_t last = open_.count - 1u;
   open_.orders[k] = open_.orders[last];
@@ -181,6 +197,8 @@ void EngineCore::remove_open(std::size_t k) noexcept {
   open_filled_[k] = open_filled_[last];
   open_unknown_[k] = open_unknown_[last];
   open_queried_[k] = open_queried_[last];
+  open_cancelling_[k] = open_cancelling_[last];
+  open_purpose_[k] = open_purpose_[last];
   --open_.count;
 }
 
@@ -189,6 +207,7 @@ void EngineCore::on_session(const ExecReport& r) noexcept {
   const bool up = r.kind == ExecKind::session_up;
   venue_up_[r.venue] = up;
   ++(up ? stats_.session_ups : stats_.session_downs);
+  alert(up ? AlertKind::session_up : AlertKind::session_down, r.venue);
   auto on_venue = [&](InstrumentId i) { return config_.universe.instruments[i].venue == r.venue; };
   if (up) {
     // Ask now, for every order lost with the session: the queries are due before any
@@ -209,7 +228,14 @@ void EngineCore::on_session(const ExecReport& r) noexcept {
     }
     return;
   }
-  if (config_.risk.halt_on_session_loss) halted_ = true;
+  const bool halt_on_loss = reloaded_ ? halt_on_session_loss_ : config_.risk.halt_on_session_loss;
+  if (halt_on_loss && !halted_) {
+    halted_ = true;
+    halted_by_session_loss_ = true;
+    flattening_ = false;
+    alert(AlertKind::halted_on_loss, r.venue);
+    set_mode(TradingMode::halted);
+  }
   // Queries not yet handed out for this venue would go to a dead session.
   std::size_t kept = 0;
   for (std::size_t k = 0; k < query_count_; ++k)
@@ -299,6 +325,12 @@ void EngineCore::on_exec(const ExecReport& r) noexcept {
     on_status(k, r);
     return;
   }
+  // A refused cancel leaves the order as it was: still open, and a later kill may retry.
+  if (r.kind == ExecKind::ack && (r.reject_code & kRejectCodeCancelRefused) != 0) {
+    open_cancelling_[k] = false;
+    ++stats_.cancels_refused;
+    return;
+  }
   if (r.last_lots > 0 && (r.kind == ExecKind::fill || r.kind == ExecKind::partial_fill)) {
     const InstrumentSpec& spec = config_.universe.instruments[r.instrument];
     const std::int64_t signed_lots = r.side == OrderSide::buy ? r.last_lots : -r.last_lots;
@@ -313,7 +345,10 @@ void EngineCore::on_exec(const ExecReport& r) noexcept {
   const bool done = r.kind == ExecKind::fill || r.kind == ExecKind::canceled ||
                     r.kind == ExecKind::rejected || r.kind == ExecKind::expired ||
                     (r.leaves_lots == 0 && r.kind == ExecKind::partial_fill);
-  if (r.kind == ExecKind::rejected) ++stats_.rejects;
+  if (r.kind == ExecKind::rejected) {
+    ++stats_.rejects;
+    alert(AlertKind::venue_reject, static_cast<std::uint16_t>(r.reject_code & 0xFFu), r.instrument);
+  }
   if (done) remove_open(k);
 }
 
@@ -323,9 +358,297 @@ double EngineCore::max_abs_drift() noexcept {
   const Valuation& v = tracker_.valuation();
   double m = 0.0;
   for (std::size_t a = 0; a < v.asset_count; ++a)
-    if (config_.targets[a].configured) m = std::fmax(m, std::fabs(v.drift[a]));
+    if (targets_[a].configured) m = std::fmax(m, std::fabs(v.drift[a]));
   if (m > stats_.max_abs_drift_peak) stats_.max_abs_drift_peak = m;
   return m;
+}
+
+// ---- The operator's control channel
+
+void EngineCore::alert(AlertKind kind, std::uint16_t detail, InstrumentId instrument, double value,
+                       double limit) noexcept {
+  AlertRecord& a = alerts_[alert_total_ % alerts_.size()];
+  ++alert_total_;
+  a = AlertRecord{alert_total_, TscClock::to_ns(TscClock::now()), value, limit, instrument, kind,
+                  detail};
+}
+
+// A denial repeated every tick (the drift stays out of band, the limit stays tight) is
+// one alert a second, not one a tick: the ring must keep room for other news.
+void EngineCore::on_denied(std::int64_t now_ns) noexcept {
+  const GateDenial d = gate_.last_denial();
+  const bool same = d.check == denial_alert_check_ && d.instrument == denial_alert_instrument_;
+  if (same && alert_total_ > 0 && now_ns - denial_alert_ns_ < 1'000'000'000) return;
+  denial_alert_check_ = d.check;
+  denial_alert_instrument_ = d.instrument;
+  denial_alert_ns_ = now_ns;
+  alert(AlertKind::risk_denied, d.check, d.instrument, d.value, d.limit);
+}
+
+void EngineCore::set_mode(TradingMode mode) noexcept {
+  gate_.set_mode(mode);
+  if (mode == mode_) return;
+  mode_ = mode;
+  alert(AlertKind::mode_changed, static_cast<std::uint16_t>(mode));
+}
+
+void EngineCore::resume() noexcept {
+  if (paused_) alert(AlertKind::paused, 0);
+  paused_ = false;
+  flattening_ = false;
+  halted_ = false;
+  halted_by_session_loss_ = false;
+  set_mode(TradingMode::active);
+}
+
+bool EngineCore::holds_derivatives() const noexcept {
+  const Universe& u = config_.universe;
+  for (std::size_t i = 0; i < u.instruments.size(); ++i)
+    if (u.instruments[i].is_derivative() && portfolio_.positions[i].lots != 0) return true;
+  return false;
+}
+
+// One closing order per open futures position, priced like the planner's orders (a
+// marketable limit from the cost model) and through the gate, which may shrink it: a
+// tight max_order_notional closes the position in several risk-checked slices.
+std::size_t EngineCore::flatten_step(const GateView& view, const PlanContext& ctx,
+                                     const MarketTick& tick, std::uint64_t popped_tsc,
+                                     OrderRequest* out, std::size_t max) noexcept {
+  if (!holds_derivatives()) {
+    flattening_ = false;
+    alert(AlertKind::flatten_done, 0);
+    return 0;
+  }
+  const std::uint64_t planned_tsc = TscClock::now();
+  const Universe& u = config_.universe;
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < u.instruments.size() && n < max; ++i) {
+    const InstrumentSpec& spec = u.instruments[i];
+    const std::int64_t lots = portfolio_.positions[i].lots;
+    if (!spec.is_derivative() || lots == 0 || !(market_->mark[i] > 0.0)) continue;
+    if (open_.count >= open_.orders.size()) break;
+    PlannedOrder order;
+    order.instrument = static_cast<InstrumentId>(i);
+    order.asset = spec.base;
+    order.side = lots > 0 ? Side::sell : Side::buy;
+    order.purpose = OrderPurpose::flatten;
+    const std::int64_t size = lots > 0 ? lots : -lots;
+    HedgePlanner::resize(ctx, order, size);
+    order.requested_lots = size;
+    if (!gate_.admit(order, view)) {
+      ++stats_.risk_rejects;
+      on_denied(view.now_ns);
+      continue;
+    }
+    if (order.lots != size) {
+      ++stats_.shrunk;
+      HedgePlanner::resize(ctx, order, order.lots);
+    }
+    OrderRequest& r = out[n++];
+    add_open(order, r);
+    r.stamps.tick_recv = tick.recv_tsc;
+    r.stamps.engine_popped = popped_tsc;
+    r.stamps.planned = planned_tsc;
+    gate_.on_sent(order, view.now_ns);
+  }
+  stats_.orders += n;
+  const std::uint64_t done = TscClock::now();
+  for (std::size_t k = 0; k < n; ++k) out[k].stamps.risk_done = done;
+  return n;
+}
+
+std::size_t EngineCore::kill(OrderRequest* out, std::size_t max) noexcept {
+  halted_ = true;
+  flattening_ = false;
+  set_mode(TradingMode::halted);
+  std::size_t n = 0;
+  for (std::size_t k = 0; k < open_.count && n < max; ++k) {
+    const OpenOrder& o = open_.orders[k];
+    // An order whose state went with its session is asked about first (status query);
+    // a cancel to a dead session would only be refused.
+    if (open_cancelling_[k] || open_unknown_[k]) continue;
+    if (!venue_up(config_.universe.instruments[o.instrument].venue)) continue;
+    OrderRequest& r = out[n++];
+    r = OrderRequest{};
+    r.client_order_id = open_ids_[k];
+    r.request_id = ids_.next();
+    r.instrument = o.instrument;
+    r.side = o.buy ? OrderSide::buy : OrderSide::sell;
+    r.lots = o.lots;
+    r.limit_ticks = o.limit_ticks;
+    r.purpose = static_cast<std::uint8_t>(OrderPurpose::cancel);
+    r.tick_flags = kTickWarmup;  // not a tick-to-order sample
+    open_cancelling_[k] = true;
+  }
+  stats_.cancels_sent += n;
+  return n;
+}
+
+namespace {
+
+// Configured target weights other than the base currency's (its weight is the remainder).
+double configured_weight_sum(const TargetTable& targets, std::size_t assets,
+                             AssetId base) noexcept {
+  double sum = 0.0;
+  for (std::size_t a = 0; a < assets; ++a)
+    if (a != base && targets[a].configured) sum += targets[a].weight;
+  return sum;
+}
+
+constexpr double kWeightSumTolerance = 1e-9;
+
+}  // namespace
+
+void EngineCore::targets_changed() noexcept {
+  const Universe& u = config_.universe;
+  if (u.base_currency < u.assets.size())
+    targets_[u.base_currency].weight =
+        1.0 - configured_weight_sum(targets_, u.assets.size(), u.base_currency);
+  tracker_.reset(portfolio_, *market_);
+  refresh_ready();  // a newly targeted asset needs its price before trading
+}
+
+ControlResult EngineCore::set_target(const ControlCommand& c, double& weight_sum) noexcept {
+  const Universe& u = config_.universe;
+  weight_sum = configured_weight_sum(targets_, u.assets.size(), u.base_currency);
+  if (c.asset >= u.assets.size()) return ControlResult::unknown_asset;
+  if (c.asset == u.base_currency) return ControlResult::base_currency;
+  if (!(c.weight >= 0.0 && c.weight <= 1.0)) return ControlResult::bad_weight;
+  if (c.has_band && !(c.band > 0.0 && c.band < 1.0)) return ControlResult::bad_band;
+  TargetSpec& t = targets_[c.asset];
+  const double after = weight_sum - (t.configured ? t.weight : 0.0) + c.weight;
+  if (after > 1.0 + kWeightSumTolerance) {
+    weight_sum = after;
+    return ControlResult::weights_exceed_one;
+  }
+  // A newly targeted asset hedges with every derivative on it, in the universe's order
+  // (what a [[target]] would list); the planner then picks the cheapest to carry.
+  if (!t.configured && t.hedge_count == 0) {
+    for (std::size_t i = 0; i < u.instruments.size() && t.hedge_count < t.hedge_with.size(); ++i)
+      if (u.instruments[i].is_derivative() && u.instruments[i].base == c.asset)
+        t.hedge_with[t.hedge_count++] = static_cast<InstrumentId>(i);
+  }
+  t.configured = true;
+  t.weight = c.weight;
+  if (c.has_band) t.band = c.band;
+  targets_changed();
+  weight_sum = after;
+  return ControlResult::ok;
+}
+
+ControlResult EngineCore::apply_reload(const ControlCommand& c, double& weight_sum) noexcept {
+  const Universe& u = config_.universe;
+  weight_sum = configured_weight_sum(c.targets, u.assets.size(), u.base_currency);
+  if (!(weight_sum <= 1.0 + kWeightSumTolerance)) return ControlResult::weights_exceed_one;
+  targets_ = c.targets;
+  policy_ = c.policy;
+  gate_.set_limits(c.limits, c.policy);
+  reloaded_ = true;
+  halt_on_session_loss_ = c.limits.halt_on_session_loss;
+  targets_changed();
+  return ControlResult::ok;
+}
+
+std::size_t EngineCore::apply_control(const ControlCommand& c, ControlReply& reply,
+                                      OrderRequest* out, std::size_t max) noexcept {
+  reply = ControlReply{};
+  reply.seq = c.seq;
+  ControlResult result = ControlResult::ok;
+  std::size_t n = 0;
+  switch (c.op) {
+    case ControlOp::pause:
+      if (!paused_) alert(AlertKind::paused, 1);
+      paused_ = true;
+      break;
+    case ControlOp::resume:
+      resume();
+      break;
+    case ControlOp::kill:
+      n = kill(out, max);
+      reply.orders_cancelled = static_cast<std::uint16_t>(n);
+      break;
+    case ControlOp::reduce_only:
+      if (halted_)
+        result = ControlResult::halted;
+      else
+        set_mode(TradingMode::reducing);
+      break;
+    case ControlOp::flatten:
+      if (halted_) {
+        result = ControlResult::halted;
+      } else if (!holds_derivatives()) {
+        result = ControlResult::nothing_to_flatten;
+      } else {
+        set_mode(TradingMode::reducing);
+        flattening_ = true;
+      }
+      break;
+    case ControlOp::set_target:
+      result = set_target(c, reply.weight_sum);
+      break;
+    case ControlOp::apply_reload:
+      result = apply_reload(c, reply.weight_sum);
+      break;
+  }
+  reply.result = result;
+  reply.mode = mode_;
+  reply.paused = paused_;
+  reply.flattening = flattening_;
+  return n;
+}
+
+void EngineCore::fill_snapshot(EngineSnapshot& s) noexcept {
+  const Universe& u = config_.universe;
+  const std::int64_t now_ns = TscClock::to_ns(TscClock::now());
+  s.monotonic_ns = now_ns;
+  s.mode = mode_;
+  s.paused = paused_;
+  s.flattening = flattening_;
+  s.ready = ready_;
+  s.halted_by_session_loss = halted_by_session_loss_;
+  s.venue_count = static_cast<std::uint16_t>(u.venues.size());
+  for (std::size_t v = 0; v < s.venue_up.size(); ++v)
+    s.venue_up[v] = v < u.venues.size() && venue_up_[v];
+  s.unknown_orders = static_cast<std::uint16_t>(unknown_orders());
+  s.ticks = stats_.ticks;
+  s.ticks_paused = stats_.ticks_paused;
+  s.triggers = stats_.triggers;
+  s.rebalances = stats_.rebalances;
+  s.orders = stats_.orders;
+  s.fills = stats_.fills;
+  s.rejects = stats_.rejects;
+  s.risk_rejects = stats_.risk_rejects;
+  s.cancels_sent = stats_.cancels_sent;
+  s.fees_paid = stats_.fees_paid;
+  s.funding_paid = stats_.funding_paid;
+  s.max_abs_drift = max_abs_drift();
+  const Valuation& v = tracker_.valuation();
+  s.nav = v.nav;
+  s.asset_count = static_cast<std::uint16_t>(v.asset_count);
+  for (std::size_t a = 0; a < v.asset_count; ++a) {
+    const TargetSpec& t = targets_[a];
+    s.assets[a] =
+        AssetSnapshot{t.configured, v.exposure[a], v.weight[a], t.weight, t.band, v.drift[a]};
+  }
+  s.instrument_count = static_cast<std::uint16_t>(u.instruments.size());
+  for (std::size_t i = 0; i < u.instruments.size(); ++i)
+    s.instruments[i] = InstrumentSnapshot{portfolio_.positions[i].lots, market_->mark[i]};
+  s.open_count = open_.count;
+  for (std::size_t k = 0; k < open_.count; ++k) {
+    const OpenOrder& o = open_.orders[k];
+    s.open_orders[k] = OpenOrderSnapshot{open_ids_[k], o.lots, open_filled_[k],  o.limit_ticks,
+                                         o.instrument, o.buy,  open_unknown_[k], open_purpose_[k]};
+  }
+  if (ready_) {
+    const GateView view{portfolio_, *market_, v, open_, now_ns};
+    gate_.summarize(view, s.risk);
+  } else {
+    s.risk = RiskSummary{};
+  }
+  s.limits = gate_.limits();
+  s.last_denial = gate_.last_denial();
+  s.alerts = alerts_;
+  s.alert_total = alert_total_;
 }
 
 }  // namespace ballast

@@ -118,6 +118,11 @@ void LoopbackVenue::warm() noexcept {
 }
 
 bool LoopbackVenue::send(OrderRequest& order) noexcept {
+  if (order.purpose == static_cast<std::uint8_t>(OrderPurpose::cancel)) {
+    order.stamps.encoded = order.stamps.sent = TscClock::now();
+    cancel(order);
+    return true;
+  }
   const InstrumentSpec& spec = universe_.instruments[order.instrument];
   last_instrument_ = order.instrument;
   wire_size_ = encode_new_order_single(order, spec, ++seq_, wire_.data(), wire_.size() - 1);
@@ -136,6 +141,21 @@ bool LoopbackVenue::send(OrderRequest& order) noexcept {
   r.kind = ExecKind::ack;
   r.leaves_lots = order.lots;
   queue(r);
+  if (resting_mode_ && resting_count_ < resting_.size()) {
+    resting_[resting_count_++] = order;
+    return true;
+  }
+  queue_fill(order);
+  return true;
+}
+
+void LoopbackVenue::queue_fill(const OrderRequest& order) noexcept {
+  const InstrumentSpec& spec = universe_.instruments[order.instrument];
+  ExecReport r;
+  r.client_order_id = order.client_order_id;
+  r.instrument = order.instrument;
+  r.side = order.side;
+  r.recv_tsc = TscClock::now();
   r.kind = ExecKind::fill;
   r.last_lots = order.lots;
   r.cum_lots = order.lots;
@@ -146,7 +166,36 @@ bool LoopbackVenue::send(OrderRequest& order) noexcept {
   const double notional = spec.notional(contracts, price);
   r.fee = (notional < 0 ? -notional : notional) * spec.taker_fee_bps / 1e4;
   queue(r);
-  return true;
+}
+
+void LoopbackVenue::fill_resting() noexcept {
+  for (std::size_t k = 0; k < resting_count_; ++k) queue_fill(resting_[k]);
+  resting_count_ = 0;
+}
+
+// Reported on the order's own id, as FIX does with OrigClOrdID: the engine knows the
+// order, not the cancel request.
+void LoopbackVenue::cancel(const OrderRequest& request) noexcept {
+  ++cancels_;
+  ExecReport r;
+  r.client_order_id = request.client_order_id;
+  r.instrument = request.instrument;
+  r.side = request.side;
+  r.recv_tsc = TscClock::now();
+  for (std::size_t k = 0; k < resting_count_; ++k) {
+    if (resting_[k].client_order_id != request.client_order_id) continue;
+    r.kind = ExecKind::canceled;
+    r.leaves_lots = 0;
+    resting_[k] = resting_[--resting_count_];
+    queue(r);
+    return;
+  }
+  // Too late (filled) or unknown: the order is unchanged, which is an ack, not a reject
+  // of the order itself.
+  ++cancels_refused_;
+  r.kind = ExecKind::ack;
+  r.reject_code = kRejectCodeCancelRefused;
+  queue(r);
 }
 
 void LoopbackVenue::queue(const ExecReport& r) noexcept {

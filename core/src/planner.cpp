@@ -12,6 +12,10 @@ const char* to_string(OrderPurpose p) noexcept {
       return "unwind";
     case OrderPurpose::status_query:
       return "status_query";
+    case OrderPurpose::cancel:
+      return "cancel";
+    case OrderPurpose::flatten:
+      return "flatten";
     case OrderPurpose::rebalance:
       break;
   }

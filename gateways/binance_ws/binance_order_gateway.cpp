@@ -125,12 +125,16 @@ void BinanceOrderGateway::push(const ExecReport& r) noexcept {
 
 bool BinanceOrderGateway::send(OrderRequest& order) noexcept {
   const bool status_query = order.purpose == static_cast<std::uint8_t>(OrderPurpose::status_query);
+  // A cancel goes by the order's own id (origClientOrderId); Binance needs no id for the
+  // request itself. Like a query it is not a new order: the order-rate limit lets it by.
+  const bool cancel = order.purpose == static_cast<std::uint8_t>(OrderPurpose::cancel);
   if (!was_up_) {
     ++counters_.not_connected;
     return false;
   }
   const std::int64_t now_ms = unix_ms();
-  if (!status_query && parser_.rate_limits().would_exceed(binance::RateLimitType::orders, now_ms)) {
+  if (!status_query && !cancel &&
+      parser_.rate_limits().would_exceed(binance::RateLimitType::orders, now_ms)) {
     ++counters_.rate_limited;
     return false;
   }
@@ -140,11 +144,12 @@ bool BinanceOrderGateway::send(OrderRequest& order) noexcept {
     return false;
   }
   char* text = reinterpret_cast<char*>(out);
+  constexpr std::size_t cap = binance::BinanceOrderEncoder::kMaxRequestBytes;
   const std::size_t n =
-      status_query ? encoder_.encode_status(order.client_order_id, order.instrument, now_ms, text,
-                                            binance::BinanceOrderEncoder::kMaxRequestBytes)
-                   : encoder_.encode_place(order, now_ms, text,
-                                           binance::BinanceOrderEncoder::kMaxRequestBytes);
+      status_query
+          ? encoder_.encode_status(order.client_order_id, order.instrument, now_ms, text, cap)
+      : cancel ? encoder_.encode_cancel(order.client_order_id, order.instrument, now_ms, text, cap)
+               : encoder_.encode_place(order, now_ms, text, cap);
   order.stamps.encoded = TscClock::now();
   if (n == 0 || !api_->commit_text(n)) {
     // An unencodable order leaves the reservation uncommitted: nothing is written.
@@ -156,6 +161,8 @@ bool BinanceOrderGateway::send(OrderRequest& order) noexcept {
   order.stamps.sent = TscClock::now();
   if (status_query) {
     ++counters_.status_queries_sent;
+  } else if (cancel) {
+    ++counters_.cancels_sent;
   } else {
     ++counters_.orders_sent;
     parser_.rate_limits().on_sent(binance::RateLimitType::orders, now_ms);

@@ -115,8 +115,8 @@ bool digits(std::string_view s, std::size_t at, std::size_t n, int& out) noexcep
 bool parse_fix_time(std::string_view s, std::int64_t& out_ns) noexcept {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0;
   if (s.size() < 17 || s[8] != '-' || s[11] != ':' || s[14] != ':') return false;
-  if (!digits(s, 0, 4, y) || !digits(s, 4, 2, mo) || !digits(s, 6, 2, d) ||
-      !digits(s, 9, 2, h) || !digits(s, 12, 2, mi) || !digits(s, 15, 2, se))
+  if (!digits(s, 0, 4, y) || !digits(s, 4, 2, mo) || !digits(s, 6, 2, d) || !digits(s, 9, 2, h) ||
+      !digits(s, 12, 2, mi) || !digits(s, 15, 2, se))
     return false;
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return false;
   std::int64_t frac_ns = 0;
@@ -463,8 +463,8 @@ class FixOrderGateway::Events final : public fix::SessionEvents {
     std::array<InstrumentId, fix::kMaxMdEntries> ids{};
     std::array<Book, fix::kMaxMdEntries> next{};
     std::size_t touched = 0;
-    const InstrumentId body = md.symbol.present() ? g_.universe_.find_instrument(view(md.symbol))
-                                                  : kNoInstrument;
+    const InstrumentId body =
+        md.symbol.present() ? g_.universe_.find_instrument(view(md.symbol)) : kNoInstrument;
     if (snapshot) {
       // A full refresh of the body's symbol (or of the entries' one when the body has none).
       InstrumentId i = body;
@@ -487,8 +487,10 @@ class FixOrderGateway::Events final : public fix::SessionEvents {
       for (std::size_t k = 0; k < md.entry_count; ++k) {
         const fix::MdEntry& e = md.entries[k];
         InstrumentId i = body;
-        if (e.symbol.present()) i = g_.universe_.find_instrument(view(e.symbol));
-        else if (!md.symbol.present()) return missing(55);
+        if (e.symbol.present())
+          i = g_.universe_.find_instrument(view(e.symbol));
+        else if (!md.symbol.present())
+          return missing(55);
         if (i == kNoInstrument || i >= books_.size()) {
           ++unknown;
           continue;
@@ -889,6 +891,11 @@ bool FixOrderGateway::send_message(char msg_type, std::uint64_t cl_ord_id,
 bool FixOrderGateway::send(OrderRequest& order) noexcept {
   if (order.purpose == static_cast<std::uint8_t>(OrderPurpose::status_query))
     return send_status_request(order);
+  if (order.purpose == static_cast<std::uint8_t>(OrderPurpose::cancel)) {
+    const bool sent = cancel(order.request_id, order);
+    order.stamps.encoded = order.stamps.sent = TscClock::now();
+    return sent;
+  }
   const bool ok = send_message('D', order.client_order_id, 0, order, order.lots, order.limit_ticks,
                                &order.stamps);
   // Refused before reaching the session: stamp the refusal, so the latency of a

@@ -284,6 +284,18 @@ RiskEngine::RiskEngine(const Universe& universe, const RiskLimits& limits) noexc
   }
 }
 
+void RiskEngine::set_limits(const RiskLimits& limits) noexcept {
+  const bool per_second_changed = limits.max_orders_per_second != limits_.max_orders_per_second;
+  const bool per_minute_changed = limits.max_orders_per_minute != limits_.max_orders_per_minute;
+  limits_ = limits;
+  for (std::size_t v = 0; v < kMaxVenues; ++v) {
+    if (per_second_changed)
+      per_second_[v] = TokenBucket(limits.max_orders_per_second, 1'000'000'000);
+    if (per_minute_changed)
+      per_minute_[v] = TokenBucket(limits.max_orders_per_minute, 60'000'000'000);
+  }
+}
+
 void RiskEngine::assess(const RiskInputs& in, const OrderIntent* extra,
                         AccountRisk& out) const noexcept {
   const Universe& u = universe_;

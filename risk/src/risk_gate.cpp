@@ -14,14 +14,18 @@ RiskGate::RiskGate(const Universe& universe, const RiskLimits& limits, const Pol
       current_(std::make_unique<AccountRisk>()),
       scratch_(std::make_unique<AccountRisk>()) {}
 
+RiskInputs RiskGate::inputs(const GateView& view) const noexcept {
+  return RiskInputs{view.portfolio,
+                    view.market,
+                    view.valuation,
+                    view.open_orders,
+                    margin_balance_ ? *margin_balance_ : view.portfolio.cash,
+                    !margin_balance_.has_value(),
+                    view.now_ns};
+}
+
 bool RiskGate::admit(PlannedOrder& order, const GateView& view) noexcept {
-  const RiskInputs in{view.portfolio,
-                      view.market,
-                      view.valuation,
-                      view.open_orders,
-                      margin_balance_ ? *margin_balance_ : view.portfolio.cash,
-                      !margin_balance_.has_value(),
-                      view.now_ns};
+  const RiskInputs in = inputs(view);
   const OrderIntent intent{order.instrument, order.side == Side::buy, order.lots,
                            order.limit_ticks};
   bool current_valid = false;
@@ -47,6 +51,43 @@ void RiskGate::on_sent(const PlannedOrder& order, std::int64_t now_ns) noexcept 
   engine_.on_order_sent(
       OrderIntent{order.instrument, order.side == Side::buy, order.lots, order.limit_ticks},
       now_ns);
+}
+
+void RiskGate::set_mode(TradingMode mode) noexcept {
+  switch (mode) {
+    case TradingMode::active:
+      engine_.set_state(TradingState::active);
+      return;
+    case TradingMode::reducing:
+      engine_.set_state(TradingState::reducing);
+      return;
+    case TradingMode::halted:
+      engine_.set_state(TradingState::halted);
+      return;
+  }
+}
+
+void RiskGate::set_limits(const RiskLimits& limits, const PolicyConfig& policy) noexcept {
+  engine_.set_limits(limits);
+  policy_ = policy;
+}
+
+GateDenial RiskGate::last_gate_denial() const noexcept {
+  return GateDenial{static_cast<std::uint8_t>(last_denial_.check), last_denial_.value,
+                    last_denial_.limit, last_denial_.instrument};
+}
+
+void RiskGate::summarize(const GateView& view, RiskSummary& out) noexcept {
+  engine_.assess(inputs(view), nullptr, *scratch_);
+  const AccountRisk& a = *scratch_;
+  out.valid = true;
+  out.nav = a.nav;
+  out.gross_notional = a.gross_notional;
+  out.leverage = a.leverage;
+  out.margin_utilization = a.margin_utilization;
+  // The snapshot is read as JSON, which has no infinity: "no liquidation risk" is huge.
+  out.worst_liquidation_distance = std::isfinite(a.worst_distance) ? a.worst_distance : 1e300;
+  out.worst_instrument = a.worst_instrument;
 }
 
 }  // namespace ballast::risk

@@ -13,6 +13,7 @@
 
 #include "ballast/core/client_order_id.hpp"
 #include "ballast/core/config.hpp"
+#include "ballast/core/control.hpp"
 #include "ballast/core/drift_tracker.hpp"
 #include "ballast/core/events.hpp"
 #include "ballast/core/order_gate.hpp"
@@ -39,9 +40,12 @@ struct EngineStats {
   std::uint64_t orders_marked_unknown = 0;  // in flight when their venue's session dropped
   std::uint64_t status_queries = 0;
   std::uint64_t status_replies = 0;
-  std::uint64_t orders_lost = 0;  // the venue never got them (status: unknown order)
+  std::uint64_t orders_lost = 0;       // the venue never got them (status: unknown order)
   std::uint64_t ticks_venue_down = 0;  // ticks not traded on: a venue down or orders unknown
-  double max_abs_drift_first = -1.0;  // at the first fully priced valuation
+  std::uint64_t ticks_paused = 0;      // ticks not traded on: paused or halted
+  std::uint64_t cancels_sent = 0;      // cancel requests (kill)
+  std::uint64_t cancels_refused = 0;   // the venue refused a cancel (the order was done)
+  double max_abs_drift_first = -1.0;   // at the first fully priced valuation
   double max_abs_drift_peak = 0.0;
 };
 
@@ -70,7 +74,22 @@ class EngineCore {
   // [risk] on_session_loss = "halt": a dropped session halts trading (orders in flight are
   // still resolved by status queries); only resume() lets the engine trade again.
   [[nodiscard]] bool halted() const noexcept { return halted_; }
-  void resume() noexcept { halted_ = false; }
+  // The operator's resume: clears pause, flatten and halt, back to ACTIVE.
+  void resume() noexcept;
+
+  // One operator command (control.hpp), applied on the engine thread when it is idle.
+  // Writes the cancel requests it leads to (kill) into `out` (room for `max`) and returns
+  // how many; fills `reply`. Allocation-free.
+  std::size_t apply_control(const ControlCommand& command, ControlReply& reply, OrderRequest* out,
+                            std::size_t max) noexcept;
+  // Everything the operator sees, except `version` (the publisher counts). Allocation-free.
+  void fill_snapshot(EngineSnapshot& out) noexcept;
+  [[nodiscard]] TradingMode mode() const noexcept { return mode_; }
+  [[nodiscard]] bool paused() const noexcept { return paused_; }
+  [[nodiscard]] bool flattening() const noexcept { return flattening_; }
+  // The live targets and policy (the config's, until a set-target or reload changes them).
+  [[nodiscard]] const TargetTable& targets() const noexcept { return targets_; }
+  [[nodiscard]] const PolicyConfig& policy() const noexcept { return policy_; }
 
   // The engine has nothing in flight: every order it sent is done (filled/cancelled).
   [[nodiscard]] bool settled() const noexcept { return open_.count == 0; }
@@ -92,11 +111,29 @@ class EngineCore {
   void on_status(std::size_t k, const ExecReport& r) noexcept;
   void on_funding(const ExecReport& r) noexcept;
   [[nodiscard]] bool can_trade() const noexcept;
+  std::size_t flatten_step(const GateView& view, const PlanContext& ctx, const MarketTick& tick,
+                           std::uint64_t popped_tsc, OrderRequest* out, std::size_t max) noexcept;
+  // Records an order as in flight and fills its request.
+  void add_open(const PlannedOrder& order, OrderRequest& r) noexcept;
+  void on_denied(std::int64_t now_ns) noexcept;
+  void set_mode(TradingMode mode) noexcept;
+  std::size_t kill(OrderRequest* out, std::size_t max) noexcept;
+  ControlResult set_target(const ControlCommand& c, double& weight_sum) noexcept;
+  ControlResult apply_reload(const ControlCommand& c, double& weight_sum) noexcept;
+  [[nodiscard]] bool holds_derivatives() const noexcept;
+  // Targets changed: the base currency's remainder, the tracker and readiness follow.
+  void targets_changed() noexcept;
+  void alert(AlertKind kind, std::uint16_t detail, InstrumentId instrument = kNoInstrument,
+             double value = 0.0, double limit = 0.0) noexcept;
 
   const BallastConfig& config_;
   OrderGate& gate_;
   ClientOrderIdGenerator& ids_;
   std::int64_t wall_offset_ns_;
+  // Live copies: set-target and reload change them; the tracker reads targets_, so both
+  // are declared before it.
+  TargetTable targets_;
+  PolicyConfig policy_;
   PortfolioState portfolio_;
   std::unique_ptr<MarketState> market_;
   DriftTracker tracker_;
@@ -104,14 +141,29 @@ class EngineCore {
   OpenOrderSet open_;
   std::array<std::uint64_t, kMaxOpenOrders> open_ids_{};
   std::array<std::int64_t, kMaxOpenOrders> open_filled_{};
-  std::array<bool, kMaxOpenOrders> open_unknown_{};  // state lost with the session
-  std::array<bool, kMaxOpenOrders> open_queried_{};  // status query queued since
+  std::array<bool, kMaxOpenOrders> open_unknown_{};     // state lost with the session
+  std::array<bool, kMaxOpenOrders> open_queried_{};     // status query queued since
+  std::array<bool, kMaxOpenOrders> open_cancelling_{};  // a cancel request is out
+  std::array<std::uint8_t, kMaxOpenOrders> open_purpose_{};
   // Queries queued at session_up, in order; a reply still comes (and is counted) when a
   // resent report settles the order first.
   std::array<OrderRequest, kMaxOpenOrders> queries_{};
   std::size_t query_count_ = 0;
   std::array<bool, kMaxVenues> venue_up_{};
   bool halted_ = false;
+  bool halted_by_session_loss_ = false;
+  bool paused_ = false;
+  bool flattening_ = false;
+  TradingMode mode_ = TradingMode::active;
+  // [risk] on_session_loss: the config's until a reload replaces it.
+  bool reloaded_ = false;
+  bool halt_on_session_loss_ = false;
+  std::array<AlertRecord, kSnapshotAlerts> alerts_{};
+  std::uint64_t alert_total_ = 0;
+  // The last risk_denied alert, so a denial repeated every tick raises one alert a second.
+  std::uint8_t denial_alert_check_ = 0;
+  InstrumentId denial_alert_instrument_ = kNoInstrument;
+  std::int64_t denial_alert_ns_ = 0;
   std::optional<std::int64_t> last_rebalance_s_;
   bool ready_ = false;
   EngineStats stats_;

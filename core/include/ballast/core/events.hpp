@@ -50,6 +50,9 @@ enum class OrderSide : std::uint8_t { buy, sell };
 
 struct OrderRequest {
   std::uint64_t client_order_id = 0;
+  // OrderPurpose::cancel: the cancel request's own id (FIX ClOrdID of the
+  // OrderCancelRequest); client_order_id is then the order to cancel.
+  std::uint64_t request_id = 0;
   std::int64_t lots = 0;         // positive
   std::int64_t limit_ticks = 0;  // limit price in ticks
   StageStamps stamps;
@@ -101,5 +104,10 @@ struct ExecReport {
   VenueId venue = 0;                       // session_down / session_up
 };
 static_assert(std::is_trivially_copyable_v<ExecReport>, "reports are copied through SPSC rings");
+
+// The flag every gateway sets in reject_code when a cancel (or replace) was refused: the
+// report is an ack of the order, which is unchanged, never a reject of the order itself
+// (FIX kRejectCodeCancel, Binance kBinanceRejectCancel share the value).
+inline constexpr std::uint16_t kRejectCodeCancelRefused = 0x8000;
 
 }  // namespace ballast

@@ -21,6 +21,16 @@ class LoopbackVenue final : public OrderSink {
   std::size_t poll_reports(ExecReport* out, std::size_t max) noexcept override;
   void warm() noexcept override;
 
+  // Resting mode (tests of cancels): new orders are acknowledged and rest, unfilled, until
+  // cancelled (OrderPurpose::cancel) or filled by fill_resting(). Off by default.
+  void set_resting(bool resting) noexcept { resting_mode_ = resting; }
+  // Fills every resting order at its limit price (reports queued as for a normal fill).
+  void fill_resting() noexcept;
+  [[nodiscard]] std::size_t resting_count() const noexcept { return resting_count_; }
+  [[nodiscard]] std::uint64_t cancels_received() const noexcept { return cancels_; }
+  // Cancels of an order that is not resting (already filled or never seen): refused, the
+  // way a venue's cancel-reject is reported (an ack carrying kRejectCodeCancelRefused).
+  [[nodiscard]] std::uint64_t cancels_refused() const noexcept { return cancels_refused_; }
   [[nodiscard]] std::uint64_t orders_received() const noexcept { return received_; }
   [[nodiscard]] std::uint64_t bytes_written() const noexcept { return bytes_; }
   // Reports lost because nobody polled (must stay 0; the order agent polls every round).
@@ -31,6 +41,8 @@ class LoopbackVenue final : public OrderSink {
 
  private:
   void queue(const ExecReport& r) noexcept;
+  void queue_fill(const OrderRequest& order) noexcept;
+  void cancel(const OrderRequest& request) noexcept;
 
   const Universe& universe_;
   std::array<char, 256> wire_{};
@@ -44,6 +56,11 @@ class LoopbackVenue final : public OrderSink {
   std::uint64_t bytes_ = 0;
   std::uint64_t overflowed_ = 0;
   std::uint32_t seq_ = 0;
+  bool resting_mode_ = false;
+  std::array<OrderRequest, 64> resting_{};
+  std::size_t resting_count_ = 0;
+  std::uint64_t cancels_ = 0;
+  std::uint64_t cancels_refused_ = 0;
 };
 
 // Writes a FIX 4.4 NewOrderSingle (tag=value, SOH-separated, BodyLength and CheckSum)

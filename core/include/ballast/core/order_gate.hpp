@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "ballast/core/control.hpp"
 #include "ballast/core/events.hpp"
 #include "ballast/core/planner.hpp"
 
@@ -28,6 +29,18 @@ class OrderGate {
   virtual bool admit(PlannedOrder& order, const GateView& view) noexcept = 0;
   // The order went out (throttles count it).
   virtual void on_sent(const PlannedOrder& order, std::int64_t now_ns) noexcept = 0;
+
+  // The operator's control channel, through the gate so core never includes risk/.
+  // Defaults suit a gate without state (tests' pass-through gates). None may allocate.
+  virtual void set_mode(TradingMode /*mode*/) noexcept {}
+  // A reload: new limits and policy (the policy sizes shrunk orders' minimums).
+  virtual void set_limits(const RiskLimits& /*limits*/, const PolicyConfig& /*policy*/) noexcept {}
+  // Why the last admit() returned false; check 0 when it never did.
+  [[nodiscard]] virtual GateDenial last_denial() const noexcept { return {}; }
+  // The account's risk now, open orders counted as filled; leaves `out` invalid when the
+  // gate has no risk model.
+  virtual void summarize(const GateView& /*view*/, RiskSummary& out) noexcept { out = {}; }
+  [[nodiscard]] virtual RiskLimits limits() const noexcept { return {}; }
 };
 
 class OrderSink {

@@ -204,12 +204,20 @@ class EngineAgent final : public Agent {
     if (core_.settled() && pending_orders_ == 0)
       settled_ticks_.store(core_.stats().ticks, std::memory_order_release);
     if (work == 0 && telemetry_ != nullptr) maybe_publish();
+    // The operator only when idle: never between a tick and its orders.
+    if (work == 0 && control_ != nullptr && pending_orders_ == 0) work += poll_control();
     return work;
   }
   [[nodiscard]] const char* role_name() const noexcept override { return "engine"; }
   void publish_to(PipelineTelemetry* t) noexcept { telemetry_ = t; }
-  // The operator's control channel (control.hpp); call before the thread starts.
-  void attach_control(ControlPort* port) noexcept { control_ = port; }
+  // The operator's control channel (control.hpp); call before the thread starts. The
+  // snapshot (~10 KB) is allocated here, so do_work never allocates.
+  void attach_control(ControlPort* port) {
+    control_ = port;
+    if (port != nullptr && !snapshot_) snapshot_ = std::make_unique<EngineSnapshot>();
+    if (port != nullptr && !command_) command_ = std::make_unique<ControlCommand>();
+  }
+  [[nodiscard]] std::uint64_t commands_applied() const noexcept { return commands_applied_; }
 
   // Ticks fully handled: processed, and every order they caused is done. The paced
   // benchmark releases the next tick when this catches up with what it sent.
@@ -236,6 +244,40 @@ class EngineAgent final : public Agent {
     telemetry_->max_abs_drift.store(core_.max_abs_drift(), std::memory_order_relaxed);
   }
 
+  // At most one command per idle round; its reply, its cancel requests (queued like any
+  // order) and a fresh snapshot right after it. Otherwise a snapshot every period.
+  int poll_control() noexcept {
+    int work = 0;
+    if (has_reply_) {  // the control thread has not read the last reply yet
+      if (!control_->replies.try_push(reply_)) return 0;
+      has_reply_ = false;
+      ++work;
+    }
+    const std::uint64_t now = TscClock::now();
+    if (control_->commands.try_pop(*command_)) {
+      ++commands_applied_;
+      const std::size_t n = core_.apply_control(*command_, reply_, out_.data(), out_.size());
+      has_reply_ = !control_->replies.try_push(reply_);
+      pending_orders_ = n;
+      next_order_ = 0;
+      work += 1 + static_cast<int>(n) + flush_orders();
+      publish_snapshot(now);
+      return work;
+    }
+    const auto period_ns = control_->snapshot_period_ns.load(std::memory_order_relaxed);
+    const auto period_ticks =
+        static_cast<std::uint64_t>(static_cast<double>(period_ns) / TscClock::ns_per_tick());
+    if (now - last_snapshot_ >= period_ticks) publish_snapshot(now);
+    return work;
+  }
+
+  void publish_snapshot(std::uint64_t now) noexcept {
+    last_snapshot_ = now;
+    core_.fill_snapshot(*snapshot_);
+    snapshot_->version = ++snapshots_published_;
+    control_->snapshot.store(*snapshot_);
+  }
+
   // An order that does not fit the ring waits here; new ticks wait until it is out.
   int flush_orders() noexcept {
     int work = 0;
@@ -260,6 +302,13 @@ class EngineAgent final : public Agent {
   std::atomic<std::uint64_t> settled_ticks_{0};
   PipelineTelemetry* telemetry_ = nullptr;
   ControlPort* control_ = nullptr;
+  std::unique_ptr<EngineSnapshot> snapshot_;  // filled in place, then copied into the seqlock
+  std::unique_ptr<ControlCommand> command_;   // a reload carries whole tables: not on the stack
+  ControlReply reply_{};
+  bool has_reply_ = false;
+  std::uint64_t last_snapshot_ = 0;
+  std::uint64_t snapshots_published_ = 0;
+  std::uint64_t commands_applied_ = 0;
   std::uint64_t period_ = telemetry_period_ticks();
   std::uint64_t last_publish_ = 0;
 };
@@ -277,9 +326,12 @@ class OrderAgent final : public Agent {
       order.stamps.order_popped = TscClock::now();
       // A status query that cannot go out is not an order reject: the session is down, and
       // its session_down makes the engine ask again after the next logon.
-      if (!sink_.send(order) &&
-          order.purpose != static_cast<std::uint8_t>(OrderPurpose::status_query))
-        reject(order);
+      if (!sink_.send(order)) {
+        if (order.purpose == static_cast<std::uint8_t>(OrderPurpose::cancel))
+          refuse_cancel(order);
+        else if (order.purpose != static_cast<std::uint8_t>(OrderPurpose::status_query))
+          reject(order);
+      }
       ++sent_;
       if ((order.tick_flags & kTickWarmup) == 0) record(order.stamps);
       ++work;
@@ -338,6 +390,18 @@ class OrderAgent final : public Agent {
     r.instrument = order.instrument;
     r.side = order.side;
     r.kind = ExecKind::rejected;
+    queue_report(r);
+  }
+
+  // A cancel that could not go out leaves its order as it was: reported the way a venue
+  // refuses a cancel (an ack with the flag), never as a reject of the order itself.
+  void refuse_cancel(const OrderRequest& cancel) noexcept {
+    ExecReport r;
+    r.client_order_id = cancel.client_order_id;
+    r.instrument = cancel.instrument;
+    r.side = cancel.side;
+    r.kind = ExecKind::ack;
+    r.reject_code = kRejectCodeCancelRefused;
     queue_report(r);
   }
 
@@ -403,7 +467,7 @@ class Pipeline {
   }
 
   // The operator's control channel: commands in, snapshots out; call before start().
-  void attach_control(ControlPort* port) noexcept { engine_->attach_control(port); }
+  void attach_control(ControlPort* port) { engine_->attach_control(port); }
 
   // blocking_orders: the order thread sleeps on its queue's condition variable when idle
   // (the baseline); otherwise every thread idles per its spec.

@@ -19,7 +19,10 @@ namespace ballast {
 
 // status_query is not a trade: the sink asks the venue where the order with this
 // client_order_id stands (FIX OrderStatusRequest) and the answer is an ExecKind::status.
-enum class OrderPurpose : std::uint8_t { rebalance, unwind, status_query };
+// cancel is not a trade either: the venue cancels the order client_order_id, the request
+// itself carrying its own id in OrderRequest::request_id. flatten closes a futures
+// position on the operator's command.
+enum class OrderPurpose : std::uint8_t { rebalance, unwind, status_query, cancel, flatten };
 [[nodiscard]] const char* to_string(OrderPurpose p) noexcept;
 
 // Why a wanted adjustment produced no order. Each is shown to the operator.

@@ -53,6 +53,7 @@ struct BinanceOrderGatewayOptions {
 struct BinanceOrderGatewayCounters {
   std::uint64_t orders_sent = 0;
   std::uint64_t status_queries_sent = 0;
+  std::uint64_t cancels_sent = 0;        // order.cancel requests (the operator's kill)
   std::uint64_t not_connected = 0;       // send refused: session down
   std::uint64_t rate_limited = 0;        // send refused: the venue's ORDERS window is full
   std::uint64_t send_failures = 0;       // not encodable or no room in the send buffer

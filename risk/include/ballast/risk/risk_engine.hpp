@@ -150,6 +150,9 @@ class RiskEngine {
   // Owned by the engine thread; the control channel asks for changes through it.
   void set_state(TradingState s) noexcept { state_ = s; }
   [[nodiscard]] const RiskLimits& limits() const noexcept { return limits_; }
+  // A live reload. The order-rate buckets restart (full) only when their rate changed,
+  // so reloading an unchanged [risk] does not hand out a fresh burst.
+  void set_limits(const RiskLimits& limits) noexcept;
 
   // The account's risk with open orders (and `extra`, when given) counted as filled.
   void assess(const RiskInputs& in, const OrderIntent* extra, AccountRisk& out) const noexcept;

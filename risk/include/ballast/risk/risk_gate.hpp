@@ -21,16 +21,25 @@ class RiskGate final : public OrderGate {
 
   bool admit(PlannedOrder& order, const GateView& view) noexcept override;
   void on_sent(const PlannedOrder& order, std::int64_t now_ns) noexcept override;
+  void set_mode(TradingMode mode) noexcept override;
+  void set_limits(const RiskLimits& limits, const PolicyConfig& policy) noexcept override;
+  [[nodiscard]] GateDenial last_gate_denial() const noexcept;
+  [[nodiscard]] GateDenial last_denial() const noexcept override { return last_gate_denial(); }
+  void summarize(const GateView& view, RiskSummary& out) noexcept override;
+  [[nodiscard]] RiskLimits limits() const noexcept override { return engine_.limits(); }
 
   [[nodiscard]] RiskEngine& engine() noexcept { return engine_; }
   [[nodiscard]] std::uint64_t denied(RiskCheck c) const noexcept {
     return denied_[static_cast<std::size_t>(c)];
   }
-  [[nodiscard]] const RiskVerdict& last_denial() const noexcept { return last_denial_; }
+  [[nodiscard]] const RiskVerdict& last_verdict() const noexcept { return last_denial_; }
 
  private:
   const Universe& universe_;
-  const PolicyConfig& policy_;
+  [[nodiscard]] RiskInputs inputs(const GateView& view) const noexcept;
+
+  // By value: a reload replaces it while the config it came from stays as loaded.
+  PolicyConfig policy_;
   std::optional<double> margin_balance_;
   RiskEngine engine_;
   std::unique_ptr<AccountRisk> current_;
