@@ -630,6 +630,7 @@ class ConfigBuilder {
     r_.table(root_, "orders", Need::optional, [&](Section& s) { read_orders(s); });
     r_.table(root_, "venue", Need::optional, [&](Section& s) { read_venue(s); });
     r_.table(root_, "websocket", Need::optional, [&](Section& s) { read_websocket(s); });
+    r_.table(root_, "control", Need::optional, [&](Section& s) { read_control(s); });
     check_routes();
     r_.finish(root_);
     check_method();
@@ -1207,8 +1208,8 @@ class ConfigBuilder {
       o.fix_store = resolve_path(cfg_.source_path, *store);
     assign(r_.choice(s, "time_in_force", Need::optional, kTimeInForce), o.time_in_force_gtc);
     assign(r_.choice(s, "fix_store_kind", Need::optional, kFixStores), o.fix_store_kind);
-    if (const auto ms = r_.integer(s, "fix_store_flush_ms", Need::optional,
-                                   Range{1.0, 10000.0, false, false}))
+    if (const auto ms =
+            r_.integer(s, "fix_store_flush_ms", Need::optional, Range{1.0, 10000.0, false, false}))
       o.fix_store_flush_ms = static_cast<int>(*ms);
   }
 
@@ -1322,6 +1323,31 @@ class ConfigBuilder {
     assign(r_.integer(s, "max_message_bytes", Need::optional,
                       Range{1024.0, 64.0 * 1024 * 1024, false, false}),
            w.max_message_bytes);
+  }
+
+  // [control]: the operator socket. sun_path holds 108 bytes with the terminating NUL, so
+  // a longer path could only be bound truncated (another file than the one configured).
+  void read_control(Section& s) {
+    ControlConfig& c = cfg_.control;
+    c.present = true;
+    static constexpr std::size_t kMaxSocketPath = 107;
+    if (const auto path = r_.name(s, "socket", Need::required)) {
+      c.socket = resolve_path(cfg_.source_path, *path);
+      if (c.socket.size() > kMaxSocketPath)
+        r_.error(s.line_of_key("socket"), s.child("socket"),
+                 "path \"" + c.socket + "\" is " + std::to_string(c.socket.size()) +
+                     " bytes; a Unix socket path holds at most " + std::to_string(kMaxSocketPath));
+    }
+    if (const auto log = r_.name(s, "audit_log", Need::optional)) {
+      c.audit_log = resolve_path(cfg_.source_path, *log);
+    } else if (!c.socket.empty()) {
+      const std::filesystem::path dir = std::filesystem::path(c.socket).parent_path();
+      c.audit_log =
+          dir.empty() ? std::string("control-audit.log") : (dir / "control-audit.log").string();
+    }
+    if (const auto ms =
+            r_.integer(s, "snapshot_ms", Need::optional, Range{20.0, 1000.0, false, false}))
+      c.snapshot_ms = static_cast<int>(*ms);
   }
 
   // Market data over FIX rides on the order session; an embedded venue needs a route to it.

@@ -2016,5 +2016,71 @@ TEST(ConfigLoaderTest, ValidateForPlanningWithoutMarketTable) {
     EXPECT_EQ(e.to_string().rfind("test.toml: market.prices.", 0), 0u) << e.to_string();
 }
 
+// ---- [control]: the operator socket
+
+TEST(ConfigLoaderTest, ControlAbsentMeansNoSocket) {
+  const ConfigLoadResult r = parse(kMinimal);
+  ASSERT_TRUE(r.ok()) << dump(r);
+  EXPECT_FALSE(r.config->control.present);
+  EXPECT_TRUE(r.config->control.socket.empty());
+}
+
+TEST(ConfigLoaderTest, ControlResolvesAgainstTheConfigDirectoryWithDefaults) {
+  const ConfigLoadResult r =
+      parse(std::string(kMinimal) + "\n[control]\nsocket = \"run/ballast.sock\"\n",
+            "/etc/ballast/prod.toml");
+  ASSERT_TRUE(r.ok()) << dump(r);
+  const ControlConfig& c = r.config->control;
+  EXPECT_TRUE(c.present);
+  EXPECT_EQ(c.socket, "/etc/ballast/run/ballast.sock");
+  EXPECT_EQ(c.audit_log, "/etc/ballast/run/control-audit.log");
+  EXPECT_EQ(c.snapshot_ms, 100);
+}
+
+TEST(ConfigLoaderTest, ControlLoadsAsWritten) {
+  const ConfigLoadResult r =
+      parse(std::string(kMinimal) +
+                "\n[control]\nsocket = \"/tmp/b.sock\"\naudit_log = \"logs/audit.jsonl\"\n"
+                "snapshot_ms = 250\n",
+            "/srv/cfg/a.toml");
+  ASSERT_TRUE(r.ok()) << dump(r);
+  const ControlConfig& c = r.config->control;
+  EXPECT_EQ(c.socket, "/tmp/b.sock");
+  EXPECT_EQ(c.audit_log, "/srv/cfg/logs/audit.jsonl");
+  EXPECT_EQ(c.snapshot_ms, 250);
+}
+
+TEST(ConfigLoaderTest, ControlSocketPathMustFitSunPath) {
+  const std::string fits = "/" + std::string(106, 'a');  // 107 bytes
+  const ConfigLoadResult ok =
+      parse(std::string(kMinimal) + "\n[control]\nsocket = \"" + fits + "\"\n");
+  EXPECT_TRUE(ok.ok()) << dump(ok);
+  const std::string text = std::string(kMinimal) + "\n[control]\nsocket = \"" + fits + "b\"\n";
+  EXPECT_TRUE(HasOnlyError(parse(text), "control.socket", line_of(text, "socket = "),
+                           "is 108 bytes; a Unix socket path holds at most 107"));
+}
+
+TEST(ConfigLoaderTest, ControlEveryBadKeyReported) {
+  const std::string text =
+      std::string(kMinimal) + "\n[control]\nsnapshot_ms = 5\naudit_log = 3\nsockett = \"x\"\n";
+  const ConfigLoadResult r = parse(text);
+  ASSERT_FALSE(r.ok());
+  const std::string all = dump(r);
+  EXPECT_NE(all.find("control.socket: missing required key"), std::string::npos) << all;
+  EXPECT_NE(all.find("control.snapshot_ms: snapshot_ms must be in [20, 1000], got 5"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("control.audit_log: expected a string"), std::string::npos) << all;
+  EXPECT_NE(all.find("control.sockett: unknown key"), std::string::npos) << all;
+  EXPECT_EQ(r.errors.size(), 4u) << all;
+}
+
+TEST(ConfigLoaderTest, ControlSnapshotMsMustBeAnInteger) {
+  const std::string text =
+      std::string(kMinimal) + "\n[control]\nsocket = \"s.sock\"\nsnapshot_ms = 100.5\n";
+  EXPECT_TRUE(HasOnlyError(parse(text), "control.snapshot_ms", line_of(text, "snapshot_ms"),
+                           "expected an integer"));
+}
+
 }  // namespace
 }  // namespace ballast

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <memory>
 
-#include "ballast/json_writer.hpp"
+#include "ballast/core/json_writer.hpp"
 
 namespace ballast::tools {
 namespace {

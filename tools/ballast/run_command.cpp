@@ -14,7 +14,10 @@
 #include <stdexcept>
 #include <thread>
 
+#include "ballast/control/control_server.hpp"
 #include "ballast/core/clock.hpp"
+#include "ballast/core/control.hpp"
+#include "ballast/core/json_writer.hpp"
 #include "ballast/core/loopback_venue.hpp"
 #include "ballast/core/pipeline.hpp"
 #include "ballast/core/replay_source.hpp"
@@ -22,7 +25,6 @@
 #include "ballast/gateways/binance_market_data_feed.hpp"
 #include "ballast/gateways/binance_order_gateway.hpp"
 #include "ballast/gateways/fix_order_gateway.hpp"
-#include "ballast/json_writer.hpp"
 #include "ballast/risk/risk_gate.hpp"
 #include "ballast/venue/venue_runner.hpp"
 
@@ -418,6 +420,30 @@ int run_engine(const BallastConfig& config, const RunOptions& options) {
     replay_feed = std::make_unique<ReplayFeed>(*replay);
   }
 
+  // The control socket first of all: a second engine on the same socket (or one the
+  // operator does not own) stops here, before a venue, a session or a thread starts.
+  auto telemetry = std::make_unique<PipelineTelemetry>();
+  std::unique_ptr<ControlPort> control_port;
+  std::unique_ptr<control::ControlServer> control_server;
+  if (config.control.present) {
+    control_port = std::make_unique<ControlPort>();
+    control_port->snapshot_period_ns.store(static_cast<std::int64_t>(config.control.snapshot_ms) *
+                                           1'000'000);
+    control::ControlServerOptions o;
+    PipelineTelemetry* t = telemetry.get();
+    o.latency = [t] {
+      return control::LatencyNumbers{t->tick_to_order_p50_ns.load(), t->tick_to_order_p99_ns.load(),
+                                     t->tick_to_order_count.load()};
+    };
+    control_server = std::make_unique<control::ControlServer>(*control_port, config, o);
+    if (const auto refused = control_server->start()) {
+      std::fprintf(stderr, "ballast: %s\n", refused->c_str());
+      return 1;
+    }
+    std::fprintf(stderr, "ballast: control socket %s (audit log %s)\n",
+                 config.control.socket.c_str(), config.control.audit_log.c_str());
+  }
+
   if (!ensure_demo_credentials(config)) {
     std::fprintf(stderr, "ballast: websocket: cannot draw random demo credentials\n");
     return 1;
@@ -479,8 +505,8 @@ int run_engine(const BallastConfig& config, const RunOptions& options) {
   auto pipeline =
       std::make_unique<Pipeline<>>(*core, merged, *route->sink, config.universe.instrument_count());
 
-  auto telemetry = std::make_unique<PipelineTelemetry>();
   pipeline->publish_telemetry(telemetry.get());
+  if (control_port) pipeline->attach_control(control_port.get());
   install_signal_handlers();
   if (replay) {
     replay->start(config.feed.pace, config.feed.rate_per_s, config.feed.loop,
@@ -510,10 +536,16 @@ int run_engine(const BallastConfig& config, const RunOptions& options) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
     if (std::chrono::steady_clock::now() >= next_status) {
       next_status += std::chrono::seconds(1);
-      // One status line a second, on stderr so stdout stays the summary.
+      // One status line a second, on stderr so stdout stays the summary. With control on,
+      // it leads with the engine's mode as its last snapshot says.
+      std::string mode;
+      EngineSnapshot snap;
+      if (control_port && control_port->snapshot.load(snap))
+        mode = std::string("[") + to_string(snap.mode) + (snap.paused ? " paused" : "") + "]  ";
       std::fprintf(stderr,
-                   "ballast: %s%s ticks %llu  orders %llu  fills %llu  rejects %llu  NAV %.2f  "
+                   "ballast: %s%s%s ticks %llu  orders %llu  fills %llu  rejects %llu  NAV %.2f  "
                    "max|drift| %.2f%%  p99 tick-to-order %llu ns\n",
+                   mode.c_str(),
                    route->fix ? (route->fix->logged_on() ? "[FIX up]  " : "[FIX down]") : "",
                    route->websocket.empty() ? ""
                    : websocket_up(*route)   ? "[WS up]  "
@@ -558,6 +590,8 @@ int run_engine(const BallastConfig& config, const RunOptions& options) {
     }
   }
   pipeline->stop();
+  // No engine thread answers any more: the operator's socket goes (and is unlinked).
+  if (control_server) control_server->stop();
   // The md and order threads are joined: the WebSocket gateways close from this thread.
   for (WebSocketVenue& w : route->websocket) {
     w.orders->shutdown();

@@ -109,14 +109,14 @@ struct OrderRouteConfig {
 // prices only); orders go over the WebSocket API, fills come from the user-data stream.
 enum class WsIdleKind : std::uint8_t { busy_poll, blocking };
 struct WebSocketRouteConfig {
-  bool present = false;           // a [websocket] table was given
-  std::string host = "127.0.0.1";  // resolved once at start, never on the hot path
-  int port = 0;                    // not given, with an embedded venue: [venue] ws_port
-  bool tls = false;                // wss: certificate and host name verified, TLS 1.2+
-  std::string ca_file;             // PEM bundle; "" = the system's trust store
-  std::string server_name;         // SNI and the name verified; "" = host
-  std::string market_path = "/stream";    // combined market streams
-  std::string api_path = "/ws-fapi/v1";   // WebSocket API (orders, depth, user data)
+  bool present = false;                  // a [websocket] table was given
+  std::string host = "127.0.0.1";        // resolved once at start, never on the hot path
+  int port = 0;                          // not given, with an embedded venue: [venue] ws_port
+  bool tls = false;                      // wss: certificate and host name verified, TLS 1.2+
+  std::string ca_file;                   // PEM bundle; "" = the system's trust store
+  std::string server_name;               // SNI and the name verified; "" = host
+  std::string market_path = "/stream";   // combined market streams
+  std::string api_path = "/ws-fapi/v1";  // WebSocket API (orders, depth, user data)
   // API key and secret: a TOML file (api_key, api_secret) of mode 0600/0400, else the
   // environment (BALLAST_API_KEY, BALLAST_API_SECRET). Never in this config.
   std::string credentials_file;
@@ -124,7 +124,7 @@ struct WebSocketRouteConfig {
   std::vector<std::string> venues;  // venues routed here; empty with route = "websocket": all
   WsIdleKind idle = WsIdleKind::busy_poll;
   int connect_timeout_ms = 3000;
-  int reconnect_min_ms = 100;   // back-off: capped exponential with jitter
+  int reconnect_min_ms = 100;  // back-off: capped exponential with jitter
   int reconnect_max_ms = 5000;
   std::int64_t max_message_bytes = 1 << 20;  // a bigger message closes the connection (1009)
 };
@@ -133,20 +133,20 @@ struct WebSocketRouteConfig {
 // `ballast-venue` (its command-line flags override these). Plain data: tools/venue turns it
 // into a simulation.
 struct VenueSimConfig {
-  bool present = false;       // a [venue] table was given
-  bool embedded = false;      // `ballast run` starts the simulator in-process
-  int port = 9878;            // FIX acceptor port
-  std::string store_dir;      // QuickFIX FileStore of the acceptor ("" = state_dir/venue or a temp)
+  bool present = false;   // a [venue] table was given
+  bool embedded = false;  // `ballast run` starts the simulator in-process
+  int port = 9878;        // FIX acceptor port
+  std::string store_dir;  // QuickFIX FileStore of the acceptor ("" = state_dir/venue or a temp)
   std::uint64_t seed = 1;
-  double volatility = 0.5;    // annualised, every asset
-  double correlation = 0.0;   // pairwise between asset walks, in [-1, 1)
-  double jump_per_day = 0.0;  // expected jumps per simulated day
-  double jump_size = 0.0;     // jump size, as a fraction (sign random)
-  double speed = 1.0;         // simulated seconds per wall second
+  double volatility = 0.5;              // annualised, every asset
+  double correlation = 0.0;             // pairwise between asset walks, in [-1, 1)
+  double jump_per_day = 0.0;            // expected jumps per simulated day
+  double jump_size = 0.0;               // jump size, as a fraction (sign random)
+  double speed = 1.0;                   // simulated seconds per wall second
   std::int64_t funding_interval_s = 0;  // > 0 overrides every perpetual's interval
-  double cash = 0.0;          // the FIX client's starting cash; 0 = [portfolio] margin_balance
-  std::string feed_file;      // replay CSV for the venue's marks instead of random walks
-  double tick_interval_ms = 100.0;      // market data publication period
+  double cash = 0.0;      // the FIX client's starting cash; 0 = [portfolio] margin_balance
+  std::string feed_file;  // replay CSV for the venue's marks instead of random walks
+  double tick_interval_ms = 100.0;  // market data publication period
   // Quote size per level of the market maker, in quote currency (0: its default of 10
   // lots, thin for a hedge of tens of thousands); five levels a side.
   double depth_notional = 0.0;
@@ -161,6 +161,15 @@ struct VenueSimConfig {
   // api_secret, optional account), mode 0600/0400; "" = BALLAST_API_KEY/BALLAST_API_SECRET.
   std::string ws_credentials_file;
   std::int64_t ws_recv_window_ms = 5000;  // the largest recvWindow accepted
+};
+
+// [control]: the operator's Unix socket (docs/control-protocol.md). Absent: no socket, the
+// engine runs unattended as before.
+struct ControlConfig {
+  bool present = false;   // a [control] table was given
+  std::string socket;     // resolved against the config file's directory; fits sun_path
+  std::string audit_log;  // default: control-audit.log in the socket's directory
+  int snapshot_ms = 100;  // how often the idle engine publishes a snapshot, 20..1000
 };
 
 struct BallastConfig {
@@ -181,6 +190,7 @@ struct BallastConfig {
   OrderRouteConfig orders;          // [orders]
   VenueSimConfig venue;             // [venue]
   WebSocketRouteConfig websocket;   // [websocket]
+  ControlConfig control;            // [control]
   std::string state_dir;            // [engine] state_dir: persisted client order id base
   int market_line = 0;              // line of [market] in the file, for planning diagnostics
 };

@@ -1,6 +1,6 @@
-// A minimal streaming JSON writer for reports (plan, check-config): objects, arrays,
-// escaped strings, shortest round-trip numbers, and exact decimals written verbatim.
-// Start-up and reporting code only; it allocates.
+// A minimal streaming JSON writer for reports (plan, check-config) and the control
+// protocol's lines: objects, arrays, escaped strings, shortest round-trip numbers, and
+// exact decimals written verbatim. Reporting and control-thread code only; it allocates.
 #pragma once
 
 #include <string>
@@ -9,7 +9,7 @@
 
 #include "ballast/core/decimal.hpp"
 
-namespace ballast::tools {
+namespace ballast {
 
 class JsonWriter {
  public:
@@ -25,6 +25,8 @@ class JsonWriter {
   JsonWriter& value(bool b);
   JsonWriter& value(const Decimal& d);  // exact decimal text as a JSON number
   JsonWriter& null();
+  // Text that is already one valid JSON value (an id or args object echoed as received).
+  JsonWriter& raw_value(std::string_view json);
 
   template <typename T>
   JsonWriter& field(std::string_view k, const T& v) {
@@ -41,4 +43,4 @@ class JsonWriter {
   bool after_key_ = false;
 };
 
-}  // namespace ballast::tools
+}  // namespace ballast

@@ -1,10 +1,10 @@
-#include "ballast/json_writer.hpp"
+#include "ballast/core/json_writer.hpp"
 
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 
-namespace ballast::tools {
+namespace ballast {
 
 void JsonWriter::separate() {
   if (after_key_) {
@@ -112,10 +112,16 @@ JsonWriter& JsonWriter::value(const Decimal& d) {
   return *this;
 }
 
+JsonWriter& JsonWriter::raw_value(std::string_view json) {
+  separate();
+  out_ += json;
+  return *this;
+}
+
 JsonWriter& JsonWriter::null() {
   separate();
   out_ += "null";
   return *this;
 }
 
-}  // namespace ballast::tools
+}  // namespace ballast

@@ -1,0 +1,243 @@
+#include "ballast/control/reload_diff.hpp"
+
+#include <charconv>
+#include <cstdint>
+#include <type_traits>
+
+namespace ballast::control {
+namespace {
+
+std::string text(double v) {
+  char buf[32];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+std::string text(bool v) {
+  return v ? "true" : "false";
+}
+std::string text(const std::string& v) {
+  return "\"" + v + "\"";
+}
+template <class I>
+requires std::is_integral_v<I> || std::is_enum_v<I> std::string text(I v) {
+  if constexpr (std::is_enum_v<I>)
+    return std::to_string(static_cast<long long>(v));
+  else
+    return std::to_string(v);
+}
+template <class T>
+std::string text(const std::optional<T>& v) {
+  return v ? text(*v) : std::string("none");
+}
+
+// Collects "key old -> new" lines for values that differ.
+struct Changes {
+  std::vector<std::string> lines;
+  template <class T>
+  void compare(const std::string& key, const T& a, const T& b) {
+    if (!(a == b)) lines.push_back(key + " " + text(a) + " -> " + text(b));
+  }
+  // A section whose contents only a restart applies: named once when anything differs.
+  void section(const std::string& name, bool differs) {
+    if (differs) lines.push_back(name);
+  }
+};
+
+bool same_instrument(const InstrumentSpec& a, const InstrumentSpec& b) {
+  return a.symbol == b.symbol && a.kind == b.kind && a.base == b.base && a.quote == b.quote &&
+         a.settlement == b.settlement && a.contract_size == b.contract_size &&
+         a.contract_value == b.contract_value && a.lot_size == b.lot_size &&
+         a.tick_size == b.tick_size && a.min_qty == b.min_qty && a.min_notional == b.min_notional &&
+         a.maker_fee_bps == b.maker_fee_bps && a.taker_fee_bps == b.taker_fee_bps &&
+         a.funding_interval_s == b.funding_interval_s && a.expiry_unix_s == b.expiry_unix_s &&
+         a.leverage == b.leverage && a.max_order_qty == b.max_order_qty && a.venue == b.venue &&
+         a.margin_brackets.size() == b.margin_brackets.size() && [&] {
+           for (std::size_t k = 0; k < a.margin_brackets.size(); ++k) {
+             const MarginBracket& x = a.margin_brackets[k];
+             const MarginBracket& y = b.margin_brackets[k];
+             if (x.max_notional != y.max_notional || x.mmr != y.mmr ||
+                 x.maint_amount != y.maint_amount)
+               return false;
+           }
+           return true;
+         }();
+}
+
+std::string symbols(const Universe& u, const TargetSpec& t) {
+  std::string out = "[";
+  for (std::size_t k = 0; k < t.hedge_count; ++k)
+    out += (k ? ", " : "") + (t.hedge_with[k] < u.instruments.size()
+                                  ? u.instruments[t.hedge_with[k]].symbol
+                                  : std::string("?"));
+  return out + "]";
+}
+
+void diff_targets(const BallastConfig& a, const BallastConfig& b, Changes& c) {
+  const Universe& u = b.universe;
+  for (std::size_t k = 0; k < u.assets.size() && k < kMaxAssets; ++k) {
+    if (k == u.base_currency) continue;  // its weight is the remainder, not a setting
+    const TargetSpec& x = a.targets[k];
+    const TargetSpec& y = b.targets[k];
+    const std::string key = "target." + u.assets[k].name;
+    if (x.configured != y.configured) {
+      c.lines.push_back(key + (y.configured ? " added" : " removed"));
+      if (!y.configured) continue;
+    }
+    c.compare(key + ".weight", x.weight, y.weight);
+    c.compare(key + ".band", x.band, y.band);
+    c.compare(key + ".rel_band", x.rel_band, y.rel_band);
+    const std::string hx = symbols(a.universe, x), hy = symbols(u, y);
+    if (hx != hy) c.lines.push_back(key + ".hedge_with " + hx + " -> " + hy);
+  }
+}
+
+void diff_policy(const PolicyConfig& a, const PolicyConfig& b, Changes& c) {
+  c.compare("policy.trigger", std::string(to_string(a.trigger)), std::string(to_string(b.trigger)));
+  c.compare("policy.rebalance_to", std::string(to_string(a.rebalance_to)),
+            std::string(to_string(b.rebalance_to)));
+  c.compare("policy.method", std::string(to_string(a.method)), std::string(to_string(b.method)));
+  c.compare("policy.hedge_ratio", a.hedge_ratio, b.hedge_ratio);
+  c.compare("policy.min_order_notional", a.min_order_notional, b.min_order_notional);
+  c.compare("policy.max_cost_bps", a.max_cost_bps, b.max_cost_bps);
+  c.compare("policy.calendar_interval_s", a.calendar_interval_s, b.calendar_interval_s);
+  c.compare("policy.default_spread_bps", a.default_spread_bps, b.default_spread_bps);
+  c.compare("policy.carry_horizon_s", a.carry_horizon_s, b.carry_horizon_s);
+  c.compare("policy.unwind_inside_band", a.unwind_inside_band, b.unwind_inside_band);
+}
+
+void diff_risk(const RiskLimits& a, const RiskLimits& b, const Universe& u, Changes& c) {
+  c.compare("risk.max_leverage", a.max_leverage, b.max_leverage);
+  c.compare("risk.min_liquidation_distance", a.min_liquidation_distance,
+            b.min_liquidation_distance);
+  c.compare("risk.max_margin_utilization", a.max_margin_utilization, b.max_margin_utilization);
+  c.compare("risk.max_asset_weight", a.max_asset_weight, b.max_asset_weight);
+  c.compare("risk.max_order_notional", a.max_order_notional, b.max_order_notional);
+  c.compare("risk.price_collar_bps", a.price_collar_bps, b.price_collar_bps);
+  c.compare("risk.max_orders_per_second", a.max_orders_per_second, b.max_orders_per_second);
+  c.compare("risk.max_orders_per_minute", a.max_orders_per_minute, b.max_orders_per_minute);
+  c.compare("risk.max_md_staleness_ms", a.max_md_staleness_ms, b.max_md_staleness_ms);
+  c.compare("risk.on_session_loss", std::string(a.halt_on_session_loss ? "halt" : "resume"),
+            std::string(b.halt_on_session_loss ? "halt" : "resume"));
+  for (std::size_t k = 0; k < u.assets.size() && k < kMaxAssets; ++k)
+    c.compare("risk.collateral." + u.assets[k].name, a.collateral_ratio[k], b.collateral_ratio[k]);
+}
+
+bool same_universe(const Universe& a, const Universe& b) {
+  if (a.base_currency != b.base_currency || a.venues != b.venues ||
+      a.assets.size() != b.assets.size() || a.instruments.size() != b.instruments.size())
+    return false;
+  for (std::size_t k = 0; k < a.assets.size(); ++k)
+    if (a.assets[k].name != b.assets[k].name ||
+        a.assets[k].spot_instrument != b.assets[k].spot_instrument)
+      return false;
+  for (std::size_t k = 0; k < a.instruments.size(); ++k)
+    if (!same_instrument(a.instruments[k], b.instruments[k])) return false;
+  return true;
+}
+
+void diff_restart_only(const BallastConfig& a, const BallastConfig& b, Changes& c) {
+  const Universe& ua = a.universe;
+  const Universe& ub = b.universe;
+  bool assets_differ = ua.base_currency != ub.base_currency || ua.assets.size() != ub.assets.size();
+  for (std::size_t k = 0; !assets_differ && k < ua.assets.size(); ++k)
+    assets_differ = ua.assets[k].name != ub.assets[k].name ||
+                    ua.assets[k].spot_instrument != ub.assets[k].spot_instrument;
+  bool instruments_differ = ua.instruments.size() != ub.instruments.size();
+  for (std::size_t k = 0; !instruments_differ && k < ua.instruments.size(); ++k)
+    instruments_differ = !same_instrument(ua.instruments[k], ub.instruments[k]);
+  c.section("assets", assets_differ);
+  c.section("instruments", instruments_differ);
+  c.section("venues", ua.venues != ub.venues);
+
+  bool threads_differ = a.threads.size() != b.threads.size();
+  for (std::size_t k = 0; !threads_differ && k < a.threads.size(); ++k)
+    threads_differ = a.threads[k].name != b.threads[k].name ||
+                     a.threads[k].agents != b.threads[k].agents ||
+                     a.threads[k].cpu != b.threads[k].cpu || a.threads[k].idle != b.threads[k].idle;
+  c.section("threads", threads_differ);
+
+  c.compare("feed.kind", a.feed.kind, b.feed.kind);
+  c.compare("feed.file", a.feed.file, b.feed.file);
+  c.compare("feed.pace", a.feed.pace, b.feed.pace);
+  c.compare("feed.rate", a.feed.rate_per_s, b.feed.rate_per_s);
+  c.compare("feed.loop", a.feed.loop, b.feed.loop);
+
+  const OrderRouteConfig& oa = a.orders;
+  const OrderRouteConfig& ob = b.orders;
+  c.section("orders", oa.kind != ob.kind || oa.fix_settings != ob.fix_settings ||
+                          oa.fix_host != ob.fix_host || oa.fix_port != ob.fix_port ||
+                          oa.fix_store != ob.fix_store ||
+                          oa.time_in_force_gtc != ob.time_in_force_gtc ||
+                          oa.fix_store_kind != ob.fix_store_kind ||
+                          oa.fix_store_flush_ms != ob.fix_store_flush_ms);
+
+  const VenueSimConfig& va = a.venue;
+  const VenueSimConfig& vb = b.venue;
+  c.section("venue", va.present != vb.present || va.embedded != vb.embedded || va.port != vb.port ||
+                         va.store_dir != vb.store_dir || va.seed != vb.seed ||
+                         va.volatility != vb.volatility || va.correlation != vb.correlation ||
+                         va.jump_per_day != vb.jump_per_day || va.jump_size != vb.jump_size ||
+                         va.speed != vb.speed || va.funding_interval_s != vb.funding_interval_s ||
+                         va.cash != vb.cash || va.feed_file != vb.feed_file ||
+                         va.tick_interval_ms != vb.tick_interval_ms ||
+                         va.depth_notional != vb.depth_notional || va.faults != vb.faults ||
+                         va.ws_port != vb.ws_port || va.ws_cert_file != vb.ws_cert_file ||
+                         va.ws_key_file != vb.ws_key_file ||
+                         va.ws_credentials_file != vb.ws_credentials_file ||
+                         va.ws_recv_window_ms != vb.ws_recv_window_ms);
+
+  const WebSocketRouteConfig& wa = a.websocket;
+  const WebSocketRouteConfig& wb = b.websocket;
+  c.section("websocket", wa.present != wb.present || wa.host != wb.host || wa.port != wb.port ||
+                             wa.tls != wb.tls || wa.ca_file != wb.ca_file ||
+                             wa.server_name != wb.server_name || wa.market_path != wb.market_path ||
+                             wa.api_path != wb.api_path ||
+                             wa.credentials_file != wb.credentials_file ||
+                             wa.recv_window_ms != wb.recv_window_ms || wa.venues != wb.venues ||
+                             wa.idle != wb.idle || wa.connect_timeout_ms != wb.connect_timeout_ms ||
+                             wa.reconnect_min_ms != wb.reconnect_min_ms ||
+                             wa.reconnect_max_ms != wb.reconnect_max_ms ||
+                             wa.max_message_bytes != wb.max_message_bytes);
+
+  c.compare("engine.state_dir", a.state_dir, b.state_dir);
+  c.compare("control.socket", a.control.socket, b.control.socket);
+  c.compare("control.audit_log", a.control.audit_log, b.control.audit_log);
+  c.compare("control.snapshot_ms", a.control.snapshot_ms, b.control.snapshot_ms);
+
+  // The portfolio is where the engine started; afterwards fills are the truth.
+  bool portfolio_differs = a.portfolio.cash != b.portfolio.cash ||
+                           a.margin_balance != b.margin_balance ||
+                           a.last_rebalance_unix_s != b.last_rebalance_unix_s ||
+                           a.portfolio.spot_qty != b.portfolio.spot_qty;
+  for (std::size_t k = 0; !portfolio_differs && k < kMaxInstruments; ++k)
+    portfolio_differs =
+        a.portfolio.positions[k].lots != b.portfolio.positions[k].lots ||
+        a.portfolio.positions[k].entry_price != b.portfolio.positions[k].entry_price;
+  c.section("portfolio", portfolio_differs);
+}
+
+}  // namespace
+
+ConfigReloadDiff diff_for_reload(const BallastConfig& live, const BallastConfig& next) {
+  ConfigReloadDiff d;
+  d.universe_changed = !same_universe(live.universe, next.universe);
+  Changes live_keys;
+  if (!d.universe_changed) {
+    diff_targets(live, next, live_keys);
+    diff_policy(live.policy, next.policy, live_keys);
+    diff_risk(live.risk, next.risk, next.universe, live_keys);
+  } else {
+    live_keys.section("targets", true);  // ids shift with the universe; re-read on restart
+  }
+  Changes restart;
+  diff_restart_only(live, next, restart);
+  if (d.universe_changed) {
+    restart.lines.insert(restart.lines.end(), live_keys.lines.begin(), live_keys.lines.end());
+  } else {
+    d.applied = std::move(live_keys.lines);
+  }
+  d.restart_needed = std::move(restart.lines);
+  return d;
+}
+
+}  // namespace ballast::control
