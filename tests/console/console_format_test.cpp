@@ -88,6 +88,10 @@ TEST(FormatTest, Numbers) {
   EXPECT_EQ(format_ns(4500000), "4.50ms");
   EXPECT_EQ(format_ns(-1), "-");
   EXPECT_EQ(format_number(0.4), "0.4");
+  EXPECT_EQ(format_count(9999), "9999");
+  EXPECT_EQ(format_count(12345), "12.3k");
+  EXPECT_EQ(format_count(854134), "854k");
+  EXPECT_EQ(format_count(12345678), "12.3M");
   EXPECT_EQ(fit("abc", 5), "abc  ");
   EXPECT_EQ(fit("abc", 5, true), "  abc");
   EXPECT_EQ(fit("abcdef", 3), "abc");

@@ -11,12 +11,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
+#include <regex>
 #include <string>
+#include <vector>
 
 #include "child_process.hpp"
 #include "temp_dir.hpp"
@@ -70,7 +74,12 @@ class TmuxSession {
 
   [[nodiscard]] const CommandResult& started() const { return started_; }
   [[nodiscard]] std::string screen() const { return shell(tmux_ + " capture-pane -p").out; }
-  void send_keys(const std::string& keys) const { (void)shell(tmux_ + " send-keys " + keys); }
+  // Each argument one tmux key (a character, or a name such as Enter), quoted for the shell.
+  void send_keys(std::initializer_list<std::string> keys) const {
+    std::string command = tmux_ + " send-keys";
+    for (const auto& k : keys) command += " " + quote(k);
+    (void)shell(command);
+  }
   [[nodiscard]] bool alive() const { return shell(tmux_ + " has-session").exit_code == 0; }
   // Polls the screen until it shows `text`; the last screen is kept for messages.
   bool shows(const std::string& text, std::chrono::milliseconds timeout = 10s) {
@@ -132,11 +141,12 @@ TEST(ConsoleTmuxTest, ScreenShowsTheEngineAndKeysDriveIt) {
   ASSERT_TRUE(tmux.shows("tick-to-order p50")) << tmux.last();
   EXPECT_TRUE(tmux.shows("BTC ")) << tmux.last();
   EXPECT_TRUE(tmux.shows("ETH ")) << tmux.last();
-  EXPECT_TRUE(tmux.shows("|")) << tmux.last();  // a drift bar's target mark
-  for (const auto& line : {tmux.last()}) EXPECT_NE(line.find("ORDERS ("), std::string::npos);
+  // A drift bar (17 wide at 80 columns): target, band edges and the marker.
+  EXPECT_TRUE(std::regex_search(tmux.last(), std::regex(R"(\[[-:|#<>]{15}\])"))) << tmux.last();
+  EXPECT_NE(tmux.last().find("ORDERS ("), std::string::npos) << tmux.last();
 
   // p: paused on the screen, and the engine agrees.
-  tmux.send_keys("p");
+  tmux.send_keys({"p"});
   ASSERT_TRUE(tmux.shows("PAUSED")) << tmux.last();
   const CommandResult status = shell(console("--socket " + socket + " --once status --json"));
   ASSERT_EQ(status.exit_code, 0) << status.out;
@@ -148,20 +158,20 @@ TEST(ConsoleTmuxTest, ScreenShowsTheEngineAndKeysDriveIt) {
   EXPECT_TRUE(paused);
 
   // ?: the help overlay, closed by any key.
-  tmux.send_keys("?");
+  tmux.send_keys({"?"});
   ASSERT_TRUE(tmux.shows("ballast-console keys")) << tmux.last();
-  tmux.send_keys("Space");
+  tmux.send_keys({"Space"});
   ASSERT_TRUE(wait_for(
       [&] { return tmux.screen().find("ballast-console keys") == std::string::npos; }, 5s, 50ms));
 
   // k asks first: n cancels, y halts.
-  tmux.send_keys("k");
+  tmux.send_keys({"k"});
   ASSERT_TRUE(tmux.shows("[y/N]")) << tmux.last();
-  tmux.send_keys("n");
+  tmux.send_keys({"n"});
   ASSERT_TRUE(tmux.shows("kill cancelled")) << tmux.last();
-  tmux.send_keys("k");
+  tmux.send_keys({"k"});
   ASSERT_TRUE(tmux.shows("[y/N]")) << tmux.last();
-  tmux.send_keys("y");
+  tmux.send_keys({"y"});
   ASSERT_TRUE(tmux.shows("HALTED")) << tmux.last();
 
   // A refused command: --once exits 1 and says why.
@@ -170,24 +180,31 @@ TEST(ConsoleTmuxTest, ScreenShowsTheEngineAndKeysDriveIt) {
   EXPECT_NE(flatten.out.find("error: "), std::string::npos) << flatten.out;
 
   // : runs any command; r resumes.
-  tmux.send_keys("r");
+  tmux.send_keys({"r"});
+  // The title line only: the alerts below it still name HALTED and PAUSED.
+  const auto title = [&] {
+    const std::string s = tmux.screen();
+    return s.substr(0, s.find('\n'));
+  };
   ASSERT_TRUE(wait_for(
       [&] {
-        const std::string s = tmux.screen();
-        return s.find("ACTIVE") != std::string::npos && s.find("HALTED") == std::string::npos &&
-               s.find("PAUSED") == std::string::npos;
+        const std::string t = title();
+        return t.find("ACTIVE") != std::string::npos && t.find("PAUSED") == std::string::npos;
       },
       10s, 50ms))
       << tmux.screen();
-  tmux.send_keys(": reduce-only Enter");
+  tmux.send_keys({":", "reduce-only", "Enter"});
   ASSERT_TRUE(tmux.shows("REDUCING")) << tmux.last();
 
-  // q: the console exits, its tmux session with it.
-  tmux.send_keys("q");
-  EXPECT_TRUE(wait_for([&] { return !tmux.alive(); }, 5s, 50ms));
-
+  // The engine goes away: the screen says so (and keeps retrying every second).
   engine.signal(SIGINT);
   EXPECT_EQ(engine.wait(20000ms), 0) << engine.err();
+  EXPECT_TRUE(tmux.shows("DISCONNECTED")) << tmux.last();
+
+  // q: the console exits, its tmux session with it.
+  tmux.send_keys({"q"});
+  EXPECT_TRUE(wait_for([&] { return !tmux.alive(); }, 5s, 50ms));
+  std::filesystem::remove_all(dir);
 }
 
 TEST(ConsoleTmuxTest, OnceRefusesSocketsThatAreNotOurs) {
@@ -224,11 +241,11 @@ TEST(ConsoleTmuxTest, OnceRefusesSocketsThatAreNotOurs) {
 }
 
 TEST(ConsoleTmuxTest, BadUsageExitsTwoWithOneLine) {
-  for (const std::string args :
-       {"", "--socket", "--socket /x --once", "--socket /x --once subscribe",
-        "--socket /x --once set-target BTC", "--socket /x --frobnicate",
-        "--config " + std::string(BALLAST_SOURCE_DIR) + "/config/demo.toml",
-        "--config /no/such/file.toml --once status"}) {
+  for (const std::string& args : std::vector<std::string>{
+           "", "--socket", "--socket /x --once", "--socket /x --once subscribe",
+           "--socket /x --once set-target BTC", "--socket /x --frobnicate",
+           "--config " + std::string(BALLAST_SOURCE_DIR) + "/config/demo.toml",
+           "--config /no/such/file.toml --once status"}) {
     const CommandResult r = shell(console(args));
     EXPECT_EQ(r.exit_code, 2) << args << ": " << r.out;
     EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << args << ": " << r.out;

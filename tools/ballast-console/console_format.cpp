@@ -88,6 +88,21 @@ std::string format_ns(double ns) {
   return buf;
 }
 
+std::string format_count(std::int64_t n) {
+  const double a = std::fabs(static_cast<double>(n));
+  if (a < 10000) return std::to_string(n);
+  char buf[32];
+  const double v = static_cast<double>(n);
+  if (a < 1e6) {
+    std::snprintf(buf, sizeof buf, a < 1e5 ? "%.1fk" : "%.0fk", v / 1e3);
+  } else if (a < 1e9) {
+    std::snprintf(buf, sizeof buf, a < 1e8 ? "%.1fM" : "%.0fM", v / 1e6);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.1fG", v / 1e9);
+  }
+  return buf;
+}
+
 std::string format_number(double value) {
   if (!std::isfinite(value)) return "-";
   char buf[64];
@@ -122,7 +137,11 @@ std::string scalar_text(simdjson::dom::element e) {
     }
     case element_type::DOUBLE: {
       double v = 0;
-      return e.get(v) == simdjson::SUCCESS ? format_number(v) : std::string();
+      if (e.get(v) != simdjson::SUCCESS) return {};
+      // Ten significant digits read better than a round-trip 17 (--json has those).
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.10g", v);
+      return buf;
     }
     case element_type::BOOL: {
       bool v = false;

@@ -3,6 +3,7 @@
 // tables (what `ballast-console --once` prints). Pure functions, unit-tested.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -22,6 +23,8 @@ namespace ballast::console {
 // Nanoseconds as the largest unit that keeps 3 significant digits: 850 -> "850ns",
 // 12345 -> "12.3us", 4500000 -> "4.50ms". Negative or non-finite: "-".
 [[nodiscard]] std::string format_ns(double ns);
+// A count compacted to fit a column: 999 -> "999", 854134 -> "854k", 12345678 -> "12.3M".
+[[nodiscard]] std::string format_count(std::int64_t n);
 // A plain number in shortest round-trip form ("0.4", "1e+300").
 [[nodiscard]] std::string format_number(double value);
 

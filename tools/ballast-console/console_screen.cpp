@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <ctime>
 
 #include "console_format.hpp"
 #include "request_builder.hpp"
@@ -82,6 +83,16 @@ std::string one_line(const std::string& text) {
   return out;
 }
 
+// Local wall-clock time of an alert's arrival: the engine stamps its monotonic clock only.
+std::string clock_text() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  ::localtime_r(&now, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%H:%M:%S", &tm);
+  return buf;
+}
+
 }  // namespace
 
 ConsoleScreen::ConsoleScreen(std::string socket_path) : socket_path_(std::move(socket_path)) {}
@@ -119,7 +130,15 @@ void ConsoleScreen::drain_subscription() {
     if (info.type == "snapshot") {
       apply_snapshot(line, model_.view);
     } else if (info.type == "alert") {
-      model_.alerts.push_back(describe_alert(line));
+      const std::string text = describe_alert(line);
+      if (text == last_alert_ && !model_.alerts.empty()) {
+        model_.alerts.back() =
+            clock_text() + " " + text + " (x" + std::to_string(++last_alert_repeats_) + ")";
+      } else {
+        last_alert_ = text;
+        last_alert_repeats_ = 1;
+        model_.alerts.push_back(clock_text() + " " + text);
+      }
       while (model_.alerts.size() > kAlertsKept) model_.alerts.pop_front();
     } else if (is_reply(info) && !info.ok) {
       model_.status = "subscribe refused: " + info.error;

@@ -35,6 +35,9 @@ class ConsoleScreen {
   ScreenModel model_;
   Mode mode_ = Mode::normal;
   std::string input_;  // what has been typed at a prompt
+  // A burst of the same alert (a risk check denying every tick) is one line with a count.
+  std::string last_alert_;
+  int last_alert_repeats_ = 0;
   bool quit_ = false;
   bool dirty_ = true;
   std::chrono::steady_clock::time_point next_connect_{};

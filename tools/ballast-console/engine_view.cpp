@@ -284,10 +284,10 @@ std::vector<ScreenLine> layout_screen(const ScreenModel& m, int width, int heigh
   }
   add(title, alarm ? LineStyle::title_alarm : LineStyle::title);
 
-  add(" nav " + format_money(v.nav, true) + "  ticks " + std::to_string(v.ticks) + "  orders " +
-      std::to_string(v.orders) + "  fills " + std::to_string(v.fills) + "  rej " +
-      std::to_string(v.rejects) + "  risk rej " + std::to_string(v.risk_rejects) + "  max drift " +
-      format_percent(v.max_abs_drift));
+  add(" nav " + format_money(v.nav, true) + "  max drift " + format_percent(v.max_abs_drift) +
+      "  ticks " + format_count(v.ticks) + "  orders " + format_count(v.orders) + "  fills " +
+      format_count(v.fills) + "  rejects " + format_count(v.rejects) + "  risk " +
+      format_count(v.risk_rejects));
   std::string risk =
       " risk  leverage " + limit_pair(v.leverage, v.max_leverage, false) + "  margin " +
       limit_pair(v.margin_utilization, v.max_margin_utilization, true) + "  liq dist " +
