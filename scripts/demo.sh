@@ -6,10 +6,12 @@
 # session (spot market data, BTC futures) and WebSocket in Binance's USD-M dialect
 # (ETHUSDT-PERP: market streams, WebSocket API, user-data stream; a one-off key pair).
 # A status line every second on stderr, the summary at the end on stdout.
-# Extra arguments go to `ballast run` (e.g. --json, --duration 60).
+# Extra arguments go to `ballast run` (e.g. --json, --duration 300). While it runs,
+# build/release/tools/ballast-console/ballast-console --config config/demo.toml drives it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake --preset release >/dev/null
-cmake --build --preset release -j "$(nproc)" --target ballast
+cmake --build --preset release -j "$(nproc)" --target ballast ballast-console
+echo "demo: drive it from another terminal: build/release/tools/ballast-console/ballast-console --config config/demo.toml" >&2
 exec build/release/tools/ballast run --config config/demo.toml --duration 30 "$@"

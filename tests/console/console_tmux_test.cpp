@@ -244,7 +244,7 @@ TEST(ConsoleTmuxTest, BadUsageExitsTwoWithOneLine) {
   for (const std::string& args : std::vector<std::string>{
            "", "--socket", "--socket /x --once", "--socket /x --once subscribe",
            "--socket /x --once set-target BTC", "--socket /x --frobnicate",
-           "--config " + std::string(BALLAST_SOURCE_DIR) + "/config/demo.toml",
+           "--config " + std::string(BALLAST_SOURCE_DIR) + "/config/examples/seed000_hedge.toml",
            "--config /no/such/file.toml --once status"}) {
     const CommandResult r = shell(console(args));
     EXPECT_EQ(r.exit_code, 2) << args << ": " << r.out;

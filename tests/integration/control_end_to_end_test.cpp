@@ -210,7 +210,8 @@ class ControlEndToEndTest : public ::testing::Test {
 TEST_F(ControlEndToEndTest, PauseHoldsOrdersResumeTradesRetargetMovesTheBookReloadApplies) {
   const std::string base = config_text("", "");
   const std::string config = write_config(base);
-  auto venue = start_venue(config);
+  // The venue publishes no prices until told: the engine cannot trade before the pause.
+  auto venue = start_venue(config, {"--fault", "0 freeze"});
   auto engine = start_engine(config);
   {
     struct stat st {};
@@ -219,10 +220,18 @@ TEST_F(ControlEndToEndTest, PauseHoldsOrdersResumeTradesRetargetMovesTheBookRelo
     EXPECT_EQ(st.st_mode & 0777, 0600u);
   }
 
-  // Paused before the first price: the 65/35 book is 15 points off target, twice the band.
+  // Paused before the first price; then prices flow and the 65/35 book is 15 points off
+  // target, three times the band.
   auto pause = console({"pause"});
   ASSERT_EQ(pause->code, 0) << pause->text;
   EXPECT_TRUE(pause->boolean("/paused")) << pause->text;
+  {
+    auto s = status();
+    EXPECT_FALSE(s->boolean("/ready")) << s->text;
+    EXPECT_EQ(s->number("/orders"), 0) << s->text;
+  }
+  ASSERT_TRUE(venue->send_line("unfreeze"));
+  ASSERT_TRUE(venue->wait_for_output("fault unfreeze")) << venue->out();
   std::string last;
   ASSERT_TRUE(wait_status(
       [](const ConsoleReply& s) {

@@ -27,7 +27,9 @@ using ballast::testing::ChildProcess;
 using ballast::testing::free_port;
 using ballast::testing::read_file;
 
-std::string source(const std::string& rel) { return std::string(BALLAST_SOURCE_DIR) + "/" + rel; }
+std::string source(const std::string& rel) {
+  return std::string(BALLAST_SOURCE_DIR) + "/" + rel;
+}
 
 void replace_once(std::string& text, const std::string& from, const std::string& to) {
   const auto at = text.find(from);
@@ -90,9 +92,12 @@ VenueAccount parse_venue_summary(const std::string& out) {
       if (key == "orders") v.orders = static_cast<std::int64_t>(value);
       return;
     }
-    if (key == "funding_received") v.funding_received = value;
-    else if (key == "funding_paid") v.funding_paid = value;
-    else if (key == "fees") v.fees = value;
+    if (key == "funding_received")
+      v.funding_received = value;
+    else if (key == "funding_paid")
+      v.funding_paid = value;
+    else if (key == "fees")
+      v.fees = value;
     else if (key.find("-PERP") != std::string::npos || key.find("-2") != std::string::npos)
       v.positions[key] = value;
   };
@@ -142,13 +147,20 @@ class EndToEndTest : public ::testing::Test {
     replace_once(text, "fix_settings = \"fix/ballast-initiator.cfg\"",
                  "fix_settings = \"" + source("config/fix/ballast-initiator.cfg") + "\"\n" +
                      "fix_host = \"127.0.0.1\"\nfix_port = " + std::to_string(port_));
-    replace_once(text, "fix_store = \"../build/demo/fix-store\"", "fix_store = \"" + dir_ + "/fix\"");
+    replace_once(text, "fix_store = \"../build/demo/fix-store\"",
+                 "fix_store = \"" + dir_ + "/fix\"");
     replace_once(text, "store_dir = \"../build/demo/venue-store\"",
                  "store_dir = \"" + dir_ + "/venue\"\n" + s.venue_extra);
     replace_once(text, "port = 9878", "port = " + std::to_string(port_));
     replace_once(text, "volatility = 0.8", "volatility = " + std::to_string(s.volatility));
     if (!s.embedded) replace_once(text, "embedded = true", "embedded = false");
     if (!s.risk_extra.empty()) replace_once(text, "[risk]\n", "[risk]\n" + s.risk_extra + "\n");
+    // No control socket: config/demo.toml's lives in build/demo, shared by every run
+    // (tests/integration/control_end_to_end_test.cpp gives each engine its own).
+    replace_once(text,
+                 "[control]\nsocket = \"../build/demo/ballast.sock\"\n"
+                 "audit_log = \"../build/demo/control-audit.log\"\n",
+                 "");
     const std::string path = dir_ + "/ballast.toml";
     std::ofstream(path) << text;
     return path;
@@ -337,7 +349,7 @@ TEST_F(EndToEndTest, DroppedSessionReconnectsAndChecksOrderStatusBeforeTrading) 
   const VenueAccount v = parse_venue_summary(venue->out());
   ASSERT_TRUE(v.found) << venue->out();
   EXPECT_EQ(v.orders, e.orders_on_the_wire());  // nothing sent twice
-  expect_positions_agree(e, v.positions);  // no fill applied twice, none missed
+  expect_positions_agree(e, v.positions);       // no fill applied twice, none missed
 }
 
 TEST_F(EndToEndTest, SessionLossHaltsTradingWhenConfigured) {
@@ -358,7 +370,8 @@ TEST_F(EndToEndTest, SessionLossHaltsTradingWhenConfigured) {
   const auto down = err.find("[FIX down]");
   ASSERT_NE(down, std::string::npos);
   EXPECT_EQ(last_status_count(err.substr(0, err.find('\n', down)), "orders"), e.orders)
-      << "orders were sent after the session loss:\n" << err;
+      << "orders were sent after the session loss:\n"
+      << err;
   const VenueAccount v = parse_venue_summary(venue->out());
   EXPECT_EQ(v.orders, e.orders_on_the_wire());
 }

@@ -32,7 +32,9 @@ using ballast::testing::ChildProcess;
 using ballast::testing::free_port;
 using ballast::testing::read_file;
 
-std::string source(const std::string& rel) { return std::string(BALLAST_SOURCE_DIR) + "/" + rel; }
+std::string source(const std::string& rel) {
+  return std::string(BALLAST_SOURCE_DIR) + "/" + rel;
+}
 
 void replace_once(std::string& text, const std::string& from, const std::string& to) {
   const auto at = text.find(from);
@@ -79,8 +81,8 @@ struct EngineSummary {
 // BTCUSDT-PERP=-3 | ws:BALLAST: cash=... ETHUSDT-PERP=42".
 struct VenueLine {
   bool found = false;
-  std::map<std::string, double> counters;                               // orders, ws_orders...
-  std::map<std::string, std::map<std::string, double>> accounts;        // name -> key -> value
+  std::map<std::string, double> counters;                         // orders, ws_orders...
+  std::map<std::string, std::map<std::string, double>> accounts;  // name -> key -> value
 };
 
 VenueLine parse_venue_line(const std::string& out) {
@@ -124,8 +126,8 @@ class WsEndToEndTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = ::testing::TempDir() + "ballast_ws_e2e_" + std::to_string(::getpid()) + "_" +
-           info->name();
+    dir_ =
+        ::testing::TempDir() + "ballast_ws_e2e_" + std::to_string(::getpid()) + "_" + info->name();
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     port_ = free_port();
@@ -162,7 +164,8 @@ class WsEndToEndTest : public ::testing::Test {
     replace_once(text, "fix_settings = \"fix/ballast-initiator.cfg\"",
                  "fix_settings = \"" + source("config/fix/ballast-initiator.cfg") + "\"\n" +
                      "fix_host = \"127.0.0.1\"\nfix_port = " + std::to_string(port_));
-    replace_once(text, "fix_store = \"../build/demo/fix-store\"", "fix_store = \"" + dir_ + "/fix\"");
+    replace_once(text, "fix_store = \"../build/demo/fix-store\"",
+                 "fix_store = \"" + dir_ + "/fix\"");
     replace_once(text, "store_dir = \"../build/demo/venue-store\"",
                  "store_dir = \"" + dir_ + "/venue\"\n" + s.venue_extra);
     replace_once(text, "\nport = 9878", "\nport = " + std::to_string(port_));
@@ -192,6 +195,12 @@ class WsEndToEndTest : public ::testing::Test {
       }
     }
     if (!s.embedded) replace_once(text, "embedded = true", "embedded = false");
+    // No control socket: config/demo.toml's lives in build/demo, shared by every run
+    // (tests/integration/control_end_to_end_test.cpp gives each engine its own).
+    replace_once(text,
+                 "[control]\nsocket = \"../build/demo/ballast.sock\"\n"
+                 "audit_log = \"../build/demo/control-audit.log\"\n",
+                 "");
     const std::string path = dir_ + "/ballast.toml";
     std::ofstream(path) << text;
     return path;
@@ -201,8 +210,8 @@ class WsEndToEndTest : public ::testing::Test {
     auto venue = std::make_unique<ChildProcess>(
         std::vector<std::string>{BALLAST_VENUE_BIN, "--config", config},
         dir_ + "/venue" + std::to_string(++runs_));
-    EXPECT_TRUE(venue->wait_for_output(std::string(tls ? "wss" : "ws") + "://127.0.0.1:" +
-                                       std::to_string(ws_port_)))
+    EXPECT_TRUE(venue->wait_for_output(std::string(tls ? "wss" : "ws") +
+                                       "://127.0.0.1:" + std::to_string(ws_port_)))
         << venue->out() << venue->err();
     EXPECT_TRUE(venue->wait_for_output("FIX 4.4 on port")) << venue->out() << venue->err();
     return venue;
@@ -395,7 +404,7 @@ TEST_F(WsEndToEndTest, OrdersAndFillsOverPlainWebSocketMatchTheVenue) {
   ASSERT_TRUE(v.found) << venue->out();
   expect_ws_run_consistent(e, v);
   EXPECT_EQ(e.ws_session_ups, 1);
-  EXPECT_LE(e.ws_session_downs, 1);  // the one at shutdown
+  EXPECT_LE(e.ws_session_downs, 1);       // the one at shutdown
   EXPECT_EQ(e.ws_orders_sent, e.orders);  // every order went over WebSocket
   EXPECT_LT(e.drift_after, kBand) << last_engine_;
   EXPECT_NE(e.ws_orders_sent, 0);

@@ -435,6 +435,16 @@ int run_engine(const BallastConfig& config, const RunOptions& options) {
       return control::LatencyNumbers{t->tick_to_order_p50_ns.load(), t->tick_to_order_p99_ns.load(),
                                      t->tick_to_order_count.load()};
     };
+    // A directory the socket or the log needs is created owner-only (0700): on a fresh
+    // checkout the demo's build/demo does not exist yet.
+    for (const std::string& file : {config.control.socket, config.control.audit_log}) {
+      const std::filesystem::path dir = std::filesystem::path(file).parent_path();
+      std::error_code ec;
+      if (dir.empty() || std::filesystem::exists(dir, ec)) continue;
+      std::filesystem::create_directories(dir, ec);
+      std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
+                                   std::filesystem::perm_options::replace, ec);
+    }
     control_server = std::make_unique<control::ControlServer>(*control_port, config, o);
     if (const auto refused = control_server->start()) {
       std::fprintf(stderr, "ballast: %s\n", refused->c_str());
