@@ -3,6 +3,7 @@
 // from Ballast's own FixOrderGateway near the config's [market] price, and exits 0 on
 // SIGTERM and after --duration.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -14,16 +15,13 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <functional>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <fcntl.h>
-
-#include <fstream>
-#include <sstream>
 
 #include "../common/loopback.hpp"
 #include "../common/loopback_gateway.hpp"
@@ -153,10 +151,10 @@ TEST(BallastVenueCli, StdinCommandsAreAckedAndEofLeavesTheVenueRunning) {
   int fds[2];
   ASSERT_EQ(::pipe(fds), 0);
   const int port = free_port();
-  const pid_t pid = spawn_redirected({"--config", kDemo, "--port", std::to_string(port), "--store",
-                                      (dir / "venue").string(), "--duration", "60", "--fault",
-                                      "0 widen 2"},
-                                     fds[0], out, err);
+  const pid_t pid = spawn_redirected(
+      {"--config", kDemo, "--port", std::to_string(port), "--ws-port", "0", "--store",
+       (dir / "venue").string(), "--duration", "60", "--fault", "0 widen 2"},
+      fds[0], out, err);
   ::close(fds[0]);
   const std::string commands = "reject 2\nexplode now\n\ndelay 0\n";
   ASSERT_EQ(::write(fds[1], commands.data(), commands.size()),
@@ -199,8 +197,8 @@ TEST(BallastVenueCli, ServesFixFromTheDemoConfigAndStopsOnSigterm) {
       fs::temp_directory_path() / ("ballast-venue-cli-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   const int port = free_port();
-  const pid_t pid = spawn({"--config", kDemo, "--port", std::to_string(port), "--store",
-                           (dir / "venue").string(), "--duration", "60"});
+  const pid_t pid = spawn({"--config", kDemo, "--port", std::to_string(port), "--ws-port", "0",
+                           "--store", (dir / "venue").string(), "--duration", "60"});
 
   const ConfigLoadResult loaded = load_config_file(kDemo);
   ASSERT_TRUE(loaded.ok());
@@ -247,8 +245,8 @@ TEST(BallastVenueCli, ServesFixFromTheDemoConfigAndStopsOnSigterm) {
 
   // --duration ends it on its own.
   const auto t0 = std::chrono::steady_clock::now();
-  EXPECT_EQ(run({"--config", kDemo, "--port", std::to_string(free_port()), "--store",
-                 (dir / "venue2").string(), "--duration", "0.3"}),
+  EXPECT_EQ(run({"--config", kDemo, "--port", std::to_string(free_port()), "--ws-port", "0",
+                 "--store", (dir / "venue2").string(), "--duration", "0.3"}),
             0);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
   std::error_code ec;
