@@ -188,6 +188,10 @@ void write_alert_fields(JsonWriter& j, const AlertRecord& a, const Universe& u) 
     case AlertKind::flatten_done:
       text = "flatten done: every futures position closed";
       break;
+    case AlertKind::nav_nonpositive:
+      j.field("nav", a.value);
+      text = "HALTED: NAV " + std::to_string(a.value) + " <= 0, nothing to rebalance";
+      break;
   }
   j.field("text", text);
 }

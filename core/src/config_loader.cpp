@@ -972,7 +972,19 @@ class ConfigBuilder {
            p.calendar_interval_s);
     assign(r_.number(s, "default_spread_bps", Need::optional, kNonNegative), p.default_spread_bps);
     assign(r_.integer(s, "carry_horizon_s", Need::optional, kPositive), p.carry_horizon_s);
-    assign(r_.boolean(s, "unwind_inside_band", Need::optional), p.unwind_inside_band);
+    assign(r_.number(s, "rebalance_tolerance", Need::optional, Range{0.0, 1.0, false, true}),
+           p.rebalance_tolerance);
+    assign(r_.number(s, "tracking_error_aversion", Need::optional, Range{0.0, 1e6, true, false}),
+           p.tracking_error_aversion);
+    assign(r_.integer(s, "roll_before_s", Need::optional, Range{0.0, 366.0 * 86400, false, false}),
+           p.roll_before_s);
+    assign(r_.boolean(s, "allow_spot_short", Need::optional), p.allow_spot_short);
+    if (s.has("unwind_inside_band")) {
+      (void)r_.boolean(s, "unwind_inside_band", Need::optional);  // consumed: no "unknown key"
+      r_.error(s.line_of_key("unwind_inside_band"), s.child("unwind_inside_band"),
+               "removed: a hedge is unwound by the overlay's one rule when a trigger fires "
+               "(docs/domain-decisions.md, Hedge overlay); delete the key");
+    }
   }
 
   void read_risk(Section& s) {

@@ -74,6 +74,8 @@ const char* to_string(AlertKind k) noexcept {
       return "flatten_done";
     case AlertKind::paused:
       return "paused";
+    case AlertKind::nav_nonpositive:
+      return "nav_nonpositive";
   }
   return "?";
 }

@@ -194,6 +194,7 @@ StepRounding steps_toward_zero(double value, double step_d) noexcept {
     return out;
   }
   const double q = value / step_d;
+  out.overflow = !(std::fabs(q) < kMaxExactSteps);
   if (std::fabs(q) >= 9.0e18) {  // beyond int64: clamp, never wrap
     out.steps = q > 0 ? std::numeric_limits<std::int64_t>::max() / 2
                       : -(std::numeric_limits<std::int64_t>::max() / 2);

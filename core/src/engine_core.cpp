@@ -67,20 +67,6 @@ void EngineCore::refresh_ready() noexcept {
   ready_ = true;
 }
 
-bool EngineCore::unwind_due(const Valuation& v) const noexcept {
-  if (!policy_.unwind_inside_band || policy_.method == HedgeMethod::spot) return false;
-  const Universe& u = config_.universe;
-  for (std::size_t i = 0; i < u.instruments.size(); ++i) {
-    if (portfolio_.positions[i].lots == 0 || !u.instruments[i].is_derivative()) continue;
-    const AssetId a = u.instruments[i].base;
-    const TargetSpec& t = targets_[a];
-    if (!t.configured) continue;
-    // The planner's rule in cheap form: the unhedged drift is back inside the band.
-    if (!outside_band(v.spot_weight[a] - t.weight, t.band)) return true;
-  }
-  return false;
-}
-
 std::size_t EngineCore::on_tick(const MarketTick& tick, std::uint64_t popped_tsc, OrderRequest* out,
                                 std::size_t max) noexcept {
   ++stats_.ticks;
@@ -115,6 +101,17 @@ std::size_t EngineCore::on_tick(const MarketTick& tick, std::uint64_t popped_tsc
 
   const Valuation& v = tracker_.valuation();
   if (stats_.max_abs_drift_first < 0.0) stats_.max_abs_drift_first = max_abs_drift();
+  // NAV <= 0 is an error state, not a book to rebalance (DOMAIN.md, Risk): halt, once,
+  // and tell the operator; only an operator's resume (after a fix) trades again.
+  if (!v.nav_positive) {
+    if (!halted_) {
+      halted_ = true;
+      flattening_ = false;
+      alert(AlertKind::nav_nonpositive, 0, kNoInstrument, v.nav, 0.0);
+      set_mode(TradingMode::halted);
+    }
+    return 0;
+  }
   const std::int64_t now_s = (now_ns + wall_offset_ns_) / 1'000'000'000;
   const TriggerDecision trigger = evaluate_trigger(policy_, targets_, v, now_s, last_rebalance_s_,
                                                    config_.universe.base_currency);
@@ -133,7 +130,7 @@ std::size_t EngineCore::on_tick(const MarketTick& tick, std::uint64_t popped_tsc
                         /*value_after=*/false};
   const GateView view{portfolio_, *market_, v, open_, now_ns};
   if (flattening_) return flatten_step(view, ctx, tick, popped_tsc, out, max);
-  if (!trigger.fire && !unwind_due(v)) return 0;
+  if (!trigger.fire) return 0;
   ++stats_.triggers;
 
   HedgePlanner::plan(ctx, v, trigger, *plan_);

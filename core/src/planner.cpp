@@ -42,6 +42,14 @@ const char* to_string(SkipReason r) noexcept {
       return "no_instrument";
     case SkipReason::no_counterparty_leg:
       return "no_counterparty_leg";
+    case SkipReason::within_tolerance:
+      return "within_tolerance";
+    case SkipReason::not_worth_cost:
+      return "not_worth_cost";
+    case SkipReason::no_shorting:
+      return "no_shorting";
+    case SkipReason::size_overflow:
+      return "size_overflow";
   }
   return "?";
 }
@@ -67,12 +75,10 @@ double effective_band(const TargetSpec& t) noexcept {
   return band;
 }
 
-double wanted_exposure(const PolicyConfig& policy, const TargetSpec& t, double weight, double drift,
-                       double nav) noexcept {
-  if (policy.rebalance_to == RebalanceTo::target) return t.weight * nav;
+double clamp_to_band(double value, const TargetSpec& t, double nav) noexcept {
   const double band = effective_band(t);
-  if (!outside_band(drift, band)) return weight * nav;  // inside: left where it is
-  return (drift > 0 ? t.weight + band : t.weight - band) * nav;
+  if (!(band > 0.0)) return t.weight * nav;  // no band: the edge is the target itself
+  return std::clamp(value, (t.weight - band) * nav, (t.weight + band) * nav);
 }
 
 // Scales longs and shorts to the same total notional so the adjustment is delta-neutral.
@@ -85,6 +91,14 @@ void pair_adjustments(std::array<double, kMaxAssets>& adjust, std::size_t n) noe
     if (adjust[a] > 0) adjust[a] *= longs > 0 ? paired / longs : 0.0;
     if (adjust[a] < 0) adjust[a] *= shorts > 0 ? paired / shorts : 0.0;
   }
+}
+
+// What filling `contracts` at `fill` instead of `mark` costs, in quote: the slippage of a
+// fill at that price, as the valuation will see it.
+double slippage_at(const InstrumentSpec& spec, double contracts, double fill, double mark) noexcept {
+  if (!(fill > 0.0) || !(mark > 0.0)) return 0.0;
+  if (spec.is_inverse()) return std::fabs(contracts * spec.contract_value_d * (mark / fill - 1.0));
+  return std::fabs(contracts * spec.contract_size_d * (fill - mark));
 }
 
 // Sizes `o` to `lots` at the instrument's price: quantity, notional, cost and the
@@ -101,6 +115,14 @@ void price_order(const PlanContext& ctx, PlannedOrder& o, std::int64_t lots) noe
   o.cost_bps = o.notional > 0.0 ? o.cost.total / o.notional * 1e4 : 0.0;
   o.limit_ticks = steps_toward_zero(o.cost.limit_price, spec.tick_size_d).steps;
   o.limit_price = static_cast<double>(o.limit_ticks) * spec.tick_size_d;
+  // A spot fill is valued at the asset's spot price; a derivative at its mark.
+  const double value_price = spec.is_derivative() ? price : ctx.market.spot_price[spec.base];
+  o.cost_at_limit = o.cost.fee + slippage_at(spec, contracts, o.limit_price,
+                                             value_price > 0.0 ? value_price : price);
+}
+
+double signed_notional(const PlannedOrder& o) noexcept {
+  return o.side == Side::buy ? o.notional : -o.notional;
 }
 
 class PlanBuilder {
@@ -114,10 +136,22 @@ class PlanBuilder {
         SkippedAdjustment{asset, instrument, reason, notional, value, limit};
   }
 
-  // Sizes one order in whole lots and gates it; returns true when it was planned.
+  // Sizes one order in whole lots and gates it; returns true when it was planned. An
+  // order already planned on the instrument in this plan takes the lots instead (a
+  // position closed and reopened the other way is one order, as a venue sees it).
   bool emit(AssetId asset, InstrumentId i, std::int64_t signed_lots, double raw_contracts,
             double rounding_residual, OrderPurpose purpose, double adjust) noexcept {
     const InstrumentSpec& spec = ctx_.universe.instruments[i];
+    for (std::size_t k = asset_first_; k < out_.order_count; ++k) {
+      if (out_.orders[k].instrument != i) continue;
+      const PlannedOrder& o = out_.orders[k];
+      const std::int64_t merged = (o.side == Side::buy ? o.lots : -o.lots) + signed_lots;
+      const double merged_raw = o.raw_contracts + raw_contracts;
+      for (std::size_t m = k; m + 1 < out_.order_count; ++m) out_.orders[m] = out_.orders[m + 1];
+      --out_.order_count;
+      return merged != 0 && emit(asset, i, merged, merged_raw, rounding_residual,
+                                 OrderPurpose::rebalance, adjust);
+    }
     const double price = instrument_price(ctx_, i);
     const double contracts = static_cast<double>(std::llabs(signed_lots)) * spec.lot_size_d;
     const double min_qty = spec.min_qty_d;
@@ -130,11 +164,10 @@ class PlanBuilder {
       skip(asset, i, SkipReason::below_min_notional, adjust, notional, spec.min_notional);
       return false;
     }
-    const Side side = signed_lots > 0 ? Side::buy : Side::sell;
     PlannedOrder o;
     o.instrument = i;
     o.asset = asset;
-    o.side = side;
+    o.side = signed_lots > 0 ? Side::buy : Side::sell;
     o.purpose = purpose;
     o.raw_contracts = raw_contracts;
     o.rounding_residual = rounding_residual;
@@ -153,54 +186,150 @@ class PlanBuilder {
     return true;
   }
 
-  void rebalance(AssetId asset, double adjust) noexcept {
-    if (std::fabs(adjust) < ctx_.policy.min_order_notional) {
-      skip(asset, kNoInstrument, SkipReason::below_min_order_notional, adjust, std::fabs(adjust),
-           ctx_.policy.min_order_notional);
-      return;
-    }
-    const InstrumentId i = HedgePlanner::choose_instrument(ctx_, asset, adjust);
-    if (i == kNoInstrument) {
-      skip(asset, kNoInstrument, SkipReason::no_instrument, adjust, 0.0, 0.0);
-      return;
-    }
+  // Whole lots of `notional` in `i`, toward zero; false (reported) when the count does
+  // not fit or is zero.
+  bool lots_for(AssetId asset, InstrumentId i, double notional, double adjust,
+                StepRounding& r, double& raw) noexcept {
     const InstrumentSpec& spec = ctx_.universe.instruments[i];
-    const double raw = adjust / spec.contract_notional(instrument_price(ctx_, i));
-    const StepRounding r = steps_toward_zero(raw, spec.lot_size_d);
+    raw = notional / spec.contract_notional(instrument_price(ctx_, i));
+    r = steps_toward_zero(raw, spec.lot_size_d);
+    if (r.overflow) {
+      out_.size_overflow = true;
+      skip(asset, i, SkipReason::size_overflow, adjust, std::fabs(raw),
+           kMaxExactSteps * spec.lot_size_d);
+      return false;
+    }
     if (r.steps == 0) {
       skip(asset, i, SkipReason::rounds_to_zero, adjust, std::fabs(raw), spec.lot_size_d);
-      return;
+      return false;
     }
-    emit(asset, i, r.steps, raw, r.residual, OrderPurpose::rebalance, adjust);
+    return true;
   }
 
-  // Closes every futures position on the asset, exactly (no rounding involved).
-  void unwind(AssetId asset) noexcept {
-    for (std::size_t i = 0; i < ctx_.universe.instruments.size(); ++i) {
-      const InstrumentSpec& spec = ctx_.universe.instruments[i];
-      const std::int64_t lots = ctx_.portfolio.positions[i].lots;
-      if (!spec.is_derivative() || spec.base != asset || lots == 0) continue;
-      const auto id = static_cast<InstrumentId>(i);
-      const double close_notional = -spec.notional(
-          position_contracts(spec, ctx_.portfolio.positions[i]), instrument_price(ctx_, id));
-      out_.assets[asset].adjust_notional += close_notional;
-      emit(asset, id, -lots, -static_cast<double>(lots) * spec.lot_size_d, 0.0,
-           OrderPurpose::unwind, close_notional);
+  // Futures (hedge and synthetic_pair): move the asset's futures exposure by `delta`.
+  // First shrink positions on the other side of `delta` (those that may not be held, an
+  // expired future or one inside its roll window, first), each at most to flat; what is
+  // left opens or adds through choose_instrument.
+  void move_futures(AssetId asset, double delta) noexcept {
+    begin_asset();
+    double remaining = delta;
+    const std::size_t n = ctx_.universe.instruments.size();
+    for (int pass = 0; pass < 2 && remaining != 0.0; ++pass) {
+      for (std::size_t i = 0; i < n && remaining != 0.0; ++i) {
+        const InstrumentSpec& spec = ctx_.universe.instruments[i];
+        const std::int64_t lots = ctx_.portfolio.positions[i].lots;
+        if (!spec.is_derivative() || spec.base != asset || lots == 0) continue;
+        if ((lots > 0) == (delta > 0)) continue;  // same side: adding is the second step
+        if ((pass == 0) == HedgePlanner::may_open(ctx_, spec)) continue;
+        const auto id = static_cast<InstrumentId>(i);
+        const double mark = instrument_price(ctx_, id);
+        if (!(mark > 0.0)) continue;
+        const double held = spec.notional(position_contracts(spec, ctx_.portfolio.positions[i]), mark);
+        out_.assets[asset].unwinding = true;
+        if (std::fabs(remaining) >= std::fabs(held) * (1.0 - 1e-9)) {  // close it, exactly
+          emit(asset, id, -lots, -position_contracts(spec, ctx_.portfolio.positions[i]), 0.0,
+               OrderPurpose::unwind, delta);
+          remaining += held;
+          if (std::fabs(remaining) <= 1e-9 * std::fabs(delta)) remaining = 0.0;
+          continue;
+        }
+        StepRounding r;
+        double raw = 0.0;
+        if (lots_for(asset, id, remaining, delta, r, raw))
+          emit(asset, id, r.steps, raw, r.residual, OrderPurpose::unwind, delta);
+        remaining = 0.0;  // what rounding left is less than a lot
+      }
     }
+    if (remaining == 0.0) return;
+    const InstrumentId i = HedgePlanner::choose_instrument(ctx_, asset, remaining);
+    if (i == kNoInstrument) {
+      skip(asset, kNoInstrument, SkipReason::no_instrument, remaining, 0.0, 0.0);
+      return;
+    }
+    StepRounding r;
+    double raw = 0.0;
+    if (lots_for(asset, i, remaining, delta, r, raw))
+      emit(asset, i, r.steps, raw, r.residual, OrderPurpose::rebalance, delta);
+  }
+
+  // Spot method: buy or sell the asset's spot pair by `delta`, never selling more than is
+  // held unless the policy allows spot shorts.
+  void move_spot(AssetId asset, double delta) noexcept {
+    begin_asset();
+    const InstrumentId i = HedgePlanner::choose_instrument(ctx_, asset, delta);
+    if (i == kNoInstrument) {
+      skip(asset, kNoInstrument, SkipReason::no_instrument, delta, 0.0, 0.0);
+      return;
+    }
+    StepRounding r;
+    double raw = 0.0;
+    if (!lots_for(asset, i, delta, delta, r, raw)) return;
+    std::int64_t steps = r.steps;
+    if (steps < 0 && !ctx_.policy.allow_spot_short) {
+      const InstrumentSpec& spec = ctx_.universe.instruments[i];
+      const double held_qty = std::max(0.0, ctx_.portfolio.spot_qty[asset]);
+      const std::int64_t held =
+          steps_toward_zero(held_qty / spec.contract_size_d, spec.lot_size_d).steps;
+      if (-steps > held) {
+        skip(asset, i, SkipReason::no_shorting, delta, static_cast<double>(-steps) * spec.lot_size_d,
+             static_cast<double>(held) * spec.lot_size_d);
+        steps = -held;
+      }
+    }
+    if (steps != 0) emit(asset, i, steps, raw, r.residual, OrderPurpose::rebalance, delta);
+  }
+
+  // The orders planned for the asset moved last (move_futures / move_spot).
+  [[nodiscard]] std::size_t asset_first() const noexcept { return asset_first_; }
+
+  // Drops the orders of the asset moved last, reporting each as not worth its cost.
+  void drop_asset(AssetId asset, double benefit, double cost) noexcept {
+    for (std::size_t k = asset_first_; k < out_.order_count; ++k)
+      skip(asset, out_.orders[k].instrument, SkipReason::not_worth_cost,
+           signed_notional(out_.orders[k]), benefit, cost);
+    out_.order_count = static_cast<std::uint8_t>(asset_first_);
   }
 
  private:
+  void begin_asset() noexcept { asset_first_ = out_.order_count; }
+
   const PlanContext& ctx_;
   PlanResult& out_;
+  std::size_t asset_first_ = 0;
 };
 
-bool holds_futures(const PlanContext& ctx, AssetId asset) noexcept {
-  for (std::size_t i = 0; i < ctx.universe.instruments.size(); ++i) {
-    const InstrumentSpec& spec = ctx.universe.instruments[i];
-    if (spec.is_derivative() && spec.base == asset && ctx.portfolio.positions[i].lots != 0)
-      return true;
+// Sum of squared drifts over the assets with a configured target.
+double tracking_error(const TargetTable& targets, const Valuation& v) noexcept {
+  double te = 0.0;
+  for (std::size_t a = 0; a < v.asset_count; ++a)
+    if (targets[a].configured) te += v.drift[a] * v.drift[a];
+  return te;
+}
+
+// The tracking error after every planned order fills at its limit price with its fee:
+// exposures move by the orders' notionals, NAV falls by their cost_at_limit, and the
+// base currency is the remainder. O(assets + orders): cheap enough for the hot path.
+double tracking_error_after(const PlanContext& ctx, const Valuation& v,
+                            const PlanResult& out) noexcept {
+  const std::size_t n = v.asset_count;
+  std::array<double, kMaxAssets> exposure;
+  std::copy_n(v.exposure.begin(), n, exposure.begin());
+  double nav = v.nav - out.cost;
+  for (std::size_t k = 0; k < out.order_count; ++k)
+    if (!out.orders[k].blocked) exposure[out.orders[k].asset] += signed_notional(out.orders[k]);
+  if (!(nav > 0.0)) return std::numeric_limits<double>::infinity();
+  const AssetId base = ctx.universe.base_currency;
+  double others = 0.0;
+  for (std::size_t a = 0; a < n; ++a)
+    if (a != base) others += exposure[a];
+  if (base != kNoAsset) exposure[base] = nav - others;
+  double te = 0.0;
+  for (std::size_t a = 0; a < n; ++a) {
+    if (!ctx.targets[a].configured) continue;
+    const double d = exposure[a] / nav - ctx.targets[a].weight;
+    te += d * d;
   }
-  return false;
+  return te;
 }
 
 }  // namespace
@@ -215,6 +344,11 @@ std::int64_t minimum_lots(const InstrumentSpec& spec, const PolicyConfig& policy
   return static_cast<std::int64_t>(lots);
 }
 
+bool HedgePlanner::may_open(const PlanContext& ctx, const InstrumentSpec& spec) noexcept {
+  if (spec.kind != InstrumentKind::future || !spec.expiry_unix_s) return true;
+  return *spec.expiry_unix_s - ctx.now_s > ctx.policy.roll_before_s;
+}
+
 InstrumentId HedgePlanner::choose_instrument(const PlanContext& ctx, AssetId asset,
                                              double signed_notional) noexcept {
   if (ctx.policy.method == HedgeMethod::spot) {
@@ -224,14 +358,17 @@ InstrumentId HedgePlanner::choose_instrument(const PlanContext& ctx, AssetId ass
   const TargetSpec& t = ctx.targets[asset];
   for (std::size_t k = 0; k < t.hedge_count; ++k) {
     const InstrumentId i = t.hedge_with[k];
-    if (ctx.portfolio.positions[i].lots != 0 && ctx.market.mark[i] > 0.0) return i;
+    const std::int64_t lots = ctx.portfolio.positions[i].lots;
+    if (lots != 0 && (lots > 0) == (signed_notional > 0) && ctx.market.mark[i] > 0.0 &&
+        may_open(ctx, ctx.universe.instruments[i]))
+      return i;
   }
   InstrumentId best = kNoInstrument;
   double best_carry = std::numeric_limits<double>::infinity();
   for (std::size_t k = 0; k < t.hedge_count; ++k) {
     const InstrumentId i = t.hedge_with[k];
     const double mark = ctx.market.mark[i];
-    if (mark <= 0.0) continue;
+    if (mark <= 0.0 || !may_open(ctx, ctx.universe.instruments[i])) continue;
     const double carry = expected_carry(ctx.universe.instruments[i], signed_notional, mark,
                                         ctx.market.spot_price[asset], ctx.market.funding_rate[i],
                                         ctx.policy.carry_horizon_s, ctx.now_s);
@@ -249,58 +386,153 @@ void HedgePlanner::plan(const PlanContext& ctx, const Valuation& valuation,
   out.acted = false;
   out.order_count = 0;
   out.skipped_count = 0;
+  out.nav_nonpositive = !valuation.nav_positive;
+  out.size_overflow = false;
+  out.benefit = 0.0;
+  out.cost = 0.0;
   const std::size_t n = valuation.asset_count;
   std::fill_n(out.assets.begin(), n, AssetPlan{});  // only the assets in use: hot path
   out.max_abs_drift_before = 0.0;
-  const AssetId base = ctx.universe.base_currency;
   for (std::size_t a = 0; a < n; ++a)
     out.max_abs_drift_before = std::max(out.max_abs_drift_before, std::fabs(valuation.drift[a]));
+  out.tracking_error_before = tracking_error(ctx.targets, valuation);
+  out.tracking_error_after = out.tracking_error_before;
 
-  PlanBuilder builder(ctx, out);
+  // NAV <= 0 is an error state (the caller halts); between triggers nothing trades: the
+  // band is the hysteresis, and there is no second rule that unwinds on its own.
   if (valuation.nav_positive && trigger.fire) {
+    out.acted = true;
+    const AssetId base = ctx.universe.base_currency;
+    const PolicyConfig& policy = ctx.policy;
+    const double nav = valuation.nav;
+    const bool spot = policy.method == HedgeMethod::spot;
+    PlanBuilder builder(ctx, out);
     std::array<double, kMaxAssets> adjust;
     std::fill_n(adjust.begin(), n, 0.0);
+    // Coin an inverse position has earned is spot coin in all but location: closing the
+    // position moves it into the coin held, so the overlay counts it with the spot (S),
+    // not with the futures it would otherwise unwind along with the hedge.
+    std::array<double, kMaxAssets> coin_pnl;
+    std::fill_n(coin_pnl.begin(), n, 0.0);
+    for (std::size_t i = 0; i < ctx.universe.instruments.size(); ++i) {
+      const InstrumentSpec& spec = ctx.universe.instruments[i];
+      const FuturesPosition& pos = ctx.portfolio.positions[i];
+      if (!spec.is_inverse() || pos.lots == 0 || !(ctx.market.mark[i] > 0.0)) continue;
+      coin_pnl[spec.base] +=
+          spec.unrealized_pnl(position_contracts(spec, pos), pos.entry_price, ctx.market.mark[i]);
+    }
     for (std::size_t a = 0; a < n; ++a) {
       const TargetSpec& t = ctx.targets[a];
       if (a == base || !t.configured) continue;
-      const double wanted =
-          wanted_exposure(ctx.policy, t, valuation.weight[a], valuation.drift[a], valuation.nav);
-      out.assets[a].wanted_exposure = wanted;
-      adjust[a] = (wanted - valuation.exposure[a]) * ctx.policy.hedge_ratio;
+      AssetPlan& ap = out.assets[a];
+      const double S = valuation.spot_value[a] + coin_pnl[a];
+      const double F = valuation.futures_exposure[a] - coin_pnl[a];
+      const double E = valuation.exposure[a];
+      if (spot) {
+        // Spot is what moves: the wanted total is reached by the spot held (the hedge
+        // ratio is a futures notion and does not apply).
+        ap.wanted_exposure = policy.rebalance_to == RebalanceTo::target ? t.weight * nav
+                                                                        : clamp_to_band(E, t, nav);
+        ap.wanted_futures = ap.wanted_exposure - F;
+        adjust[a] = ap.wanted_exposure - E;
+      } else {
+        ap.wanted_exposure = policy.rebalance_to == RebalanceTo::target ? t.weight * nav
+                                                                        : clamp_to_band(S, t, nav);
+        ap.wanted_futures = policy.hedge_ratio * (ap.wanted_exposure - S);
+        adjust[a] = ap.wanted_futures - F;
+      }
+      // A move of a cent is noise, not an adjustment worth reporting.
+      if (std::fabs(adjust[a]) <= 1e-9 * nav) {
+        adjust[a] = 0.0;
+        continue;
+      }
+      const double tolerance = policy.rebalance_tolerance * effective_band(t) * nav;
+      if (std::fabs(adjust[a]) < policy.min_order_notional) {
+        builder.skip(static_cast<AssetId>(a), kNoInstrument, SkipReason::below_min_order_notional,
+                     adjust[a], std::fabs(adjust[a]), policy.min_order_notional);
+        adjust[a] = 0.0;
+      } else if (std::fabs(adjust[a]) < tolerance) {
+        builder.skip(static_cast<AssetId>(a), kNoInstrument, SkipReason::within_tolerance,
+                     adjust[a], std::fabs(adjust[a]), tolerance);
+        adjust[a] = 0.0;
+      }
     }
-    if (ctx.policy.method == HedgeMethod::synthetic_pair) {
+    const bool pair = policy.method == HedgeMethod::synthetic_pair;
+    if (pair) {
       std::array<double, kMaxAssets> unpaired;
       std::copy_n(adjust.begin(), n, unpaired.begin());
       pair_adjustments(adjust, n);
       for (std::size_t a = 0; a < n; ++a)
-        if (adjust[a] == 0.0 && std::fabs(unpaired[a]) >= ctx.policy.min_order_notional)
+        if (adjust[a] == 0.0 && unpaired[a] != 0.0)
           builder.skip(static_cast<AssetId>(a), kNoInstrument, SkipReason::no_counterparty_leg,
                        unpaired[a], std::fabs(unpaired[a]), 0.0);
     }
-    out.acted = true;
-    for (std::size_t a = 0; a < n; ++a) {
-      out.assets[a].adjust_notional = adjust[a];
-      // A drift of a cent is not an adjustment worth reporting as skipped.
-      if (std::fabs(adjust[a]) > 1e-9 * valuation.nav)
-        builder.rebalance(static_cast<AssetId>(a), adjust[a]);
+    const double aversion = policy.tracking_error_aversion;
+    for (std::size_t a = 0; a < n; ++a) out.assets[a].adjust_notional = adjust[a];
+    // Spot sells go first, so their proceeds are in cash before the buys they fund.
+    for (std::size_t step = 0; step < n * (spot ? 2 : 1); ++step) {
+      const std::size_t a = step % n;
+      if (spot && (step < n) != (adjust[a] < 0.0)) continue;
+      if (adjust[a] == 0.0) continue;
+      const auto id = static_cast<AssetId>(a);
+      if (pair && std::fabs(adjust[a]) < policy.min_order_notional) {
+        builder.skip(id, kNoInstrument, SkipReason::below_min_order_notional, adjust[a],
+                     std::fabs(adjust[a]), policy.min_order_notional);
+        continue;
+      }
+      if (spot)
+        builder.move_spot(id, adjust[a]);
+      else
+        builder.move_futures(id, adjust[a]);
+      if (pair) continue;  // a pair is weighed as a whole below, never leg by leg
+      // The no-trade region of Seed 004: closing a gap g (in NAV) is worth
+      // aversion * NAV * g^2; below its cost the asset is left where it is.
+      double moved = 0.0;
+      double cost = 0.0;
+      for (std::size_t k = builder.asset_first(); k < out.order_count; ++k) {
+        moved += signed_notional(out.orders[k]);
+        cost += out.orders[k].cost_at_limit;
+      }
+      const double worth = aversion * moved * moved / nav;
+      if (out.order_count > builder.asset_first() && !(worth > cost))
+        builder.drop_asset(id, worth, cost);
     }
-  } else if (valuation.nav_positive && ctx.policy.unwind_inside_band &&
-             ctx.policy.method != HedgeMethod::spot) {
-    // Seed 000 step 5: once the spot allocation is back inside its band by itself, the
-    // hedge has done its job and only costs carry, so close it.
-    for (std::size_t a = 0; a < n; ++a) {
-      const TargetSpec& t = ctx.targets[a];
-      if (a == base || !t.configured || !holds_futures(ctx, static_cast<AssetId>(a))) continue;
-      const double unhedged_drift = valuation.spot_weight[a] - t.weight;
-      if (outside_band(unhedged_drift, effective_band(t))) continue;
-      out.acted = true;
-      out.assets[a].unwinding = true;
-      out.assets[a].wanted_exposure = valuation.spot_value[a];
-      builder.unwind(static_cast<AssetId>(a));
+    // The plan as a whole must lower the tracking error by more than it pays.
+    for (std::size_t k = 0; k < out.order_count; ++k) out.cost += out.orders[k].cost_at_limit;
+    if (out.order_count > 0) {
+      out.tracking_error_after = tracking_error_after(ctx, valuation, out);
+      out.benefit = aversion * nav * (out.tracking_error_before - out.tracking_error_after);
+      if (!(out.benefit > out.cost)) {
+        for (std::size_t k = 0; k < out.order_count; ++k)
+          builder.skip(out.orders[k].asset, out.orders[k].instrument, SkipReason::not_worth_cost,
+                       signed_notional(out.orders[k]), out.benefit, out.cost);
+        out.order_count = 0;
+        out.tracking_error_after = out.tracking_error_before;
+      }
     }
   }
 
   if (ctx.value_after) value_after(ctx, out);
+}
+
+bool HedgePlanner::reweigh(const PlanContext& ctx, const Valuation& valuation,
+                           PlanResult& out) noexcept {
+  out.cost = 0.0;
+  bool any = false;
+  for (std::size_t k = 0; k < out.order_count; ++k) {
+    if (out.orders[k].blocked) continue;
+    out.cost += out.orders[k].cost_at_limit;
+    any = true;
+  }
+  if (!any) {
+    out.tracking_error_after = out.tracking_error_before;
+    out.benefit = 0.0;
+    return true;
+  }
+  out.tracking_error_after = tracking_error_after(ctx, valuation, out);
+  out.benefit = ctx.policy.tracking_error_aversion * valuation.nav *
+                (out.tracking_error_before - out.tracking_error_after);
+  return out.benefit > out.cost;
 }
 
 void HedgePlanner::resize(const PlanContext& ctx, PlannedOrder& order, std::int64_t lots) noexcept {

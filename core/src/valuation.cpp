@@ -61,14 +61,22 @@ void value_portfolio(const Universe& universe, const TargetTable& targets,
 void apply_fill(const Universe& universe, PortfolioState& portfolio, InstrumentId instrument,
                 std::int64_t signed_lots, double price, double fee) noexcept {
   const InstrumentSpec& spec = universe.instruments[instrument];
-  portfolio.cash -= fee;
   const double qty = static_cast<double>(signed_lots) * spec.lot_size_d;
   if (!spec.is_derivative()) {
+    portfolio.cash -= fee;
     const double base_qty = qty * spec.contract_size_d;
     portfolio.spot_qty[spec.base] += base_qty;
     portfolio.cash -= base_qty * price;
     return;
   }
+  // COIN-M (inverse) contracts settle in the coin: the fee and the realised P&L move the
+  // coin held, never the quote cash (DOMAIN.md, Valuation). Booking coin P&L as dollars
+  // would leave the coin's exposure short by exactly that P&L.
+  const bool coin = spec.is_inverse();
+  if (coin)
+    portfolio.spot_qty[spec.base] -= price > 0.0 ? fee / price : 0.0;
+  else
+    portfolio.cash -= fee;
   FuturesPosition& pos = portfolio.positions[instrument];
   const std::int64_t before = pos.lots;
   const std::int64_t after = before + signed_lots;
@@ -76,9 +84,9 @@ void apply_fill(const Universe& universe, PortfolioState& portfolio, InstrumentI
   if (same_direction) {
     const double c0 = position_contracts(spec, pos);
     const double c1 = c0 + qty;
-    if (spec.is_inverse()) {  // inverse entries average harmonically (by coin value)
-      const double coin = (c0 != 0.0 ? c0 / pos.entry_price : 0.0) + qty / price;
-      pos.entry_price = coin != 0.0 ? c1 / coin : 0.0;
+    if (coin) {  // inverse entries average harmonically (by coin value)
+      const double coins = (c0 != 0.0 ? c0 / pos.entry_price : 0.0) + qty / price;
+      pos.entry_price = coins != 0.0 ? c1 / coins : 0.0;
     } else {
       pos.entry_price = c1 != 0.0 ? (c0 * pos.entry_price + qty * price) / c1 : 0.0;
     }
@@ -89,7 +97,10 @@ void apply_fill(const Universe& universe, PortfolioState& portfolio, InstrumentI
   const std::int64_t closed_lots = std::min(std::llabs(before), std::llabs(signed_lots));
   const double closed =
       static_cast<double>(before > 0 ? closed_lots : -closed_lots) * spec.lot_size_d;
-  portfolio.cash += spec.unrealized_pnl(closed, pos.entry_price, price);
+  if (coin)
+    portfolio.spot_qty[spec.base] += realized_coin_pnl(spec, closed, pos.entry_price, price);
+  else
+    portfolio.cash += spec.unrealized_pnl(closed, pos.entry_price, price);
   pos.lots = after;
   if (after == 0) {
     pos.entry_price = 0.0;

@@ -49,6 +49,8 @@ const char* to_string(RiskCheck c) noexcept {
       return "max_asset_weight";
     case RiskCheck::min_liquidation_distance:
       return "min_liquidation_distance";
+    case RiskCheck::initial_margin:
+      return "initial_margin";
   }
   return "?";
 }
@@ -61,6 +63,7 @@ bool is_size_bound(RiskCheck c) noexcept {
     case RiskCheck::max_margin_utilization:
     case RiskCheck::max_asset_weight:
     case RiskCheck::min_liquidation_distance:
+    case RiskCheck::initial_margin:
       return true;
     default:
       return false;
@@ -97,6 +100,21 @@ std::string num(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.10g", v);
   return buf;
+}
+
+// 3000 -> "3,000.00": margin is money, read at a glance.
+std::string money(double v) {
+  if (!std::isfinite(v)) return num(v);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.2f", std::fabs(v));
+  const std::string digits = buf;
+  const std::size_t dot = digits.find('.');
+  std::string out = v < 0 && digits != "0.00" ? "-" : "";
+  for (std::size_t i = 0; i < dot; ++i) {
+    if (i > 0 && (dot - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out + digits.substr(dot);
 }
 
 // Average entry after adding `add` contracts at `price` to `contracts` at `entry`:
@@ -154,6 +172,9 @@ std::string describe(const RiskVerdict& v, const Universe& u) {
     }
     case RiskCheck::min_liquidation_distance:
       return "liquidation distance " + pct(v.value) + " < " + pct(v.limit) + " for " + inst;
+    case RiskCheck::initial_margin:
+      return "initial margin " + money(v.value) + " > available " + money(v.limit) + " after " +
+             inst;
   }
   return "?";
 }
@@ -257,6 +278,14 @@ RiskVerdict check_max_asset_weight(const AccountRisk& before, const AccountRisk&
              : RiskVerdict{};
 }
 
+RiskVerdict check_initial_margin(const AccountRisk& before, const AccountRisk& after,
+                                 InstrumentId i) noexcept {
+  return above(after.initial_margin, after.available_margin) &&
+                 above(after.initial_margin, before.initial_margin)
+             ? deny(RiskCheck::initial_margin, after.initial_margin, after.available_margin, i)
+             : RiskVerdict{};
+}
+
 RiskVerdict check_min_liquidation_distance(const AccountRisk& before, const AccountRisk& after,
                                            double min_distance) noexcept {
   RiskVerdict worst;
@@ -355,6 +384,7 @@ void RiskEngine::assess(const RiskInputs& in, const OrderIntent* extra,
   out.position_count = 0;
   out.gross_notional = 0.0;
   out.initial_margin = 0.0;
+  out.unrealized_pnl = 0.0;
   double linear_pool = 0.0;                  // sum over linear positions of upnl - MM
   std::array<double, kMaxAssets> coin_pool;  // per coin, over inverse positions (coin)
   std::array<double, kMaxInstruments> pool_share;
@@ -388,6 +418,7 @@ void RiskEngine::assess(const RiskInputs& in, const OrderIntent* extra,
     // Exposure moves by the added contracts' delta.
     if (dc != 0.0) exposure[spec.base] += spec.notional(dc, mark);
     const double upnl_quote = spec.unrealized_pnl(p.contracts, p.entry_price, mark);
+    out.unrealized_pnl += upnl_quote;
     if (spec.is_inverse()) {
       pool_share[i] = upnl_quote / mark - mm_native;  // coin
       coin_pool[spec.base] += pool_share[i];
@@ -403,6 +434,7 @@ void RiskEngine::assess(const RiskInputs& in, const OrderIntent* extra,
     if (a != base && limits_.collateral_ratio[a] > 0.0)
       collateral += spot_qty[a] * in.market.spot_price[a] * limits_.collateral_ratio[a];
   out.wallet_balance += collateral;
+  out.available_margin = out.wallet_balance + std::min(0.0, out.unrealized_pnl);
 
   // Liquidation of each position against the rest of its cross wallet.
   out.worst_distance = std::numeric_limits<double>::infinity();
@@ -475,8 +507,11 @@ RiskVerdict RiskEngine::check_portfolio_level(const OrderIntent& order, const Ac
                                               const AccountRisk& after) const noexcept {
   const InstrumentId i = order.instrument;
   const AssetId asset = universe_.instruments[i].base;
-  RiskVerdict v = check_max_leverage(before, after, limits_.max_leverage, i);
+  // Margin first: a book that cannot post the margin fails every later check for that
+  // reason, and the operator must read the cause, not a symptom.
+  RiskVerdict v = check_initial_margin(before, after, i);
   if (!v.accepted()) return v;
+  if (v = check_max_leverage(before, after, limits_.max_leverage, i); !v.accepted()) return v;
   if (v = check_max_margin_utilization(before, after, limits_.max_margin_utilization, i);
       !v.accepted())
     return v;
@@ -486,7 +521,8 @@ RiskVerdict RiskEngine::check_portfolio_level(const OrderIntent& order, const Ac
 }
 
 bool RiskEngine::breaches_limits(const AccountRisk& after, AssetId asset) const noexcept {
-  // Exactly the "beyond the limit" halves of the four portfolio checks.
+  // Exactly the "beyond the limit" halves of the five portfolio checks.
+  if (above(after.initial_margin, after.available_margin)) return true;
   if (above(after.leverage, limits_.max_leverage)) return true;
   if (above(after.margin_utilization, limits_.max_margin_utilization)) return true;
   if (asset != kNoAsset && above(std::fabs(after.weight[asset]), limits_.max_asset_weight))
@@ -538,6 +574,17 @@ ShrinkResult RiskEngine::shrink(const OrderIntent& order, const RiskVerdict& ver
     r.lots = lo;
   }
   return r;
+}
+
+std::int64_t RiskEngine::throttle_wait_ns(const OrderIntent& order, std::int64_t now_ns) noexcept {
+  const VenueId v = universe_.instruments[order.instrument].venue;
+  return std::max(per_second_[v].ns_until_token(now_ns), per_minute_[v].ns_until_token(now_ns));
+}
+
+void RiskEngine::advance_throttle(const OrderIntent& order, std::int64_t at_ns) noexcept {
+  const VenueId v = universe_.instruments[order.instrument].venue;
+  (void)per_second_[v].can_take(at_ns);
+  (void)per_minute_[v].can_take(at_ns);
 }
 
 void RiskEngine::on_order_sent(const OrderIntent& order, std::int64_t now_ns) noexcept {

@@ -137,7 +137,10 @@ min_order_notional = 25.0
 max_cost_bps = 15.0
 default_spread_bps = 3
 carry_horizon_s = 86400
-unwind_inside_band = false
+rebalance_tolerance = 0.2
+tracking_error_aversion = 2.5
+roll_before_s = 86400
+allow_spot_short = true
 
 [risk]
 max_leverage = 3.0
@@ -356,7 +359,10 @@ TEST(ConfigLoaderTest, FullConfigLoadsExactValues) {
   EXPECT_DOUBLE_EQ(c.policy.max_cost_bps, 15.0);
   EXPECT_DOUBLE_EQ(c.policy.default_spread_bps, 3.0);
   EXPECT_EQ(c.policy.carry_horizon_s, 86400);
-  EXPECT_FALSE(c.policy.unwind_inside_band);
+  EXPECT_DOUBLE_EQ(c.policy.rebalance_tolerance, 0.2);
+  EXPECT_DOUBLE_EQ(c.policy.tracking_error_aversion, 2.5);
+  EXPECT_EQ(c.policy.roll_before_s, 86400);
+  EXPECT_TRUE(c.policy.allow_spot_short);
 
   EXPECT_DOUBLE_EQ(c.risk.max_asset_weight, 0.6);
   EXPECT_DOUBLE_EQ(c.risk.max_order_notional, 250000.0);

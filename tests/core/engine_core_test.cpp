@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "ballast/core/clock.hpp"
@@ -315,6 +316,26 @@ TEST(EngineCoreTest, FundingMovesCashWithItsSign) {
   EXPECT_DOUBLE_EQ(e.core->stats().funding_paid, 10.0);
   EXPECT_EQ(e.core->stats().fundings, 2u);
   EXPECT_EQ(e.core->stats().unknown_reports, 0u);
+}
+
+// Issue 13, item 9: NAV <= 0 is an error state. A long hedge far under water takes NAV
+// below zero: the engine halts once, raises an alert naming NAV, and sends nothing.
+TEST(EngineCoreTest, NavNotPositiveHaltsAndAlerts) {
+  Engine e;
+  e.config.portfolio.positions[0] = FuturesPosition{200000, 70000};  // long 200 BTC
+  e.core = std::make_unique<EngineCore>(e.config, e.gate, e.ids, 0);
+  EXPECT_FALSE(e.core->halted());
+  EXPECT_EQ(e.tick(69000), 0u);  // -200,000 of P&L on a 139,000 book: NAV -61,000
+  EXPECT_TRUE(e.core->halted());
+  EXPECT_EQ(e.core->mode(), TradingMode::halted);
+  auto snap = std::make_unique<EngineSnapshot>();
+  e.core->fill_snapshot(*snap);
+  bool alerted = false;
+  for (std::size_t k = 0; k < std::min<std::uint64_t>(snap->alert_total, kSnapshotAlerts); ++k)
+    alerted |= snap->alerts[k].kind == AlertKind::nav_nonpositive && snap->alerts[k].value < 0.0;
+  EXPECT_TRUE(alerted);
+  EXPECT_EQ(e.tick(60000), 0u);
+  EXPECT_EQ(e.gate.admitted, 0);
 }
 
 TEST(ClientOrderIdTest, UniqueWithinARunAndAcrossRestarts) {

@@ -154,25 +154,38 @@ TEST(HedgePlannerTest, OverHedgeIsReducedWhenDriftTurns) {
   EXPECT_EQ(p.result->orders[0].lots, 114);  // buy back 8,000: 114.28 -> 114
 }
 
-TEST(HedgePlannerTest, HedgeIsUnwoundOnceSpotDriftIsBackInsideTheBand) {
-  // BTC fell back: spot alone is 52% (inside 50 +-5), but a 3% short is still on.
+TEST(HedgePlannerTest, HedgeIsNotUnwoundBetweenTriggers) {
+  // BTC fell back: spot alone is 52% (inside 50 +-5), a 3% short is still on, total 49%.
+  // No trigger, no order: the band is the hysteresis (there is no second unwind rule).
   OverweightBtc b;
   b.spot("BTC", 1.0, 52000);
   b.portfolio.cash = 48000;
   b.market.mark[b.perp] = 52000;
   b.position(b.perp, -57, 52500);
   const Planned p = run(b);
-  EXPECT_FALSE(p.result->trigger.fire);  // 49% effective: no threshold trigger
-  EXPECT_TRUE(p.result->acted);
+  EXPECT_FALSE(p.result->trigger.fire);
+  EXPECT_FALSE(p.result->acted);
+  EXPECT_EQ(p.result->order_count, 0);
+}
+
+TEST(HedgePlannerTest, HedgeIsUnwoundByTheSameRuleWhenATriggerFires) {
+  // Seed 000 step 5: BTC back at 50% spot with a 15,000 short is a -15% total drift; it
+  // fires and F* = h (T - S) = 0 closes the short exactly (no rounding).
+  OverweightBtc b;
+  b.spot("BTC", 1.0, 50000);
+  b.portfolio.cash = 50000;
+  b.market.mark[b.perp] = 50000;
+  b.position(b.perp, -300, 50000);
+  const Planned p = run(b);
+  ASSERT_TRUE(p.result->trigger.fire);
   ASSERT_EQ(p.result->order_count, 1);
   const PlannedOrder& o = p.result->orders[0];
   EXPECT_EQ(o.purpose, OrderPurpose::unwind);
   EXPECT_EQ(o.side, Side::buy);
-  EXPECT_EQ(o.lots, 57);  // exactly flat, no rounding
+  EXPECT_EQ(o.lots, 300);
+  EXPECT_EQ(o.rounding_residual, 0.0);
   EXPECT_TRUE(p.result->assets[b.asset("BTC")].unwinding);
-
-  b.policy.unwind_inside_band = false;
-  EXPECT_EQ(run(b).result->order_count, 0);
+  EXPECT_DOUBLE_EQ(p.result->assets[b.asset("BTC")].wanted_futures, 0.0);
 }
 
 TEST(HedgePlannerTest, HedgeRatioScalesTheAdjustment) {

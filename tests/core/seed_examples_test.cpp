@@ -1,5 +1,7 @@
 // The worked examples of DOMAIN.md (from the seed articles), each loaded from its file
-// in config/examples/ and planned; the assertions are the seeds' own numbers.
+// in config/examples/ and planned; the assertions are the seeds' own numbers, and the
+// verdicts of pre-trade risk on them as `ballast plan` prints them: a worked example
+// whose orders are refused does not work.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -7,14 +9,32 @@
 
 #include "ballast/core/config.hpp"
 #include "ballast/core/planner.hpp"
+#include "ballast/plan_report.hpp"
 
 namespace ballast {
 namespace {
+
+constexpr std::int64_t kPlanTime = 1'796'000'000;  // 2026-11-29: a fixed --now
 
 struct SeedPlan {
   BallastConfig config;
   Valuation valuation;
   std::unique_ptr<PlanResult> plan = std::make_unique<PlanResult>();
+  // The same book through `plan`'s pipeline: planner, then pre-trade risk.
+  std::unique_ptr<tools::PlanReport> report = std::make_unique<tools::PlanReport>();
+
+  // Every planned order accepted by risk (none refused, none shrunk).
+  testing::AssertionResult all_accepted() const {
+    if (report->plan.order_count == 0) return testing::AssertionFailure() << "no orders";
+    for (std::size_t k = 0; k < report->plan.order_count; ++k) {
+      const tools::OrderRisk& r = report->order_risk[k];
+      if (!r.verdict.accepted() || r.shrunk || r.not_worth_cost)
+        return testing::AssertionFailure()
+               << config.universe.instruments[report->plan.orders[k].instrument].symbol << ": "
+               << risk::describe(r.verdict, config.universe);
+    }
+    return testing::AssertionSuccess();
+  }
 
   AssetId asset(const char* name) const { return config.universe.find_asset(name); }
   const PlannedOrder* order_for(const char* symbol) const {
@@ -44,6 +64,7 @@ SeedPlan plan_example(const std::string& name) {
   const PlanContext ctx{s.config.universe,  s.config.targets, s.config.policy,
                         s.config.portfolio, s.config.market,  0};
   HedgePlanner::plan(ctx, s.valuation, trigger, *s.plan);
+  tools::compute_plan(s.config, kPlanTime, risk::TradingState::active, *s.report);
   return s;
 }
 
@@ -66,6 +87,23 @@ TEST(SeedExamplesTest, Seed000HedgeOverweightBtc) {
   ASSERT_NE(eth, nullptr);
   EXPECT_EQ(eth->side, Side::buy);
   EXPECT_EQ(s.contracts(*eth), "4.2857");  // 15,000 / 3,500 toward zero to 0.0001
+  EXPECT_TRUE(s.all_accepted());
+  EXPECT_NEAR(s.report->plan.max_abs_drift_after, 0.0, 5e-4);
+  EXPECT_NEAR(s.report->risk_after.initial_margin, 3000.0, 0.1);  // 1,500 a leg at 10x
+}
+
+// Seed 000 with no margin at all: both hedges refused, by the margin rule, by name.
+TEST(SeedExamplesTest, Seed000WithoutMarginIsRefusedForInitialMargin) {
+  const SeedPlan s = plan_example("seed000_no_margin.toml");
+  ASSERT_EQ(s.report->plan.order_count, 2);
+  for (std::size_t k = 0; k < 2; ++k) {
+    const risk::RiskVerdict& v = s.report->order_risk[k].verdict;
+    EXPECT_EQ(v.check, risk::RiskCheck::initial_margin);
+    EXPECT_NEAR(v.value, 1500.0, 0.1);
+    EXPECT_NE(risk::describe(v, s.config.universe).find("initial margin 1,500.00 > available"),
+              std::string::npos);
+  }
+  EXPECT_NEAR(s.report->plan.max_abs_drift_after, 0.15, 1e-9);
 }
 
 // Seed 001: 100,000 at 85% crypto / 15% stablecoin, target 75/25: short 10,000 of BTC
@@ -83,6 +121,8 @@ TEST(SeedExamplesTest, Seed001StablecoinTargetShortsTenThousand) {
   EXPECT_EQ(s.contracts(o), "125");
   EXPECT_DOUBLE_EQ(s.config.universe.instruments[o.instrument].initial_margin(o.notional), 5000.0);
   EXPECT_NEAR(s.plan->assets[s.asset("USDT")].weight_after, 0.25, 1e-3);
+  EXPECT_TRUE(s.all_accepted());
+  EXPECT_NEAR(s.report->plan.max_abs_drift_after, 0.0, 1e-3);
 }
 
 // Seed 002: BTC 6,000 (60%), ETH 4,000 (40%), 50/50: short 1,000 BTC, long 1,000 ETH.
@@ -99,6 +139,8 @@ TEST(SeedExamplesTest, Seed002SyntheticPairIsDeltaNeutral) {
   EXPECT_NEAR(eth->notional, 1000.0, 1e-9);
   EXPECT_NEAR(s.plan->assets[s.asset("BTC")].drift_after, 0.0, 1e-3);
   EXPECT_NEAR(s.plan->assets[s.asset("ETH")].drift_after, 0.0, 1e-3);
+  EXPECT_TRUE(s.all_accepted());
+  EXPECT_NEAR(s.report->plan.max_abs_drift_after, 0.0, 1e-3);
 }
 
 // Seed 003 bands: BTC 50 +-5, ETH 30 +-5, Alt 20 +-10. 55/25/20: no action.
@@ -109,6 +151,7 @@ TEST(SeedExamplesTest, Seed003OnTheBandTakesNoAction) {
   EXPECT_FALSE(s.plan->trigger.fire);
   EXPECT_FALSE(s.plan->acted);
   EXPECT_EQ(s.plan->order_count, 0);
+  EXPECT_EQ(s.report->plan.order_count, 0);
 }
 
 // 40/20/40: the Alt triggers.
@@ -121,6 +164,8 @@ TEST(SeedExamplesTest, Seed003AltOutsideItsBandTriggers) {
   ASSERT_NE(sol, nullptr);
   EXPECT_EQ(sol->side, Side::sell);
   EXPECT_NEAR(sol->notional, 2000.0, 1e-6);  // 40% -> 20% of 10,000
+  EXPECT_TRUE(s.all_accepted());
+  EXPECT_NEAR(s.report->plan.max_abs_drift_after, 0.0, 1e-3);
 }
 
 // Seed 003 trim: BTC 5,000, ETH 3,000, SOL 4,000 (41.7/25.0/33.3%); SOL target 20% of
@@ -141,6 +186,8 @@ TEST(SeedExamplesTest, Seed003TrimSellsSixteenHundredOfSol) {
   ASSERT_NE(eth, nullptr);
   EXPECT_NEAR(btc->notional, 1000.0, 1e-9);
   EXPECT_NEAR(eth->notional, 600.0, 1e-9);
+  EXPECT_TRUE(s.all_accepted());
+  EXPECT_NEAR(s.report->plan.max_abs_drift_after, 0.0, 1e-3);
 }
 
 }  // namespace

@@ -312,12 +312,58 @@ TEST(RiskEngineTest, SpotCollateralCountsTowardTheWallet) {
   b.portfolio.cash = 0;
   b.portfolio.spot_qty[b.btc] = 1.0;
   b.limits.min_liquidation_distance = 0.25;
-  const OrderIntent hedge = b.at_mark(b.btc_perp, false, 1000);          // short the 1 BTC held
-  EXPECT_EQ(b.check(hedge).check, RiskCheck::min_liquidation_distance);  // no collateral
+  b.universe.instruments[b.btc_perp].leverage = 5;
+  const OrderIntent hedge = b.at_mark(b.btc_perp, false, 1000);  // short the 1 BTC held
+  // No collateral and no cash: nothing can hold the margin, and that is the reason given.
+  EXPECT_EQ(b.check(hedge).check, RiskCheck::initial_margin);
   b.limits.collateral_ratio[b.btc] = 0.95;
   EXPECT_TRUE(b.check(hedge).accepted());
   const auto after = b.assess(&hedge);
   EXPECT_NEAR(after->wallet_balance, 66500, 1e-6);
+}
+
+// Initial margin is compared with what can hold it (wallet + collateral - unrealised
+// losses), not only divided by NAV: a 500 wallet cannot post 3,500 of margin.
+TEST(RiskEngineTest, InitialMarginBeyondWhatCanHoldItIsRefusedByName) {
+  RiskBook b;
+  b.portfolio.cash = 500;
+  b.portfolio.spot_qty[b.btc] = 1.0;  // NAV 70,500: utilisation alone would pass
+  b.universe.instruments[b.btc_perp].leverage = 10;
+  const OrderIntent order = b.at_mark(b.btc_perp, false, 500);  // 35,000 at 10x
+  const RiskVerdict v = b.check(order);
+  EXPECT_EQ(v.check, RiskCheck::initial_margin);
+  EXPECT_DOUBLE_EQ(v.value, 3500.0);
+  EXPECT_DOUBLE_EQ(v.limit, 500.0);
+  EXPECT_EQ(message(b, v), "initial margin 3,500.00 > available 500.00 after BTCUSDT-PERP");
+  EXPECT_TRUE(is_size_bound(RiskCheck::initial_margin));
+  // At the limit it passes; the engine shrinks the order to the largest that fits.
+  EXPECT_TRUE(b.check(b.at_mark(b.btc_perp, false, 71)).accepted());  // 497 of margin
+  RiskEngine engine(b.universe, b.limits);
+  value_portfolio(b.universe, b.targets, b.portfolio, *b.market, b.valuation);
+  const RiskInputs in{b.portfolio, *b.market, b.valuation, b.open, b.portfolio.cash, true, kNow};
+  auto current = std::make_unique<AccountRisk>();
+  auto scratch = std::make_unique<AccountRisk>();
+  engine.assess(in, nullptr, *current);
+  const ShrinkResult r = engine.shrink(order, v, in, *current, *scratch, 1);
+  EXPECT_TRUE(r.shrunk);
+  EXPECT_EQ(r.lots, 71);
+  // An order that lowers the margin is never refused for it.
+  b.portfolio.positions[b.btc_perp] = FuturesPosition{-500, 70000};
+  EXPECT_TRUE(b.check(b.at_mark(b.btc_perp, true, 100)).accepted());
+  EXPECT_EQ(b.check(b.at_mark(b.btc_perp, false, 1)).check, RiskCheck::initial_margin);
+}
+
+// Unrealised losses eat what can hold margin; gains are not lent against.
+TEST(RiskEngineTest, UnrealisedLossesReduceAvailableMargin) {
+  RiskBook b;
+  b.portfolio.cash = 10000;
+  b.universe.instruments[b.btc_perp].leverage = 10;
+  b.portfolio.positions[b.btc_perp] = FuturesPosition{-500, 60000};  // 5,000 under water
+  const auto losing = b.assess();
+  EXPECT_NEAR(losing->available_margin, 5000.0, 1e-6);
+  b.portfolio.positions[b.btc_perp] = FuturesPosition{-500, 80000};  // 5,000 ahead
+  const auto winning = b.assess();
+  EXPECT_NEAR(winning->available_margin, 10000.0, 1e-6);
 }
 
 TEST(RiskEngineTest, OpenOrdersCountAsFilled) {

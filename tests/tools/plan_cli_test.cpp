@@ -348,4 +348,115 @@ TEST(PlanCliRiskTest, StaleSnapshotIsRefused) {
   std::remove(path.c_str());
 }
 
+// Issue 13, item 1: every shipped seed example reaches the seed's outcome with its orders
+// accepted; the one without margin is refused for margin, by name.
+TEST(PlanCliRiskTest, EverySeedExampleIsAcceptedByRisk) {
+  for (const char* file : {"seed000_hedge", "seed001_stablecoin_hedge", "seed002_synthetic_pair",
+                           "seed003_bands_alt", "seed003_trim_spot"}) {
+    const ProcessResult r = ballast(
+        "plan --config " + source(std::string("config/examples/") + file + ".toml") + kPinnedNow);
+    ASSERT_EQ(r.exit_code, 0) << file << ": " << r.err;
+    EXPECT_EQ(r.out.find("REJECTED"), std::string::npos) << file << ":\n" << r.out;
+    EXPECT_EQ(r.out.find("SHRUNK"), std::string::npos) << file << ":\n" << r.out;
+    EXPECT_NE(r.out.find("rebalance ok"), std::string::npos) << file << ":\n" << r.out;
+    const std::size_t line = r.out.find("max |drift| ");
+    ASSERT_NE(line, std::string::npos) << file;
+    const std::string drift = r.out.substr(line, r.out.find('\n', line) - line);
+    EXPECT_NE(drift.find("-> 0.0"), std::string::npos) << file << ": " << drift;
+  }
+  const ProcessResult r =
+      ballast("plan --config " + source("config/examples/seed000_no_margin.toml") + kPinnedNow);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("rejected: initial margin 1,500.00 > available"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("max |drift| 15.00% -> 15.00%"), std::string::npos) << r.out;
+}
+
+// Item 9: NAV <= 0 is an error: exit 1 with one line, no table that looks healthy.
+TEST(PlanCliRiskTest, NavNotPositiveExitsOneWithOneLine) {
+  // Short 30 BTC from 30,000 with BTC at 70,000: 1.2 M under water on a 100,000 book.
+  const std::string path = write_temp_config(
+      "negnav", demo_with("contracts = 0, entry_price = 0.0", "contracts = -30000, entry_price = 30000.0"));
+  const ProcessResult r = ballast("plan --config " + path + kPinnedNow);
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_EQ(count_lines(r.err), 1u) << r.err;
+  EXPECT_NE(r.err.find("NAV -1"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(" USDT <= 0"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  std::remove(path.c_str());
+}
+
+// Item 8: a lot count that does not fit is bad input naming the order, never a
+// saturated 2^62 - 1 lots with "risk ok".
+TEST(PlanCliRiskTest, OrderTooLargeToCountExitsTwoNamingIt) {
+  std::string text = slurp(source("config/examples/seed000_hedge.toml"));
+  const std::string from = "{ asset = \"BTC\", qty = 0.9285714285714 }";
+  ASSERT_NE(text.find(from), std::string::npos);
+  text.replace(text.find(from), from.size(), "{ asset = \"BTC\", qty = 1e12 }");
+  const std::string path = write_temp_config("overflow", text);
+  const ProcessResult r = ballast("plan --config " + path + kPinnedNow);
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.err.find("order BTCUSDT-PERP sell"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("does not fit"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("461168601842"), std::string::npos) << r.out;
+  std::remove(path.c_str());
+}
+
+// Item 10: a plan is a snapshot; the order-rate throttle paces the orders of a 20-asset
+// book over the next seconds, it does not refuse orders 11-20.
+TEST(PlanCliRiskTest, ThrottleIsShownAsPacingNotRejection) {
+  std::string text = "[engine]\nbase_currency = \"USDT\"\n";
+  std::string spot = "spot = [";
+  std::string prices = "prices = { ";
+  std::string collateral = "collateral = { ";
+  for (int k = 0; k < 20; ++k) {
+    const std::string a = "A" + std::to_string(k);
+    text += "[[instrument]]\nsymbol = \"" + a + "-PERP\"\nkind = \"perpetual\"\nbase = \"" + a +
+            "\"\ncontract_size = 1\nlot_size = 0.001\ntick_size = 0.01\ntaker_fee_bps = 5\n"
+            "funding_interval_s = 28800\nleverage = 10\n";
+    text += "[[target]]\nasset = \"" + a + "\"\nweight = 0.045\nband = 0.01\nhedge_with = [\"" +
+            a + "-PERP\"]\n";
+    spot += std::string(k ? ", " : "") + "{ asset = \"" + a + "\", qty = " +
+            std::to_string(k % 2 ? 30 : 60) + " }";
+    prices += std::string(k ? ", " : "") + a + "USDT = 100, \"" + a + "-PERP\" = 100";
+    collateral += std::string(k ? ", " : "") + a + " = 0.9";
+  }
+  text += "[policy]\nmethod = \"hedge\"\n[risk]\nmax_orders_per_second = 10\n" + collateral +
+          " }\n[portfolio]\ncash = 10000\n" + spot + " ]\n[market]\n" + prices + " }\n";
+  const std::string path = write_temp_config("paced", text);
+  const ProcessResult r = ballast("plan --config " + path + kPinnedNow);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.find("REJECTED"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("orders per second used up"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("ok (paced +0.1 s)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("ok (paced +1.0 s)"), std::string::npos) << r.out;
+  std::size_t orders = 0;
+  for (std::size_t at = r.out.find("rebalance ok"); at != std::string::npos;
+       at = r.out.find("rebalance ok", at + 1))
+    ++orders;
+  EXPECT_EQ(orders, 20u) << r.out;
+  std::remove(path.c_str());
+}
+
+// Item 5: check-config warns about a dated future that has expired (exit 0: a position in
+// it must still be closable), and plan never opens it.
+TEST(PlanCliRiskTest, CheckConfigWarnsAboutAnExpiredFuture) {
+  std::string text = slurp(source("config/examples/seed000_hedge.toml"));
+  const std::string perp = "symbol = \"BTCUSDT-PERP\"\nkind = \"perpetual\"";
+  ASSERT_NE(text.find(perp), std::string::npos);
+  text.replace(text.find(perp), perp.size(),
+               "symbol = \"BTCUSDT-PERP\"\nkind = \"future\"\nexpiry = \"2025-03-28T08:00:00Z\"");
+  const std::string path = write_temp_config("expired", text);
+  const ProcessResult c = ballast("check-config " + path);
+  EXPECT_EQ(c.exit_code, 0) << c.err;
+  EXPECT_NE(c.err.find("warning: instrument BTCUSDT-PERP expired at 2025-03-28T08:00:00Z"),
+            std::string::npos)
+      << c.err;
+  const ProcessResult p = ballast("plan --config " + path + kPinnedNow);
+  EXPECT_EQ(p.exit_code, 0) << p.err;
+  EXPECT_EQ(p.out.find("BTCUSDT-PERP     sell"), std::string::npos) << p.out;
+  EXPECT_NE(p.out.find("no instrument with a price to trade it"), std::string::npos) << p.out;
+  std::remove(path.c_str());
+}
+
 }  // namespace

@@ -19,6 +19,7 @@
 namespace {
 
 constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
 constexpr int kExitBadInput = 2;
 
 constexpr const char* kUsage =
@@ -88,12 +89,43 @@ std::vector<ballast::ConfigError> venue_errors(const ballast::BallastConfig& c) 
   return errors;
 }
 
+std::string utc_text(std::int64_t unix_s) {
+  const std::time_t t = static_cast<std::time_t>(unix_s);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// Dated futures that may no longer be opened at `now_s`: expired, or inside the policy's
+// roll window. A warning, not an error: a position in one must still be closable.
+void warn_expiring(const ballast::BallastConfig& c, std::int64_t now_s) {
+  for (const ballast::InstrumentSpec& spec : c.universe.instruments) {
+    if (spec.kind != ballast::InstrumentKind::future || !spec.expiry_unix_s) continue;
+    const std::int64_t expiry = *spec.expiry_unix_s;
+    if (expiry <= now_s)
+      std::fprintf(stderr,
+                   "%s: warning: instrument %s expired at %s (now %s): it is never opened or "
+                   "added to, only closed\n",
+                   c.source_path.c_str(), spec.symbol.c_str(), utc_text(expiry).c_str(),
+                   utc_text(now_s).c_str());
+    else if (expiry - now_s <= c.policy.roll_before_s)
+      std::fprintf(stderr,
+                   "%s: warning: instrument %s expires at %s, inside policy.roll_before_s "
+                   "(%lld s): it is never opened or added to, only closed\n",
+                   c.source_path.c_str(), spec.symbol.c_str(), utc_text(expiry).c_str(),
+                   static_cast<long long>(c.policy.roll_before_s));
+  }
+}
+
 int run_check_config(const std::vector<std::string_view>& args) {
   if (args.size() != 1) return bad_argument("check-config: expected exactly one FILE argument");
   const auto result = ballast::load_config_file(std::string(args[0]));
   if (!result.ok()) return report_config_errors(result.errors);
   const auto& c = *result.config;
   if (const auto errors = venue_errors(c); !errors.empty()) return report_config_errors(errors);
+  warn_expiring(c, wall_clock_s());
   std::printf("%s: ok (%zu instruments, %zu assets, base %s)\n", c.source_path.c_str(),
               c.universe.instrument_count(), c.universe.asset_count(),
               c.universe.assets[c.universe.base_currency].name.c_str());
@@ -144,7 +176,30 @@ int run_plan(const std::vector<std::string_view>& args) {
     return report_config_errors(errors);
 
   auto report = std::make_unique<ballast::tools::PlanReport>();
-  ballast::tools::compute_plan(config, now_s.value_or(wall_clock_s()), state, *report);
+  const std::int64_t now = now_s.value_or(wall_clock_s());
+  warn_expiring(config, now);
+  ballast::tools::compute_plan(config, now, state, *report);
+  if (report->plan.nav_nonpositive) {
+    std::fprintf(stderr, "%s: NAV %.2f %s <= 0: the book owes more than it holds; nothing "
+                 "can be rebalanced (the engine halts on it)\n",
+                 config.source_path.c_str(), report->valuation.nav,
+                 config.universe.assets[config.universe.base_currency].name.c_str());
+    return kExitFailure;
+  }
+  if (report->plan.size_overflow) {
+    for (std::size_t k = 0; k < report->plan.skipped_count; ++k) {
+      const ballast::SkippedAdjustment& sk = report->plan.skipped[k];
+      if (sk.reason != ballast::SkipReason::size_overflow) continue;
+      const ballast::InstrumentSpec& spec = config.universe.instruments[sk.instrument];
+      std::fprintf(stderr,
+                   "%s: order %s %s %.10g contracts: the lot count does not fit (more than "
+                   "%.10g contracts, 2^53 lots of %s); is [portfolio] or [market] right?\n",
+                   config.source_path.c_str(), spec.symbol.c_str(),
+                   sk.notional > 0 ? "buy" : "sell", sk.value, sk.limit,
+                   spec.lot_size.to_string().c_str());
+    }
+    return kExitBadInput;
+  }
   const std::string text = json ? ballast::tools::render_plan_json(config, *report)
                                 : ballast::tools::render_plan_text(config, *report);
   std::fwrite(text.data(), 1, text.size(), stdout);

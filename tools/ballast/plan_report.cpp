@@ -93,6 +93,17 @@ std::string explain(const BallastConfig& c, const SkippedAdjustment& s) {
       return "no instrument with a price to trade it";
     case SkipReason::no_counterparty_leg:
       return "synthetic_pair: no opposite leg to pair with";
+    case SkipReason::within_tolerance:
+      return format("gap %s inside the no-trade region %s (policy.rebalance_tolerance x band)",
+                    money(s.value).c_str(), money(s.limit).c_str());
+    case SkipReason::not_worth_cost:
+      return format("tracking error removed is worth %s, not more than its cost %s",
+                    money(s.value).c_str(), money(s.limit).c_str());
+    case SkipReason::no_shorting:
+      return format("sell of %.10g exceeds the %.10g held (policy.allow_spot_short = false)",
+                    s.value, s.limit);
+    case SkipReason::size_overflow:
+      return format("%.10g contracts does not fit in a lot count (max %.10g)", s.value, s.limit);
     case SkipReason::none:
       break;
   }
@@ -115,9 +126,10 @@ std::string render_account_risk(const BallastConfig& c, const PlanReport& r) {
   const risk::AccountRisk& a = r.risk_after;
   std::string out = format(
       "\nRisk after the plan (state %s): leverage %.2fx (max %gx), margin utilisation %s "
-      "(max %s), wallet %s\n",
+      "(max %s), initial margin %s of %s available (wallet and collateral %s)\n",
       risk::to_string(r.state), a.leverage, c.risk.max_leverage, pct(a.margin_utilization).c_str(),
-      pct(c.risk.max_margin_utilization).c_str(), money(a.wallet_balance).c_str());
+      pct(c.risk.max_margin_utilization).c_str(), money(a.initial_margin).c_str(),
+      money(a.available_margin).c_str(), money(a.wallet_balance).c_str());
   for (std::size_t k = 0; k < a.position_count; ++k) {
     const risk::PositionRisk& p = a.positions[k];
     const bool short_of_limit = p.liquidation.distance < c.risk.min_liquidation_distance;
@@ -166,6 +178,8 @@ void write_order_risk(JsonWriter& j, const BallastConfig& c, const InstrumentSpe
                       const PlannedOrder& o, const OrderRisk& r) {
   j.key("risk").begin_object();
   write_verdict_fields(j, c, r.verdict);
+  j.field("paced_ms", static_cast<double>(r.paced_ns) / 1e6);
+  j.field("not_worth_cost", r.not_worth_cost);
   j.key("shrunk");
   if (!r.shrunk) {
     j.null();
@@ -189,6 +203,7 @@ void write_account_risk(JsonWriter& j, const BallastConfig& c, const PlanReport&
   j.field("leverage", a.leverage);
   j.field("margin_utilization", a.margin_utilization);
   j.field("initial_margin", a.initial_margin);
+  j.field("available_margin", a.available_margin);
   j.field("gross_notional", a.gross_notional);
   j.field("wallet_balance", a.wallet_balance);
   j.key("before").begin_object();
@@ -271,6 +286,12 @@ void compute_plan(const BallastConfig& config, std::int64_t now_s, risk::Trading
     const risk::RiskInputs in{book,     *market,        valuation, config.open_orders,
                               wallet(), wallet_is_cash, now_ns};
     engine.assess(in, nullptr, *current);
+    // The throttle paces a burst; it does not refuse it (the runtime sends the rest over
+    // the next seconds, each order checked again then).
+    if (const std::int64_t wait = engine.throttle_wait_ns(intent_of(order), now_ns); wait > 0) {
+      verdict.paced_ns = wait;
+      engine.advance_throttle(intent_of(order), now_ns + wait);
+    }
     verdict.verdict = engine.check(intent_of(order), in, *current, *scratch);
     if (!verdict.verdict.accepted() && risk::is_size_bound(verdict.verdict.check)) {
       const risk::ShrinkResult s = engine.shrink(intent_of(order), verdict.verdict, in, *current,
@@ -291,6 +312,16 @@ void compute_plan(const BallastConfig& config, std::int64_t now_s, risk::Trading
                order.cost.fee);
     value_portfolio(config.universe, config.targets, book, *market, valuation);
     engine.on_order_sent(intent_of(order), now_ns);
+  }
+  if (!HedgePlanner::reweigh(ctx, report.valuation, report.plan)) {
+    for (std::size_t k = 0; k < report.plan.order_count; ++k) {
+      if (report.plan.orders[k].blocked) continue;
+      report.plan.orders[k].blocked = true;
+      report.order_risk[k].not_worth_cost = true;
+    }
+    HedgePlanner::reweigh(ctx, report.valuation, report.plan);
+    book = config.portfolio;
+    valuation = report.valuation;
   }
   HedgePlanner::value_after(ctx, report.plan);
   const risk::RiskInputs in{book,     *market,        valuation, config.open_orders,
@@ -322,6 +353,9 @@ std::string render_plan_json(const BallastConfig& c, const PlanReport& r) {
   j.field("rebalance_to", to_string(c.policy.rebalance_to));
   j.field("hedge_ratio", c.policy.hedge_ratio);
   j.field("band_tolerance", kBandTolerance);
+  j.field("rebalance_tolerance", c.policy.rebalance_tolerance);
+  j.field("tracking_error_aversion", c.policy.tracking_error_aversion);
+  j.field("roll_before_s", static_cast<long long>(c.policy.roll_before_s));
   j.end_object();
 
   j.key("assets").begin_array();
@@ -341,6 +375,8 @@ std::string render_plan_json(const BallastConfig& c, const PlanReport& r) {
       j.null();
     j.field("triggered", p.trigger.breached[a]);
     j.field("adjust_notional", ap.adjust_notional);
+    j.field("wanted_exposure", ap.wanted_exposure);
+    j.field("wanted_futures", ap.wanted_futures);
     j.field("spot_value", v.spot_value[a]);
     j.field("futures_exposure", v.futures_exposure[a]);
     j.field("spot_weight", v.spot_weight[a]);
@@ -400,6 +436,10 @@ std::string render_plan_json(const BallastConfig& c, const PlanReport& r) {
 
   j.field("max_abs_drift_before", p.max_abs_drift_before);
   j.field("max_abs_drift_after", p.max_abs_drift_after);
+  j.field("tracking_error_before", p.tracking_error_before);
+  j.field("tracking_error_after", p.tracking_error_after);
+  j.field("benefit", p.benefit);
+  j.field("cost", p.cost);
   j.field("nav_after", p.after.nav);
   j.key("risk");
   write_account_risk(j, c, r);
@@ -455,11 +495,17 @@ std::string render_plan_text(const BallastConfig& c, const PlanReport& r) {
       const PlannedOrder& o = p.orders[k];
       const OrderRisk& risk = r.order_risk[k];
       const InstrumentSpec& spec = c.universe.instruments[o.instrument];
-      const char* verdict = !risk.verdict.accepted() ? "REJECTED" : risk.shrunk ? "SHRUNK" : "ok";
+      std::string verdict = risk.not_worth_cost        ? "DROPPED"
+                            : !risk.verdict.accepted() ? "REJECTED"
+                            : risk.shrunk              ? "SHRUNK"
+                                                       : "ok";
+      if (risk.verdict.accepted() && risk.paced_ns > 0)
+        verdict += format(" (paced +%.1f s)", static_cast<double>(risk.paced_ns) / 1e9);
       out += format("%-16s %-4s %14s %12.8g %14s %14s %10s %7.2f  %-9s %s\n", spec.symbol.c_str(),
                     to_string(o.side), exact_contracts(spec, o.lots).c_str(), o.qty_base,
                     money(o.notional).c_str(), exact_price(spec, o.limit_ticks).c_str(),
-                    money(o.cost.total).c_str(), o.cost_bps, to_string(o.purpose), verdict);
+                    money(o.cost.total).c_str(), o.cost_bps, to_string(o.purpose),
+                    verdict.c_str());
       if (!(o.rounding_residual == 0.0))
         out += format("  %-14s rounded toward zero from %.10g contracts (%.10g left)\n", "",
                       std::fabs(o.raw_contracts), std::fabs(o.rounding_residual));
@@ -470,6 +516,9 @@ std::string render_plan_text(const BallastConfig& c, const PlanReport& r) {
       if (!risk.verdict.accepted())
         out +=
             format("  %-14s rejected: %s\n", "", risk::describe(risk.verdict, c.universe).c_str());
+      if (risk.not_worth_cost)
+        out += format("  %-14s dropped: what risk let out of the plan removes less tracking "
+                      "error than it costs\n", "");
     }
   }
   if (p.skipped_count > 0) {
@@ -483,6 +532,10 @@ std::string render_plan_text(const BallastConfig& c, const PlanReport& r) {
   }
   out += format("\nmax |drift| %s -> %s after the plan\n", pct(p.max_abs_drift_before).c_str(),
                 pct(p.max_abs_drift_after).c_str());
+  if (p.order_count > 0)
+    out += format("tracking error %.6f -> %.6f: worth %s against a cost of at most %s\n",
+                  p.tracking_error_before, p.tracking_error_after, money(p.benefit).c_str(),
+                  money(p.cost).c_str());
   out += render_account_risk(c, r);
   return out;
 }

@@ -16,6 +16,13 @@ struct OrderRisk {
   risk::RiskVerdict verdict;       // the final verdict on the order as planned/resized
   risk::RiskVerdict shrink_cause;  // what a larger size failed, when shrunk
   bool shrunk = false;
+  // The venue's order-rate throttle holds the order this long after the first: a plan
+  // is a snapshot, and the runtime sends a burst over the next seconds (pacing, not a
+  // refusal).
+  std::int64_t paced_ns = 0;
+  // Accepted by risk, but what risk let out of the plan no longer removes more tracking
+  // error than it costs, so none of it goes (HedgePlanner::reweigh).
+  bool not_worth_cost = false;
 };
 
 struct PlanReport {

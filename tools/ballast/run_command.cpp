@@ -644,7 +644,7 @@ int run_engine(const BallastConfig& config, const RunOptions& options) {
     j.field("risk_rejects", static_cast<long long>(s.risk_rejects));
     j.key("risk_denied").begin_object();  // by check
     for (std::uint8_t c = 1;
-         c <= static_cast<std::uint8_t>(risk::RiskCheck::min_liquidation_distance); ++c) {
+         c <= static_cast<std::uint8_t>(risk::kLastRiskCheck); ++c) {
       const auto check = static_cast<risk::RiskCheck>(c);
       if (gate.denied(check) > 0)
         j.field(risk::to_string(check), static_cast<long long>(gate.denied(check)));
@@ -718,7 +718,7 @@ int run_engine(const BallastConfig& config, const RunOptions& options) {
     if (s.risk_rejects > 0) {
       std::printf("  risk denied:");
       for (std::uint8_t c = 1;
-           c <= static_cast<std::uint8_t>(risk::RiskCheck::min_liquidation_distance); ++c) {
+           c <= static_cast<std::uint8_t>(risk::kLastRiskCheck); ++c) {
         const auto check = static_cast<risk::RiskCheck>(c);
         if (gate.denied(check) > 0)
           std::printf(" %s %llu", risk::to_string(check),

@@ -31,7 +31,17 @@ struct PolicyConfig {
   std::int64_t calendar_interval_s = 0;
   double default_spread_bps = 2.0;        // assumed full spread when no book is given
   std::int64_t carry_horizon_s = 604800;  // horizon for choosing the cheapest hedge
-  bool unwind_inside_band = true;         // close a hedge once the unhedged drift is back in band
+  // The no-trade region around the wanted futures exposure, as a fraction of the asset's
+  // band: a gap |F* - F| below rebalance_tolerance * band * NAV is left alone. It is the
+  // hysteresis that keeps a plan from chasing its own fees (docs/domain-decisions.md).
+  double rebalance_tolerance = 0.1;
+  // The value, in NAV, of one unit of tracking error (sum of squared drifts): an
+  // adjustment trades only when tracking_error_aversion * NAV * (TE before - TE after)
+  // exceeds what it costs (Seed 004: act only when the benefit outweighs the cost).
+  double tracking_error_aversion = 1.0;
+  // A dated future this close to expiry (or past it) is never opened or added to.
+  std::int64_t roll_before_s = 3 * 86400;
+  bool allow_spot_short = false;  // the spot method may sell more than is held
 };
 
 struct RiskLimits {

@@ -85,6 +85,7 @@ enum class AlertKind : std::uint8_t {
   halted_on_loss,  // [risk] on_session_loss = "halt" fired
   flatten_done,    // every futures position closed
   paused,          // pause / resume: detail 1 = paused, 0 = resumed
+  nav_nonpositive,  // NAV <= 0: halted; value = NAV
 };
 [[nodiscard]] const char* to_string(AlertKind k) noexcept;
 

@@ -43,7 +43,13 @@ struct StepRounding {
   std::int64_t steps = 0;
   double residual = 0.0;
   bool exact = true;
+  // The quotient is beyond kMaxExactSteps: `steps` is clamped and must not be sent.
+  bool overflow = false;
 };
+
+// The largest step count a computed quantity may have: 2^53, beyond which a double no
+// longer holds every integer, so the count would not be the quantity asked for.
+inline constexpr double kMaxExactSteps = 9007199254740992.0;
 
 // Exact: how many `step`s make `value`, truncated toward zero (integer arithmetic).
 // Returns nullopt on overflow. `exact` tells whether value was a whole multiple.

@@ -104,7 +104,6 @@ class EngineCore {
   [[nodiscard]] bool ready() const noexcept { return ready_; }
 
  private:
-  bool unwind_due(const Valuation& v) const noexcept;
   void remove_open(std::size_t k) noexcept;
   void refresh_ready() noexcept;
   void on_session(const ExecReport& r) noexcept;

@@ -37,9 +37,18 @@ void value_portfolio(const Universe& universe, const TargetTable& targets,
   return static_cast<double>(pos.lots) * spec.lot_size_d;
 }
 
+// Realised P&L of closing `closed_contracts` (signed as the position was) of an inverse
+// contract entered at `entry` at `price`, in coin: contracts * value * (1/entry - 1/price).
+[[nodiscard]] inline double realized_coin_pnl(const InstrumentSpec& spec, double closed_contracts,
+                                              double entry, double price) noexcept {
+  if (closed_contracts == 0.0 || !(entry > 0.0) || !(price > 0.0)) return 0.0;
+  return closed_contracts * spec.contract_value_d * (1.0 / entry - 1.0 / price);
+}
+
 // Books a fill into the portfolio: futures move the position (average entry on
-// increase, realised P&L to cash on reduce, new entry on a flip); spot moves the asset
-// and cash. `signed_lots` > 0 buys. The fee, in quote, is paid from cash.
+// increase, realised P&L on reduce, new entry on a flip); spot moves the asset and cash.
+// `signed_lots` > 0 buys. `fee` is in quote at `price`. Linear contracts and spot settle
+// in quote (cash); inverse contracts settle fee and realised P&L in their coin.
 void apply_fill(const Universe& universe, PortfolioState& portfolio, InstrumentId instrument,
                 std::int64_t signed_lots, double price, double fee) noexcept;
 

@@ -36,7 +36,9 @@ enum class RiskCheck : std::uint8_t {
   max_margin_utilization,
   max_asset_weight,
   min_liquidation_distance,
+  initial_margin,  // last in number only: alerts and counters carry the number
 };
+inline constexpr RiskCheck kLastRiskCheck = RiskCheck::initial_margin;
 [[nodiscard]] const char* to_string(RiskCheck c) noexcept;
 
 // Checks whose failure scales with order size, so a smaller order may pass.
@@ -81,6 +83,10 @@ struct AccountRisk {
   double initial_margin = 0.0;
   double margin_utilization = 0.0;
   double wallet_balance = 0.0;  // USD-M wallet plus collateral value, quote
+  double unrealized_pnl = 0.0;  // over every futures position, quote
+  // What can hold initial margin: the wallet plus collateral, less unrealised losses
+  // (gains are not lent against). Cross margin, one pool for every position.
+  double available_margin = 0.0;
   std::array<PositionRisk, kMaxInstruments> positions{};
   std::uint16_t position_count = 0;
   std::array<double, kMaxAssets> weight{};
@@ -132,6 +138,10 @@ inline constexpr double kLimitTolerance = 1e-9;
 [[nodiscard]] RiskVerdict check_max_asset_weight(const AccountRisk& before,
                                                  const AccountRisk& after, AssetId asset,
                                                  double max_weight, InstrumentId i) noexcept;
+// Initial margin must fit in what can hold it (wallet + collateral - unrealised losses);
+// an order that raises initial margin beyond that is denied, one that lowers it never.
+[[nodiscard]] RiskVerdict check_initial_margin(const AccountRisk& before, const AccountRisk& after,
+                                               InstrumentId i) noexcept;
 [[nodiscard]] RiskVerdict check_min_liquidation_distance(const AccountRisk& before,
                                                          const AccountRisk& after,
                                                          double min_distance) noexcept;
@@ -178,6 +188,13 @@ class RiskEngine {
                                     AccountRisk& scratch, std::int64_t min_lots) noexcept;
 
   void on_order_sent(const OrderIntent& order, std::int64_t now_ns) noexcept;
+
+  // Pacing, for `plan` (a snapshot, where the runtime would send a burst over the next
+  // seconds): how long after now_ns the order's venue throttle lets one more order out,
+  // and moving that venue's buckets to that time so the next check() sees the token.
+  [[nodiscard]] std::int64_t throttle_wait_ns(const OrderIntent& order,
+                                              std::int64_t now_ns) noexcept;
+  void advance_throttle(const OrderIntent& order, std::int64_t at_ns) noexcept;
   [[nodiscard]] TokenBucket& per_second(VenueId v) noexcept { return per_second_[v]; }
   [[nodiscard]] TokenBucket& per_minute(VenueId v) noexcept { return per_minute_[v]; }
 

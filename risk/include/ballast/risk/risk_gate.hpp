@@ -45,6 +45,7 @@ class RiskGate final : public OrderGate {
   std::unique_ptr<AccountRisk> current_;
   std::unique_ptr<AccountRisk> scratch_;
   std::array<std::uint64_t, 16> denied_{};
+  static_assert(static_cast<std::size_t>(kLastRiskCheck) < 16, "one counter per RiskCheck");
   RiskVerdict last_denial_;
 };
 

@@ -33,6 +33,15 @@ class TokenBucket {
     refill(now_ns);
     tokens_ = std::min(tokens_, std::max(0.0, remaining));
   }
+  // How long from `now_ns` until a token is there (0 when one is now). For pacing a
+  // burst over time, as `plan` shows it: it does not take the token.
+  [[nodiscard]] std::int64_t ns_until_token(std::int64_t now_ns) noexcept {
+    refill(now_ns);
+    if (tokens_ >= 1.0) return 0;
+    if (!(per_ns_ > 0.0)) return INT64_MAX;
+    const std::int64_t base = last_ns_ > now_ns ? last_ns_ - now_ns : 0;
+    return base + static_cast<std::int64_t>((1.0 - tokens_) / per_ns_) + 1;
+  }
   [[nodiscard]] double tokens() const noexcept { return tokens_; }
   [[nodiscard]] double capacity() const noexcept { return capacity_; }
 
