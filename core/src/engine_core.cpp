@@ -137,14 +137,26 @@ std::size_t EngineCore::on_tick(const MarketTick& tick, std::uint64_t popped_tsc
   const std::uint64_t planned_tsc = TscClock::now();
 
   std::size_t n = 0;
+  // A synthetic pair goes out whole, as planned, or not at all: one leg alone (or cut
+  // short) is a naked position, not a delta-neutral adjustment. Legs already admitted are taken back (never sent: the
+  // requests leave only when this returns); the throttle tokens they took stay taken.
+  const bool pair = policy_.method == HedgeMethod::synthetic_pair;
+  const std::uint16_t open_before = open_.count;
   for (std::size_t k = 0; k < plan_->order_count && n < max; ++k) {
     PlannedOrder& order = plan_->orders[k];
     const std::int64_t planned_lots = order.lots;
-    if (!gate_.admit(order, view)) {
+    const bool admitted = gate_.admit(order, view);
+    if (!admitted) {
       ++stats_.risk_rejects;
       on_denied(now_ns);
-      continue;
     }
+    if (pair && (!admitted || order.lots != planned_lots)) {  // refused or cut: hold the pair
+      open_.count = open_before;
+      n = 0;
+      ++stats_.pairs_held;
+      break;
+    }
+    if (!admitted) continue;
     if (order.lots != planned_lots) {
       ++stats_.shrunk;
       HedgePlanner::resize(ctx, order, order.lots);

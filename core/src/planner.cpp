@@ -81,18 +81,6 @@ double clamp_to_band(double value, const TargetSpec& t, double nav) noexcept {
   return std::clamp(value, (t.weight - band) * nav, (t.weight + band) * nav);
 }
 
-// Scales longs and shorts to the same total notional so the adjustment is delta-neutral.
-void pair_adjustments(std::array<double, kMaxAssets>& adjust, std::size_t n) noexcept {
-  double longs = 0.0;
-  double shorts = 0.0;
-  for (std::size_t a = 0; a < n; ++a) (adjust[a] > 0 ? longs : shorts) += std::fabs(adjust[a]);
-  const double paired = std::min(longs, shorts);
-  for (std::size_t a = 0; a < n; ++a) {
-    if (adjust[a] > 0) adjust[a] *= longs > 0 ? paired / longs : 0.0;
-    if (adjust[a] < 0) adjust[a] *= shorts > 0 ? paired / shorts : 0.0;
-  }
-}
-
 // What filling `contracts` at `fill` instead of `mark` costs, in quote: the slippage of a
 // fill at that price, as the valuation will see it.
 double slippage_at(const InstrumentSpec& spec, double contracts, double fill, double mark) noexcept {
@@ -115,6 +103,11 @@ void price_order(const PlanContext& ctx, PlannedOrder& o, std::int64_t lots) noe
   o.cost_bps = o.notional > 0.0 ? o.cost.total / o.notional * 1e4 : 0.0;
   o.limit_ticks = steps_toward_zero(o.cost.limit_price, spec.tick_size_d).steps;
   o.limit_price = static_cast<double>(o.limit_ticks) * spec.tick_size_d;
+  // A limit order never fills worse than its limit: a buy limit truncated below the
+  // book's average (an off-tick estimate) caps the average the plan books.
+  if (o.limit_price > 0.0)
+    o.cost.avg_price = o.side == Side::buy ? std::min(o.cost.avg_price, o.limit_price)
+                                           : std::max(o.cost.avg_price, o.limit_price);
   // A spot fill is valued at the asset's spot price; a derivative at its mark.
   const double value_price = spec.is_derivative() ? price : ctx.market.spot_price[spec.base];
   o.cost_at_limit = o.cost.fee + slippage_at(spec, contracts, o.limit_price,
@@ -174,8 +167,22 @@ class PlanBuilder {
     price_order(ctx_, o, std::llabs(signed_lots));
     o.requested_lots = o.lots;
     if (o.cost.book_exhausted) {
-      skip(asset, i, SkipReason::insufficient_depth, adjust, contracts, 0.0);
-      return false;
+      // Take what the visible book holds, in whole lots, and report the rest: skipping
+      // the whole order would leave a gap a smaller plan later fills anyway.
+      const BookSnapshot& book = ctx_.market.books[i];
+      const bool buy = o.side == Side::buy;
+      const std::size_t levels = buy ? book.ask_count : book.bid_count;
+      double visible = 0.0;
+      for (std::size_t l = 0; l < levels; ++l) visible += (buy ? book.asks[l] : book.bids[l]).qty;
+      const std::int64_t fits = steps_toward_zero(visible, spec.lot_size_d).steps;
+      skip(asset, i, SkipReason::insufficient_depth, adjust, contracts,
+           static_cast<double>(std::max<std::int64_t>(fits, 0)) * spec.lot_size_d);
+      const double fit_contracts = static_cast<double>(fits) * spec.lot_size_d;
+      if (fits <= 0 || fits >= o.lots || (min_qty > 0.0 && fit_contracts < min_qty) ||
+          fit_contracts * spec.contract_notional(price) < spec.min_notional)
+        return false;
+      price_order(ctx_, o, fits);  // requested_lots keeps what was asked: a cut order
+      if (o.cost.book_exhausted) return false;
     }
     if (o.cost_bps > ctx_.policy.max_cost_bps + kBandTolerance) {
       skip(asset, i, SkipReason::cost_above_max, adjust, o.cost_bps, ctx_.policy.max_cost_bps);
@@ -213,15 +220,15 @@ class PlanBuilder {
   void move_futures(AssetId asset, double delta) noexcept {
     begin_asset();
     double remaining = delta;
-    const std::size_t n = ctx_.universe.instruments.size();
     for (int pass = 0; pass < 2 && remaining != 0.0; ++pass) {
-      for (std::size_t i = 0; i < n && remaining != 0.0; ++i) {
+      for (std::size_t h = 0; h < held_count_ && remaining != 0.0; ++h) {
+        const InstrumentId i = held_[h];
         const InstrumentSpec& spec = ctx_.universe.instruments[i];
         const std::int64_t lots = ctx_.portfolio.positions[i].lots;
-        if (!spec.is_derivative() || spec.base != asset || lots == 0) continue;
+        if (spec.base != asset) continue;
         if ((lots > 0) == (delta > 0)) continue;  // same side: adding is the second step
         if ((pass == 0) == HedgePlanner::may_open(ctx_, spec)) continue;
-        const auto id = static_cast<InstrumentId>(i);
+        const InstrumentId id = i;
         const double mark = instrument_price(ctx_, id);
         if (!(mark > 0.0)) continue;
         const double held = spec.notional(position_contracts(spec, ctx_.portfolio.positions[i]), mark);
@@ -267,9 +274,13 @@ class PlanBuilder {
     std::int64_t steps = r.steps;
     if (steps < 0 && !ctx_.policy.allow_spot_short) {
       const InstrumentSpec& spec = ctx_.universe.instruments[i];
+      // Whole lots of what is held, rounded down and never up (no snapping: a sell must
+      // not exceed the holding by even a fraction of a lot).
       const double held_qty = std::max(0.0, ctx_.portfolio.spot_qty[asset]);
-      const std::int64_t held =
-          steps_toward_zero(held_qty / spec.contract_size_d, spec.lot_size_d).steps;
+      const double per_lot = spec.contract_size_d * spec.lot_size_d;
+      std::int64_t held = static_cast<std::int64_t>(
+          std::min(std::floor(held_qty / per_lot), kMaxExactSteps));
+      while (held > 0 && static_cast<double>(held) * per_lot > held_qty) --held;
       if (-steps > held) {
         skip(asset, i, SkipReason::no_shorting, delta, static_cast<double>(-steps) * spec.lot_size_d,
              static_cast<double>(held) * spec.lot_size_d);
@@ -277,6 +288,56 @@ class PlanBuilder {
       }
     }
     if (steps != 0) emit(asset, i, steps, raw, r.residual, OrderPurpose::rebalance, delta);
+  }
+
+  // Lists the derivative positions held, once per plan (the per-asset moves then walk
+  // only those, not every instrument), and sums the coin inverse positions have earned.
+  void collect_held(std::array<double, kMaxAssets>& coin_pnl) noexcept {
+    held_count_ = 0;
+    const std::size_t n = ctx_.universe.instruments.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      const FuturesPosition& pos = ctx_.portfolio.positions[i];
+      if (pos.lots == 0) continue;
+      const InstrumentSpec& spec = ctx_.universe.instruments[i];
+      if (!spec.is_derivative()) continue;
+      held_[held_count_++] = static_cast<InstrumentId>(i);
+      if (spec.is_inverse() && ctx_.market.mark[i] > 0.0)
+        coin_pnl[spec.base] += spec.unrealized_pnl(position_contracts(spec, pos),
+                                                   pos.entry_price, ctx_.market.mark[i]);
+    }
+  }
+
+  // A first estimate of what trading the asset costs per unit of notional: the taker fee
+  // and half the assumed spread of its spot pair (spot method) or first hedge.
+  [[nodiscard]] double cost_rate(AssetId asset) const noexcept {
+    const InstrumentId i = ctx_.policy.method == HedgeMethod::spot
+                               ? ctx_.universe.assets[asset].spot_instrument
+                               : (ctx_.targets[asset].hedge_count > 0
+                                      ? ctx_.targets[asset].hedge_with[0]
+                                      : kNoInstrument);
+    const double fee_bps = i == kNoInstrument ? 0.0 : ctx_.universe.instruments[i].taker_fee_bps;
+    return (fee_bps + ctx_.policy.default_spread_bps / 2.0) / 1e4;
+  }
+
+  // The notional of one lot of the coarsest instrument the asset would trade: its spot
+  // pair (spot method), or its hedge instruments and any derivative held on it.
+  [[nodiscard]] double coarsest_lot(AssetId asset) const noexcept {
+    auto lot_of = [&](InstrumentId i) {
+      const InstrumentSpec& spec = ctx_.universe.instruments[i];
+      return spec.lot_size_d * spec.contract_notional(instrument_price(ctx_, i));
+    };
+    if (ctx_.policy.method == HedgeMethod::spot) {
+      const InstrumentId i = ctx_.universe.assets[asset].spot_instrument;
+      return i == kNoInstrument ? 0.0 : lot_of(i);
+    }
+    double widest = 0.0;
+    const TargetSpec& t = ctx_.targets[asset];
+    for (std::size_t k = 0; k < t.hedge_count; ++k)
+      widest = std::max(widest, lot_of(t.hedge_with[k]));
+    for (std::size_t h = 0; h < held_count_; ++h)
+      if (ctx_.universe.instruments[held_[h]].base == asset)
+        widest = std::max(widest, lot_of(held_[h]));
+    return widest;
   }
 
   // The orders planned for the asset moved last (move_futures / move_spot).
@@ -296,6 +357,8 @@ class PlanBuilder {
   const PlanContext& ctx_;
   PlanResult& out_;
   std::size_t asset_first_ = 0;
+  std::array<InstrumentId, kMaxInstruments> held_;  // the first held_count_ are valid
+  std::size_t held_count_ = 0;
 };
 
 // Sum of squared drifts over the assets with a configured target.
@@ -414,13 +477,12 @@ void HedgePlanner::plan(const PlanContext& ctx, const Valuation& valuation,
     // not with the futures it would otherwise unwind along with the hedge.
     std::array<double, kMaxAssets> coin_pnl;
     std::fill_n(coin_pnl.begin(), n, 0.0);
-    for (std::size_t i = 0; i < ctx.universe.instruments.size(); ++i) {
-      const InstrumentSpec& spec = ctx.universe.instruments[i];
-      const FuturesPosition& pos = ctx.portfolio.positions[i];
-      if (!spec.is_inverse() || pos.lots == 0 || !(ctx.market.mark[i] > 0.0)) continue;
-      coin_pnl[spec.base] +=
-          spec.unrealized_pnl(position_contracts(spec, pos), pos.entry_price, ctx.market.mark[i]);
-    }
+    builder.collect_held(coin_pnl);
+    // What a plan's own cost does to NAV moves what each asset wants, by
+    // echo_per_nav x cost: t (or the band edge t +- b, or 0 inside it), times h.
+    std::array<double, kMaxAssets> echo_per_nav;
+    std::fill_n(echo_per_nav.begin(), n, 0.0);
+    double expected_cost = 0.0;  // a first estimate of this plan's cost, for the echo
     for (std::size_t a = 0; a < n; ++a) {
       const TargetSpec& t = ctx.targets[a];
       if (a == base || !t.configured) continue;
@@ -428,46 +490,86 @@ void HedgePlanner::plan(const PlanContext& ctx, const Valuation& valuation,
       const double S = valuation.spot_value[a] + coin_pnl[a];
       const double F = valuation.futures_exposure[a] - coin_pnl[a];
       const double E = valuation.exposure[a];
+      // Spot is what moves in the spot method: the wanted total is reached by the spot
+      // held (the hedge ratio is a futures notion and does not apply there).
+      const double held_total = spot ? E : S;  // what band_edge clamps
+      const bool to_target = policy.rebalance_to == RebalanceTo::target;
+      ap.wanted_exposure = to_target ? t.weight * nav : clamp_to_band(held_total, t, nav);
+      const double per_nav =
+          to_target || ap.wanted_exposure != held_total ? ap.wanted_exposure / nav : 0.0;
       if (spot) {
-        // Spot is what moves: the wanted total is reached by the spot held (the hedge
-        // ratio is a futures notion and does not apply).
-        ap.wanted_exposure = policy.rebalance_to == RebalanceTo::target ? t.weight * nav
-                                                                        : clamp_to_band(E, t, nav);
         ap.wanted_futures = ap.wanted_exposure - F;
         adjust[a] = ap.wanted_exposure - E;
+        echo_per_nav[a] = per_nav;
       } else {
-        ap.wanted_exposure = policy.rebalance_to == RebalanceTo::target ? t.weight * nav
-                                                                        : clamp_to_band(S, t, nav);
         ap.wanted_futures = policy.hedge_ratio * (ap.wanted_exposure - S);
         adjust[a] = ap.wanted_futures - F;
+        echo_per_nav[a] = policy.hedge_ratio * per_nav;
       }
       // A move of a cent is noise, not an adjustment worth reporting.
       if (std::fabs(adjust[a]) <= 1e-9 * nav) {
         adjust[a] = 0.0;
         continue;
       }
-      const double tolerance = policy.rebalance_tolerance * effective_band(t) * nav;
+      expected_cost += std::fabs(adjust[a]) * builder.cost_rate(static_cast<AssetId>(a));
+    }
+    for (std::size_t a = 0; a < n; ++a) {
+      if (adjust[a] == 0.0) continue;
+      const TargetSpec& t = ctx.targets[a];
+      // The no-trade region: a tenth of the band (by default), widened by one lot of the
+      // coarsest instrument the asset trades, since whole lots cannot land closer than
+      // that: a plan's rounding remainder plus its own fee echo never trades again.
+      const double tolerance = policy.rebalance_tolerance * effective_band(t) * nav +
+                               builder.coarsest_lot(static_cast<AssetId>(a));
+      // A gap inside the region that this plan's own cost would push out of it trades
+      // now: left, the next plan at the same prices would find it outside and trade.
+      const double gap = std::max(std::fabs(adjust[a]),
+                                  std::fabs(adjust[a] - echo_per_nav[a] * expected_cost));
       if (std::fabs(adjust[a]) < policy.min_order_notional) {
         builder.skip(static_cast<AssetId>(a), kNoInstrument, SkipReason::below_min_order_notional,
                      adjust[a], std::fabs(adjust[a]), policy.min_order_notional);
         adjust[a] = 0.0;
-      } else if (std::fabs(adjust[a]) < tolerance) {
+      } else if (gap < tolerance) {
         builder.skip(static_cast<AssetId>(a), kNoInstrument, SkipReason::within_tolerance,
                      adjust[a], std::fabs(adjust[a]), tolerance);
         adjust[a] = 0.0;
       }
     }
     const bool pair = policy.method == HedgeMethod::synthetic_pair;
-    if (pair) {
-      std::array<double, kMaxAssets> unpaired;
-      std::copy_n(adjust.begin(), n, unpaired.begin());
-      pair_adjustments(adjust, n);
-      for (std::size_t a = 0; a < n; ++a)
-        if (adjust[a] == 0.0 && unpaired[a] != 0.0)
-          builder.skip(static_cast<AssetId>(a), kNoInstrument, SkipReason::no_counterparty_leg,
-                       unpaired[a], std::fabs(unpaired[a]), 0.0);
-    }
     const double aversion = policy.tracking_error_aversion;
+    std::array<double, kMaxAssets> sendable;  // pair: what each asset could send alone
+    if (pair) {
+      // A synthetic pair sends equal notional long and short (Seed 002). What each side
+      // can send is known only once sized (whole lots, minimums), so size every asset's
+      // full gap once, pair what is really sent, cut the larger side to it, and size
+      // again. Pairing what is sent rather than what is asked leaves one side's
+      // sendable gaps exhausted, so the next plan finds nothing to pair (idempotent).
+      const std::uint8_t skipped_before = out.skipped_count;
+      for (std::size_t a = 0; a < n; ++a)
+        if (adjust[a] != 0.0) builder.move_futures(static_cast<AssetId>(a), adjust[a]);
+      double longs = 0.0;
+      double shorts = 0.0;
+      std::fill_n(sendable.begin(), n, 0.0);
+      for (std::size_t k = 0; k < out.order_count; ++k) {
+        (out.orders[k].side == Side::buy ? longs : shorts) += out.orders[k].notional;
+        sendable[out.orders[k].asset] += out.orders[k].notional;
+      }
+      out.order_count = 0;
+      out.skipped_count = skipped_before;
+      const double sent = std::min(longs, shorts);
+      const bool cut_longs = longs > shorts;
+      const double cut = sent > 0.0 ? sent / std::max(longs, shorts) : 0.0;
+      for (std::size_t a = 0; a < n; ++a) {
+        if (adjust[a] == 0.0) continue;
+        if (sent == 0.0) {
+          builder.skip(static_cast<AssetId>(a), kNoInstrument, SkipReason::no_counterparty_leg,
+                       adjust[a], std::fabs(adjust[a]), 0.0);
+          adjust[a] = 0.0;
+        } else if ((adjust[a] > 0) == cut_longs) {
+          adjust[a] *= cut;
+        }
+      }
+    }
     for (std::size_t a = 0; a < n; ++a) out.assets[a].adjust_notional = adjust[a];
     // Spot sells go first, so their proceeds are in cash before the buys they fund.
     for (std::size_t step = 0; step < n * (spot ? 2 : 1); ++step) {
@@ -484,7 +586,22 @@ void HedgePlanner::plan(const PlanContext& ctx, const Valuation& valuation,
         builder.move_spot(id, adjust[a]);
       else
         builder.move_futures(id, adjust[a]);
-      if (pair) continue;  // a pair is weighed as a whole below, never leg by leg
+      if (pair) {
+        // A leg cut to its pair keeps what it could have sent as requested_lots: the
+        // rest is left for a later plan on purpose, like a risk cut.
+        double sent_here = 0.0;
+        for (std::size_t k = builder.asset_first(); k < out.order_count; ++k)
+          sent_here += out.orders[k].notional;
+        if (sent_here > 0.0 && sendable[a] > sent_here * (1.0 + 1e-9))
+          for (std::size_t k = builder.asset_first(); k < out.order_count; ++k) {
+            PlannedOrder& o = out.orders[k];
+            o.requested_lots = std::max(
+                o.requested_lots,
+                static_cast<std::int64_t>(std::ceil(static_cast<double>(o.lots) * sendable[a] /
+                                                    sent_here)));
+          }
+        continue;  // a pair is weighed as a whole below, never leg by leg
+      }
       // The no-trade region of Seed 004: closing a gap g (in NAV) is worth
       // aversion * NAV * g^2; below its cost the asset is left where it is.
       double moved = 0.0;
@@ -540,8 +657,15 @@ void HedgePlanner::resize(const PlanContext& ctx, PlannedOrder& order, std::int6
 }
 
 void HedgePlanner::value_after(const PlanContext& ctx, PlanResult& out) noexcept {
-  PortfolioState after = ctx.portfolio;
-  for (AssetPlan& a : out.assets) a.planned_notional = 0.0;
+  // Only the assets and instruments in use are copied into the caller-owned scratch:
+  // the full arrays are kilobytes this would otherwise copy on every plan.
+  PortfolioState& after = out.after_book;
+  const std::size_t n_assets = ctx.universe.assets.size();
+  const std::size_t n_inst = ctx.universe.instruments.size();
+  after.cash = ctx.portfolio.cash;
+  std::copy_n(ctx.portfolio.spot_qty.begin(), n_assets, after.spot_qty.begin());
+  std::copy_n(ctx.portfolio.positions.begin(), n_inst, after.positions.begin());
+  for (std::size_t a = 0; a < n_assets; ++a) out.assets[a].planned_notional = 0.0;
   for (std::size_t k = 0; k < out.order_count; ++k) {
     const PlannedOrder& o = out.orders[k];
     if (o.blocked) continue;

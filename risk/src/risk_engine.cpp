@@ -280,8 +280,12 @@ RiskVerdict check_max_asset_weight(const AccountRisk& before, const AccountRisk&
 
 RiskVerdict check_initial_margin(const AccountRisk& before, const AccountRisk& after,
                                  InstrumentId i) noexcept {
+  // Worse means a larger shortfall: an order that lowers margin but lowers what holds it
+  // more (its fee, its loss at the limit) must not slip through.
+  const double shortfall_before = before.initial_margin - before.available_margin;
+  const double shortfall_after = after.initial_margin - after.available_margin;
   return above(after.initial_margin, after.available_margin) &&
-                 above(after.initial_margin, before.initial_margin)
+                 shortfall_after > shortfall_before + slack(after.initial_margin)
              ? deny(RiskCheck::initial_margin, after.initial_margin, after.available_margin, i)
              : RiskVerdict{};
 }
@@ -369,7 +373,11 @@ void RiskEngine::assess(const RiskInputs& in, const OrderIntent* extra,
     const InstrumentSpec& spec = u.instruments[i];
     const double qty = static_cast<double>(add_lots[i]) * spec.lot_size_d;
     const double price = add_price[i] > 0.0 ? add_price[i] : in.market.mark[i];
-    const double fee = std::fabs(spec.notional(qty, price)) * spec.taker_fee_bps / 1e4;
+    // The fee on the larger of the notional at the limit and at the mark: what the
+    // planner estimates (at the mark) or more, never less, so a margin that fits here
+    // still fits once the fill is booked.
+    const double fee_price = std::max(price, in.market.mark[i]);
+    const double fee = std::fabs(spec.notional(qty, fee_price)) * spec.taker_fee_bps / 1e4;
     out.nav -= fee;
     if (in.wallet_is_cash) out.wallet_balance -= fee;
     if (!spec.is_derivative()) {
@@ -417,6 +425,17 @@ void RiskEngine::assess(const RiskInputs& in, const OrderIntent* extra,
     out.initial_margin += p.initial_margin;
     // Exposure moves by the added contracts' delta.
     if (dc != 0.0) exposure[spec.base] += spec.notional(dc, mark);
+    // What the fill closes realises its P&L at the fill price: into the wallet (linear)
+    // or the coin held (inverse), as apply_fill books it. Left out, a losing position cut
+    // down would look as if its loss had vanished from what holds margin.
+    if (dc != 0.0 && c0 != 0.0 && (c0 > 0) != (dc > 0)) {
+      const double closed = (c0 > 0 ? 1.0 : -1.0) * std::min(std::fabs(c0), std::fabs(dc));
+      const double fill = add_price[i] > 0.0 ? add_price[i] : mark;
+      if (spec.is_inverse())
+        spot_qty[spec.base] += realized_coin_pnl(spec, closed, pos.entry_price, fill);
+      else
+        out.wallet_balance += spec.unrealized_pnl(closed, pos.entry_price, fill);
+    }
     const double upnl_quote = spec.unrealized_pnl(p.contracts, p.entry_price, mark);
     out.unrealized_pnl += upnl_quote;
     if (spec.is_inverse()) {

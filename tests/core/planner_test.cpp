@@ -89,15 +89,24 @@ TEST(HedgePlannerTest, SlippageWalksTheBook) {
   EXPECT_EQ(o.limit_ticks, 699000);  // the worst level touched
 }
 
-TEST(HedgePlannerTest, BookTooThinSkipsTheOrder) {
+TEST(HedgePlannerTest, BookTooThinTakesWhatIsVisibleAndReportsTheRest) {
   OverweightBtc b;
   BookSnapshot& book = b.market.books[b.perp];
   book.bids[0] = {69999.0, 10};
   book.bid_count = 1;
   const Planned p = run(b);
-  EXPECT_EQ(p.result->order_count, 0);
+  ASSERT_EQ(p.result->order_count, 1);
+  EXPECT_EQ(p.result->orders[0].lots, 10);  // all the book shows, not the 285 wanted
+  EXPECT_FALSE(p.result->orders[0].cost.book_exhausted);
   ASSERT_EQ(p.result->skipped_count, 1);
   EXPECT_EQ(p.result->skipped[0].reason, SkipReason::insufficient_depth);
+  EXPECT_DOUBLE_EQ(p.result->skipped[0].value, 285.0);  // asked
+  EXPECT_DOUBLE_EQ(p.result->skipped[0].limit, 10.0);   // visible
+
+  book.bid_count = 0;  // an empty side: the spread estimate, no depth limit
+  book.ask_count = 1;
+  book.asks[0] = {70001.0, 1};
+  EXPECT_EQ(run(b).result->orders[0].lots, 285);
 }
 
 TEST(HedgePlannerTest, CostAboveMaxIsDroppedWithTheReason) {
@@ -121,7 +130,7 @@ TEST(HedgePlannerTest, BelowMinOrderNotionalIsLeftWhereItIs) {
   EXPECT_EQ(p.result->skipped[0].reason, SkipReason::below_min_order_notional);
 }
 
-TEST(HedgePlannerTest, InstrumentMinNotionalAndRoundingToZeroAreReported) {
+TEST(HedgePlannerTest, InstrumentMinNotionalAndLessThanALotAreReported) {
   OverweightBtc b;
   b.universe.instruments[b.perp].min_notional = 50000;
   Planned p = run(b);
@@ -132,8 +141,11 @@ TEST(HedgePlannerTest, InstrumentMinNotionalAndRoundingToZeroAreReported) {
   c.universe.instruments[c.perp].lot_size = Decimal{1000, 0};  // 70,000 per lot
   c.universe.instruments[c.perp].derive();
   p = run(c);
+  // 20,000 is less than one lot: inside the no-trade region, which is at least a lot
+  // wide (whole lots cannot land closer).
   ASSERT_EQ(p.result->skipped_count, 1);
-  EXPECT_EQ(p.result->skipped[0].reason, SkipReason::rounds_to_zero);
+  EXPECT_EQ(p.result->skipped[0].reason, SkipReason::within_tolerance);
+  EXPECT_NEAR(p.result->skipped[0].limit, 0.1 * 0.05 * 100000 + 70000, 1e-6);
 }
 
 TEST(HedgePlannerTest, ExistingPositionIsCountedSoOnlyTheDifferenceTrades) {

@@ -88,7 +88,10 @@ std::string explain(const BallastConfig& c, const SkippedAdjustment& s) {
     case SkipReason::cost_above_max:
       return format("estimated cost %.2f bps above policy.max_cost_bps %.2f", s.value, s.limit);
     case SkipReason::insufficient_depth:
-      return format("visible book cannot fill %.10g contracts", s.value);
+      return s.limit > 0.0 ? format("visible book holds %.10g of the %.10g contracts wanted; "
+                                    "the order takes that, the rest waits",
+                                    s.limit, s.value)
+                           : format("visible book cannot fill %.10g contracts", s.value);
     case SkipReason::no_instrument:
       return "no instrument with a price to trade it";
     case SkipReason::no_counterparty_leg:
@@ -180,6 +183,7 @@ void write_order_risk(JsonWriter& j, const BallastConfig& c, const InstrumentSpe
   write_verdict_fields(j, c, r.verdict);
   j.field("paced_ms", static_cast<double>(r.paced_ns) / 1e6);
   j.field("not_worth_cost", r.not_worth_cost);
+  j.field("pair_leg_refused", r.pair_leg_refused);
   j.key("shrunk");
   if (!r.shrunk) {
     j.null();
@@ -283,6 +287,7 @@ void compute_plan(const BallastConfig& config, std::int64_t now_s, risk::Trading
   for (std::size_t k = 0; k < report.plan.order_count; ++k) {
     PlannedOrder& order = report.plan.orders[k];
     OrderRisk& verdict = report.order_risk[k];
+    verdict = OrderRisk{};
     const risk::RiskInputs in{book,     *market,        valuation, config.open_orders,
                               wallet(), wallet_is_cash, now_ns};
     engine.assess(in, nullptr, *current);
@@ -313,7 +318,22 @@ void compute_plan(const BallastConfig& config, std::int64_t now_s, risk::Trading
     value_portfolio(config.universe, config.targets, book, *market, valuation);
     engine.on_order_sent(intent_of(order), now_ns);
   }
-  if (!HedgePlanner::reweigh(ctx, report.valuation, report.plan)) {
+  // A synthetic pair goes out whole, as planned, or waits (no naked leg, no lopsided
+  // pair), as the engine sends it.
+  bool pair_refused = false;
+  if (config.policy.method == HedgeMethod::synthetic_pair)
+    for (std::size_t k = 0; k < report.plan.order_count; ++k)
+      pair_refused |= !report.order_risk[k].verdict.accepted() || report.order_risk[k].shrunk;
+  if (pair_refused) {
+    for (std::size_t k = 0; k < report.plan.order_count; ++k) {
+      if (report.plan.orders[k].blocked) continue;
+      report.plan.orders[k].blocked = true;
+      report.order_risk[k].pair_leg_refused = true;
+    }
+    HedgePlanner::reweigh(ctx, report.valuation, report.plan);
+    book = config.portfolio;
+    valuation = report.valuation;
+  } else if (!HedgePlanner::reweigh(ctx, report.valuation, report.plan)) {
     for (std::size_t k = 0; k < report.plan.order_count; ++k) {
       if (report.plan.orders[k].blocked) continue;
       report.plan.orders[k].blocked = true;
@@ -495,7 +515,7 @@ std::string render_plan_text(const BallastConfig& c, const PlanReport& r) {
       const PlannedOrder& o = p.orders[k];
       const OrderRisk& risk = r.order_risk[k];
       const InstrumentSpec& spec = c.universe.instruments[o.instrument];
-      std::string verdict = risk.not_worth_cost        ? "DROPPED"
+      std::string verdict = risk.not_worth_cost || risk.pair_leg_refused ? "DROPPED"
                             : !risk.verdict.accepted() ? "REJECTED"
                             : risk.shrunk              ? "SHRUNK"
                                                        : "ok";
@@ -516,6 +536,9 @@ std::string render_plan_text(const BallastConfig& c, const PlanReport& r) {
       if (!risk.verdict.accepted())
         out +=
             format("  %-14s rejected: %s\n", "", risk::describe(risk.verdict, c.universe).c_str());
+      if (risk.pair_leg_refused)
+        out += format("  %-14s dropped: risk refused or cut a leg of the pair (no naked leg)\n",
+                      "");
       if (risk.not_worth_cost)
         out += format("  %-14s dropped: what risk let out of the plan removes less tracking "
                       "error than it costs\n", "");

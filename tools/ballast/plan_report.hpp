@@ -23,6 +23,8 @@ struct OrderRisk {
   // Accepted by risk, but what risk let out of the plan no longer removes more tracking
   // error than it costs, so none of it goes (HedgePlanner::reweigh).
   bool not_worth_cost = false;
+  // A synthetic pair goes out whole, as planned, or waits: risk refused or cut a leg.
+  bool pair_leg_refused = false;
 };
 
 struct PlanReport {

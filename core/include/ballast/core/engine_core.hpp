@@ -23,7 +23,7 @@ namespace ballast {
 
 struct EngineStats {
   std::uint64_t ticks = 0;
-  std::uint64_t triggers = 0;    // ticks on which the trigger fired (or an unwind was due)
+  std::uint64_t triggers = 0;    // ticks on which the trigger fired
   std::uint64_t rebalances = 0;  // plans that sent at least one order
   std::uint64_t orders = 0;
   std::uint64_t risk_rejects = 0;
@@ -45,6 +45,7 @@ struct EngineStats {
   std::uint64_t ticks_paused = 0;      // ticks not traded on: paused or halted
   std::uint64_t cancels_sent = 0;      // cancel requests (kill)
   std::uint64_t cancels_refused = 0;   // the venue refused a cancel (the order was done)
+  std::uint64_t pairs_held = 0;        // synthetic pairs not sent: risk refused one leg
   double max_abs_drift_first = -1.0;   // at the first fully priced valuation
   double max_abs_drift_peak = 0.0;
 };

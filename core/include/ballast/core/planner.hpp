@@ -95,6 +95,7 @@ struct PlanResult {
   std::array<SkippedAdjustment, kMaxInstruments> skipped{};
   std::uint8_t skipped_count = 0;
   Valuation after;  // the portfolio valued as if every planned order filled
+  PortfolioState after_book;  // value_after's scratch: the book with those fills
   double max_abs_drift_before = 0.0;
   double max_abs_drift_after = 0.0;
   bool nav_nonpositive = false;  // NAV <= 0: an error state, nothing is planned
