@@ -11,6 +11,13 @@ void value_portfolio(const Universe& universe, const TargetTable& targets,
   // Only the assets in use are reset: the arrays hold kMaxAssets, zeroing them all is most
   // of this function's time on a small book.
   const std::size_t n_assets = universe.assets.size();
+  // Entries past the assets in use stay zero, as in a fresh Valuation: clear what a
+  // previous, larger universe left there.
+  const std::size_t previous = std::min(out.asset_count, kMaxAssets);
+  for (std::size_t a = n_assets; a < previous; ++a) {
+    out.spot_value[a] = out.futures_exposure[a] = out.exposure[a] = 0.0;
+    out.weight[a] = out.spot_weight[a] = out.drift[a] = 0.0;
+  }
   out.futures_upnl = 0.0;
   out.gross_futures_notional = 0.0;
   out.asset_count = n_assets;

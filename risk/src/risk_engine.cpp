@@ -280,14 +280,18 @@ RiskVerdict check_max_asset_weight(const AccountRisk& before, const AccountRisk&
 
 RiskVerdict check_initial_margin(const AccountRisk& before, const AccountRisk& after,
                                  InstrumentId i) noexcept {
-  // Worse means a larger shortfall: an order that lowers margin but lowers what holds it
-  // more (its fee, its loss at the limit) must not slip through.
+  // Refused when the margin does not fit after the order and the order made it worse:
+  // raised the margin, or left a larger shortfall (spot bought with the cash that holds
+  // it, a fee on a full wallet). A reduction releases more margin than it costs, so it
+  // always goes; with no margin needed at all there is no margin question.
+  if (!(after.initial_margin > 0.0) || !above(after.initial_margin, after.available_margin))
+    return {};
   const double shortfall_before = before.initial_margin - before.available_margin;
   const double shortfall_after = after.initial_margin - after.available_margin;
-  return above(after.initial_margin, after.available_margin) &&
-                 shortfall_after > shortfall_before + slack(after.initial_margin)
-             ? deny(RiskCheck::initial_margin, after.initial_margin, after.available_margin, i)
-             : RiskVerdict{};
+  const bool worse = above(after.initial_margin, before.initial_margin) ||
+                     shortfall_after > shortfall_before + slack(after.initial_margin);
+  return worse ? deny(RiskCheck::initial_margin, after.initial_margin, after.available_margin, i)
+               : RiskVerdict{};
 }
 
 RiskVerdict check_min_liquidation_distance(const AccountRisk& before, const AccountRisk& after,
@@ -541,7 +545,8 @@ RiskVerdict RiskEngine::check_portfolio_level(const OrderIntent& order, const Ac
 
 bool RiskEngine::breaches_limits(const AccountRisk& after, AssetId asset) const noexcept {
   // Exactly the "beyond the limit" halves of the five portfolio checks.
-  if (above(after.initial_margin, after.available_margin)) return true;
+  if (after.initial_margin > 0.0 && above(after.initial_margin, after.available_margin))
+    return true;
   if (above(after.leverage, limits_.max_leverage)) return true;
   if (above(after.margin_utilization, limits_.max_margin_utilization)) return true;
   if (asset != kNoAsset && above(std::fabs(after.weight[asset]), limits_.max_asset_weight))

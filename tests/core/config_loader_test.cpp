@@ -904,6 +904,25 @@ TEST(ConfigLoaderTest, SpotMethodNeedsSpotInstruments) {
   EXPECT_TRUE(HasError(r, "policy.method", line, "needs a spot instrument for ETH quoted in USDT"));
 }
 
+// The overlay's one rule replaced unwind_inside_band: the key is refused by name, with
+// where to read why, rather than silently ignored; the new policy keys have hard ranges.
+TEST(ConfigLoaderTest, RemovedUnwindKeyAndPolicyRangesAreReportedTogether) {
+  const std::string text = std::string(kMinimal) +
+                           "[policy]\nunwind_inside_band = true\nrebalance_tolerance = 1.5\n"
+                           "tracking_error_aversion = 0\nroll_before_s = -1\n"
+                           "allow_spot_short = \"yes\"\n";
+  const ConfigLoadResult r = parse(text);
+  ASSERT_EQ(r.errors.size(), 5u) << dump(r);
+  EXPECT_TRUE(HasError(r, "policy.unwind_inside_band", line_of(text, "unwind_inside_band"),
+                       "removed: a hedge is unwound by the overlay's one rule"));
+  EXPECT_TRUE(HasError(r, "policy.rebalance_tolerance", line_of(text, "rebalance_tolerance"),
+                       "[0, 1)"));
+  EXPECT_TRUE(HasError(r, "policy.tracking_error_aversion",
+                       line_of(text, "tracking_error_aversion"), "(0, 1e+06]"));
+  EXPECT_TRUE(HasError(r, "policy.roll_before_s", line_of(text, "roll_before_s"), ""));
+  EXPECT_TRUE(HasError(r, "policy.allow_spot_short", line_of(text, "allow_spot_short"), ""));
+}
+
 TEST(ConfigLoaderTest, CalendarTriggerNeedsInterval) {
   const std::string text = std::string(kMinimal) + "[policy]\ntrigger = \"calendar\"\n";
   EXPECT_TRUE(HasOnlyError(parse(text), "policy.calendar_interval_s", line_of(text, "[policy]"),

@@ -285,7 +285,9 @@ TEST(PlanCliRiskTest, UncollateralisedHedgesAreRejectedWithTheReason) {
       write_temp_config("nocollateral", demo_with("collateral = { BTC = 0.95, ETH = 0.95 }\n", ""));
   const ProcessResult r = ballast("plan --config " + path + kPinnedNow);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("rejected: liquidation distance 0.0% < 25.0% for BTCUSDT-PERP"),
+  // The cause, by name: nothing can hold the margin (it used to read as a 0% liquidation
+  // distance, a symptom).
+  EXPECT_NE(r.out.find("rejected: initial margin 2,996.43 > available -7.92 after BTCUSDT-PERP"),
             std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("REJECTED"), std::string::npos);
@@ -299,9 +301,9 @@ TEST(PlanCliRiskTest, UncollateralisedHedgesAreRejectedWithTheReason) {
   ASSERT_EQ(doc["orders"].at(0)["risk"]["check"].get(check), simdjson::SUCCESS);
   ASSERT_EQ(doc["orders"].at(0)["risk"]["value"].get(value), simdjson::SUCCESS);
   ASSERT_EQ(doc["orders"].at(0)["risk"]["limit"].get(limit), simdjson::SUCCESS);
-  EXPECT_EQ(check, "min_liquidation_distance");
-  EXPECT_EQ(value, 0.0);
-  EXPECT_EQ(limit, 0.25);
+  EXPECT_EQ(check, "initial_margin");
+  EXPECT_NEAR(value, 2996.43, 0.01);  // 14,982.14 at 5x
+  EXPECT_LT(limit, 0.0);              // an empty wallet less the order's fee
   std::remove(path.c_str());
 }
 
@@ -446,6 +448,10 @@ TEST(PlanCliRiskTest, CheckConfigWarnsAboutAnExpiredFuture) {
   ASSERT_NE(text.find(perp), std::string::npos);
   text.replace(text.find(perp), perp.size(),
                "symbol = \"BTCUSDT-PERP\"\nkind = \"future\"\nexpiry = \"2025-03-28T08:00:00Z\"");
+  const std::string funding = "funding_interval_s = 28800\nleverage = 10\n\n[[instrument]]\nsymbol = \"ETHUSDT-PERP\"";
+  ASSERT_NE(text.find(funding), std::string::npos);
+  text.replace(text.find(funding), funding.size(),
+               "leverage = 10\n\n[[instrument]]\nsymbol = \"ETHUSDT-PERP\"");
   const std::string path = write_temp_config("expired", text);
   const ProcessResult c = ballast("check-config " + path);
   EXPECT_EQ(c.exit_code, 0) << c.err;

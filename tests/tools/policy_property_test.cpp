@@ -312,14 +312,15 @@ TEST(PolicyPropertyTest, OverlayHoldsItsPropertiesOverGeneratedBooks) {
     if (!(worth > paid))
       fail(g, "improves", "worth " + std::to_string(worth) + " <= paid " + std::to_string(paid));
 
-    // Margin fits: initial margin within wallet + collateral, or the shortfall the book
-    // started with not made larger.
+    // Margin fits: initial margin within wallet + collateral, or a book already short of
+    // margin left with neither more margin nor a larger shortfall (it may always reduce).
     const risk::AccountRisk& ra = first->risk_after;
     const risk::AccountRisk& rb = first->risk_before;
     const double slack = 1e-7 * std::max(1.0, ra.initial_margin);  // rounding noise
-    if (ra.initial_margin > ra.available_margin + slack &&
-        ra.initial_margin - ra.available_margin >
-            rb.initial_margin - rb.available_margin + slack)
+    if (ra.initial_margin > 0.0 && ra.initial_margin > ra.available_margin + slack &&
+        (ra.initial_margin > rb.initial_margin + slack ||
+         ra.initial_margin - ra.available_margin >
+             rb.initial_margin - rb.available_margin + slack))
       fail(g, "margin_fits", "initial margin " + std::to_string(ra.initial_margin) +
                                  " > available " + std::to_string(ra.available_margin) +
                                  " (before: " + std::to_string(rb.initial_margin) + " of " +

@@ -97,7 +97,7 @@ std::string explain(const BallastConfig& c, const SkippedAdjustment& s) {
     case SkipReason::no_counterparty_leg:
       return "synthetic_pair: no opposite leg to pair with";
     case SkipReason::within_tolerance:
-      return format("gap %s inside the no-trade region %s (policy.rebalance_tolerance x band)",
+      return format("gap %s inside the no-trade region %s (rebalance_tolerance x band, plus a lot)",
                     money(s.value).c_str(), money(s.limit).c_str());
     case SkipReason::not_worth_cost:
       return format("tracking error removed is worth %s, not more than its cost %s",

@@ -651,6 +651,7 @@ int run_engine(const BallastConfig& config, const RunOptions& options) {
     }
     j.end_object();
     j.field("shrunk", static_cast<long long>(s.shrunk));
+    j.field("pairs_held", static_cast<long long>(s.pairs_held));
     j.field("max_abs_drift_before", drift_before);
     j.field("max_abs_drift_after", drift_after);
     j.field("funding_paid", s.funding_paid);  // negative = received

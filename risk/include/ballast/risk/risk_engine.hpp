@@ -139,7 +139,7 @@ inline constexpr double kLimitTolerance = 1e-9;
                                                  const AccountRisk& after, AssetId asset,
                                                  double max_weight, InstrumentId i) noexcept;
 // Initial margin must fit in what can hold it (wallet + collateral - unrealised losses);
-// an order that leaves a shortfall, and a larger one than before, is denied.
+// an order that leaves it short and raised the margin or the shortfall is denied.
 [[nodiscard]] RiskVerdict check_initial_margin(const AccountRisk& before, const AccountRisk& after,
                                                InstrumentId i) noexcept;
 [[nodiscard]] RiskVerdict check_min_liquidation_distance(const AccountRisk& before,
