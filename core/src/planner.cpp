@@ -228,22 +228,21 @@ class PlanBuilder {
         if (spec.base != asset) continue;
         if ((lots > 0) == (delta > 0)) continue;  // same side: adding is the second step
         if ((pass == 0) == HedgePlanner::may_open(ctx_, spec)) continue;
-        const InstrumentId id = i;
-        const double mark = instrument_price(ctx_, id);
+        const double mark = instrument_price(ctx_, i);
         if (!(mark > 0.0)) continue;
-        const double held = spec.notional(position_contracts(spec, ctx_.portfolio.positions[i]), mark);
+        const double contracts = position_contracts(spec, ctx_.portfolio.positions[i]);
+        const double held = spec.notional(contracts, mark);
         out_.assets[asset].unwinding = true;
         if (std::fabs(remaining) >= std::fabs(held) * (1.0 - 1e-9)) {  // close it, exactly
-          emit(asset, id, -lots, -position_contracts(spec, ctx_.portfolio.positions[i]), 0.0,
-               OrderPurpose::unwind, delta);
+          emit(asset, i, -lots, -contracts, 0.0, OrderPurpose::unwind, delta);
           remaining += held;
           if (std::fabs(remaining) <= 1e-9 * std::fabs(delta)) remaining = 0.0;
           continue;
         }
         StepRounding r;
         double raw = 0.0;
-        if (lots_for(asset, id, remaining, delta, r, raw))
-          emit(asset, id, r.steps, raw, r.residual, OrderPurpose::unwind, delta);
+        if (lots_for(asset, i, remaining, delta, r, raw))
+          emit(asset, i, r.steps, raw, r.residual, OrderPurpose::unwind, delta);
         remaining = 0.0;  // what rounding left is less than a lot
       }
     }

@@ -338,6 +338,73 @@ TEST(EngineCoreTest, NavNotPositiveHaltsAndAlerts) {
   EXPECT_EQ(e.gate.admitted, 0);
 }
 
+// A synthetic pair goes out whole or not at all: when risk refuses (or cuts) one leg,
+// the other is not sent alone, and once both pass both go.
+TEST(EngineCoreTest, SyntheticPairWithARefusedLegSendsNothing) {
+  constexpr const char* kPair = R"(
+[engine]
+base_currency = "USDT"
+[[instrument]]
+symbol = "BTCUSDT-PERP"
+kind = "perpetual"
+base = "BTC"
+contract_size = 0.001
+lot_size = 1
+tick_size = 0.1
+funding_interval_s = 28800
+[[instrument]]
+symbol = "ETHUSDT-PERP"
+kind = "perpetual"
+base = "ETH"
+contract_size = 0.01
+lot_size = 1
+tick_size = 0.01
+funding_interval_s = 28800
+[[target]]
+asset = "BTC"
+weight = 0.5
+band = 0.05
+hedge_with = ["BTCUSDT-PERP"]
+[[target]]
+asset = "ETH"
+weight = 0.5
+band = 0.05
+hedge_with = ["ETHUSDT-PERP"]
+[policy]
+method = "synthetic_pair"
+[portfolio]
+spot = [ { asset = "BTC", qty = 1.0 }, { asset = "ETH", qty = 10.0 } ]
+)";
+  // Refuses orders on one instrument, lets the rest through.
+  class OneLegGate final : public OrderGate {
+   public:
+    bool admit(PlannedOrder& order, const GateView&) noexcept override {
+      return order.instrument != refuse;
+    }
+    void on_sent(const PlannedOrder&, std::int64_t) noexcept override {}
+    InstrumentId refuse = 1;
+  };
+  TscClock::calibrate(1'000'000);
+  auto r = parse_config(kPair, "pair.toml");
+  ASSERT_TRUE(r.ok());
+  OneLegGate gate;
+  ClientOrderIdGenerator ids{1000, std::nullopt};
+  EngineCore core(*r.config, gate, ids, 0);
+  std::array<OrderRequest, 8> out{};
+  auto tick = [&](InstrumentId i, double price) {
+    MarketTick t = perp_tick(i, price, price);
+    t.recv_tsc = TscClock::now();
+    return core.on_tick(t, TscClock::now(), out.data(), out.size());
+  };
+  EXPECT_EQ(tick(1, 3000), 0u);   // ETH priced: 30,000
+  EXPECT_EQ(tick(0, 70000), 0u);  // BTC 70,000 of 100,000: a pair, the ETH leg refused
+  EXPECT_EQ(core.stats().pairs_held, 1u);
+  EXPECT_EQ(core.stats().orders, 0u);
+  gate.refuse = kNoInstrument;
+  ASSERT_EQ(tick(0, 70000), 2u);  // both legs, equal notional both ways
+  EXPECT_NE(out[0].side, out[1].side);
+}
+
 TEST(ClientOrderIdTest, UniqueWithinARunAndAcrossRestarts) {
   ClientOrderIdGenerator a(5000, std::nullopt);
   const std::uint64_t first = a.next();

@@ -318,26 +318,19 @@ void compute_plan(const BallastConfig& config, std::int64_t now_s, risk::Trading
     value_portfolio(config.universe, config.targets, book, *market, valuation);
     engine.on_order_sent(intent_of(order), now_ns);
   }
-  // A synthetic pair goes out whole, as planned, or waits (no naked leg, no lopsided
-  // pair), as the engine sends it.
+  // What risk let out goes only if it still makes sense as a whole: a synthetic pair goes
+  // out whole, as planned, or waits (no naked leg, no lopsided pair), as the engine sends
+  // it; and the rest must still be worth its cost. Otherwise nothing of the plan goes.
   bool pair_refused = false;
   if (config.policy.method == HedgeMethod::synthetic_pair)
     for (std::size_t k = 0; k < report.plan.order_count; ++k)
       pair_refused |= !report.order_risk[k].verdict.accepted() || report.order_risk[k].shrunk;
-  if (pair_refused) {
+  if (pair_refused || !HedgePlanner::reweigh(ctx, report.valuation, report.plan)) {
     for (std::size_t k = 0; k < report.plan.order_count; ++k) {
       if (report.plan.orders[k].blocked) continue;
       report.plan.orders[k].blocked = true;
-      report.order_risk[k].pair_leg_refused = true;
-    }
-    HedgePlanner::reweigh(ctx, report.valuation, report.plan);
-    book = config.portfolio;
-    valuation = report.valuation;
-  } else if (!HedgePlanner::reweigh(ctx, report.valuation, report.plan)) {
-    for (std::size_t k = 0; k < report.plan.order_count; ++k) {
-      if (report.plan.orders[k].blocked) continue;
-      report.plan.orders[k].blocked = true;
-      report.order_risk[k].not_worth_cost = true;
+      (pair_refused ? report.order_risk[k].pair_leg_refused : report.order_risk[k].not_worth_cost) =
+          true;
     }
     HedgePlanner::reweigh(ctx, report.valuation, report.plan);
     book = config.portfolio;
@@ -555,7 +548,10 @@ std::string render_plan_text(const BallastConfig& c, const PlanReport& r) {
   }
   out += format("\nmax |drift| %s -> %s after the plan\n", pct(p.max_abs_drift_before).c_str(),
                 pct(p.max_abs_drift_after).c_str());
-  if (p.order_count > 0)
+  const bool any_sent =
+      std::any_of(p.orders.begin(), p.orders.begin() + p.order_count,
+                  [](const PlannedOrder& o) { return !o.blocked; });
+  if (any_sent)
     out += format("tracking error %.6f -> %.6f: worth %s against a cost of at most %s\n",
                   p.tracking_error_before, p.tracking_error_after, money(p.benefit).c_str(),
                   money(p.cost).c_str());
