@@ -142,6 +142,7 @@ std::size_t EngineCore::on_tick(const MarketTick& tick, std::uint64_t popped_tsc
   // requests leave only when this returns); the throttle tokens they took stay taken.
   const bool pair = policy_.method == HedgeMethod::synthetic_pair;
   const std::uint16_t open_before = open_.count;
+  bool cut = false;  // risk refused or shrank an order of this plan
   for (std::size_t k = 0; k < plan_->order_count && n < max; ++k) {
     PlannedOrder& order = plan_->orders[k];
     const std::int64_t planned_lots = order.lots;
@@ -149,7 +150,9 @@ std::size_t EngineCore::on_tick(const MarketTick& tick, std::uint64_t popped_tsc
     if (!admitted) {
       ++stats_.risk_rejects;
       on_denied(now_ns);
+      order.blocked = true;
     }
+    cut |= !admitted || order.lots != planned_lots;
     if (pair && (!admitted || order.lots != planned_lots)) {  // refused or cut: hold the pair
       open_.count = open_before;
       n = 0;
@@ -168,6 +171,13 @@ std::size_t EngineCore::on_tick(const MarketTick& tick, std::uint64_t popped_tsc
     r.stamps.engine_popped = popped_tsc;
     r.stamps.planned = planned_tsc;
     gate_.on_sent(order, now_ns);
+  }
+  // What risk let out of a cut plan must still be worth its cost, as `plan` weighs it
+  // (HedgePlanner::reweigh); if not, none of it goes. The check costs nothing otherwise.
+  if (n > 0 && cut && !HedgePlanner::reweigh(ctx, v, *plan_)) {
+    open_.count = open_before;
+    n = 0;
+    ++stats_.plans_not_worth_cost;
   }
   if (n > 0) {
     ++stats_.rebalances;

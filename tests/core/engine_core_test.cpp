@@ -338,6 +338,79 @@ TEST(EngineCoreTest, NavNotPositiveHaltsAndAlerts) {
   EXPECT_EQ(e.gate.admitted, 0);
 }
 
+// Refuses orders on one instrument, lets the rest through.
+class OneLegGate final : public OrderGate {
+ public:
+  bool admit(PlannedOrder& order, const GateView&) noexcept override {
+    return order.instrument != refuse;
+  }
+  void on_sent(const PlannedOrder&, std::int64_t) noexcept override {}
+  InstrumentId refuse = kNoInstrument;
+};
+
+// What risk lets out of a plan must still be worth its cost. Band edge: BTC's spot is
+// back inside its band with an old short on (F* = 0 unwinds it, which alone raises
+// BTC's drift); ETH is far under target. With the ETH leg refused, the BTC unwind alone
+// makes tracking error worse, so nothing goes; with both, both go.
+TEST(EngineCoreTest, PlanCutByRiskToLessThanItsCostSendsNothing) {
+  constexpr const char* kBook2 = R"(
+[engine]
+base_currency = "USDT"
+[[instrument]]
+symbol = "BTCUSDT-PERP"
+kind = "perpetual"
+base = "BTC"
+contract_size = 0.001
+lot_size = 1
+tick_size = 0.1
+funding_interval_s = 28800
+[[instrument]]
+symbol = "ETHUSDT-PERP"
+kind = "perpetual"
+base = "ETH"
+contract_size = 0.01
+lot_size = 1
+tick_size = 0.01
+funding_interval_s = 28800
+[[target]]
+asset = "BTC"
+weight = 0.5
+band = 0.05
+hedge_with = ["BTCUSDT-PERP"]
+[[target]]
+asset = "ETH"
+weight = 0.4
+band = 0.05
+hedge_with = ["ETHUSDT-PERP"]
+[policy]
+rebalance_to = "band_edge"
+[portfolio]
+cash = 27000.0
+spot = [ { asset = "BTC", qty = 0.7571428571 }, { asset = "ETH", qty = 6.6666666667 } ]
+futures = [ { instrument = "BTCUSDT-PERP", contracts = -43, entry_price = 70000.0 } ]
+)";
+  TscClock::calibrate(1'000'000);
+  auto r = parse_config(kBook2, "cut.toml");
+  ASSERT_TRUE(r.ok()) << (r.errors.empty() ? "" : r.errors[0].to_string());
+  OneLegGate gate;
+  gate.refuse = 1;  // the ETH leg
+  ClientOrderIdGenerator ids{1000, std::nullopt};
+  EngineCore core(*r.config, gate, ids, 0);
+  std::array<OrderRequest, 8> out{};
+  auto tick = [&](InstrumentId i, double price) {
+    MarketTick t = perp_tick(i, price, price);
+    t.recv_tsc = TscClock::now();
+    return core.on_tick(t, TscClock::now(), out.data(), out.size());
+  };
+  // BTC spot 53,000 (53%, in band) with a 3,010 short: 49.99%; ETH 20,000: 20%, -20.
+  EXPECT_EQ(tick(1, 3000), 0u);
+  EXPECT_EQ(tick(0, 70000), 0u);
+  EXPECT_EQ(core.stats().plans_not_worth_cost, 1u);
+  EXPECT_EQ(core.stats().orders, 0u);
+  gate.refuse = kNoInstrument;
+  EXPECT_EQ(tick(0, 70000), 2u);
+}
+
 // A synthetic pair goes out whole or not at all: when risk refuses (or cuts) one leg,
 // the other is not sent alone, and once both pass both go.
 TEST(EngineCoreTest, SyntheticPairWithARefusedLegSendsNothing) {
@@ -375,19 +448,11 @@ method = "synthetic_pair"
 [portfolio]
 spot = [ { asset = "BTC", qty = 1.0 }, { asset = "ETH", qty = 10.0 } ]
 )";
-  // Refuses orders on one instrument, lets the rest through.
-  class OneLegGate final : public OrderGate {
-   public:
-    bool admit(PlannedOrder& order, const GateView&) noexcept override {
-      return order.instrument != refuse;
-    }
-    void on_sent(const PlannedOrder&, std::int64_t) noexcept override {}
-    InstrumentId refuse = 1;
-  };
   TscClock::calibrate(1'000'000);
   auto r = parse_config(kPair, "pair.toml");
   ASSERT_TRUE(r.ok());
   OneLegGate gate;
+  gate.refuse = 1;
   ClientOrderIdGenerator ids{1000, std::nullopt};
   EngineCore core(*r.config, gate, ids, 0);
   std::array<OrderRequest, 8> out{};

@@ -652,6 +652,7 @@ int run_engine(const BallastConfig& config, const RunOptions& options) {
     j.end_object();
     j.field("shrunk", static_cast<long long>(s.shrunk));
     j.field("pairs_held", static_cast<long long>(s.pairs_held));
+    j.field("plans_not_worth_cost", static_cast<long long>(s.plans_not_worth_cost));
     j.field("max_abs_drift_before", drift_before);
     j.field("max_abs_drift_after", drift_after);
     j.field("funding_paid", s.funding_paid);  // negative = received

@@ -46,6 +46,7 @@ struct EngineStats {
   std::uint64_t cancels_sent = 0;      // cancel requests (kill)
   std::uint64_t cancels_refused = 0;   // the venue refused a cancel (the order was done)
   std::uint64_t pairs_held = 0;        // synthetic pairs not sent: risk refused one leg
+  std::uint64_t plans_not_worth_cost = 0;  // cut by risk to less than its cost: not sent
   double max_abs_drift_first = -1.0;   // at the first fully priced valuation
   double max_abs_drift_peak = 0.0;
 };
