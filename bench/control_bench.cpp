@@ -107,9 +107,9 @@ hedge_with = ["BNBUSDT-PERP"]
 [risk]
 max_leverage = 5
 price_collar_bps = 100.0
-max_orders_per_second = 1000000
-max_orders_per_minute = 60000000
-max_md_staleness_ms = 600000
+max_orders_per_second = 10000
+max_orders_per_minute = 600000
+max_md_staleness_ms = 60000
 [portfolio]
 cash = 100000.0
 spot = [ { asset = "BTC", qty = 1.5 }, { asset = "ETH", qty = 20.0 },

@@ -47,6 +47,7 @@ struct Desk {
         if (kind == 0) portfolio.positions[i] = FuturesPosition{-(k + 1) * 100, prices[k]};
       }
       market->spot_price[a] = prices[k];
+      market->spot_updated_ns[a] = 1;
       portfolio.spot_qty[a] = 100000.0 / prices[k];
       targets[a] = TargetSpec{true, 0.18, 0.05, 0.0, {}, 0};
       limits.collateral_ratio[a] = 0.95;

@@ -27,15 +27,37 @@ std::string iso8601_utc_ms(std::int64_t unix_ms) {
 }
 
 std::optional<AuditLog> AuditLog::open(const std::string& path, std::string& error) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  // O_NOFOLLOW: a symlink planted in a shared directory must not redirect our appends.
+  const int fd =
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
   if (fd < 0) {
+    error = "control audit log " + path + ": " +
+            (errno == ELOOP ? std::string("is a symbolic link; refused") : std::strerror(errno));
+    return std::nullopt;
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
     error = "control audit log " + path + ": " + std::strerror(errno);
+    ::close(fd);
+    return std::nullopt;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    error = "control audit log " + path + ": not a regular file; refused";
+    ::close(fd);
+    return std::nullopt;
+  }
+  if (st.st_uid != ::geteuid()) {
+    error = "control audit log " + path + ": owned by uid " + std::to_string(st.st_uid) +
+            ", not by the engine's user (uid " + std::to_string(::geteuid()) + "); refused";
+    ::close(fd);
     return std::nullopt;
   }
   // A log that already existed keeps its content but not a looser mode.
-  struct stat st {};
-  if (::fstat(fd, &st) == 0 && st.st_uid == ::geteuid() && (st.st_mode & 0077) != 0)
-    ::fchmod(fd, 0600);
+  if ((st.st_mode & 0077) != 0 && ::fchmod(fd, 0600) != 0) {
+    error = "control audit log " + path + ": cannot make it 0600: " + std::strerror(errno);
+    ::close(fd);
+    return std::nullopt;
+  }
   return AuditLog(fd);
 }
 

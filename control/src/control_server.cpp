@@ -6,12 +6,14 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <vector>
 
 #include "ballast/control/audit_log.hpp"
 #include "ballast/control/control_listener.hpp"
 #include "ballast/control/reload_diff.hpp"
 #include "ballast/control/request_parser.hpp"
+#include "ballast/core/clock.hpp"
 #include "ballast/core/json_writer.hpp"
 
 namespace ballast::control {
@@ -25,21 +27,33 @@ struct Client {
   uid_t uid = 0;
   pid_t pid = 0;
   std::string in;
+  std::size_t in_pos = 0;  // in[0, in_pos) is handled; erased in bulk, not per line
   std::string out;
   std::size_t out_sent = 0;
   bool close_after_flush = false;
   bool dead = false;
   bool subscribed = false;
+  std::uint64_t malformed = 0;  // lines that were not a request
   std::chrono::milliseconds interval{kDefaultSubscribeIntervalMs};
   Clock::time_point next_due{};
   std::uint64_t last_alert_seq = 0;
 
   [[nodiscard]] std::size_t backlog() const { return out.size() - out_sent; }
+  [[nodiscard]] std::size_t unread() const { return in.size() - in_pos; }
 };
+
+// A client's input is read only while less than this waits to be handled (the socket
+// buffer holds the rest: backpressure), and each poll round handles at most
+// kInputBytesPerRound of each client's lines, so one client's flood costs another's
+// kill a bounded, sub-millisecond wait; the work is linear in the bytes received.
+constexpr std::size_t kMaxUnreadInput = 256 * 1024;
+constexpr std::size_t kInputBytesPerRound = 64 * 1024;
 
 // A command sent to the engine thread and not answered yet.
 struct Pending {
   std::uint64_t client = 0;
+  uid_t uid = 0;  // who asked, for the audit line of a late or unanswered command
+  pid_t pid = 0;
   std::uint64_t seq = 0;
   Clock::time_point deadline{};
   ControlRequest request;
@@ -63,6 +77,15 @@ std::string error_line(const std::string& id_json, std::string_view cmd, std::st
   j.field("error", error);
   j.end_object();
   return j.str();
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const std::string& s : v) {
+    if (!out.empty()) out += "; ";
+    out += s;
+  }
+  return out;
 }
 
 void write_strings(JsonWriter& j, std::string_view key, const std::vector<std::string>& v) {
@@ -98,6 +121,7 @@ struct ControlServer::Impl {
   std::uint64_t next_client_id = 1;
   std::uint64_t next_seq = 0;
   std::optional<Pending> pending;
+  std::vector<Pending> abandoned;  // gave up waiting; a late reply is matched here
   ControlRequestParser parser;
 
   // ---- I/O
@@ -161,6 +185,8 @@ struct ControlServer::Impl {
       else if (clients.size() >= options.max_clients)
         refusal = "too many control clients (at most " + std::to_string(options.max_clients) + ")";
       if (!refusal.empty()) {
+        audit_line(AuditEntry{cred ? cred->uid : static_cast<uid_t>(-1),
+                              cred ? cred->pid : 0, "connect", "{}", false, refusal});
         const std::string line = error_line("", "", refusal) + "\n";
         [[maybe_unused]] const ssize_t n =
             ::send(fd, line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -178,15 +204,18 @@ struct ControlServer::Impl {
 
   void read_client(Client& c) {
     char buf[16384];
-    while (!c.dead) {
+    while (!c.dead && c.unread() < kMaxUnreadInput) {
       const ssize_t n = ::recv(c.fd, buf, sizeof buf, MSG_DONTWAIT);
       if (n > 0) {
+        const std::size_t old_size = c.in.size();
         c.in.append(buf, static_cast<std::size_t>(n));
-        // Only the unterminated tail can be over-long; complete lines are checked as parsed.
+        // Only the unterminated tail can be over-long; complete lines are checked as
+        // parsed. Scan the new bytes only (linear), back to the last newline.
         const std::size_t last_nl = c.in.rfind('\n');
-        const std::size_t tail =
-            last_nl == std::string::npos ? c.in.size() : c.in.size() - last_nl - 1;
-        if (tail > kMaxRequestLine) {
+        const std::size_t line_start =
+            last_nl == std::string::npos || last_nl < c.in_pos ? c.in_pos : last_nl + 1;
+        (void)old_size;
+        if (c.in.size() - line_start > kMaxRequestLine) {
           reject_long_line(c);
           return;
         }
@@ -200,6 +229,8 @@ struct ControlServer::Impl {
 
   void reject_long_line(Client& c) {
     c.in.clear();
+    c.in_pos = 0;
+    audit_entry(c, "malformed", "{}", false, "request line longer than 65536 bytes; closed");
     send_line(c, error_line("", "", "request line longer than 65536 bytes; closing"));
     c.close_after_flush = true;
     flush(c);
@@ -207,29 +238,64 @@ struct ControlServer::Impl {
 
   // ---- Requests
 
-  // Handles complete lines of every client, in order, while no command is in flight.
-  void process_input() {
+  // Handles complete lines of every client, round robin, while no command is in flight:
+  // at most kInputBytesPerRound of each client per call. True when lines are left over.
+  bool process_input() {
+    bool more = false;
     for (std::size_t k = 0; k < clients.size() && !pending; ++k) {
       Client& c = *clients[k];
+      const std::size_t budget_end = c.in_pos + kInputBytesPerRound;
       while (!c.dead && !c.close_after_flush && !pending) {
-        const std::size_t nl = c.in.find('\n');
+        if (c.in_pos >= budget_end) {
+          more = true;
+          break;
+        }
+        const std::size_t nl = c.in.find('\n', c.in_pos);
         if (nl == std::string::npos) break;
-        std::string line = c.in.substr(0, nl);
-        c.in.erase(0, nl + 1);
-        if (!line.empty() && line.back() == '\r') line.pop_back();
+        std::string_view line(c.in.data() + c.in_pos, nl - c.in_pos);
+        c.in_pos = nl + 1;
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
         if (line.size() > kMaxRequestLine) {
           reject_long_line(c);
           break;
         }
-        if (line.find_first_not_of(" \t") == std::string::npos) continue;  // blank
-        handle_line(c, line);
+        if (line.find_first_not_of(" \t") == std::string_view::npos) continue;  // blank
+        handle_line(c, std::string(line));
       }
+      // Drop what was handled in one move once it is a good part of the buffer.
+      if (c.in_pos > 0 && (c.in_pos == c.in.size() || c.in_pos >= kInputBytesPerRound)) {
+        c.in.erase(0, c.in_pos);
+        c.in_pos = 0;
+      }
+      if (!c.dead && c.in.find('\n', c.in_pos) != std::string::npos) more = more || !pending;
     }
+    return more;
   }
 
   void audit_entry(const Client& c, std::string_view cmd, std::string_view args, bool ok,
                    std::string_view result) {
-    if (audit) audit->append(AuditEntry{c.uid, c.pid, cmd, args, ok, result});
+    audit_line(AuditEntry{c.uid, c.pid, cmd, args, ok, result});
+  }
+
+  // Every audit line goes through here: a line that cannot be written is counted, told
+  // to stderr and streamed to subscribers as an alert (the command has happened anyway).
+  void audit_line(const AuditEntry& e) {
+    if (!audit || audit->append(e)) return;
+    const std::uint64_t n = owner.audit_failures_.fetch_add(1) + 1;
+    if (n == 1 || n % 1000 == 0)
+      std::fprintf(stderr, "ballast: control audit log %s: write failed (%llu line(s) lost)\n",
+                   options.audit_log_path.c_str(), static_cast<unsigned long long>(n));
+    JsonWriter j;
+    j.begin_object();
+    j.field("v", 1LL);
+    j.field("type", "alert");
+    j.field("kind", "audit_write_failed");
+    j.field("lost", static_cast<long long>(n));
+    j.field("cmd", e.cmd);
+    j.end_object();
+    const std::string line = j.str();
+    for (auto& c : clients)
+      if (c->subscribed && !c->dead) send_line(*c, line);
   }
 
   void refuse(Client& c, const std::string& id, std::string_view cmd, std::string_view args,
@@ -242,7 +308,14 @@ struct ControlServer::Impl {
     ControlParseResult p = parser.parse(line);
     if (!p.request) {
       send_line(c, error_line(p.id_json, p.cmd_name, p.error));
-      if (p.well_formed) audit_entry(c, p.cmd_name, p.args_json, false, p.error);
+      if (p.well_formed)
+        audit_entry(c, p.cmd_name, p.args_json, false, p.error);
+      else if (++c.malformed <= 10 || c.malformed % 1000 == 0)
+        // The line may be anything: its size is recorded, never its bytes; a flood of
+        // them is recorded as its first ten lines and then a count every thousand.
+        audit_entry(c, "malformed", "{}", false,
+                    p.error + " (" + std::to_string(line.size()) + " bytes; " +
+                        std::to_string(c.malformed) + " malformed from this client)");
       return;
     }
     const ControlRequest& r = *p.request;
@@ -266,6 +339,8 @@ struct ControlServer::Impl {
     ControlCommand command;
     Pending next;
     next.client = c.id;
+    next.uid = c.uid;
+    next.pid = c.pid;
     next.request = r;
     switch (r.cmd) {
       case ControlCmd::pause:
@@ -313,6 +388,19 @@ struct ControlServer::Impl {
           return;
         }
         next.diff = diff_for_reload(live, *loaded.config);
+        if (next.diff.can_apply() && !next.diff.loosened.empty() && !r.confirm) {
+          // Loosening a limit is a decision, not a side effect of editing a file.
+          JsonWriter j;
+          begin_reply(j, r.id_json, cmd, false);
+          j.field("error", "the reload loosens " + std::to_string(next.diff.loosened.size()) +
+                               " risk limit(s); nothing applied: confirm to apply");
+          write_strings(j, "loosened", next.diff.loosened);
+          j.end_object();
+          send_line(c, j.str());
+          audit_entry(c, cmd, r.args_json, false,
+                      "refused, loosens without confirmation: " + join(next.diff.loosened));
+          return;
+        }
         if (!next.diff.can_apply() || next.diff.applied.empty()) {
           finish_reload(c, next, nullptr);  // nothing for the engine to do
           return;
@@ -330,11 +418,16 @@ struct ControlServer::Impl {
     }
     command.seq = ++next_seq;
     next.seq = command.seq;
+    // The engine refuses the command after reply_timeout; we wait twice that for its
+    // answer, so "did not answer" is only said of a command that can no longer apply.
+    command.deadline_ns =
+        monotonic_ns() +
+        std::chrono::duration_cast<std::chrono::nanoseconds>(options.reply_timeout).count();
     if (!port.commands.try_push(command)) {
       refuse(c, r.id_json, cmd, r.args_json, "engine command queue full; try again");
       return;
     }
-    next.deadline = Clock::now() + options.reply_timeout;
+    next.deadline = Clock::now() + 2 * options.reply_timeout;
     pending = std::move(next);
   }
 
@@ -376,7 +469,10 @@ struct ControlServer::Impl {
     if (!pending) return;
     ControlReply reply;
     while (port.replies.try_pop(reply)) {
-      if (reply.seq != pending->seq) continue;  // the answer to one that timed out
+      if (reply.seq != pending->seq) {
+        late_reply(reply);
+        continue;
+      }
       Pending done = std::move(*pending);
       pending.reset();
       if (Client* c = find(done.client))
@@ -388,9 +484,33 @@ struct ControlServer::Impl {
     if (Clock::now() >= pending->deadline) {
       Pending done = std::move(*pending);
       pending.reset();
+      const std::string_view cmd = to_string(done.request.cmd);
       if (Client* c = find(done.client))
-        refuse(*c, done.request.id_json, to_string(done.request.cmd), done.request.args_json,
-               "engine did not answer");
+        refuse(*c, done.request.id_json, cmd, done.request.args_json,
+               "engine did not answer; the command expires unapplied");
+      else
+        audit_line(AuditEntry{done.uid, done.pid, cmd, done.request.args_json, false,
+                              "engine did not answer; the command expires unapplied"});
+      abandoned.push_back(std::move(done));
+      if (abandoned.size() > 16) abandoned.erase(abandoned.begin());
+    }
+  }
+
+  // An answer to a command we gave up on. The engine refuses commands past their
+  // deadline, so this is an "expired" refusal; should one have applied after all (the
+  // engine stalled between popping it and answering), the live config follows the
+  // engine and the audit log says so.
+  void late_reply(const ControlReply& reply) {
+    for (auto it = abandoned.begin(); it != abandoned.end(); ++it) {
+      if (it->seq != reply.seq) continue;
+      if (reply.result == ControlResult::ok) {
+        apply_to_live(*it, reply);
+        audit_line(AuditEntry{it->uid, it->pid, to_string(it->request.cmd),
+                              it->request.args_json, true,
+                              "applied late, after the client was told it did not answer"});
+      }
+      abandoned.erase(it);
+      return;
     }
   }
 
@@ -414,13 +534,16 @@ struct ControlServer::Impl {
     JsonWriter j;
     begin_reply(j, p.request.id_json, "reload", true);
     write_strings(j, "applied", p.diff.applied);
+    write_strings(j, "loosened", p.diff.loosened);
     write_strings(j, "restart_needed", p.diff.restart_needed);
     if (reply) j.field("weight_sum", reply->weight_sum);
     j.end_object();
     send_line(c, j.str());
-    audit_entry(c, "reload", p.request.args_json, true,
-                std::to_string(p.diff.applied.size()) + " applied, " +
-                    std::to_string(p.diff.restart_needed.size()) + " need a restart");
+    std::string summary = std::to_string(p.diff.applied.size()) + " applied, " +
+                          std::to_string(p.diff.restart_needed.size()) + " need a restart";
+    if (!p.diff.applied.empty()) summary += ": " + join(p.diff.applied);
+    if (!p.diff.loosened.empty()) summary += "; loosened (confirmed): " + join(p.diff.loosened);
+    audit_entry(c, "reload", p.request.args_json, true, summary);
   }
 
   void complete(Client& c, const Pending& p, const ControlReply& reply) {
@@ -536,17 +659,19 @@ struct ControlServer::Impl {
 
   void run() {
     std::vector<pollfd> fds;
+    bool more_input = false;
     while (!stopping.load()) {
       fds.clear();
       fds.push_back(pollfd{wake_fd, POLLIN, 0});
       fds.push_back(pollfd{listener->fd(), POLLIN, 0});
       for (const auto& c : clients) {
         short events = 0;
-        if (!c->close_after_flush) events |= POLLIN;
+        if (!c->close_after_flush && c->unread() < kMaxUnreadInput) events |= POLLIN;
         if (c->backlog() > 0) events |= POLLOUT;
         fds.push_back(pollfd{c->fd, events, 0});
       }
-      const int ready = ::poll(fds.data(), fds.size(), poll_timeout_ms(Clock::now()));
+      const int ready =
+          ::poll(fds.data(), fds.size(), more_input ? 0 : poll_timeout_ms(Clock::now()));
       if (ready < 0 && errno != EINTR) break;
       if (fds[0].revents & POLLIN) {
         std::uint64_t v = 0;
@@ -563,7 +688,7 @@ struct ControlServer::Impl {
       }
       if (fds[1].revents & POLLIN) accept_clients();
       poll_reply();
-      process_input();
+      more_input = process_input();
       stream_due(Clock::now());
       for (auto& c : clients)
         if (c->dead) ::close(c->fd);

@@ -109,21 +109,39 @@ void diff_policy(const PolicyConfig& a, const PolicyConfig& b, Changes& c) {
   c.compare("policy.allow_spot_short", a.allow_spot_short, b.allow_spot_short);
 }
 
-void diff_risk(const RiskLimits& a, const RiskLimits& b, const Universe& u, Changes& c) {
-  c.compare("risk.max_leverage", a.max_leverage, b.max_leverage);
-  c.compare("risk.min_liquidation_distance", a.min_liquidation_distance,
-            b.min_liquidation_distance);
-  c.compare("risk.max_margin_utilization", a.max_margin_utilization, b.max_margin_utilization);
-  c.compare("risk.max_asset_weight", a.max_asset_weight, b.max_asset_weight);
-  c.compare("risk.max_order_notional", a.max_order_notional, b.max_order_notional);
-  c.compare("risk.price_collar_bps", a.price_collar_bps, b.price_collar_bps);
-  c.compare("risk.max_orders_per_second", a.max_orders_per_second, b.max_orders_per_second);
-  c.compare("risk.max_orders_per_minute", a.max_orders_per_minute, b.max_orders_per_minute);
-  c.compare("risk.max_md_staleness_ms", a.max_md_staleness_ms, b.max_md_staleness_ms);
-  c.compare("risk.on_session_loss", std::string(a.halt_on_session_loss ? "halt" : "resume"),
-            std::string(b.halt_on_session_loss ? "halt" : "resume"));
+// Risk keys, each with the direction that loosens it: a loosened limit is listed in
+// `loosened` too, and a live reload needs the operator's confirmation to apply it.
+void diff_risk(const RiskLimits& a, const RiskLimits& b, const Universe& u, Changes& c,
+               std::vector<std::string>& loosened) {
+  const auto upper = [&](const std::string& key, auto old_v, auto new_v) {  // higher = looser
+    c.compare(key, old_v, new_v);
+    if (new_v > old_v) loosened.push_back(key + " " + text(old_v) + " -> " + text(new_v));
+  };
+  const auto lower = [&](const std::string& key, auto old_v, auto new_v) {  // lower = looser
+    c.compare(key, old_v, new_v);
+    if (new_v < old_v) loosened.push_back(key + " " + text(old_v) + " -> " + text(new_v));
+  };
+  upper("risk.max_leverage", a.max_leverage, b.max_leverage);
+  lower("risk.min_liquidation_distance", a.min_liquidation_distance, b.min_liquidation_distance);
+  upper("risk.max_margin_utilization", a.max_margin_utilization, b.max_margin_utilization);
+  upper("risk.max_asset_weight", a.max_asset_weight, b.max_asset_weight);
+  upper("risk.max_order_notional", a.max_order_notional, b.max_order_notional);
+  upper("risk.price_collar_bps", a.price_collar_bps, b.price_collar_bps);
+  upper("risk.max_orders_per_second", a.max_orders_per_second, b.max_orders_per_second);
+  upper("risk.max_orders_per_minute", a.max_orders_per_minute, b.max_orders_per_minute);
+  upper("risk.max_md_staleness_ms", a.max_md_staleness_ms, b.max_md_staleness_ms);
+  const std::string loss_a = a.halt_on_session_loss ? "halt" : "resume";
+  const std::string loss_b = b.halt_on_session_loss ? "halt" : "resume";
+  c.compare("risk.on_session_loss", loss_a, loss_b);
+  if (a.halt_on_session_loss && !b.halt_on_session_loss)
+    loosened.push_back("risk.on_session_loss \"halt\" -> \"resume\"");
   for (std::size_t k = 0; k < u.assets.size() && k < kMaxAssets; ++k)
-    c.compare("risk.collateral." + u.assets[k].name, a.collateral_ratio[k], b.collateral_ratio[k]);
+    upper("risk.collateral." + u.assets[k].name, a.collateral_ratio[k], b.collateral_ratio[k]);
+  upper("risk.max_consecutive_rejects", a.max_consecutive_rejects, b.max_consecutive_rejects);
+  upper("risk.max_daily_fees_bps", a.max_daily_fees_bps, b.max_daily_fees_bps);
+  upper("risk.max_daily_turnover", a.max_daily_turnover, b.max_daily_turnover);
+  upper("risk.max_drawdown", a.max_drawdown, b.max_drawdown);
+  upper("risk.max_price_jump", a.max_price_jump, b.max_price_jump);
 }
 
 bool same_universe(const Universe& a, const Universe& b) {
@@ -229,7 +247,7 @@ ConfigReloadDiff diff_for_reload(const BallastConfig& live, const BallastConfig&
   if (!d.universe_changed) {
     diff_targets(live, next, live_keys);
     diff_policy(live.policy, next.policy, live_keys);
-    diff_risk(live.risk, next.risk, next.universe, live_keys);
+    diff_risk(live.risk, next.risk, next.universe, live_keys, d.loosened);
   } else {
     live_keys.section("targets", true);  // ids shift with the universe; re-read on restart
   }

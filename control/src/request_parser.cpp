@@ -46,6 +46,11 @@ bool read_args(const simdjson::dom::object& args, ControlRequest& r, std::string
         return false;
       }
       r.band = band;
+    } else if (r.cmd == ControlCmd::reload && key == "confirm") {
+      if (field.value.get_bool().get(r.confirm) != simdjson::SUCCESS) {
+        error = "args.confirm must be true or false";
+        return false;
+      }
     } else if (r.cmd == ControlCmd::subscribe && key == "interval_ms") {
       std::int64_t ms = 0;
       if (field.value.get_int64().get(ms) != simdjson::SUCCESS || ms < kMinSubscribeIntervalMs ||

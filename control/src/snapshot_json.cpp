@@ -192,6 +192,17 @@ void write_alert_fields(JsonWriter& j, const AlertRecord& a, const Universe& u) 
       j.field("nav", a.value);
       text = "HALTED: NAV " + std::to_string(a.value) + " <= 0, nothing to rebalance";
       break;
+    case AlertKind::breaker_halted:
+      j.field("rejects", a.value);
+      text = "HALTED: " + std::to_string(static_cast<long long>(a.value)) +
+             " venue rejects in a row ([risk] max_consecutive_rejects); resume re-arms";
+      break;
+    case AlertKind::price_held:
+      symbol_field(j, "symbol", a.instrument, u);
+      j.field("jump", a.value);
+      j.field("limit", a.limit);
+      text = "price jump held until a second tick confirms it";
+      break;
   }
   j.field("text", text);
 }

@@ -36,7 +36,11 @@ constexpr double kWeightTolerance = 1e-9;
 // Shortest text that reads back as `v`, so messages echo a value as the user wrote it.
 std::string format_number(double v) {
   char buf[64];
-  const auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  // Whole numbers as written in a config ("600000", not the shorter "6e+05").
+  const auto fmt = v == std::floor(v) && std::fabs(v) < 1e15 ? std::chars_format::fixed
+                                                             : std::chars_format::general;
+  const auto [ptr, ec] = fmt == std::chars_format::fixed ? std::to_chars(buf, buf + sizeof buf, v, fmt)
+                                                         : std::to_chars(buf, buf + sizeof buf, v);
   return ec == std::errc{} ? std::string(buf, ptr) : std::string("?");
 }
 
@@ -988,19 +992,43 @@ class ConfigBuilder {
   }
 
   void read_risk(Section& s) {
+    // Every key has a hard range (RiskLimitCeilings): no value switches a limit off.
+    using C = RiskLimitCeilings;
     RiskLimits& k = cfg_.risk;
-    assign(r_.number(s, "max_leverage", Need::optional, kPositive), k.max_leverage);
-    assign(r_.number(s, "min_liquidation_distance", Need::optional, Range{0.0, 1.0, false, true}),
+    assign(r_.number(s, "max_leverage", Need::optional, Range{0.0, C::max_leverage, true, false}),
+           k.max_leverage);
+    assign(r_.number(s, "min_liquidation_distance", Need::optional,
+                     Range{C::min_liquidation_distance_floor, 1.0, false, true}),
            k.min_liquidation_distance);
     assign(r_.number(s, "max_margin_utilization", Need::optional, Range{0.0, 1.0, true, false}),
            k.max_margin_utilization);
     // Above 1 is meaningful: a levered book can hold more than its NAV in one asset.
     assign(r_.number(s, "max_asset_weight", Need::optional, Range{0.0, 10.0, true, false}),
            k.max_asset_weight);
-    assign(r_.number(s, "max_order_notional", Need::optional, kPositive), k.max_order_notional);
-    assign(r_.number(s, "price_collar_bps", Need::optional, kPositive), k.price_collar_bps);
-    const auto per_second = r_.number(s, "max_orders_per_second", Need::optional, kPositive);
-    const auto per_minute = r_.number(s, "max_orders_per_minute", Need::optional, kPositive);
+    assign(r_.number(s, "max_order_notional", Need::optional,
+                     Range{0.0, C::max_order_notional, true, false}),
+           k.max_order_notional);
+    assign(r_.number(s, "price_collar_bps", Need::optional,
+                     Range{0.0, C::price_collar_bps, true, false}),
+           k.price_collar_bps);
+    assign(r_.integer(s, "max_consecutive_rejects", Need::optional,
+                      Range{1.0, static_cast<double>(C::max_consecutive_rejects), false, false}),
+           k.max_consecutive_rejects);
+    assign(r_.number(s, "max_daily_fees_bps", Need::optional,
+                     Range{0.0, C::max_daily_fees_bps, true, false}),
+           k.max_daily_fees_bps);
+    assign(r_.number(s, "max_daily_turnover", Need::optional,
+                     Range{0.0, C::max_daily_turnover, true, false}),
+           k.max_daily_turnover);
+    assign(r_.number(s, "max_drawdown", Need::optional, Range{0.0, C::max_drawdown, true, false}),
+           k.max_drawdown);
+    assign(r_.number(s, "max_price_jump", Need::optional,
+                     Range{0.0, C::max_price_jump, true, false}),
+           k.max_price_jump);
+    const auto per_second = r_.number(s, "max_orders_per_second", Need::optional,
+                                      Range{0.0, C::max_orders_per_second, true, false});
+    const auto per_minute = r_.number(s, "max_orders_per_minute", Need::optional,
+                                      Range{0.0, C::max_orders_per_minute, true, false});
     assign(per_second, k.max_orders_per_second);
     assign(per_minute, k.max_orders_per_minute);
     // A minute cap below the second cap makes the latter meaningless: almost surely a slip.
@@ -1015,7 +1043,9 @@ class ConfigBuilder {
       r_.error(s.line_of_key("max_orders_per_minute"), s.child("max_orders_per_minute"),
                std::move(problem));
     }
-    assign(r_.integer(s, "max_md_staleness_ms", Need::optional, kPositive), k.max_md_staleness_ms);
+    assign(r_.integer(s, "max_md_staleness_ms", Need::optional,
+                      Range{0.0, static_cast<double>(C::max_md_staleness_ms), true, false}),
+           k.max_md_staleness_ms);
     assign(r_.choice(s, "on_session_loss", Need::optional, kSessionLoss), k.halt_on_session_loss);
     r_.each_entry(s, "collateral",
                   [&](std::string_view key, const toml::node& v, const std::string& path) {
@@ -1535,6 +1565,8 @@ class ConfigBuilder {
     cfg_.market_as_of_unix_s = as_of;
     for (std::size_t i = 0; i < cfg_.universe.instruments.size(); ++i)
       if (cfg_.market.mark[i] > 0.0) cfg_.market.updated_ns[i] = as_of * 1'000'000'000;
+    for (std::size_t a = 0; a < cfg_.universe.assets.size(); ++a)
+      if (cfg_.market.spot_price[a] > 0.0) cfg_.market.spot_updated_ns[a] = as_of * 1'000'000'000;
   }
 
   // A price key is an instrument symbol (its mark) or ASSET+BASE such as ETHUSDT (a spot

@@ -52,6 +52,8 @@ const char* to_string(ControlResult r) noexcept {
       return "target weights would sum above 1";
     case ControlResult::nothing_to_flatten:
       return "no futures position to flatten";
+    case ControlResult::expired:
+      return "reached the engine after its deadline; not applied";
   }
   return "?";
 }
@@ -76,6 +78,10 @@ const char* to_string(AlertKind k) noexcept {
       return "paused";
     case AlertKind::nav_nonpositive:
       return "nav_nonpositive";
+    case AlertKind::breaker_halted:
+      return "breaker_halted";
+    case AlertKind::price_held:
+      return "price_held";
   }
   return "?";
 }

@@ -19,7 +19,8 @@ EngineCore::EngineCore(const BallastConfig& config, OrderGate& gate, ClientOrder
       market_(std::make_unique<MarketState>()),
       tracker_(config.universe, targets_),
       plan_(std::make_unique<PlanResult>()),
-      last_rebalance_s_(config.last_rebalance_unix_s) {
+      last_rebalance_s_(config.last_rebalance_unix_s),
+      max_price_jump_(config.risk.max_price_jump) {
   // Live prices only: the [market] snapshot is what `plan` values, not what the engine
   // trades on. The base currency is worth 1 by definition.
   market_->spot_price[config.universe.base_currency] = 1.0;
@@ -79,17 +80,20 @@ std::size_t EngineCore::on_tick(const MarketTick& tick, std::uint64_t popped_tsc
   const std::int64_t now_ns = TscClock::to_ns(tick.recv_tsc);
 
   const bool first_price = !(market_->mark[i] > 0.0);
+  if (!first_price && hold_price_jump(i, mark, tick.index)) return 0;
   market_->mark[i] = mark;
   market_->updated_ns[i] = now_ns;
   if (spec.kind == InstrumentKind::perpetual) market_->funding_rate[i] = tick.funding_rate;
   bool spot_changed = false;
   if (!spec.is_derivative()) {
     market_->spot_price[spec.base] = mark;
+    market_->spot_updated_ns[spec.base] = now_ns;
     spot_changed = true;
   } else if (tick.index > 0.0 &&
              config_.universe.assets[spec.base].spot_instrument == kNoInstrument) {
     // No spot pair for this asset: the venue's index is its spot price.
     market_->spot_price[spec.base] = tick.index;
+    market_->spot_updated_ns[spec.base] = now_ns;
     spot_changed = true;
   }
   tracker_.on_mark(i, portfolio_, *market_);
@@ -113,6 +117,7 @@ std::size_t EngineCore::on_tick(const MarketTick& tick, std::uint64_t popped_tsc
     return 0;
   }
   const std::int64_t now_s = (now_ns + wall_offset_ns_) / 1'000'000'000;
+  gate_.on_nav(v.nav, now_s);
   const TriggerDecision trigger = evaluate_trigger(policy_, targets_, v, now_s, last_rebalance_s_,
                                                    config_.universe.base_currency);
   // One rebalance at a time: while orders are in flight the book is not what it seems.
@@ -357,6 +362,12 @@ void EngineCore::on_exec(const ExecReport& r) noexcept {
                static_cast<double>(r.last_price_ticks) * spec.tick_size_d, r.fee);
     stats_.fees_paid += r.fee;
     ++stats_.fills;
+    {
+      const double price = static_cast<double>(r.last_price_ticks) * spec.tick_size_d;
+      const double contracts = static_cast<double>(r.last_lots) * spec.lot_size_d;
+      // Inverse fees are booked in coin (apply_fill); the breakers count quote.
+      gate_.on_fill(spec.notional(contracts, price), spec.is_inverse() ? r.fee * price : r.fee);
+    }
     open_filled_[k] += r.last_lots;
     open_.orders[k].lots = r.leaves_lots;
     tracker_.reset(portfolio_, *market_);  // positions changed: re-anchor
@@ -367,8 +378,40 @@ void EngineCore::on_exec(const ExecReport& r) noexcept {
   if (r.kind == ExecKind::rejected) {
     ++stats_.rejects;
     alert(AlertKind::venue_reject, static_cast<std::uint16_t>(r.reject_code & 0xFFu), r.instrument);
+    if (gate_.on_venue_reject() && !halted_) {  // a venue refusing everything: stop asking
+      halted_ = true;
+      flattening_ = false;
+      ++stats_.breaker_halts;
+      alert(AlertKind::breaker_halted, 0, r.instrument, static_cast<double>(stats_.rejects), 0.0);
+      set_mode(TradingMode::halted);
+    }
   }
   if (done) remove_open(k);
+}
+
+// The price-jump filter: a mark more than [risk] max_price_jump from the last accepted
+// one (and from the tick's index, when it carries one) is held, not applied, until a
+// second tick lands within the limit of it (confirmed) or of the old price (a blip).
+bool EngineCore::hold_price_jump(InstrumentId i, double mark, double index) noexcept {
+  const double limit = max_price_jump_;
+  const double last = market_->mark[i];
+  const double jump = std::fabs(mark / last - 1.0);
+  if (!(limit > 0.0) || jump <= limit || (index > 0.0 && std::fabs(mark / index - 1.0) <= limit)) {
+    market_->held_jump[i] = 0.0;
+    return false;
+  }
+  const double held = held_mark_[i];
+  if (market_->held_jump[i] > 0.0 && held > 0.0 && std::fabs(mark / held - 1.0) <= limit) {
+    market_->held_jump[i] = 0.0;  // two ticks agree: the market moved
+    ++stats_.price_jumps_confirmed;
+    return false;
+  }
+  if (!(market_->held_jump[i] > 0.0))
+    alert(AlertKind::price_held, 0, i, jump, limit);
+  market_->held_jump[i] = jump;
+  held_mark_[i] = mark;
+  ++stats_.ticks_held;
+  return true;
 }
 
 // Over the assets with a target (and so a band): an untargeted base currency is the
@@ -413,6 +456,7 @@ void EngineCore::set_mode(TradingMode mode) noexcept {
 
 void EngineCore::resume() noexcept {
   if (paused_) alert(AlertKind::paused, 0);
+  gate_.rearm_breakers();
   paused_ = false;
   flattening_ = false;
   halted_ = false;
@@ -564,6 +608,7 @@ ControlResult EngineCore::apply_reload(const ControlCommand& c, double& weight_s
   gate_.set_limits(c.limits, c.policy);
   reloaded_ = true;
   halt_on_session_loss_ = c.limits.halt_on_session_loss;
+  max_price_jump_ = c.limits.max_price_jump;
   targets_changed();
   return ControlResult::ok;
 }
@@ -574,6 +619,13 @@ std::size_t EngineCore::apply_control(const ControlCommand& c, ControlReply& rep
   reply.seq = c.seq;
   ControlResult result = ControlResult::ok;
   std::size_t n = 0;
+  if (c.deadline_ns > 0 && TscClock::to_ns(TscClock::now()) > c.deadline_ns) {
+    reply.result = ControlResult::expired;
+    reply.mode = mode_;
+    reply.paused = paused_;
+    reply.flattening = flattening_;
+    return 0;
+  }
   switch (c.op) {
     case ControlOp::pause:
       if (!paused_) alert(AlertKind::paused, 1);

@@ -51,6 +51,16 @@ const char* to_string(RiskCheck c) noexcept {
       return "min_liquidation_distance";
     case RiskCheck::initial_margin:
       return "initial_margin";
+    case RiskCheck::price_jump:
+      return "price_jump";
+    case RiskCheck::consecutive_rejects:
+      return "consecutive_rejects";
+    case RiskCheck::drawdown:
+      return "drawdown";
+    case RiskCheck::daily_fees:
+      return "daily_fees";
+    case RiskCheck::daily_turnover:
+      return "daily_turnover";
   }
   return "?";
 }
@@ -64,6 +74,8 @@ bool is_size_bound(RiskCheck c) noexcept {
     case RiskCheck::max_asset_weight:
     case RiskCheck::min_liquidation_distance:
     case RiskCheck::initial_margin:
+    case RiskCheck::daily_fees:
+    case RiskCheck::daily_turnover:
       return true;
     default:
       return false;
@@ -144,9 +156,26 @@ std::string describe(const RiskVerdict& v, const Universe& u) {
       return "kill switch: trading is HALTED";
     case RiskCheck::reduce_only:
       return "reduce-only: state is REDUCING and the order does not reduce " + inst;
-    case RiskCheck::md_staleness:
-      return "market data for " + inst + " is " + num(v.value) + " ms old > " + num(v.limit) +
-             " ms";
+    case RiskCheck::md_staleness: {
+      const std::string what = v.asset != kNoAsset && v.asset < u.assets.size()
+                                   ? "the spot price of " + u.assets[v.asset].name
+                                   : "market data for " + inst;
+      return what + " is " + num(v.value) + " ms old > " + num(v.limit) + " ms";
+    }
+    case RiskCheck::price_jump:
+      return "the price of " + inst + " jumped " + pct(v.value) +
+             " and waits for a second tick to confirm it";
+    case RiskCheck::consecutive_rejects:
+      return "circuit breaker: " + num(v.value) + " venue rejects in a row (limit " +
+             num(v.limit) + ")";
+    case RiskCheck::drawdown:
+      return "circuit breaker: NAV " + pct(v.value) + " below the day's high > " + pct(v.limit);
+    case RiskCheck::daily_fees:
+      return "circuit breaker: fees today would reach " + money(v.value) + " > the day's cap " +
+             money(v.limit) + " (order on " + inst + ")";
+    case RiskCheck::daily_turnover:
+      return "circuit breaker: turnover today would reach " + money(v.value) +
+             " > the day's cap " + money(v.limit) + " (order on " + inst + ")";
     case RiskCheck::price_collar:
       return "limit price " + num(v.value) + " bps from mark > collar " + num(v.limit) +
              " bps for " + inst;
@@ -215,6 +244,65 @@ RiskVerdict check_md_staleness(std::int64_t now_ns, std::int64_t updated_ns, std
   return age_ms > static_cast<double>(max_ms)
              ? deny(RiskCheck::md_staleness, age_ms, static_cast<double>(max_ms), i)
              : RiskVerdict{};
+}
+
+RiskVerdict check_prices_used(const Universe& u, const RiskInputs& in, InstrumentId i,
+                              std::int64_t max_ms) noexcept {
+  const MarketState& m = in.market;
+  const auto mark_verdict = [&](InstrumentId j) -> RiskVerdict {
+    if (RiskVerdict v = check_md_staleness(in.now_ns, m.updated_ns[j], max_ms, j); !v.accepted())
+      return v;
+    if (m.held_jump[j] > 0.0) return deny(RiskCheck::price_jump, m.held_jump[j], 0.0, j);
+    return {};
+  };
+  if (RiskVerdict v = mark_verdict(i); !v.accepted()) return v;
+  const std::size_t n_inst = u.instruments.size();
+  for (std::size_t j = 0; j < n_inst; ++j) {
+    if (j == i || in.portfolio.positions[j].lots == 0) continue;
+    if (RiskVerdict v = mark_verdict(static_cast<InstrumentId>(j)); !v.accepted()) return v;
+  }
+  const AssetId traded = u.instruments[i].base;
+  for (std::size_t a = 0; a < u.assets.size(); ++a) {
+    if (a == u.base_currency) continue;  // worth 1 by definition
+    bool used = a == traded || in.portfolio.spot_qty[a] != 0.0;
+    for (std::size_t j = 0; j < n_inst && !used; ++j)
+      used = u.instruments[j].base == a && in.portfolio.positions[j].lots != 0;
+    if (!used) continue;
+    const InstrumentId spot = u.assets[a].spot_instrument;
+    if (spot != kNoInstrument && spot < n_inst && m.held_jump[spot] > 0.0)
+      return deny(RiskCheck::price_jump, m.held_jump[spot], 0.0, spot);
+    const RiskVerdict v = check_md_staleness(in.now_ns, m.spot_updated_ns[a], max_ms, i);
+    if (!v.accepted()) {
+      RiskVerdict spot_v = v;
+      spot_v.asset = static_cast<AssetId>(a);
+      return spot_v;
+    }
+  }
+  return {};
+}
+
+RiskVerdict check_consecutive_rejects(std::int64_t rejects, std::int64_t max,
+                                      InstrumentId i) noexcept {
+  return rejects >= max ? deny(RiskCheck::consecutive_rejects, static_cast<double>(rejects),
+                               static_cast<double>(max), i)
+                        : RiskVerdict{};
+}
+
+RiskVerdict check_drawdown(double nav, double day_high, double max_drawdown,
+                           InstrumentId i) noexcept {
+  if (!(day_high > 0.0)) return {};
+  const double dd = 1.0 - nav / day_high;
+  return above(dd, max_drawdown) ? deny(RiskCheck::drawdown, dd, max_drawdown, i) : RiskVerdict{};
+}
+
+RiskVerdict check_daily_fees(double fees_after, double cap, InstrumentId i) noexcept {
+  return above(fees_after, cap) ? deny(RiskCheck::daily_fees, fees_after, cap, i)
+                                : RiskVerdict{};
+}
+
+RiskVerdict check_daily_turnover(double turnover_after, double cap, InstrumentId i) noexcept {
+  return above(turnover_after, cap) ? deny(RiskCheck::daily_turnover, turnover_after, cap, i)
+                                    : RiskVerdict{};
 }
 
 RiskVerdict check_price_collar(double limit_price, double mark, double collar_bps,
@@ -512,17 +600,37 @@ RiskVerdict RiskEngine::check_order_level(const OrderIntent& order, const RiskIn
   RiskVerdict v = check_kill_switch(state_);
   if (!v.accepted()) return v;
   if (v = check_reduce_only(state_, spec, i, position_lots, order); !v.accepted()) return v;
-  if (v = check_md_staleness(in.now_ns, in.market.updated_ns[i], limits_.max_md_staleness_ms, i);
-      !v.accepted())
+  if (v = check_prices_used(universe_, in, i, limits_.max_md_staleness_ms); !v.accepted())
     return v;
   if (v = check_price_collar(limit_price, mark, limits_.price_collar_bps, i); !v.accepted())
     return v;
   if (v = check_max_order_qty(contracts, spec.max_order_qty_d, i); !v.accepted()) return v;
-  if (v = check_max_order_notional(std::fabs(spec.notional(contracts, mark)),
-                                   limits_.max_order_notional, i);
-      !v.accepted())
+  const double notional = std::fabs(spec.notional(contracts, mark));
+  if (v = check_max_order_notional(notional, limits_.max_order_notional, i); !v.accepted())
     return v;
   if (v = check_duplicate_in_flight(in.open_orders, i); !v.accepted()) return v;
+  // Breakers stop the policy adding exposure; they never block getting out.
+  const bool reduces = spec.is_derivative() &&
+                       (order.buy ? position_lots < 0 && order.lots <= -position_lots
+                                  : position_lots > 0 && order.lots <= position_lots);
+  if (!reduces) {
+    const BreakerState& b = breakers_;
+    if (v = check_consecutive_rejects(b.consecutive_rejects, limits_.max_consecutive_rejects, i);
+        !v.accepted())
+      return v;
+    if (v = check_drawdown(in.valuation.nav, b.day_high_nav, limits_.max_drawdown, i);
+        !v.accepted())
+      return v;
+    const double fee = notional * spec.taker_fee_bps * 1e-4;
+    if (v = check_daily_fees(b.fees_today + fee, limits_.max_daily_fees_bps * 1e-4 * b.day_first_nav,
+                             i);
+        b.day >= 0 && !v.accepted())
+      return v;
+    if (v = check_daily_turnover(b.turnover_today + notional,
+                                 limits_.max_daily_turnover * b.day_first_nav, i);
+        b.day >= 0 && !v.accepted())
+      return v;
+  }
   return check_order_rate(per_second_[spec.venue], per_minute_[spec.venue], in.now_ns, i);
 }
 
@@ -609,6 +717,35 @@ void RiskEngine::advance_throttle(const OrderIntent& order, std::int64_t at_ns) 
   const VenueId v = universe_.instruments[order.instrument].venue;
   (void)per_second_[v].can_take(at_ns);
   (void)per_minute_[v].can_take(at_ns);
+}
+
+void RiskEngine::on_nav(double nav, std::int64_t unix_s) noexcept {
+  last_nav_ = nav;
+  const std::int64_t day = unix_s >= 0 ? unix_s / 86'400 : -1;
+  if (day != breakers_.day) {
+    breakers_.day = day;
+    breakers_.day_first_nav = nav;
+    breakers_.day_high_nav = nav;
+    breakers_.fees_today = 0.0;
+    breakers_.turnover_today = 0.0;
+  } else if (nav > breakers_.day_high_nav) {
+    breakers_.day_high_nav = nav;
+  }
+}
+
+void RiskEngine::on_fill(double notional, double fee) noexcept {
+  breakers_.fees_today += fee;
+  breakers_.turnover_today += std::fabs(notional);
+  breakers_.consecutive_rejects = 0;
+}
+
+bool RiskEngine::on_venue_reject() noexcept {
+  return ++breakers_.consecutive_rejects == limits_.max_consecutive_rejects;
+}
+
+void RiskEngine::rearm_breakers() noexcept {
+  breakers_.consecutive_rejects = 0;
+  if (last_nav_ > 0.0) breakers_.day_high_nav = last_nav_;
 }
 
 void RiskEngine::on_order_sent(const OrderIntent& order, std::int64_t now_ns) noexcept {

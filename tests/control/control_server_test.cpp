@@ -441,7 +441,7 @@ TEST_F(ControlServerTest, SilentEngineTimesOut) {
   Client c(socket_);
   Json r(c.request(R"({"v":1,"id":1,"cmd":"pause"})"));
   EXPECT_FALSE(r.boolean("ok"));
-  EXPECT_EQ(r.str("error"), "engine did not answer");
+  EXPECT_EQ(r.str("error"), "engine did not answer; the command expires unapplied");
   Json q(c.request(R"({"v":1,"id":2,"cmd":"status"})"));
   EXPECT_FALSE(q.boolean("ok"));
   EXPECT_NE(q.str("error").find("no snapshot yet"), std::string::npos);
@@ -553,7 +553,14 @@ TEST_F(ControlServerTest, PeerWithAnotherUidIsRefused) {
                                 std::to_string(::geteuid() + 1) + ")");
   EXPECT_EQ(c.read_line(1000ms), "");
   EXPECT_TRUE(c.eof());
-  EXPECT_TRUE(audit_lines().empty());
+  // The refusal is audited: who knocked, and why they were turned away.
+  const std::vector<std::string> lines = audit_lines();
+  ASSERT_EQ(lines.size(), 1u);
+  Json a(lines[0]);
+  EXPECT_EQ(a.str("cmd"), "connect");
+  EXPECT_FALSE(a.boolean("ok"));
+  EXPECT_EQ(a.doc["uid"].get_int64().value_unsafe(), static_cast<std::int64_t>(::geteuid()));
+  EXPECT_NE(a.str("error").find("is not the engine's owner"), std::string::npos);
 }
 
 TEST_F(ControlServerTest, PeerOfAnotherUserProcessIsRefused) {
@@ -582,14 +589,14 @@ TEST_F(ControlServerTest, PeerOfAnotherUserProcessIsRefused) {
   EXPECT_EQ(engine_->commands.load(), 0);  // the kill never reached the engine
 }
 
-TEST_F(ControlServerTest, AuditLogRecordsEveryWellFormedCommand) {
+TEST_F(ControlServerTest, AuditLogRecordsEveryCommandAndEveryMalformedLine) {
   start();
   {
     Client c(socket_);
     c.request(R"({"v":1,"id":1,"cmd":"status"})");
     c.request(R"({"v":1,"id":2,"cmd":"pause"})");
     c.request(R"({"v":1,"id":3,"cmd":"set-target","args":{"asset":"ETH","weight":0.9}})");
-    c.request("garbage");                       // not a command: not logged
+    c.request("garbage");                       // not a command: logged by size, not bytes
     c.request(R"({"v":1,"cmd":"subscribe"})");  // logged once, its snapshots never
     std::this_thread::sleep_for(300ms);
   }
@@ -597,9 +604,9 @@ TEST_F(ControlServerTest, AuditLogRecordsEveryWellFormedCommand) {
   ASSERT_EQ(::stat(config_.control.audit_log.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   const std::vector<std::string> lines = audit_lines();
-  ASSERT_EQ(lines.size(), 4u);
-  const char* cmds[] = {"status", "pause", "set-target", "subscribe"};
-  const bool oks[] = {true, true, false, true};
+  ASSERT_EQ(lines.size(), 5u);
+  const char* cmds[] = {"status", "pause", "set-target", "malformed", "subscribe"};
+  const bool oks[] = {true, true, false, false, true};
   for (std::size_t k = 0; k < lines.size(); ++k) {
     Json j(lines[k]);
     ASSERT_TRUE(j.ok) << lines[k];
@@ -613,6 +620,10 @@ TEST_F(ControlServerTest, AuditLogRecordsEveryWellFormedCommand) {
     EXPECT_EQ(time[19], '.');
     EXPECT_EQ(time.back(), 'Z');
   }
+  Json bad(lines[3]);
+  EXPECT_NE(bad.str("error").find("(7 bytes; 1 malformed from this client)"), std::string::npos)
+      << lines[3];
+  EXPECT_EQ(lines[3].find("garbage"), std::string::npos);
   Json st3(lines[2]);
   EXPECT_DOUBLE_EQ(st3.doc["args"]["weight"].get_double().value_unsafe(), 0.9);
   EXPECT_EQ(st3.str("error"), "target weights would sum above 1");

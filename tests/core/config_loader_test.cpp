@@ -918,7 +918,7 @@ TEST(ConfigLoaderTest, RemovedUnwindKeyAndPolicyRangesAreReportedTogether) {
   EXPECT_TRUE(HasError(r, "policy.rebalance_tolerance", line_of(text, "rebalance_tolerance"),
                        "[0, 1)"));
   EXPECT_TRUE(HasError(r, "policy.tracking_error_aversion",
-                       line_of(text, "tracking_error_aversion"), "(0, 1e+06]"));
+                       line_of(text, "tracking_error_aversion"), "(0, 1000000]"));
   EXPECT_TRUE(HasError(r, "policy.roll_before_s", line_of(text, "roll_before_s"), ""));
   EXPECT_TRUE(HasError(r, "policy.allow_spot_short", line_of(text, "allow_spot_short"), ""));
 }
@@ -933,7 +933,49 @@ TEST(ConfigLoaderTest, RiskLimitOutOfRange) {
   const std::string text = std::string(kMinimal) + "[risk]\nmin_liquidation_distance = 1\n";
   EXPECT_TRUE(HasOnlyError(parse(text), "risk.min_liquidation_distance",
                            line_of(text, "min_liquidation_distance"),
-                           "min_liquidation_distance must be in [0, 1), got 1"));
+                           "min_liquidation_distance must be in [0.01, 1), got 1"));
+}
+
+// No value switches a limit off: each [risk] key has a hard range, and every key out of
+// it is reported at once (the values the issue found "applied" through reload).
+TEST(ConfigLoaderTest, EveryRiskLimitHasACeilingAndAllAreReported) {
+  const std::string text = std::string(kMinimal) +
+                           "[risk]\n"
+                           "max_leverage = 1e300\n"
+                           "price_collar_bps = 1e300\n"
+                           "max_orders_per_second = 1e300\n"
+                           "max_orders_per_minute = 1e300\n"
+                           "max_md_staleness_ms = 9223372036854775807\n"
+                           "max_order_notional = 1e13\n"
+                           "min_liquidation_distance = 0\n"
+                           "max_consecutive_rejects = 0\n"
+                           "max_daily_fees_bps = 1001\n"
+                           "max_daily_turnover = 101\n"
+                           "max_drawdown = 0\n"
+                           "max_price_jump = 2\n";
+  const ConfigLoadResult r = parse(text);
+  ASSERT_FALSE(r.ok());
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"risk.max_leverage", "must be in (0, 125]"},
+      {"risk.price_collar_bps", "must be in (0, 1000]"},
+      {"risk.max_orders_per_second", "must be in (0, 10000]"},
+      {"risk.max_orders_per_minute", "must be in (0, 600000]"},
+      {"risk.max_md_staleness_ms", "must be in (0, 60000]"},
+      {"risk.max_order_notional", "must be in (0, 1000000000000]"},
+      {"risk.min_liquidation_distance", "must be in [0.01, 1)"},
+      {"risk.max_consecutive_rejects", "must be in [1, 1000]"},
+      {"risk.max_daily_fees_bps", "must be in (0, 1000]"},
+      {"risk.max_daily_turnover", "must be in (0, 100]"},
+      {"risk.max_drawdown", "must be in (0, 1]"},
+      {"risk.max_price_jump", "must be in (0, 1]"},
+  };
+  for (const auto& [key, words] : expected) {
+    bool found = false;
+    for (const ConfigError& e : r.errors)
+      if (e.key == key && e.problem.find(words) != std::string::npos) found = true;
+    EXPECT_TRUE(found) << key << " " << words;
+  }
+  EXPECT_EQ(r.errors.size(), expected.size());
 }
 
 TEST(ConfigLoaderTest, PortfolioAssetWithoutTarget) {
@@ -1081,7 +1123,7 @@ TEST(ConfigLoaderTest, OrdersPerMinuteMustBePositive) {
   // The bad value is reported once, not also compared with max_orders_per_second.
   EXPECT_TRUE(HasOnlyError(parse(text), "risk.max_orders_per_minute",
                            line_of(text, "max_orders_per_minute"),
-                           "max_orders_per_minute must be > 0, got 0"));
+                           "max_orders_per_minute must be in (0, 600000], got 0"));
 }
 
 TEST(ConfigLoaderTest, CollateralOnUnknownAsset) {

@@ -48,8 +48,8 @@ band = 0.05
 hedge_with = ["BTCUSDT-PERP"]
 [risk]
 price_collar_bps = 100.0
-max_orders_per_second = 1000000
-max_orders_per_minute = 60000000
+max_orders_per_second = 10000
+max_orders_per_minute = 600000
 max_md_staleness_ms = 60000
 [portfolio]
 cash = 70000.0

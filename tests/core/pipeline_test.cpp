@@ -44,8 +44,11 @@ hedge_with = ["BTCUSDT-PERP"]
 collateral = { BTC = 0.95 }
 max_asset_weight = 1.0
 price_collar_bps = 100.0
-max_orders_per_second = 1000000
-max_orders_per_minute = 60000000
+max_orders_per_second = 10000
+max_orders_per_minute = 600000
+# 3,000 ticks, an order each: the day's budgets at their ceilings
+max_daily_turnover = 100
+max_daily_fees_bps = 1000
 max_md_staleness_ms = 60000
 [portfolio]
 cash = 70000.0

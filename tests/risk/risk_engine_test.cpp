@@ -51,6 +51,7 @@ struct RiskBook {
     market->spot_price[btc] = 70000;
     market->spot_price[eth] = 3500;
     market->updated_ns.fill(kNow);
+    market->spot_updated_ns.fill(kNow);
     limits.max_leverage = 10;
     limits.max_margin_utilization = 1.0;
     limits.max_asset_weight = 10;

@@ -36,7 +36,7 @@ const std::vector<CommandSpec>& specs() {
       {"set-target",
        {{"asset", K::text, true}, {"weight", K::number, true}, {"band", K::number, false}},
        "set-target ASSET WEIGHT [BAND]"},
-      {"reload", {}, "reload"},
+      {"reload", {}, "reload [--confirm]"},
       {"subscribe", {{"interval_ms", K::integer, false}}, "subscribe [INTERVAL_MS]"},
   };
   return s;
@@ -141,6 +141,10 @@ BuiltRequest build_request(const std::vector<std::string>& words, std::uint64_t 
   std::size_t next_positional = 0;
   for (std::size_t i = 1; i < words.size(); ++i) {
     const std::string& w = words[i];
+    if (w == "--confirm" && r.cmd == "reload") {  // apply even if it loosens a risk limit
+      add("confirm", "true");
+      continue;
+    }
     const std::size_t eq = w.find('=');
     if (eq != std::string::npos && eq > 0) {
       const std::string value = w.substr(eq + 1);

@@ -268,7 +268,10 @@ void compute_plan(const BallastConfig& config, std::int64_t now_s, risk::Trading
   // Without [market] as_of the snapshot is taken to be as of now.
   const std::int64_t now_ns = now_s * 1'000'000'000;
   auto market = std::make_unique<MarketState>(config.market);
-  if (!config.market_as_of_unix_s) market->updated_ns.fill(now_ns);
+  if (!config.market_as_of_unix_s) {
+    market->updated_ns.fill(now_ns);
+    market->spot_updated_ns.fill(now_ns);
+  }
 
   PortfolioState book = config.portfolio;
   Valuation valuation = report.valuation;

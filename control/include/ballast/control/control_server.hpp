@@ -53,12 +53,16 @@ class ControlServer {
   [[nodiscard]] BallastConfig live_config() const;
   [[nodiscard]] std::size_t clients() const noexcept { return clients_.load(); }
   [[nodiscard]] std::uint64_t clients_dropped() const noexcept { return dropped_.load(); }
+  // Audit lines that could not be written (disk full, I/O error): each is also told to
+  // stderr and to every subscriber as an "audit_write_failed" alert.
+  [[nodiscard]] std::uint64_t audit_failures() const noexcept { return audit_failures_.load(); }
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::atomic<std::size_t> clients_{0};
   std::atomic<std::uint64_t> dropped_{0};
+  std::atomic<std::uint64_t> audit_failures_{0};
 };
 
 }  // namespace ballast::control

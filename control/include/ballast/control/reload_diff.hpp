@@ -15,6 +15,9 @@ struct ConfigReloadDiff {
   // Live keys that differ, "target.BTC.weight 0.5 -> 0.4", "risk.max_leverage 3 -> 2".
   // With universe_changed they are listed under restart_needed instead.
   std::vector<std::string> applied;
+  // The risk limits among `applied` that the new value loosens ("risk.max_leverage 3 ->
+  // 5"): a live reload applies them only when the operator confirms.
+  std::vector<std::string> loosened;
   // Sections or keys that only a restart picks up: "instruments", "feed.file", ...
   std::vector<std::string> restart_needed;
   [[nodiscard]] bool can_apply() const noexcept { return !universe_changed; }

@@ -50,6 +50,8 @@ struct ControlRequest {
   std::string asset;
   double weight = 0.0;
   std::optional<double> band;
+  // reload: apply even when it loosens a risk limit (the operator has seen the list)
+  bool confirm = false;
   // subscribe
   int interval_ms = kDefaultSubscribeIntervalMs;
 };

@@ -61,6 +61,34 @@ struct RiskLimits {
   // [risk] collateral = { BTC = 0.95 }: spot assets that count toward the USD-M futures
   // wallet at that value ratio (multi-asset margin). Absent assets count 0.
   std::array<double, kMaxAssets> collateral_ratio{};
+  // Circuit breakers (docs/risk-model.md). Each is a named risk check that denies orders
+  // adding exposure (orders that only reduce a position still go) and raises an alert;
+  // the reject breaker also halts. The day is the UTC day; resume re-arms the breakers.
+  std::int64_t max_consecutive_rejects = 5;  // venue rejects in a row -> HALTED
+  double max_daily_fees_bps = 25.0;          // fees paid today, bps of the day's first NAV
+  double max_daily_turnover = 5.0;           // notional traded today / the day's first NAV
+  double max_drawdown = 0.10;                // NAV below the day's high by this fraction
+  // A tick whose price moved more than this fraction from the last accepted one, and
+  // from the venue's index when the tick carries one, is held until a second tick
+  // confirms it; orders using a held price are denied (price_jump).
+  double max_price_jump = 0.05;
+};
+
+// Hard ranges of every [risk] key, checked at load and at reload: no value can switch a
+// limit off. Loosening a limit live needs `reload` with confirm (docs/control-protocol.md).
+struct RiskLimitCeilings {
+  static constexpr double max_leverage = 125.0;
+  static constexpr double min_liquidation_distance_floor = 0.01;
+  static constexpr double max_order_notional = 1e12;
+  static constexpr double price_collar_bps = 1000.0;
+  static constexpr double max_orders_per_second = 10'000.0;
+  static constexpr double max_orders_per_minute = 600'000.0;
+  static constexpr std::int64_t max_md_staleness_ms = 60'000;
+  static constexpr std::int64_t max_consecutive_rejects = 1000;
+  static constexpr double max_daily_fees_bps = 1000.0;
+  static constexpr double max_daily_turnover = 100.0;
+  static constexpr double max_drawdown = 1.0;
+  static constexpr double max_price_jump = 1.0;
 };
 
 // How an agent thread waits when it has no work: spinning (lowest latency, burns the

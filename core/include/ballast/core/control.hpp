@@ -1,8 +1,10 @@
 // The engine's side of the operator control channel: commands the control thread sends
 // the engine thread over an SPSC link, the engine's replies, and the state snapshot the
 // engine publishes through a seqlock. Everything here is trivially copyable and fixed
-// size, so neither direction allocates or locks, and the engine only looks at commands
-// when it is idle (never between a tick and its orders).
+// size, so neither direction allocates or locks. The engine drains commands between
+// batches of at most EngineAgent::kBatch ticks, whatever the load (never between a tick
+// and its orders), so a kill lands within one batch; a command past its deadline is
+// refused, never applied late.
 #pragma once
 
 #include <array>
@@ -37,6 +39,9 @@ enum class ControlOp : std::uint8_t {
 
 struct ControlCommand {
   std::uint64_t seq = 0;  // echoed in the reply
+  // CLOCK_MONOTONIC ns after which the engine refuses the command (expired) instead of
+  // applying it: the control thread has told the client by then. 0 = no deadline.
+  std::int64_t deadline_ns = 0;
   ControlOp op = ControlOp::pause;
   // set_target
   AssetId asset = kNoAsset;
@@ -60,6 +65,7 @@ enum class ControlResult : std::uint8_t {
   bad_band,            // set_target: band not in (0, 1)
   weights_exceed_one,  // set_target / apply_reload: target weights would sum above 1
   nothing_to_flatten,  // flatten: no futures position open
+  expired,             // reached the engine after its deadline: not applied
 };
 [[nodiscard]] const char* to_string(ControlResult r) noexcept;  // words for the reply
 
@@ -86,6 +92,8 @@ enum class AlertKind : std::uint8_t {
   flatten_done,    // every futures position closed
   paused,          // pause / resume: detail 1 = paused, 0 = resumed
   nav_nonpositive,  // NAV <= 0: halted; value = NAV
+  breaker_halted,   // [risk] max_consecutive_rejects reached: HALTED; value = rejects
+  price_held,       // a tick jumped beyond [risk] max_price_jump; value = jump, limit
 };
 [[nodiscard]] const char* to_string(AlertKind k) noexcept;
 

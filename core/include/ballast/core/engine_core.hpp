@@ -47,6 +47,9 @@ struct EngineStats {
   std::uint64_t cancels_refused = 0;   // the venue refused a cancel (the order was done)
   std::uint64_t pairs_held = 0;        // synthetic pairs not sent: risk refused one leg
   std::uint64_t plans_not_worth_cost = 0;  // cut by risk to less than its cost: not sent
+  std::uint64_t breaker_halts = 0;           // halted by [risk] max_consecutive_rejects
+  std::uint64_t ticks_held = 0;              // ticks held by the price-jump filter
+  std::uint64_t price_jumps_confirmed = 0;   // held jumps a second tick confirmed
   double max_abs_drift_first = -1.0;   // at the first fully priced valuation
   double max_abs_drift_peak = 0.0;
 };
@@ -111,6 +114,8 @@ class EngineCore {
   void on_session(const ExecReport& r) noexcept;
   void on_status(std::size_t k, const ExecReport& r) noexcept;
   void on_funding(const ExecReport& r) noexcept;
+  // True when the tick's price is held by the jump filter (not applied).
+  [[nodiscard]] bool hold_price_jump(InstrumentId i, double mark, double index) noexcept;
   [[nodiscard]] bool can_trade() const noexcept;
   std::size_t flatten_step(const GateView& view, const PlanContext& ctx, const MarketTick& tick,
                            std::uint64_t popped_tsc, OrderRequest* out, std::size_t max) noexcept;
@@ -166,6 +171,8 @@ class EngineCore {
   InstrumentId denial_alert_instrument_ = kNoInstrument;
   std::int64_t denial_alert_ns_ = 0;
   std::optional<std::int64_t> last_rebalance_s_;
+  double max_price_jump_;  // [risk] max_price_jump, live (reload); read every tick
+  std::array<double, kMaxInstruments> held_mark_{};  // the tick the jump filter holds
   bool ready_ = false;
   EngineStats stats_;
 };

@@ -65,6 +65,10 @@ struct MarketState {
   // engine: CLOCK_MONOTONIC ns; `plan`: Unix ns of [market] as_of). 0 = never.
   std::array<std::int64_t, kMaxInstruments> updated_ns{};
   std::array<double, kMaxAssets> spot_price{};         // per asset, in the base currency
+  std::array<std::int64_t, kMaxAssets> spot_updated_ns{};  // as updated_ns, per spot price
+  // > 0: a tick jumped this fraction (beyond [risk] max_price_jump) and waits for a
+  // second one to confirm it; the mark above is still the last accepted one.
+  std::array<double, kMaxInstruments> held_jump{};
   std::array<double, kMaxInstruments> funding_rate{};  // per funding interval (perpetuals)
   std::array<BookSnapshot, kMaxInstruments> books{};
 };

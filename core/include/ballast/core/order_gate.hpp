@@ -41,6 +41,14 @@ class OrderGate {
   // gate has no risk model.
   virtual void summarize(const GateView& /*view*/, RiskSummary& out) noexcept { out = {}; }
   [[nodiscard]] virtual RiskLimits limits() const noexcept { return {}; }
+
+  // Circuit-breaker inputs (the risk layer counts them; docs/risk-model.md). on_nav once
+  // per valued tick with the wall-clock second; on_venue_reject is true when that reject
+  // trips the consecutive-rejects breaker (the engine then halts); resume re-arms.
+  virtual void on_nav(double /*nav*/, std::int64_t /*unix_s*/) noexcept {}
+  virtual void on_fill(double /*notional*/, double /*fee*/) noexcept {}
+  [[nodiscard]] virtual bool on_venue_reject() noexcept { return false; }
+  virtual void rearm_breakers() noexcept {}
 };
 
 class OrderSink {

@@ -36,9 +36,16 @@ enum class RiskCheck : std::uint8_t {
   max_margin_utilization,
   max_asset_weight,
   min_liquidation_distance,
-  initial_margin,  // last in number only: alerts and counters carry the number
+  initial_margin,
+  // Circuit breakers and the price-jump filter (docs/risk-model.md); numbers are only
+  // ever appended: alerts and counters carry them.
+  price_jump,
+  consecutive_rejects,
+  drawdown,
+  daily_fees,
+  daily_turnover,
 };
-inline constexpr RiskCheck kLastRiskCheck = RiskCheck::initial_margin;
+inline constexpr RiskCheck kLastRiskCheck = RiskCheck::daily_turnover;
 [[nodiscard]] const char* to_string(RiskCheck c) noexcept;
 
 // Checks whose failure scales with order size, so a smaller order may pass.
@@ -107,6 +114,17 @@ struct RiskInputs {
   std::int64_t now_ns = 0;      // same clock as MarketState::updated_ns
 };
 
+// What the circuit breakers count: the UTC day's first and highest NAV, the fees and
+// traded notional since the day began, and venue rejects since the last accepted order.
+struct BreakerState {
+  std::int64_t day = -1;  // UTC day number (Unix s / 86400) of the figures below
+  double day_first_nav = 0.0;
+  double day_high_nav = 0.0;
+  double fees_today = 0.0;      // quote
+  double turnover_today = 0.0;  // notional, quote
+  std::int64_t consecutive_rejects = 0;
+};
+
 // Tolerance of the limit comparisons: a value within 1e-9 (relative) of its limit is at
 // the limit, which passes.
 inline constexpr double kLimitTolerance = 1e-9;
@@ -118,6 +136,21 @@ inline constexpr double kLimitTolerance = 1e-9;
                                             const OrderIntent& order) noexcept;
 [[nodiscard]] RiskVerdict check_md_staleness(std::int64_t now_ns, std::int64_t updated_ns,
                                              std::int64_t max_ms, InstrumentId i) noexcept;
+// Every price an order on `i` is judged with: its own mark, the mark of every futures
+// position (valuation, margin) and the spot price of every asset held or traded by it.
+// The oldest beyond max_ms denies (md_staleness, `asset` set for a spot price); a price
+// held by the jump filter denies (price_jump).
+[[nodiscard]] RiskVerdict check_prices_used(const Universe& u, const RiskInputs& in,
+                                            InstrumentId i, std::int64_t max_ms) noexcept;
+// The breakers; each denies only orders that add exposure (the caller skips reducing ones).
+[[nodiscard]] RiskVerdict check_consecutive_rejects(std::int64_t rejects, std::int64_t max,
+                                                    InstrumentId i) noexcept;
+[[nodiscard]] RiskVerdict check_drawdown(double nav, double day_high, double max_drawdown,
+                                         InstrumentId i) noexcept;
+[[nodiscard]] RiskVerdict check_daily_fees(double fees_after, double cap,
+                                           InstrumentId i) noexcept;
+[[nodiscard]] RiskVerdict check_daily_turnover(double turnover_after, double cap,
+                                               InstrumentId i) noexcept;
 [[nodiscard]] RiskVerdict check_price_collar(double limit_price, double mark, double collar_bps,
                                              InstrumentId i) noexcept;
 [[nodiscard]] RiskVerdict check_max_order_qty(double contracts, double max_contracts,
@@ -189,6 +222,17 @@ class RiskEngine {
 
   void on_order_sent(const OrderIntent& order, std::int64_t now_ns) noexcept;
 
+  // Breaker inputs from the engine thread. on_nav rolls the UTC day (unix_s) and tracks
+  // the day's high; on_venue_reject returns true when this reject trips the breaker.
+  void on_nav(double nav, std::int64_t unix_s) noexcept;
+  void on_fill(double notional, double fee) noexcept;
+  [[nodiscard]] bool on_venue_reject() noexcept;
+  void on_venue_accept() noexcept { breakers_.consecutive_rejects = 0; }
+  // The operator's resume: rejects forgotten, the drawdown measured from NAV now. The
+  // day's fee and turnover budgets stay spent (raise them by reload if need be).
+  void rearm_breakers() noexcept;
+  [[nodiscard]] const BreakerState& breakers() const noexcept { return breakers_; }
+
   // Pacing, for `plan` (a snapshot, where the runtime would send a burst over the next
   // seconds): how long after now_ns the order's venue throttle lets one more order out,
   // and moving that venue's buckets to that time so the next check() sees the token.
@@ -212,6 +256,8 @@ class RiskEngine {
   TradingState state_ = TradingState::active;
   std::array<TokenBucket, kMaxVenues> per_second_{};
   std::array<TokenBucket, kMaxVenues> per_minute_{};
+  BreakerState breakers_;
+  double last_nav_ = 0.0;
 };
 
 }  // namespace ballast::risk

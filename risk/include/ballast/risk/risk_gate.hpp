@@ -27,6 +27,10 @@ class RiskGate final : public OrderGate {
   [[nodiscard]] GateDenial last_denial() const noexcept override { return last_gate_denial(); }
   void summarize(const GateView& view, RiskSummary& out) noexcept override;
   [[nodiscard]] RiskLimits limits() const noexcept override { return engine_.limits(); }
+  void on_nav(double nav, std::int64_t unix_s) noexcept override { engine_.on_nav(nav, unix_s); }
+  void on_fill(double notional, double fee) noexcept override { engine_.on_fill(notional, fee); }
+  [[nodiscard]] bool on_venue_reject() noexcept override { return engine_.on_venue_reject(); }
+  void rearm_breakers() noexcept override { engine_.rearm_breakers(); }
 
   [[nodiscard]] RiskEngine& engine() noexcept { return engine_; }
   [[nodiscard]] std::uint64_t denied(RiskCheck c) const noexcept {
@@ -44,8 +48,7 @@ class RiskGate final : public OrderGate {
   RiskEngine engine_;
   std::unique_ptr<AccountRisk> current_;
   std::unique_ptr<AccountRisk> scratch_;
-  std::array<std::uint64_t, 16> denied_{};
-  static_assert(static_cast<std::size_t>(kLastRiskCheck) < 16, "one counter per RiskCheck");
+  std::array<std::uint64_t, static_cast<std::size_t>(kLastRiskCheck) + 1> denied_{};
   RiskVerdict last_denial_;
 };
 
