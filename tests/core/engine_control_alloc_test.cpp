@@ -144,6 +144,57 @@ TEST(EngineControlPipelineTest, CommandsAndRepliesCrossThreadsAndSnapshotsAdvanc
   pipeline.stop();
 }
 
+// A market that never goes quiet: an unpaced tick every poll, each breaching the band.
+class EndlessSource final : public TickSource {
+ public:
+  bool poll(std::int64_t, MarketTick& out) noexcept override {
+    out = perp_tick(0, (n_++ % 2) ? 71400.0 : 70000.0);
+    return true;
+  }
+  [[nodiscard]] bool exhausted() const noexcept override { return false; }
+
+ private:
+  std::uint64_t n_ = 0;
+};
+
+// Issue 14, item 1: the engine used to read commands only when it had nothing else to
+// do, so under a flood of ticks a kill was never read. It is now read between batches.
+TEST(EngineControlPipelineTest, KillLandsWhileTheMarketNeverGoesQuiet) {
+  Rig rig;
+  EndlessSource source;
+  Pipeline<> pipeline(*rig.core, source, *rig.venue, rig.config.universe.instrument_count());
+  auto port = std::make_unique<ControlPort>();
+  port->snapshot_period_ns.store(10'000'000);
+  pipeline.attach_control(port.get());
+  pipeline.start(layout());
+  // Snapshots flow under load too ("status" answers during the run).
+  auto snap = std::make_unique<EngineSnapshot>();
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while ((!port->snapshot.load(*snap) || snap->orders < 50) &&
+         std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_GE(snap->orders, 50u) << "the engine should be trading flat out before the kill";
+
+  ControlReply reply;
+  ASSERT_TRUE(roundtrip(*port, command(1, ControlOp::kill), reply)) << "kill not answered";
+  EXPECT_EQ(reply.result, ControlResult::ok);
+  EXPECT_EQ(reply.mode, TradingMode::halted);
+  // Nothing new goes out after the kill's answer, while ticks keep pouring in.
+  auto after = std::make_unique<EngineSnapshot>();
+  const auto settle = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while ((!port->snapshot.load(*after) || after->mode != TradingMode::halted) &&
+         std::chrono::steady_clock::now() < settle)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  const std::uint64_t orders_at_kill = after->orders;
+  const std::uint64_t ticks_at_kill = after->ticks;
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ASSERT_TRUE(port->snapshot.load(*after));
+  pipeline.stop();
+  EXPECT_GT(after->ticks, ticks_at_kill + 1000) << "ticks kept flowing";
+  EXPECT_EQ(after->orders, orders_at_kill);
+  EXPECT_EQ(after->mode, TradingMode::halted);
+}
+
 TEST(EngineControlAllocationTest, CommandsAndSnapshotsAllocateNothingOnceWarm) {
   Rig rig;
   std::array<OrderRequest, 64> out{};

@@ -87,6 +87,22 @@ struct Rig {
     t.recv_tsc = TscClock::now();
     return core->on_tick(t, TscClock::now(), out.data(), out.size());
   }
+  // A tick without the venue's index: the jump filter has only the last price to go by.
+  std::size_t bare_tick(double price, InstrumentId i = kBtcPerp) {
+    MarketTick t = perp_tick(i, price);
+    t.index = 0.0;
+    t.recv_tsc = TscClock::now();
+    return core->on_tick(t, TscClock::now(), out.data(), out.size());
+  }
+  void reject(const OrderRequest& o) {
+    ExecReport r;
+    r.client_order_id = o.client_order_id;
+    r.instrument = o.instrument;
+    r.side = o.side;
+    r.kind = ExecKind::rejected;
+    r.reject_code = 3;
+    core->on_exec(r);
+  }
   std::size_t command(ControlOp op) {
     ControlCommand c;
     c.seq = ++seq;
@@ -448,6 +464,79 @@ TEST(EngineControlTest, SnapshotCarriesWeightsDriftOrdersRiskAndAlerts) {
   EXPECT_EQ(after->alerts[2].kind, AlertKind::session_up);
   EXPECT_EQ(after->alerts[3].kind, AlertKind::venue_reject);
   EXPECT_EQ(after->alerts[3].detail, 3u);
+}
+
+// A command that reached the engine after the control thread gave up on it is refused,
+// not applied: the operator was told it did not answer, so it must not happen later.
+TEST(EngineControlTest, CommandPastItsDeadlineIsRefusedNotApplied) {
+  Rig rig;
+  ControlCommand c;
+  c.seq = 42;
+  c.op = ControlOp::kill;
+  c.deadline_ns = TscClock::to_ns(TscClock::now()) - 1'000'000;
+  rig.command(c);
+  EXPECT_EQ(rig.reply.result, ControlResult::expired);
+  EXPECT_EQ(rig.reply.mode, TradingMode::active);
+  c.seq = 43;
+  c.deadline_ns = TscClock::to_ns(TscClock::now()) + 1'000'000'000;
+  rig.command(c);
+  EXPECT_EQ(rig.reply.result, ControlResult::ok);
+  EXPECT_EQ(rig.reply.mode, TradingMode::halted);
+}
+
+// Issue 14, item 3: a feed jumping +-13% every 100 ms traded on every jump. A jump past
+// [risk] max_price_jump (5%) is now held until a second tick confirms it.
+TEST(EngineControlTest, PriceJumpIsHeldUntilASecondTickConfirmsIt) {
+  Rig rig;
+  EXPECT_EQ(rig.bare_tick(70000), 0u);
+  EXPECT_EQ(rig.bare_tick(90000), 0u);  // +28.6%: held, the book still values at 70,000
+  EXPECT_DOUBLE_EQ(rig.core->market().mark[kBtcPerp], 70000.0);
+  EXPECT_NEAR(rig.core->market().held_jump[kBtcPerp], 20000.0 / 70000.0, 1e-12);
+  EXPECT_EQ(rig.core->stats().ticks_held, 1u);
+  EXPECT_EQ(count_alerts(*rig.snapshot(), AlertKind::price_held), 1u);
+  EXPECT_EQ(rig.bare_tick(90100), 0u);  // within 5% of the held tick: confirmed
+  EXPECT_EQ(rig.core->stats().price_jumps_confirmed, 1u);
+  EXPECT_DOUBLE_EQ(rig.core->market().mark[kBtcPerp], 90100.0);
+  EXPECT_EQ(rig.core->market().held_jump[kBtcPerp], 0.0);
+  // BTC's spot price is this perpetual's index here: the next tick that carries it trades.
+  EXPECT_EQ(rig.tick(90100), 1u);
+}
+
+TEST(EngineControlTest, AnUnconfirmedBlipIsDroppedAndTheOldPriceStands) {
+  Rig rig;
+  rig.bare_tick(70000);
+  for (int k = 0; k < 20; ++k) {  // +-13% alternating: never two ticks agree on the jump
+    EXPECT_EQ(rig.bare_tick(k % 2 == 0 ? 79100 : 70000), 0u);
+  }
+  EXPECT_EQ(rig.core->stats().orders, 0u);
+  EXPECT_EQ(rig.core->stats().ticks_held, 10u);
+  EXPECT_DOUBLE_EQ(rig.core->market().mark[kBtcPerp], 70000.0);
+  EXPECT_EQ(rig.core->market().held_jump[kBtcPerp], 0.0);
+  // A tick whose index agrees with the jump is the market moving, not a bad print.
+  MarketTick t = perp_tick(kBtcPerp, 90000.0, 90010.0);
+  t.recv_tsc = TscClock::now();
+  EXPECT_EQ(rig.core->on_tick(t, TscClock::now(), rig.out.data(), rig.out.size()), 1u);
+}
+
+// Issue 14, item 3: a venue rejecting everything was asked again and again. After
+// [risk] max_consecutive_rejects (5) in a row the engine halts and says why.
+TEST(EngineControlTest, VenueRejectsInARowHaltTheEngineAndResumeRearms) {
+  Rig rig;
+  rig.tick(70000);
+  for (int k = 0; k < 5; ++k) {
+    ASSERT_EQ(rig.tick(90000), 1u) << "reject " << k;
+    rig.reject(rig.out[0]);
+  }
+  EXPECT_EQ(rig.core->mode(), TradingMode::halted);
+  EXPECT_EQ(rig.core->stats().breaker_halts, 1u);
+  const auto s = rig.snapshot();
+  EXPECT_EQ(count_alerts(*s, AlertKind::breaker_halted), 1u);
+  EXPECT_EQ(rig.tick(90000), 0u);
+  EXPECT_EQ(rig.core->stats().orders, 5u);
+  rig.command(ControlOp::resume);
+  ASSERT_EQ(rig.tick(90000), 1u);  // re-armed
+  rig.reject(rig.out[0]);
+  EXPECT_EQ(rig.core->mode(), TradingMode::active);  // one reject, not five
 }
 
 TEST(EngineControlTest, AlertRingKeepsTheNewest) {

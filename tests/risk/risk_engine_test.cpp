@@ -159,6 +159,110 @@ TEST(RiskEngineTest, MarketDataStalenessAtAndPastTheLimit) {
   EXPECT_EQ(b.check(b.at_mark(b.btc_perp, false, 1)).check, RiskCheck::md_staleness);
 }
 
+// Issue 14, item 4: spot ticks stopped while perpetual ticks went on, and orders were
+// planned on a 2 s old spot price. Every price the order is judged with is checked now.
+TEST(RiskEngineTest, StaleSpotPriceOfTheHedgedAssetDeniesTheFuturesOrder) {
+  RiskBook b;
+  b.limits.max_md_staleness_ms = 500;
+  b.portfolio.spot_qty[b.btc] = 1.0;
+  b.market->spot_updated_ns[b.btc] = kNow - 2'000'000'000;  // the perp itself is fresh
+  const RiskVerdict v = b.check(b.at_mark(b.btc_perp, false, 1));
+  EXPECT_EQ(v.check, RiskCheck::md_staleness);
+  EXPECT_EQ(v.asset, b.btc);
+  EXPECT_EQ(message(b, v), "the spot price of BTC is 2000 ms old > 500 ms");
+  // ETH is neither held nor traded by this order: its old price does not matter to it.
+  b.market->spot_updated_ns[b.btc] = kNow;
+  b.market->spot_updated_ns[b.eth] = kNow - 2'000'000'000;
+  EXPECT_TRUE(b.check(b.at_mark(b.btc_perp, false, 1)).accepted());
+  // ...until ETH is held: then it is in the NAV every check uses.
+  b.portfolio.spot_qty[b.eth] = 1.0;
+  EXPECT_EQ(b.check(b.at_mark(b.btc_perp, false, 1)).check, RiskCheck::md_staleness);
+}
+
+TEST(RiskEngineTest, StaleMarkOfAnotherHeldPositionDenies) {
+  RiskBook b;
+  b.limits.max_md_staleness_ms = 500;
+  b.portfolio.positions[b.eth_perp] = FuturesPosition{-10, 3500};
+  b.market->updated_ns[b.eth_perp] = kNow - 1'000'000'000;
+  const RiskVerdict v = b.check(b.at_mark(b.btc_perp, false, 1));
+  EXPECT_EQ(v.check, RiskCheck::md_staleness);
+  EXPECT_EQ(v.instrument, b.eth_perp);
+}
+
+TEST(RiskEngineTest, HeldPriceJumpDeniesByName) {
+  RiskBook b;
+  b.market->held_jump[b.btc_perp] = 0.13;
+  const RiskVerdict v = b.check(b.at_mark(b.btc_perp, false, 1));
+  EXPECT_EQ(v.check, RiskCheck::price_jump);
+  EXPECT_EQ(message(b, v),
+            "the price of BTCUSDT-PERP jumped 13.0% and waits for a second tick to confirm it");
+}
+
+// Issue 14, item 3: the circuit breakers, each a named check; orders that only reduce a
+// position still go out.
+TEST(RiskEngineTest, DailyFeeAndTurnoverBudgetsDenyAddingButNotReducing) {
+  RiskBook b;
+  b.universe.instruments[b.btc_perp].taker_fee_bps = 5.0;
+  b.limits.max_daily_fees_bps = 1.0;   // 1 bp of 100,000 = 10.00 of fees a day
+  b.limits.max_daily_turnover = 0.5;   // 50,000 of notional a day
+  b.portfolio.positions[b.btc_perp] = FuturesPosition{-300, 70000};
+  RiskEngine engine(b.universe, b.limits);
+  engine.on_nav(100000.0, 86'400 * 20000 + 5);
+  engine.on_fill(10000.0, 9.0);  // 9.00 of the 10.00 spent
+  // 100 lots = 7,000 notional, fee 3.50: past the fee budget.
+  RiskVerdict v = b.check(engine, b.at_mark(b.btc_perp, false, 100));
+  EXPECT_EQ(v.check, RiskCheck::daily_fees);
+  EXPECT_NEAR(v.value, 12.5, 1e-9);
+  EXPECT_NEAR(v.limit, 10.0, 1e-9);
+  EXPECT_EQ(message(b, v),
+            "circuit breaker: fees today would reach 12.50 > the day's cap 10.00 (order on "
+            "BTCUSDT-PERP)");
+  // Buying back 100 of the 300 short reduces: allowed whatever the budgets say.
+  EXPECT_TRUE(b.check(engine, b.at_mark(b.btc_perp, true, 100)).accepted());
+  engine.on_fill(45000.0, 0.0);
+  b.limits.max_daily_fees_bps = 100.0;
+  RiskEngine roomy(b.universe, b.limits);
+  roomy.on_nav(100000.0, 86'400 * 20000 + 5);
+  roomy.on_fill(45000.0, 0.0);
+  v = b.check(roomy, b.at_mark(b.btc_perp, false, 100));
+  EXPECT_EQ(v.check, RiskCheck::daily_turnover);
+  EXPECT_NEAR(v.value, 52000.0, 1e-6);
+  // A new UTC day refills both budgets.
+  roomy.on_nav(100000.0, 86'400 * 20001);
+  EXPECT_TRUE(b.check(roomy, b.at_mark(b.btc_perp, false, 100)).accepted());
+}
+
+TEST(RiskEngineTest, DrawdownFromTheDaysHighDeniesAddingUntilRearmed) {
+  RiskBook b;
+  b.limits.max_drawdown = 0.10;
+  RiskEngine engine(b.universe, b.limits);
+  const std::int64_t day = 86'400 * 20000;
+  engine.on_nav(120000.0, day + 1);  // the day's high
+  engine.on_nav(100000.0, day + 2);  // NAV in the book: 100,000 = 16.7% below
+  const RiskVerdict v = b.check(engine, b.at_mark(b.btc_perp, false, 1));
+  EXPECT_EQ(v.check, RiskCheck::drawdown);
+  EXPECT_NEAR(v.value, 1.0 - 100000.0 / 120000.0, 1e-12);
+  EXPECT_EQ(message(b, v), "circuit breaker: NAV 16.7% below the day's high > 10.0%");
+  engine.rearm_breakers();  // the operator's resume: measured from NAV now
+  EXPECT_TRUE(b.check(engine, b.at_mark(b.btc_perp, false, 1)).accepted());
+}
+
+TEST(RiskEngineTest, ConsecutiveRejectsTripOnceAndAFillResetsThem) {
+  RiskBook b;
+  b.limits.max_consecutive_rejects = 3;
+  RiskEngine engine(b.universe, b.limits);
+  EXPECT_FALSE(engine.on_venue_reject());
+  EXPECT_FALSE(engine.on_venue_reject());
+  engine.on_fill(1000.0, 0.5);
+  EXPECT_FALSE(engine.on_venue_reject());
+  EXPECT_FALSE(engine.on_venue_reject());
+  EXPECT_TRUE(engine.on_venue_reject());  // the third in a row trips, once
+  const RiskVerdict v = b.check(engine, b.at_mark(b.btc_perp, false, 1));
+  EXPECT_EQ(v.check, RiskCheck::consecutive_rejects);
+  EXPECT_EQ(message(b, v), "circuit breaker: 3 venue rejects in a row (limit 3)");
+  EXPECT_FALSE(engine.on_venue_reject());
+}
+
 TEST(RiskEngineTest, PriceCollarAtAndPastTheLimit) {
   RiskBook b;  // mark 70,000, collar 50 bps = 350
   EXPECT_TRUE(b.check(OrderIntent{b.btc_perp, true, 1, b.ticks(b.btc_perp, 70350.0)}).accepted());
