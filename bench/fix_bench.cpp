@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
@@ -237,11 +238,24 @@ void register_all() {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int run_main(int argc, char** argv) {
   register_all();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;
+}
+
+// Whatever escapes (bad_alloc on a hostile input, a library's throw) ends the process with
+// one line and exit 1, never an abort and a core dump.
+int main(int argc, char** argv) {
+  try {
+    return run_main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ballast_bench_fix: fatal: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "ballast_bench_fix: fatal: unknown exception\n");
+  }
+  return 1;
 }

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <exception>
 #include <limits>
 #include <cstring>
 #include <fstream>
@@ -431,7 +432,7 @@ int usage() {
 }  // namespace
 }  // namespace ballast::bench
 
-int main(int argc, char** argv) {
+static int run_main(int argc, char** argv) {
   using ballast::bench::Options;
   if (argc < 2 || std::strcmp(argv[1], "tick-to-order") != 0) return ballast::bench::usage();
   Options o;
@@ -462,4 +463,17 @@ int main(int argc, char** argv) {
     }
   }
   return ballast::bench::tick_to_order(o);
+}
+
+// Whatever escapes (bad_alloc on a hostile input, a library's throw) ends the process with
+// one line and exit 1, never an abort and a core dump.
+int main(int argc, char** argv) {
+  try {
+    return run_main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ballast-bench: fatal: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "ballast-bench: fatal: unknown exception\n");
+  }
+  return 1;
 }

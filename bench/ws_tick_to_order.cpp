@@ -27,6 +27,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
+#include <exception>
 #include <limits>
 #include <cstring>
 #include <ctime>
@@ -635,7 +636,7 @@ int usage() {
 }  // namespace
 }  // namespace ballast::bench
 
-int main(int argc, char** argv) {
+static int run_main(int argc, char** argv) {
   ballast::bench::Options o;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -664,4 +665,17 @@ int main(int argc, char** argv) {
     }
   }
   return ballast::bench::run(o);
+}
+
+// Whatever escapes (bad_alloc on a hostile input, a library's throw) ends the process with
+// one line and exit 1, never an abort and a core dump.
+int main(int argc, char** argv) {
+  try {
+    return run_main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ballast_bench_ws_tick_to_order: fatal: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "ballast_bench_ws_tick_to_order: fatal: unknown exception\n");
+  }
+  return 1;
 }

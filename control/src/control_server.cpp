@@ -260,7 +260,12 @@ struct ControlServer::Impl {
           break;
         }
         if (line.find_first_not_of(" \t") == std::string_view::npos) continue;  // blank
-        handle_line(c, std::string(line));
+        try {
+          handle_line(c, std::string(line));
+        } catch (const std::exception& e) {  // bad_alloc on a hostile reload, say: refuse it
+          send_line(c, error_line("", "", std::string("internal error: ") + e.what()));
+          audit_entry(c, "error", "{}", false, std::string("internal error: ") + e.what());
+        }
       }
       // Drop what was handled in one move once it is a good part of the buffer.
       if (c.in_pos > 0 && (c.in_pos == c.in.size() || c.in_pos >= kInputBytesPerRound)) {

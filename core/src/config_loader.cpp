@@ -7,6 +7,9 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -1217,8 +1220,14 @@ class ConfigBuilder {
     const auto kind = r_.choice(s, "kind", Need::required, kFeedKinds);
     assign(kind, f.kind);
     // With kind missing or bad, file is still read (as optional) so it is checked.
-    if (const auto file = r_.name(s, "file", need_if(kind == FeedKind::replay)))
+    if (const auto file = r_.name(s, "file", need_if(kind == FeedKind::replay))) {
       f.file = resolve_path(cfg_.source_path, *file);
+      // A device or FIFO would be read forever (/dev/zero grew to 1 GB, then aborted).
+      struct stat st {};
+      if (::stat(f.file.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+        r_.error(s.line_of_key("file"), s.child("file"),
+                 f.file + " is not a regular file; a replay reads a recorded CSV file");
+    }
     const auto pace = r_.choice(s, "pace", Need::optional, kPaces);
     assign(pace, f.pace);
     const bool fixed = f.pace == ReplayPaceKind::fixed_rate;
@@ -1684,15 +1693,119 @@ class ConfigBuilder {
 };
 
 // Reads the whole file; on failure returns the OS's reason.
+// Config and credentials files are small; anything past this is not one.
+constexpr std::size_t kMaxConfigBytes = 1 << 20;
+// Deeper than any real config nests tables, arrays or dotted keys; toml++ recurses per
+// level, so a 50,000-level header would overflow the stack before any check ran.
+constexpr int kMaxConfigNesting = 64;
+
 std::optional<std::string> read_file(const std::string& path, std::string& out) {
-  errno = 0;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::strerror(errno != 0 ? errno : EIO);
+  // O_NONBLOCK: a FIFO there must not hang check-config (it is refused just below).
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return std::strerror(errno);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return std::string("not a regular file");
+  }
+  if (static_cast<std::uint64_t>(st.st_size) > kMaxConfigBytes) {
+    ::close(fd);
+    return "larger than " + std::to_string(kMaxConfigBytes) + " bytes; not a config file";
+  }
   char buf[1 << 14];
-  // istream::read turns a failing read(2) (a directory, say) into badbit, keeping errno.
-  while (in.read(buf, sizeof buf) || in.gcount() > 0)
-    out.append(buf, static_cast<std::size_t>(in.gcount()));
-  if (in.bad()) return std::strerror(errno != 0 ? errno : EIO);
+  while (true) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int e = errno;
+      ::close(fd);
+      return std::strerror(e);
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+    if (out.size() > kMaxConfigBytes) {  // grew while we read it
+      ::close(fd);
+      return "larger than " + std::to_string(kMaxConfigBytes) + " bytes; not a config file";
+    }
+  }
+  ::close(fd);
+  return std::nullopt;
+}
+
+struct ShapeProblem {
+  int line = 0;
+  std::string problem;
+};
+
+// A linear scan before toml++ sees the text: nesting of [ and { (outside strings and
+// comments) and the number of parts of a dotted key, each capped at kMaxConfigNesting.
+std::optional<ShapeProblem> config_shape_problem(std::string_view t) {
+  int line = 1, depth = 0, parts = 0;
+  bool in_part = false;
+  for (std::size_t k = 0; k < t.size(); ++k) {
+    const char c = t[k];
+    if (c == '\n') {
+      ++line;
+      parts = 0;
+      in_part = false;
+      continue;
+    }
+    if (c == '#') {  // comment to end of line
+      while (k + 1 < t.size() && t[k + 1] != '\n') ++k;
+      continue;
+    }
+    if (c == '"' || c == '\'') {
+      const bool multi = t.substr(k, 3) == std::string_view(c == '"' ? "\"\"\"" : "\'\'\'");
+      const std::string_view close = multi ? t.substr(k, 3) : t.substr(k, 1);
+      std::size_t j = k + close.size();
+      while (j < t.size()) {
+        if (c == '"' && t[j] == '\\') {
+          j += 2;
+          continue;
+        }
+        if (t.substr(j, close.size()) == close) break;
+        if (t[j] == '\n') {
+          if (!multi) break;  // an unterminated string: toml++ reports it
+          ++line;
+        }
+        ++j;
+      }
+      k = std::min(j + close.size() - 1, t.size());
+      if (!in_part && ++parts > kMaxConfigNesting)  // a quoted key part counts as well
+        return ShapeProblem{line, "a dotted key of more than " +
+                                      std::to_string(kMaxConfigNesting) +
+                                      " parts; not a config file"};
+      in_part = true;
+      continue;
+    }
+    if (c == '[' || c == '{') {
+      if (++depth > kMaxConfigNesting)
+        return ShapeProblem{line, "nested deeper than " + std::to_string(kMaxConfigNesting) +
+                                      " levels; not a config file"};
+      parts = 0;
+      in_part = false;
+      continue;
+    }
+    if (c == ']' || c == '}') {
+      depth = std::max(0, depth - 1);
+      in_part = false;
+      continue;
+    }
+    const bool bare = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '_' || c == '-';
+    if (bare) {
+      if (!in_part && ++parts > kMaxConfigNesting)
+        return ShapeProblem{line, "a dotted key of more than " +
+                                      std::to_string(kMaxConfigNesting) +
+                                      " parts; not a config file"};
+      in_part = true;
+    } else if (c == '.') {
+      in_part = false;  // the next part starts
+    } else if (c != ' ' && c != '\t') {
+      parts = 0;  // anything else ends the key
+      in_part = false;
+    }
+  }
   return std::nullopt;
 }
 
@@ -1716,6 +1829,18 @@ ConfigLoadResult parse_config(std::string_view toml_text, const std::string& fil
 
 ConfigLoadResult parse_config(std::string_view toml_text, const std::string& file_name,
                               const ConfigParseOptions& options) {
+  if (toml_text.size() > kMaxConfigBytes) {
+    ConfigLoadResult result;
+    result.errors.push_back(ConfigError{
+        file_name, 0, "",
+        "larger than " + std::to_string(kMaxConfigBytes) + " bytes; not a config file"});
+    return result;
+  }
+  if (const auto shape = config_shape_problem(toml_text)) {
+    ConfigLoadResult result;
+    result.errors.push_back(ConfigError{file_name, shape->line, "", shape->problem});
+    return result;
+  }
   toml::table doc;
   try {
     doc = toml::parse(toml_text, std::string_view(file_name));

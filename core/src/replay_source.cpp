@@ -11,6 +11,10 @@
 #include <memory>
 #include <system_error>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 namespace ballast {
 namespace {
 
@@ -171,64 +175,78 @@ constexpr std::int64_t kInt64Min = std::numeric_limits<std::int64_t>::min();
 
 }  // namespace
 
-ReplayLoad ReplayTickSource::parse(std::string_view csv, const Universe& universe,
-                                   const std::string& file_name) {
-  ReplayLoad load;
-  ReplayTickSource source;
-  // Spreadsheet exports often start with a UTF-8 byte order mark; left in, it would make a
-  // header-less file's first tick look like a header and vanish silently.
-  if (csv.starts_with("\xEF\xBB\xBF")) csv.remove_prefix(3);
-  source.ticks_.reserve(static_cast<std::size_t>(std::count(csv.begin(), csv.end(), '\n')) + 1);
+// One line at a time, so a file is streamed (never held whole) and a string and a file
+// go through the same rules.
+class ReplayTickSource::LineParser {
+ public:
+  LineParser(ReplayLoad& load, ReplayTickSource& source, const Universe& universe,
+             const std::string& file_name)
+      : load_(load), source_(source), universe_(universe), file_name_(file_name) {}
 
-  auto drop = [&](std::size_t line_number, const std::string& problem) {
-    ++load.dropped;
-    if (load.dropped_samples.size() < ReplayLoad::kMaxDroppedSamples) {
-      load.dropped_samples.push_back(file_name + ":" + std::to_string(line_number) + ": " +
-                                     problem);
-    }
-  };
-
-  bool seen_content = false;
-  std::size_t line_number = 0;
-  while (!csv.empty()) {
-    const std::size_t newline = csv.find('\n');
-    std::string_view line = csv.substr(0, newline);
-    csv.remove_prefix(newline == std::string_view::npos ? csv.size() : newline + 1);
-    ++line_number;
+  void drop(const std::string& problem) {
+    ++load_.dropped;
+    if (load_.dropped_samples.size() < ReplayLoad::kMaxDroppedSamples)
+      load_.dropped_samples.push_back(file_name_ + ":" + std::to_string(line_number_) + ": " +
+                                      problem);
+  }
+  // False once the recording has more ticks than a replay holds: stop reading.
+  bool line(std::string_view line) {
+    ++line_number_;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-
     const std::string_view content = trim(line);
-    if (content.empty() || content.front() == '#') continue;
-    if (!seen_content) {
-      seen_content = true;
+    if (content.empty() || content.front() == '#') return true;
+    if (!seen_content_) {
+      seen_content_ = true;
       if (is_header_field(content.substr(0, content.find(',')))) {
-        load.has_header = true;
-        continue;
+        load_.has_header = true;
+        return true;
       }
     }
-
-    ++load.lines;
+    ++load_.lines;
     MarketTick tick;
-    if (std::string problem = parse_tick(line, universe, tick); !problem.empty()) {
-      drop(line_number, problem);
-      continue;
+    if (std::string problem = parse_tick(line, universe_, tick); !problem.empty()) {
+      drop(problem);
+      return true;
     }
     // Replay schedules by timestamp differences, so one out-of-order tick would stall the
     // pacing (or replay the past); drop it and keep the rest in order.
-    if (!source.ticks_.empty() && tick.exchange_ts_ns < source.ticks_.back().exchange_ts_ns) {
-      drop(line_number, "ts_ns goes backwards: " + std::to_string(tick.exchange_ts_ns) + " < " +
-                            std::to_string(source.ticks_.back().exchange_ts_ns));
-      continue;
+    if (!source_.ticks_.empty() && tick.exchange_ts_ns < source_.ticks_.back().exchange_ts_ns) {
+      drop("ts_ns goes backwards: " + std::to_string(tick.exchange_ts_ns) + " < " +
+           std::to_string(source_.ticks_.back().exchange_ts_ns));
+      return true;
     }
-    source.ticks_.push_back(tick);
+    if (source_.ticks_.size() >= kMaxReplayTicks) {
+      load_.errors.push_back(file_name_ + ": more than " + std::to_string(kMaxReplayTicks) +
+                             " ticks; split the recording");
+      return false;
+    }
+    source_.ticks_.push_back(tick);
+    return true;
+  }
+  // An over-long line is dropped whole without being held (it can only be garbage).
+  void overlong_line() {
+    ++line_number_;
+    ++load_.lines;
+    drop("line longer than " + std::to_string(kMaxReplayLine) + " bytes");
   }
 
+ private:
+  ReplayLoad& load_;
+  ReplayTickSource& source_;
+  const Universe& universe_;
+  const std::string& file_name_;
+  bool seen_content_ = false;
+  std::size_t line_number_ = 0;
+};
+
+ReplayLoad ReplayTickSource::finish(ReplayLoad load, ReplayTickSource source,
+                                    const std::string& file_name) {
+  if (!load.errors.empty()) return load;
   if (source.ticks_.empty()) {
     load.errors.push_back(file_name + ": no valid tick (" + std::to_string(load.lines) +
                           " data lines, " + std::to_string(load.dropped) + " dropped)");
     return load;
   }
-
   // |ts| <= 2^62 - 1 on every tick, so the span fits; the period may saturate.
   source.span_ns_ = source.ticks_.back().exchange_ts_ns - source.ticks_.front().exchange_ts_ns;
   if (source.span_ns_ == 0) {
@@ -243,25 +261,85 @@ ReplayLoad ReplayTickSource::parse(std::string_view csv, const Universe& univers
   return load;
 }
 
+ReplayLoad ReplayTickSource::parse(std::string_view csv, const Universe& universe,
+                                   const std::string& file_name) {
+  ReplayLoad load;
+  ReplayTickSource source;
+  // Spreadsheet exports often start with a UTF-8 byte order mark; left in, it would make a
+  // header-less file's first tick look like a header and vanish silently.
+  if (csv.starts_with("\xEF\xBB\xBF")) csv.remove_prefix(3);
+  LineParser parser(load, source, universe, file_name);
+  while (!csv.empty()) {
+    const std::size_t newline = csv.find('\n');
+    const std::string_view line = csv.substr(0, newline);
+    csv.remove_prefix(newline == std::string_view::npos ? csv.size() : newline + 1);
+    if (line.size() > kMaxReplayLine) {
+      parser.overlong_line();
+      continue;
+    }
+    if (!parser.line(line)) break;
+  }
+  return finish(std::move(load), std::move(source), file_name);
+}
+
 ReplayLoad ReplayTickSource::load(const std::string& path, const Universe& universe) {
-  const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
-                                                             &std::fclose);
-  if (!file) {
-    ReplayLoad failed;
+  ReplayLoad failed;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
     failed.errors.push_back(path + ": cannot open replay file (" + std::strerror(errno) + ")");
     return failed;
   }
-  std::string text;
-  std::array<char, 1 << 16> buffer{};
-  std::size_t n = 0;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), file.get())) > 0)
-    text.append(buffer.data(), n);
-  if (std::ferror(file.get())) {  // e.g. the path is a directory: fopen succeeds, fread fails
-    ReplayLoad failed;
-    failed.errors.push_back(path + ": cannot read replay file (" + std::strerror(errno) + ")");
+  const std::unique_ptr<int, void (*)(int*)> closer(new int(fd), [](int* f) {
+    ::close(*f);
+    delete f;
+  });
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {  // /dev/zero, a FIFO, a directory
+    failed.errors.push_back(path + ": not a regular file; a replay reads a recorded CSV file");
     return failed;
   }
-  return parse(text, universe, path);
+  ReplayLoad load;
+  ReplayTickSource source;
+  LineParser parser(load, source, universe, path);
+  std::string partial;  // the line being read, at most kMaxReplayLine bytes
+  bool overlong = false;
+  bool first_chunk = true;
+  std::array<char, 1 << 16> buffer{};
+  while (true) {
+    const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      failed.errors.push_back(path + ": cannot read replay file (" + std::strerror(errno) + ")");
+      return failed;
+    }
+    if (n == 0) break;
+    std::string_view chunk(buffer.data(), static_cast<std::size_t>(n));
+    if (first_chunk && chunk.starts_with("\xEF\xBB\xBF")) chunk.remove_prefix(3);
+    first_chunk = false;
+    while (!chunk.empty()) {
+      const std::size_t newline = chunk.find('\n');
+      const std::string_view piece = chunk.substr(0, newline);
+      chunk.remove_prefix(newline == std::string_view::npos ? chunk.size() : newline + 1);
+      if (!overlong && partial.size() + piece.size() > kMaxReplayLine) {
+        overlong = true;
+        partial.clear();
+      }
+      if (!overlong) partial.append(piece);
+      if (newline == std::string_view::npos) break;  // the line goes on in the next read
+      if (overlong) {
+        parser.overlong_line();
+      } else if (!parser.line(partial)) {
+        return load;
+      }
+      partial.clear();
+      overlong = false;
+    }
+  }
+  if (overlong)
+    parser.overlong_line();
+  else if (!partial.empty())
+    (void)parser.line(partial);
+  return finish(std::move(load), std::move(source), path);
 }
 
 void ReplayTickSource::start(ReplayPaceKind pace, double rate_per_s, bool loop,

@@ -15,10 +15,18 @@ inline std::atomic<long> g_allocations{0};
 inline long allocation_count() noexcept {
   return g_allocations.load(std::memory_order_relaxed);
 }
+// The largest single allocation since the last reset: "streamed, not held whole".
+inline std::atomic<std::size_t> g_largest_allocation{0};
+inline void reset_largest_allocation() noexcept { g_largest_allocation.store(0); }
+inline std::size_t largest_allocation() noexcept { return g_largest_allocation.load(); }
 }  // namespace ballast::testing
 
 void* operator new(std::size_t size) {
   ballast::testing::g_allocations.fetch_add(1, std::memory_order_relaxed);
+  std::size_t seen = ballast::testing::g_largest_allocation.load(std::memory_order_relaxed);
+  while (size > seen && !ballast::testing::g_largest_allocation.compare_exchange_weak(
+                            seen, size, std::memory_order_relaxed)) {
+  }
   if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
   throw std::bad_alloc();
 }

@@ -103,5 +103,39 @@ TEST(ConfigFuzzTest, MutatedConfigsNeverCrashAndAlwaysExplain) {
   EXPECT_GT(rejected, 1000);  // the mutations really do produce bad files
 }
 
+// Issue 14, item 5: a 50,000-level nested table header overflowed toml++'s stack
+// (check-config exit 139, and a live reload killed the engine). Depth and size are
+// capped before the parser runs, so every such input is one line of error.
+TEST(ConfigFuzzTest, DeepNestingAndHugeInputsAreErrorsNotCrashes) {
+  std::string dotted = "[";
+  for (int k = 0; k < 50'000; ++k) dotted += "a.";
+  dotted += "a]\nx = 1\n";
+  std::string arrays = "x = " + std::string(50'000, '[');
+  std::string tables = "x = " + std::string(50'000, '{');
+  std::string quoted = "[";
+  for (int k = 0; k < 50'000; ++k) quoted += "\"a\".";
+  quoted += "\"a\"]\n";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {dotted, "a dotted key of more than 64 parts"},
+      {arrays, "nested deeper than 64 levels"},
+      {tables, "nested deeper than 64 levels"},
+      {quoted, "a dotted key of more than 64 parts"},
+      {std::string(2u << 20, '#'), "larger than 1048576 bytes"},
+  };
+  for (const auto& [text, words] : cases) {
+    ConfigLoadResult r;
+    ASSERT_NO_THROW(r = parse_config(text, "deep.toml"));
+    ASSERT_EQ(r.errors.size(), 1u);
+    EXPECT_NE(r.errors[0].problem.find(words), std::string::npos) << r.errors[0].to_string();
+  }
+  // Nesting a real config uses still parses; strings and comments do not count.
+  const std::string ok_text = demo_text() + "# [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\n";
+  EXPECT_TRUE(parse_config(ok_text, "demo.toml").ok());
+  // A device or FIFO is not a config file: refused before a byte is read.
+  const ConfigLoadResult dev = load_config_file("/dev/zero");
+  ASSERT_EQ(dev.errors.size(), 1u);
+  EXPECT_NE(dev.errors[0].problem.find("not a regular file"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace ballast

@@ -798,5 +798,36 @@ TEST(ReplaySourceTest, FuzzRandomBytesNeverCrash) {
   }
 }
 
+// Issue 14, item 5: file = "/dev/zero" grew to 1 GB and aborted on bad_alloc; 300 MB of
+// blank lines aborted the same way (a reserve sized by the newline count).
+TEST(ReplaySourceTest, DevicesFifosAndDirectoriesAreRefusedByName) {
+  const Universe u = demo_universe();
+  for (const char* path : {"/dev/zero", "/dev/null", "/tmp"}) {
+    const ReplayLoad load = ReplayTickSource::load(path, u);
+    ASSERT_FALSE(load.ok()) << path;
+    EXPECT_NE(load.errors[0].find("not a regular file"), std::string::npos) << load.errors[0];
+  }
+}
+
+TEST(ReplaySourceTest, FileIsStreamedBlankFloodAndOverlongLinesCostNoMemory) {
+  const Universe u = demo_universe();
+  const std::string path = ::testing::TempDir() + "/replay_flood.csv";
+  {
+    std::ofstream f(path, std::ios::binary);
+    f << std::string(64u << 20, '\n');                  // 64 MiB of blank lines
+    f << std::string(10'000, 'x') << "\n";               // one over-long line
+    f << "1000000,BTCUSDT,70000,1,70000.01,1,,,\n";       // and one good tick
+  }
+  testing::reset_largest_allocation();
+  const ReplayLoad load = ReplayTickSource::load(path, u);
+  ASSERT_TRUE(load.ok()) << load.errors[0];
+  EXPECT_EQ(load.source->size(), 1u);
+  EXPECT_EQ(load.dropped, 1u);
+  ASSERT_EQ(load.dropped_samples.size(), 1u);
+  EXPECT_NE(load.dropped_samples[0].find("line longer than 4096 bytes"), std::string::npos);
+  EXPECT_LT(testing::largest_allocation(), 1u << 20) << "the file was held, not streamed";
+  std::remove(path.c_str());
+}
+
 }  // namespace
 }  // namespace ballast

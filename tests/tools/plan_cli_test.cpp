@@ -465,4 +465,28 @@ TEST(PlanCliRiskTest, CheckConfigWarnsAboutAnExpiredFuture) {
   std::remove(path.c_str());
 }
 
+// Issue 14, item 5: check-config crashed (exit 139) on a 50,000-level nested header and
+// accepted a replay file = "/dev/zero". Both are one line of error now, exit 2.
+TEST(PlanCliRiskTest, HostileConfigsExitTwoWithOneLineNeverCrash) {
+  std::string deep = "[";
+  for (int k = 0; k < 50'000; ++k) deep += "a.";
+  deep += "a]\n";
+  const std::string deep_path = write_temp_config("deep", deep);
+  const ProcessResult d = ballast("check-config " + deep_path);
+  EXPECT_EQ(d.exit_code, 2) << d.err;
+  EXPECT_NE(d.err.find("a dotted key of more than 64 parts"), std::string::npos) << d.err;
+  EXPECT_EQ(std::count(d.err.begin(), d.err.end(), '\n'), 1) << d.err;
+  std::remove(deep_path.c_str());
+
+  std::string text = slurp(source("config/examples/replay_loopback.toml"));
+  const auto at = text.find("file = ");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, text.find('\n', at) - at, "file = \"/dev/zero\"");
+  const std::string zero_path = write_temp_config("zero", text);
+  const ProcessResult z = ballast("check-config " + zero_path);
+  EXPECT_EQ(z.exit_code, 2) << z.err;
+  EXPECT_NE(z.err.find("feed.file: /dev/zero is not a regular file"), std::string::npos) << z.err;
+  std::remove(zero_path.c_str());
+}
+
 }  // namespace

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <exception>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -76,7 +77,7 @@ int run_once(const std::string& socket, const std::vector<std::string>& words, b
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int run_main(int argc, char** argv) {
   std::optional<std::string> config_path, socket_path;
   std::optional<std::vector<std::string>> once;
   bool json = false;
@@ -141,4 +142,17 @@ int main(int argc, char** argv) {
     return bad_argument("the live screen needs a terminal (use --once CMD for scripts)");
   ballast::console::ConsoleScreen screen(socket);
   return screen.run();
+}
+
+// Whatever escapes (bad_alloc on a hostile input, a library's throw) ends the process with
+// one line and exit 1, never an abort and a core dump.
+int main(int argc, char** argv) {
+  try {
+    return run_main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ballast-console: fatal: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "ballast-console: fatal: unknown exception\n");
+  }
+  return 1;
 }

@@ -120,7 +120,7 @@ void read_commands(ballast::venue::VenueRunner& runner, const std::atomic<bool>&
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int run_main(int argc, char** argv) {
   using namespace ballast;
   std::string config_path, store, feed, log;
   std::optional<int> port;
@@ -247,4 +247,17 @@ int main(int argc, char** argv) {
     return kExitRuntime;
   }
   return kExitOk;
+}
+
+// Whatever escapes (bad_alloc on a hostile input, a library's throw) ends the process with
+// one line and exit 1, never an abort and a core dump.
+int main(int argc, char** argv) {
+  try {
+    return run_main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ballast-venue: fatal: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "ballast-venue: fatal: unknown exception\n");
+  }
+  return 1;
 }

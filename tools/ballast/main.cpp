@@ -3,6 +3,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <cstring>
 #include <ctime>
 #include <memory>
@@ -241,7 +242,7 @@ int run_run(const std::vector<std::string_view>& args) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int run_main(int argc, char** argv) {
   std::vector<std::string_view> args(argv + 1, argv + argc);
   if (args.empty()) {
     std::fputs(kUsage, stderr);
@@ -261,4 +262,17 @@ int main(int argc, char** argv) {
   if (command == "run") return run_run(rest);
   if (command == "check-config") return run_check_config(rest);
   return bad_argument("unknown command '" + std::string(command) + "'");
+}
+
+// Whatever escapes (bad_alloc on a hostile input, a library's throw) ends the process with
+// one line and exit 1, never an abort and a core dump.
+int main(int argc, char** argv) {
+  try {
+    return run_main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ballast: fatal: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "ballast: fatal: unknown exception\n");
+  }
+  return 1;
 }

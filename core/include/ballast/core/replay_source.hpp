@@ -34,8 +34,12 @@ class ReplayTickSource {
   // Start-up only (allocates). file_name is used in messages only.
   [[nodiscard]] static ReplayLoad parse(std::string_view csv, const Universe& universe,
                                         const std::string& file_name);
-  // Reads the file and parses it; an unreadable file is an error naming the path.
+  // Streams the file through the same parser; an unreadable or non-regular file (a
+  // device, a FIFO, a directory) is an error naming the path. Lines longer than
+  // kMaxReplayLine are dropped unread; more than kMaxReplayTicks ticks is an error.
   [[nodiscard]] static ReplayLoad load(const std::string& path, const Universe& universe);
+  static constexpr std::size_t kMaxReplayLine = 4096;
+  static constexpr std::size_t kMaxReplayTicks = 20'000'000;  // ~1.9 GB of ticks
 
   // Rewinds and arms the replay at now_ns. rate_per_s is used by fixed_rate only; a
   // non-positive or non-finite rate there falls back to the recorded pace rather than
@@ -63,6 +67,9 @@ class ReplayTickSource {
   [[nodiscard]] std::int64_t loop_period_ns() const noexcept { return loop_period_ns_; }
 
  private:
+  class LineParser;
+  [[nodiscard]] static ReplayLoad finish(ReplayLoad load, ReplayTickSource source,
+                                         const std::string& file_name);
   [[nodiscard]] std::int64_t due_ns(std::int64_t now_ns) const noexcept;
   [[nodiscard]] bool advance_pass() noexcept;  // false: the next pass would overflow int64
 
