@@ -32,6 +32,9 @@
 namespace ballast {
 namespace {
 
+// Reads a regular file of at most kMaxConfigBytes (defined below).
+std::optional<std::string> read_file(const std::string& path, std::string& out);
+
 constexpr double kInf = std::numeric_limits<double>::infinity();
 // Weights are typed by hand as decimals (0.1 + 0.2 + 0.7); binary noise must not fail them.
 constexpr double kWeightTolerance = 1e-9;
@@ -1253,6 +1256,26 @@ class ConfigBuilder {
     if (const auto file = r_.name(s, "fix_settings", need_if(fix)))
       o.fix_settings = resolve_path(cfg_.source_path, *file);
     assign(r_.name(s, "fix_host", Need::optional), o.fix_host);
+    assign(r_.boolean(s, "allow_plaintext", Need::optional), o.allow_plaintext);
+    {
+      // The host is fix_host, else the settings file's SocketConnectHost.
+      std::string host = o.fix_host;
+      std::string settings;
+      if (host.empty() && !o.fix_settings.empty() && !read_file(o.fix_settings, settings)) {
+        std::size_t at = settings.find("SocketConnectHost=");
+        if (at != std::string::npos) {
+          at += std::string_view("SocketConnectHost=").size();
+          host = settings.substr(at, settings.find_first_of("\r\n", at) - at);
+        }
+      }
+      if (!host.empty() && !o.allow_plaintext && !is_loopback_host(host))
+        r_.error(s.line_of_key(o.fix_host.empty() ? "fix_settings" : "fix_host"),
+                 s.child(o.fix_host.empty() ? "fix_settings" : "fix_host"),
+                 "FIX host \"" + host +
+                     "\" is not on this machine and the session is plain TCP: orders would "
+                     "cross the network in the clear (tunnel it through stunnel on loopback, "
+                     "or set allow_plaintext = true to take that risk)");
+    }
     if (const auto port = r_.integer(s, "fix_port", Need::optional, kPort))
       o.fix_port = static_cast<int>(*port);
     if (const auto store = r_.name(s, "fix_store", Need::optional))
@@ -1341,6 +1364,13 @@ class ConfigBuilder {
     }
     if (const auto file = r_.name(s, "credentials_file", Need::optional))
       w.credentials_file = resolve_path(cfg_.source_path, *file);
+    assign(r_.boolean(s, "allow_plaintext", Need::optional), w.allow_plaintext);
+    if (!w.tls && !w.allow_plaintext && !is_loopback_host(w.host))
+      r_.error(s.line_of_key("host"), s.child("host"),
+               "\"" + w.host +
+                   "\" is not on this machine and tls = false: the API key and signed orders "
+                   "would cross the network in the clear (set tls = true, or allow_plaintext = "
+                   "true to take that risk)");
     for (const char* key : {"api_key", "api_secret", "secret", "key"})
       r_.forbid(s, key,
                 "secrets never go in the main config: use credentials_file (mode 0600) or "
@@ -1810,6 +1840,19 @@ std::optional<ShapeProblem> config_shape_problem(std::string_view t) {
 }
 
 }  // namespace
+
+bool is_loopback_host(std::string_view host) noexcept {
+  if (host == "localhost" || host == "::1" || host == "[::1]") return true;
+  if (!host.starts_with("127.")) return false;
+  int dots = 0;
+  for (const char c : host) {
+    if (c == '.')
+      ++dots;
+    else if (c < '0' || c > '9')
+      return false;
+  }
+  return dots == 3;
+}
 
 std::string ConfigError::to_string() const {
   std::string out = file;

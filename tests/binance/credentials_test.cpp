@@ -1,6 +1,10 @@
 // Credentials: the environment, a 0600/0400 file accepted, anything others can read
 // refused with the mode named, and the secret in no error text and no rendering.
 #include <gtest/gtest.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+#include <cstring>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -104,6 +108,7 @@ TEST_F(BinanceCredentialsTest, EnvironmentVariablesWithConfigurableNames) {
   ASSERT_TRUE(r.ok()) << r.error;
   EXPECT_EQ(r.credentials->api_key, kKey);
   EXPECT_EQ(r.credentials->api_secret.reveal(), kSecret);
+  ::setenv("BALLAST_TEST_SECRET", kSecret, 1);  // the load scrubbed it: set it again
   r = load_api_credentials("", names);
   EXPECT_TRUE(r.ok());
   ::unsetenv("BALLAST_TEST_SECRET");
@@ -119,6 +124,30 @@ TEST_F(BinanceCredentialsTest, EnvironmentVariablesWithConfigurableNames) {
   const CredentialEnvironment defaults;
   EXPECT_EQ(defaults.key_variable, "BALLAST_API_KEY");
   EXPECT_EQ(defaults.secret_variable, "BALLAST_API_SECRET");
+}
+
+// Issue 14, item 7: /proc/<pid>/environ showed BALLAST_API_SECRET and a core dump held
+// it. Once loaded, the variable's bytes are overwritten where the process keeps them,
+// the variable is gone, and the process can no longer be dumped or read by its peers.
+TEST_F(BinanceCredentialsTest, SecretLeavesTheEnvironmentAndTheProcessCannotBeDumped) {
+  ::setenv("BALLAST_TEST_KEY", kKey, 1);
+  ::setenv("BALLAST_TEST_SECRET", kSecret, 1);
+  const char* stored = std::getenv("BALLAST_TEST_SECRET");
+  ASSERT_NE(stored, nullptr);
+  const std::size_t n = std::strlen(stored);
+  const CredentialEnvironment names{"BALLAST_TEST_KEY", "BALLAST_TEST_SECRET"};
+  const auto r = load_api_credentials_from_env(names);
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(r.credentials->api_secret.reveal(), kSecret);
+  EXPECT_EQ(std::getenv("BALLAST_TEST_SECRET"), nullptr);
+  // glibc never frees setenv's buffer: the bytes it held are zero now, not the secret.
+  EXPECT_EQ(std::string_view(stored, n), std::string(n, '\0'));
+  EXPECT_EQ(::prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 0);
+  rlimit core{};
+  ASSERT_EQ(::getrlimit(RLIMIT_CORE, &core), 0);
+  EXPECT_EQ(core.rlim_cur, 0u);
+  EXPECT_EQ(core.rlim_max, 0u);
+  ::unsetenv("BALLAST_TEST_KEY");
 }
 
 TEST(BinanceApiSecretTest, RendersRedactedAndMovesOwnership) {

@@ -248,6 +248,15 @@ TEST_F(BinanceResponseParserTest, ListenKeyAndDepthRepliesProduceNoReport) {
   EXPECT_EQ(response(ours), ResponseResult::no_report);
 }
 
+// Issue 14, item 8: the listenKey went into the user stream's path unvalidated.
+TEST_F(BinanceResponseParserTest, ListenKeyThatIsNotLettersAndDigitsIsMalformed) {
+  for (const char* key : {"../../admin", "abc?x=1", "abc def", "abc%2F", "a/b", ""}) {
+    const std::string text = std::string(R"({"id":"u0","status":200,"result":{"listenKey":")") +
+                             key + R"("},"rateLimits":[]})";
+    EXPECT_EQ(response(text), ResponseResult::malformed) << key;
+  }
+}
+
 TEST_F(BinanceResponseParserTest, DocumentedOrderTradeUpdateIsAForeignOrder) {
   // The docs' example has clientOrderId "TEST": not an id we issue.
   EXPECT_EQ(user_data(read_fixture("order_trade_update_doc.json")), ResponseResult::no_report);

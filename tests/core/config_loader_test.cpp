@@ -1821,6 +1821,33 @@ TEST(ConfigLoaderTest, WebSocketRouteLoadsAsWritten) {
   EXPECT_EQ(w.max_message_bytes, 65536);
 }
 
+// Issue 14, item 8: a remote WebSocket host without TLS, or a remote FIX host, would carry
+// the API key, signed orders and listenKey in the clear; check-config accepted both.
+TEST(ConfigLoaderTest, PlaintextToAHostOffThisMachineIsRefusedUnlessTheRiskIsNamed) {
+  const std::string ws = std::string(kMinimal) +
+                         "\n[orders]\nroute = \"websocket\"\n[websocket]\nhost = \"203.0.113.10\"\n"
+                         "port = 9443\n";
+  ConfigLoadResult r = parse(ws);
+  ASSERT_EQ(r.errors.size(), 1u) << dump(r);
+  EXPECT_EQ(r.errors[0].key, "websocket.host");
+  EXPECT_NE(r.errors[0].problem.find("\"203.0.113.10\" is not on this machine and tls = false"),
+            std::string::npos);
+  EXPECT_TRUE(parse(ws + "tls = true\n").ok());
+  EXPECT_TRUE(parse(ws + "allow_plaintext = true\n").ok());
+  const std::string fix = std::string(kMinimal) +
+                          "\n[orders]\nroute = \"fix\"\nfix_settings = \"fix.cfg\"\n"
+                          "fix_host = \"fix.example.com\"\nfix_port = 9876\n";
+  r = parse(fix);
+  ASSERT_EQ(r.errors.size(), 1u) << dump(r);
+  EXPECT_EQ(r.errors[0].key, "orders.fix_host");
+  EXPECT_NE(r.errors[0].problem.find("stunnel"), std::string::npos);
+  EXPECT_TRUE(parse(fix + "allow_plaintext = true\n").ok());
+  for (const char* host : {"127.0.0.1", "127.1.2.3", "localhost", "::1"})
+    EXPECT_TRUE(is_loopback_host(host)) << host;
+  for (const char* host : {"128.0.0.1", "127.0.0.1.evil.com", "localhost.evil.com", "10.0.0.1", ""})
+    EXPECT_FALSE(is_loopback_host(host)) << host;
+}
+
 TEST(ConfigLoaderTest, WebSocketReportsEveryBadKeyAndRefusesSecrets) {
   const std::string text =
       std::string(kMinimal) +

@@ -323,3 +323,36 @@ TEST(VenueFixServerMapping, RejectReasonsToFix) {
 
 }  // namespace
 }  // namespace ballast::venue
+
+namespace ballast::venue_fix {
+namespace {
+
+// Issue 14, item 9: the simulator's FIX acceptor served any interface with no
+// authentication. Logons are refused while a peer off loopback is connected to its port;
+// here the /proc/net/tcp parsing that decides it, on real lines of the kernel's format.
+TEST(VenueFixLoopbackOnly, OnlyEstablishedNonLoopbackPeersOnThePortAreNamed) {
+  const std::string header =
+      "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid\n";
+  // 127.0.0.1:9876 <- 127.0.0.1:50000 established; a listener; another port's remote peer.
+  const std::string local =
+      "   0: 0100007F:2694 0100007F:C350 01 00000000:00000000 00:00000000 00000000     0\n"
+      "   1: 00000000:2694 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0\n"
+      "   2: 0A00000A:0016 0A71007C:D431 01 00000000:00000000 00:00000000 00000000     0\n";
+  EXPECT_EQ(non_loopback_peer(header + local, 9876), "");
+  // 10.0.0.10:9876 <- 203.0.113.10:54321 established.
+  const std::string remote =
+      "   3: 0A00000A:2694 0A7100CB:D431 01 00000000:00000000 00:00000000 00000000     0\n";
+  EXPECT_EQ(non_loopback_peer(header + local + remote, 9876), "203.0.113.10:54321");
+  EXPECT_EQ(non_loopback_peer(header + remote, 9877), "");  // not our port
+  // IPv6: ::1 and ::ffff:127.0.0.1 are local; 2001:db8::1 is not.
+  const std::string v6 =
+      "   0: 00000000000000000000000001000000:2694 00000000000000000000000001000000:C350 01 0\n"
+      "   1: 00000000000000000000000001000000:2694 0000000000000000FFFF00000100007F:C351 01 0\n";
+  EXPECT_EQ(non_loopback_peer(header + v6, 9876), "");
+  const std::string v6_remote =
+      "   2: 00000000000000000000000001000000:2694 B80D0120000000000000000001000000:C352 01 0\n";
+  EXPECT_NE(non_loopback_peer(header + v6 + v6_remote, 9876), "");
+}
+
+}  // namespace
+}  // namespace ballast::venue_fix

@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <openssl/crypto.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -87,6 +89,21 @@ std::string mode_text(mode_t mode) {
 
 }  // namespace
 
+void make_process_undumpable() noexcept {
+  // No core file, and /proc/<pid>/{mem,environ} and ptrace closed to other processes of
+  // the same user: the secret in memory stays in memory.
+  (void)::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  const rlimit none{0, 0};
+  (void)::setrlimit(RLIMIT_CORE, &none);
+}
+
+void scrub_environment_variable(const std::string& name) noexcept {
+  // getenv points into the block the process was started with (what /proc/<pid>/environ
+  // shows) or into setenv's copy; unsetenv alone would leave the bytes in either.
+  if (char* value = std::getenv(name.c_str())) OPENSSL_cleanse(value, std::strlen(value));
+  ::unsetenv(name.c_str());
+}
+
 CredentialsLoadResult load_api_credentials_from_env(const CredentialEnvironment& names) {
   const char* key = std::getenv(names.key_variable.c_str());
   const char* secret = std::getenv(names.secret_variable.c_str());
@@ -100,7 +117,10 @@ CredentialsLoadResult load_api_credentials_from_env(const CredentialEnvironment&
   if (!plain_token(secret))
     return failure("environment variable " + names.secret_variable +
                    ": the API secret must be letters, digits, '-' or '_' (value not shown)");
-  return success(key, secret);
+  CredentialsLoadResult r = success(key, secret);
+  scrub_environment_variable(names.secret_variable);
+  make_process_undumpable();
+  return r;
 }
 
 CredentialsLoadResult load_api_credentials_from_file(const std::string& path) {
@@ -131,7 +151,10 @@ CredentialsLoadResult load_api_credentials_from_file(const std::string& path) {
                    " lets others read it; the credentials file must be 0600 or 0400 (chmod 600 " +
                    path + ")");
   }
+  // Reserved once: a growing string would free copies of the secret unwiped.
+  constexpr std::size_t kMaxCredentialsBytes = 64 * 1024;
   std::string content;
+  content.reserve(kMaxCredentialsBytes + 4096);
   char chunk[4096];
   for (;;) {
     const ssize_t n = ::read(fd, chunk, sizeof chunk);
@@ -144,14 +167,14 @@ CredentialsLoadResult load_api_credentials_from_file(const std::string& path) {
     }
     if (n == 0) break;
     content.append(chunk, static_cast<std::size_t>(n));
-    if (content.size() > 64 * 1024) break;
+    if (content.size() > kMaxCredentialsBytes) break;
   }
   OPENSSL_cleanse(chunk, sizeof chunk);
   ::close(fd);
 
   CredentialsLoadResult result;
   try {
-    const toml::table table = toml::parse(content, path);
+    toml::table table = toml::parse(content, path);
     std::string problem;
     for (const auto& [k, v] : table) {
       if (k.str() != "api_key" && k.str() != "api_secret") {
@@ -175,6 +198,9 @@ CredentialsLoadResult load_api_credentials_from_file(const std::string& path) {
     } else {
       result = success(*key, *secret);
     }
+    // The parsed table holds its own copy of the secret: wipe it before it is freed.
+    if (toml::value<std::string>* v = table["api_secret"].as_string())
+      OPENSSL_cleanse(v->get().data(), v->get().size());
   } catch (const toml::parse_error& e) {
     // The parser's description can quote the text around the error, which may be the
     // secret: only the position is reported.
@@ -182,6 +208,7 @@ CredentialsLoadResult load_api_credentials_from_file(const std::string& path) {
                      std::to_string(e.source().begin.column) + ": not valid TOML");
   }
   OPENSSL_cleanse(content.data(), content.size());
+  if (result.credentials) make_process_undumpable();
   return result;
 }
 

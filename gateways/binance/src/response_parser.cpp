@@ -1,5 +1,7 @@
 #include "ballast/binance/response_parser.hpp"
 
+#include <algorithm>
+
 #include <charconv>
 #include <climits>
 #include <cstring>
@@ -509,7 +511,12 @@ ResponseResult BinanceResponseParser::parse_response(const char* data, std::size
         result = order_result(f.result, out, count);
         break;
       case BinanceRequestKind::user_data_stream_start:
-        if (f.result.listen_key.empty() || f.result.listen_key.size() > listen_key_.size())
+        // It goes into the user stream's request path: letters and digits only (Binance's
+        // are 64), never a '/', '?', '%', space or control byte a hostile peer slipped in.
+        if (f.result.listen_key.empty() || f.result.listen_key.size() > listen_key_.size() ||
+            !std::all_of(f.result.listen_key.begin(), f.result.listen_key.end(), [](char c) {
+              return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+            }))
           return finish(ResponseResult::malformed);
         std::memcpy(listen_key_.data(), f.result.listen_key.data(), f.result.listen_key.size());
         listen_key_length_ = f.result.listen_key.size();

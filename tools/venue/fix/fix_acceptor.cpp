@@ -23,7 +23,9 @@
 #include <cstdint>
 #include <chrono>
 #include <cstring>
+#include <cstdlib>
 #include <exception>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -138,9 +140,20 @@ class AcceptorApplication final : public FIX::Application {
     const std::string type = field_or_empty(h, FIX::FIELD::MsgType);
     if (type == "W" || type == "X" || type == "Y") throw FIX::DoNotSend();
   }
-  void fromAdmin(const FIX::Message&, const FIX::SessionID&) throw(
+  void fromAdmin(const FIX::Message& m, const FIX::SessionID&) throw(
       FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue,
-      FIX::RejectLogon) override {}
+      FIX::RejectLogon) override {
+    if (field_or_empty(m.getHeader(), FIX::FIELD::MsgType) != "A" || port_ <= 0) return;
+    for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+      std::ifstream f(table);
+      std::stringstream text;
+      text << f.rdbuf();
+      const std::string peer = non_loopback_peer(text.str(), port_);
+      if (!peer.empty())
+        throw FIX::RejectLogon("the venue simulator serves loopback peers only (" + peer + ")");
+    }
+  }
+  void set_port(int port) { port_ = port; }
 
   // Order entry only; anything else is answered with a BusinessMessageReject
   // (UnsupportedMessageType). A missing required field becomes a BusinessMessageReject,
@@ -203,6 +216,7 @@ class AcceptorApplication final : public FIX::Application {
   }
 
  private:
+  int port_ = 0;
   AcceptorEvents& events_;
   std::mutex drop_mu_;
   std::set<std::string> dropping_;
@@ -211,6 +225,41 @@ class AcceptorApplication final : public FIX::Application {
 #pragma GCC diagnostic pop
 
 }  // namespace
+
+std::string non_loopback_peer(const std::string& text, int port) {
+  // Lines: "sl local_address rem_address st ...", addresses as hex IP (network order
+  // bytes printed as a little-endian word on x86) and hex port; st 01 = ESTABLISHED.
+  std::istringstream in(text);
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string sl, local, remote, state;
+    if (!(fields >> sl >> local >> remote >> state) || state != "01") continue;
+    const std::size_t lc = local.find(':'), rc = remote.find(':');
+    if (lc == std::string::npos || rc == std::string::npos) continue;
+    if (std::strtol(local.c_str() + lc + 1, nullptr, 16) != port) continue;
+    const std::string addr = remote.substr(0, rc);
+    bool loopback = false;
+    if (addr.size() == 8) {  // IPv4: the first octet is the last byte printed
+      loopback = addr.compare(6, 2, "7F") == 0;
+    } else if (addr.size() == 32) {  // IPv6: ::1, or ::ffff:127.x.y.z
+      loopback = addr == "00000000000000000000000001000000" ||
+                 (addr.compare(0, 24, "0000000000000000FFFF0000") == 0 &&
+                  addr.compare(30, 2, "7F") == 0);
+    }
+    if (loopback) continue;
+    const long peer_port = std::strtol(remote.c_str() + rc + 1, nullptr, 16);
+    if (addr.size() == 8) {
+      const unsigned long v = std::strtoul(addr.c_str(), nullptr, 16);
+      return std::to_string(v & 0xFF) + "." + std::to_string((v >> 8) & 0xFF) + "." +
+             std::to_string((v >> 16) & 0xFF) + "." + std::to_string((v >> 24) & 0xFF) + ":" +
+             std::to_string(peer_port);
+    }
+    return addr + ":" + std::to_string(peer_port);
+  }
+  return std::string();
+}
 
 struct FixAcceptor::Impl {
   explicit Impl(AcceptorEvents& events) : app(events) {}
@@ -238,6 +287,7 @@ struct FixAcceptor::Impl {
 FixAcceptor::FixAcceptor(const AcceptorOptions& options, AcceptorEvents& events)
     : impl_(new Impl(events)) {
   impl_->port = options.port;
+  impl_->app.set_port(options.port);
   std::vector<std::string> targets = options.target_comp_ids;
   if (targets.empty()) targets.push_back("BALLAST");
   std::ostringstream cfg;

@@ -150,6 +150,12 @@ struct AcceptorOptions {
 
 // A QuickFIX SocketAcceptor with one FIX.4.4 session per target comp id. The
 // constructor throws std::runtime_error when QuickFIX refuses the settings.
+// The simulator has no authentication: it serves this machine only. Given the text of
+// /proc/net/tcp (or tcp6), the first established peer on local `port` whose address is
+// not loopback, as "a.b.c.d:port"; "" when there is none. Logons are refused while one
+// is connected (fail closed: QuickFIX does not say which socket a logon came on).
+std::string non_loopback_peer(const std::string& proc_net_tcp, int port);
+
 class FixAcceptor {
  public:
   FixAcceptor(const AcceptorOptions& options, AcceptorEvents& events);

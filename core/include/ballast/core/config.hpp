@@ -130,6 +130,9 @@ struct OrderRouteConfig {
   // config file's directory); host/port/store override what the file says.
   std::string fix_settings;
   std::string fix_host;
+  // FIX is plain TCP here: a host off this machine needs allow_plaintext = true (and a TLS
+  // tunnel such as stunnel on loopback is the documented way, docs/fix-dialect.md).
+  bool allow_plaintext = false;
   int fix_port = 0;
   std::string fix_store;
   bool time_in_force_gtc = false;  // default IOC: a hedge is marketable or nothing
@@ -151,6 +154,9 @@ struct WebSocketRouteConfig {
   std::string host = "127.0.0.1";        // resolved once at start, never on the hot path
   int port = 0;                          // not given, with an embedded venue: [venue] ws_port
   bool tls = false;                      // wss: certificate and host name verified, TLS 1.2+
+  // A host off this machine without TLS would carry the API key and signed orders in the
+  // clear: refused unless this names the risk (a tunnel does the encryption, say).
+  bool allow_plaintext = false;
   std::string ca_file;                   // PEM bundle; "" = the system's trust store
   std::string server_name;               // SNI and the name verified; "" = host
   std::string market_path = "/stream";   // combined market streams
@@ -271,5 +277,8 @@ struct ConfigParseOptions {
 // Checks needed only to plan from the [market] snapshot: every instrument has a price,
 // every asset with a target or a holding has a spot price.
 [[nodiscard]] std::vector<ConfigError> validate_for_planning(const BallastConfig& config);
+
+// 127.0.0.0/8, ::1 and "localhost": traffic that never leaves the machine.
+[[nodiscard]] bool is_loopback_host(std::string_view host) noexcept;
 
 }  // namespace ballast

@@ -60,4 +60,11 @@ struct CredentialEnvironment {
 [[nodiscard]] CredentialsLoadResult load_api_credentials(const std::string& file_path,
                                                          const CredentialEnvironment& names = {});
 
+// Called by every successful load: no core dumps, no ptrace or /proc/<pid>/mem by other
+// processes of the user (PR_SET_DUMPABLE 0, RLIMIT_CORE 0).
+void make_process_undumpable() noexcept;
+// Overwrites an environment variable's value in place, then removes it. The environment
+// loader does this to the secret's variable once it holds its own (wiped-on-free) copy.
+void scrub_environment_variable(const std::string& name) noexcept;
+
 }  // namespace ballast::binance
