@@ -145,8 +145,7 @@ void BM_FixSession_Send(benchmark::State& state, int kind, bool reuse) {
     fix::FixSession session(so, events);
     session.start();
     if (!testing::wait_for([&] {
-          return acceptor.logged_on() && session.send(OrderText().make(0)) ==
-                                             fix::SendResult::sent;
+          return acceptor.logged_on() && session.send(OrderText().make(0)) == fix::SendResult::sent;
         })) {
       state.SkipWithError("no logon");
       return;
@@ -190,8 +189,8 @@ void BM_FixGateway_Send(benchmark::State& state, gateways::FixStoreKind kind) {
     }
     OrderRequest order;
     order.instrument = 0;
-    order.lots = 125;             // 0.125
-    order.limit_ticks = 501234;   // 50123.4
+    order.lots = 125;            // 0.125
+    order.limit_ticks = 501234;  // 50123.4
     std::uint64_t n = 0;
     ExecReport reports[8];
     for (auto _ : state) {
@@ -223,10 +222,10 @@ void register_all() {
   // The before/after grid: FileStore and fresh objects vs the chosen store and reuse.
   const int session_cases[][2] = {{1, 0}, {1, 1}, {0, 0}, {0, 1}, {2, 1}, {3, 1}};
   for (const auto& c : session_cases)
-    benchmark::RegisterBenchmark((std::string("BM_FixSession_Send/") + kStoreNames[c[0]] +
-                                  (c[1] ? "/reused" : "/fresh"))
-                                     .c_str(),
-                                 BM_FixSession_Send, c[0], c[1] != 0)
+    benchmark::RegisterBenchmark(
+        (std::string("BM_FixSession_Send/") + kStoreNames[c[0]] + (c[1] ? "/reused" : "/fresh"))
+            .c_str(),
+        BM_FixSession_Send, c[0], c[1] != 0)
         ->UseManualTime()
         ->Iterations(kSendIterations);
   for (int k = 0; k < 4; ++k)

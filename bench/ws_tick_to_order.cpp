@@ -12,6 +12,10 @@
 // {plain, TLS} x {busy_poll, blocking} (BinanceConnectionOptions::idle of both gateways).
 // Also printed: the pipeline's own tick-to-order (socket read -> bytes handed to the
 // kernel) and its per-stage breakdown, as `ballast run` reports them.
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
@@ -19,18 +23,14 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
-#include <exception>
-#include <limits>
 #include <cstring>
 #include <ctime>
+#include <exception>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -251,7 +251,8 @@ class BenchVenue {
 
  private:
   template <typename Stream>
-  std::unique_ptr<Conn> upgrade(std::unique_ptr<websocket::stream<Stream>> ws, std::string& target) {
+  std::unique_ptr<Conn> upgrade(std::unique_ptr<websocket::stream<Stream>> ws,
+                                std::string& target) {
     beast::flat_buffer buf;
     http::request<http::string_body> req;
     http::read(ws->next_layer(), buf, req);
@@ -330,8 +331,8 @@ class BenchVenue {
           fill += price;
           fill += R"(","ap":")";
           fill += price;
-          fill += R"(","sp":"0","x":"TRADE","X":"FILLED","i":)" + std::to_string(++trade) +
-                  R"(,"l":")";
+          fill +=
+              R"(","sp":"0","x":"TRADE","X":"FILLED","i":)" + std::to_string(++trade) + R"(,"l":")";
           fill += qty;
           fill += R"(","z":")";
           fill += qty;
@@ -387,7 +388,7 @@ class BenchVenue {
 struct Options {
   std::uint64_t ticks = 5000;
   std::uint64_t warmup = 200;
-  int threads = 1;  // 1: md+engine+orders on one thread; 2: md+engine | orders
+  int threads = 1;   // 1: md+engine+orders on one thread; 2: md+engine | orders
   bool pin = false;  // --pin: venue threads on the first usable CPU, the engine's on the others
   std::chrono::milliseconds timeout{50};
   std::int64_t blocking_wait_ns = 200'000;  // BinanceConnectionOptions' default
@@ -398,7 +399,7 @@ struct ConfigResult {
   std::unique_ptr<LatencyHistogram> wire = std::make_unique<LatencyHistogram>();
   PipelineLatency pipeline;
   std::uint64_t ticks_sent = 0;
-  std::uint64_t missed = 0;  // measured ticks with no order within the timeout
+  std::uint64_t missed = 0;     // measured ticks with no order within the timeout
   std::uint64_t unsettled = 0;  // ticks the engine had not settled within the timeout
   std::uint64_t engine_ticks = 0, engine_orders = 0, risk_rejects = 0, stray = 0;
   double seconds = 0;
@@ -441,8 +442,8 @@ std::unique_ptr<ConfigResult> run_config(const BallastConfig& config, const Opti
   risk::RiskGate gate(config.universe, config.risk, config.policy, config.margin_balance);
   auto core = std::make_unique<EngineCore>(config, gate, ids, wall_offset_ns());
   core->set_venue_up(VenueId{0}, false);  // up on the gateway's session_up
-  auto pipeline = std::make_unique<Pipeline<>>(*core, *feed, *gateway,
-                                               config.universe.instrument_count());
+  auto pipeline =
+      std::make_unique<Pipeline<>>(*core, *feed, *gateway, config.universe.instrument_count());
   // Backoff idling: the venue's threads share the two cores with the engine.
   std::vector<ThreadSpec> layout;
   if (o.threads == 1)
@@ -451,9 +452,10 @@ std::unique_ptr<ConfigResult> run_config(const BallastConfig& config, const Opti
                          engine_cpu,
                          IdleKind::backoff}};
   else
-    layout = {ThreadSpec{"hot", {AgentKind::market_data, AgentKind::engine}, engine_cpu,
-                         IdleKind::backoff},
-              ThreadSpec{"orders", {AgentKind::orders}, orders_cpu, IdleKind::backoff}};
+    layout = {
+        ThreadSpec{
+            "hot", {AgentKind::market_data, AgentKind::engine}, engine_cpu, IdleKind::backoff},
+        ThreadSpec{"orders", {AgentKind::orders}, orders_cpu, IdleKind::backoff}};
   pipeline->start(layout);
   feed->start();
   gateway->start();
@@ -483,8 +485,7 @@ std::unique_ptr<ConfigResult> run_config(const BallastConfig& config, const Opti
       const auto deadline = std::chrono::steady_clock::now() + o.timeout;
       for (int spin = 0;; ++spin) {
         const std::uint64_t now_published = pipeline->md().ticks_published();
-        if (now_published > published && pipeline->engine().settled_ticks() == now_published)
-          break;
+        if (now_published > published && pipeline->engine().settled_ticks() == now_published) break;
         if (std::chrono::steady_clock::now() > deadline) {
           ++r->unsettled;
           break;
@@ -496,7 +497,8 @@ std::unique_ptr<ConfigResult> run_config(const BallastConfig& config, const Opti
       }
       if (k < o.warmup) continue;
       if (res.ordered)
-        r->wire->record(static_cast<std::uint64_t>(TscClock::delta_ns(res.write_tsc, res.arrive_tsc)));
+        r->wire->record(
+            static_cast<std::uint64_t>(TscClock::delta_ns(res.write_tsc, res.arrive_tsc)));
       else
         ++r->missed;
     }
@@ -520,13 +522,15 @@ std::unique_ptr<ConfigResult> run_config(const BallastConfig& config, const Opti
   return r;
 }
 
-unsigned long long ull(std::uint64_t v) { return static_cast<unsigned long long>(v); }
+unsigned long long ull(std::uint64_t v) {
+  return static_cast<unsigned long long>(v);
+}
 
 void print_hist_row(const char* prefix, const std::string& name, const LatencyHistogram& h,
                     const char* extra) {
   std::printf("%s %-16s %8llu %9llu %9llu %9llu %9llu %10llu%s\n", prefix, name.c_str(),
-              ull(h.count()), ull(h.percentile(50)), ull(h.percentile(90)),
-              ull(h.percentile(99)), ull(h.percentile(99.9)), ull(h.max()), extra);
+              ull(h.count()), ull(h.percentile(50)), ull(h.percentile(90)), ull(h.percentile(99)),
+              ull(h.percentile(99.9)), ull(h.max()), extra);
 }
 
 int run(const Options& o) {
@@ -549,7 +553,8 @@ int run(const Options& o) {
   std::printf(
       "ballast_bench_ws_tick_to_order  (clock: %s, %.4f ns/tick; %u cores shared by the venue's\n"
       "threads and the engine: absolute numbers are pessimistic)\n"
-      "engine: BinanceMarketDataFeed + BinanceOrderGateway on 127.0.0.1, pipeline on %d thread(s),\n"
+      "engine: BinanceMarketDataFeed + BinanceOrderGateway on 127.0.0.1, pipeline on %d "
+      "thread(s),\n"
       "backoff idle; %llu ticks per configuration after %llu warm-up, one in flight, "
       "timeout %lld ms;\nblocking = io_uring wait of at most %lld us per poll\n",
       TscClock::uses_tsc() ? "invariant TSC" : "CLOCK_MONOTONIC", TscClock::ns_per_tick(), cores,
@@ -602,8 +607,7 @@ int run(const Options& o) {
     for (const LatencyHistogram* h : {&l.decode, &l.hop_md_engine, &l.engine, &l.risk,
                                       &l.hop_engine_order, &l.encode, &l.send}) {
       char cell[32];
-      std::snprintf(cell, sizeof cell, "%llu/%llu", ull(h->percentile(50)),
-                    ull(h->percentile(99)));
+      std::snprintf(cell, sizeof cell, "%llu/%llu", ull(h->percentile(50)), ull(h->percentile(99)));
       std::printf(" %13s", cell);
     }
     std::printf("\n");
@@ -616,13 +620,13 @@ int run(const Options& o) {
   }
   std::printf("\nengine counters\n");
   for (const auto& r : results)
-    std::printf("%-16s engine ticks %llu (venue sent %llu ticks x 2 messages)  orders %llu  "
-                "risk rejects %llu  orders outside a tick's window %llu  not settled in time "
-                "%llu%s%s\n",
-                r->name.c_str(), ull(r->engine_ticks), ull(r->ticks_sent), ull(r->engine_orders),
-                ull(r->risk_rejects), ull(r->stray), ull(r->unsettled),
-                r->error.empty() ? "" : "  ERROR: ",
-                r->error.c_str());
+    std::printf(
+        "%-16s engine ticks %llu (venue sent %llu ticks x 2 messages)  orders %llu  "
+        "risk rejects %llu  orders outside a tick's window %llu  not settled in time "
+        "%llu%s%s\n",
+        r->name.c_str(), ull(r->engine_ticks), ull(r->ticks_sent), ull(r->engine_orders),
+        ull(r->risk_rejects), ull(r->stray), ull(r->unsettled),
+        r->error.empty() ? "" : "  ERROR: ", r->error.c_str());
   return ok ? 0 : 1;
 }
 

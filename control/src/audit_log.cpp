@@ -30,12 +30,12 @@ std::optional<AuditLog> AuditLog::open(const std::string& path, std::string& err
   // O_NOFOLLOW: a symlink planted in a shared directory must not redirect our appends.
   // O_NONBLOCK: a FIFO planted there must not hang the engine's start (it is refused
   // below; regular files ignore the flag).
-  const int fd = ::open(path.c_str(),
-                        O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK,
-                        0600);
+  const int fd =
+      ::open(path.c_str(),
+             O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0600);
   if (fd < 0) {
     error = "control audit log " + path + ": " +
-            (errno == ELOOP    ? std::string("is a symbolic link; refused")
+            (errno == ELOOP   ? std::string("is a symbolic link; refused")
              : errno == ENXIO ? std::string("not a regular file; refused")
                               : std::string(std::strerror(errno)));
     return std::nullopt;

@@ -185,8 +185,8 @@ struct ControlServer::Impl {
       else if (clients.size() >= options.max_clients)
         refusal = "too many control clients (at most " + std::to_string(options.max_clients) + ")";
       if (!refusal.empty()) {
-        audit_line(AuditEntry{cred ? cred->uid : static_cast<uid_t>(-1),
-                              cred ? cred->pid : 0, "connect", "{}", false, refusal});
+        audit_line(AuditEntry{cred ? cred->uid : static_cast<uid_t>(-1), cred ? cred->pid : 0,
+                              "connect", "{}", false, refusal});
         const std::string line = error_line("", "", refusal) + "\n";
         [[maybe_unused]] const ssize_t n =
             ::send(fd, line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -398,7 +398,8 @@ struct ControlServer::Impl {
           JsonWriter j;
           begin_reply(j, r.id_json, cmd, false);
           j.field("error", "the reload loosens " + std::to_string(next.diff.loosened.size()) +
-                               " risk limit(s); nothing applied: confirm to apply");
+                               " risk limit(s); nothing applied: confirm with reload --confirm "
+                               "(args.confirm = true)");
           write_strings(j, "loosened", next.diff.loosened);
           j.end_object();
           send_line(c, j.str());
@@ -510,9 +511,8 @@ struct ControlServer::Impl {
       if (it->seq != reply.seq) continue;
       if (reply.result == ControlResult::ok) {
         apply_to_live(*it, reply);
-        audit_line(AuditEntry{it->uid, it->pid, to_string(it->request.cmd),
-                              it->request.args_json, true,
-                              "applied late, after the client was told it did not answer"});
+        audit_line(AuditEntry{it->uid, it->pid, to_string(it->request.cmd), it->request.args_json,
+                              true, "applied late, after the client was told it did not answer"});
       }
       abandoned.erase(it);
       return;

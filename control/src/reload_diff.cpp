@@ -103,8 +103,7 @@ void diff_policy(const PolicyConfig& a, const PolicyConfig& b, Changes& c) {
   c.compare("policy.default_spread_bps", a.default_spread_bps, b.default_spread_bps);
   c.compare("policy.carry_horizon_s", a.carry_horizon_s, b.carry_horizon_s);
   c.compare("policy.rebalance_tolerance", a.rebalance_tolerance, b.rebalance_tolerance);
-  c.compare("policy.tracking_error_aversion", a.tracking_error_aversion,
-            b.tracking_error_aversion);
+  c.compare("policy.tracking_error_aversion", a.tracking_error_aversion, b.tracking_error_aversion);
   c.compare("policy.roll_before_s", a.roll_before_s, b.roll_before_s);
   c.compare("policy.allow_spot_short", a.allow_spot_short, b.allow_spot_short);
 }

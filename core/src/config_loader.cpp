@@ -1,15 +1,15 @@
 // Loads the TOML config of DESIGN.md into BallastConfig. The loader never stops at the
 // first problem: an operator fixing a file should see every bad key in one run, so each
 // getter reports what is wrong and returns nullopt, and reading carries on.
+#include <fcntl.h>
 #include <sched.h>
+#include <sys/stat.h>
 #include <toml++/toml.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -45,8 +45,9 @@ std::string format_number(double v) {
   // Whole numbers as written in a config ("600000", not the shorter "6e+05").
   const auto fmt = v == std::floor(v) && std::fabs(v) < 1e15 ? std::chars_format::fixed
                                                              : std::chars_format::general;
-  const auto [ptr, ec] = fmt == std::chars_format::fixed ? std::to_chars(buf, buf + sizeof buf, v, fmt)
-                                                         : std::to_chars(buf, buf + sizeof buf, v);
+  const auto [ptr, ec] = fmt == std::chars_format::fixed
+                             ? std::to_chars(buf, buf + sizeof buf, v, fmt)
+                             : std::to_chars(buf, buf + sizeof buf, v);
   return ec == std::errc{} ? std::string(buf, ptr) : std::string("?");
 }
 
@@ -1028,9 +1029,9 @@ class ConfigBuilder {
            k.max_daily_turnover);
     assign(r_.number(s, "max_drawdown", Need::optional, Range{0.0, C::max_drawdown, true, false}),
            k.max_drawdown);
-    assign(r_.number(s, "max_price_jump", Need::optional,
-                     Range{0.0, C::max_price_jump, true, false}),
-           k.max_price_jump);
+    assign(
+        r_.number(s, "max_price_jump", Need::optional, Range{0.0, C::max_price_jump, true, false}),
+        k.max_price_jump);
     const auto per_second = r_.number(s, "max_orders_per_second", Need::optional,
                                       Range{0.0, C::max_orders_per_second, true, false});
     const auto per_minute = r_.number(s, "max_orders_per_minute", Need::optional,
@@ -1802,8 +1803,7 @@ std::optional<ShapeProblem> config_shape_problem(std::string_view t) {
       }
       k = std::min(j + close.size() - 1, t.size());
       if (!in_part && ++parts > kMaxConfigNesting)  // a quoted key part counts as well
-        return ShapeProblem{line, "a dotted key of more than " +
-                                      std::to_string(kMaxConfigNesting) +
+        return ShapeProblem{line, "a dotted key of more than " + std::to_string(kMaxConfigNesting) +
                                       " parts; not a config file"};
       in_part = true;
       continue;
@@ -1825,8 +1825,7 @@ std::optional<ShapeProblem> config_shape_problem(std::string_view t) {
                       c == '_' || c == '-';
     if (bare) {
       if (!in_part && ++parts > kMaxConfigNesting)
-        return ShapeProblem{line, "a dotted key of more than " +
-                                      std::to_string(kMaxConfigNesting) +
+        return ShapeProblem{line, "a dotted key of more than " + std::to_string(kMaxConfigNesting) +
                                       " parts; not a config file"};
       in_part = true;
     } else if (c == '.') {

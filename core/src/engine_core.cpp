@@ -143,8 +143,9 @@ std::size_t EngineCore::on_tick(const MarketTick& tick, std::uint64_t popped_tsc
 
   std::size_t n = 0;
   // A synthetic pair goes out whole, as planned, or not at all: one leg alone (or cut
-  // short) is a naked position, not a delta-neutral adjustment. Legs already admitted are taken back (never sent: the
-  // requests leave only when this returns); the throttle tokens they took stay taken.
+  // short) is a naked position, not a delta-neutral adjustment. Legs already admitted are taken
+  // back (never sent: the requests leave only when this returns); the throttle tokens they took
+  // stay taken.
   const bool pair = policy_.method == HedgeMethod::synthetic_pair;
   const std::uint16_t open_before = open_.count;
   bool cut = false;  // risk refused or shrank an order of this plan
@@ -406,8 +407,7 @@ bool EngineCore::hold_price_jump(InstrumentId i, double mark, double index) noex
     ++stats_.price_jumps_confirmed;
     return false;
   }
-  if (!(market_->held_jump[i] > 0.0))
-    alert(AlertKind::price_held, 0, i, jump, limit);
+  if (!(market_->held_jump[i] > 0.0)) alert(AlertKind::price_held, 0, i, jump, limit);
   market_->held_jump[i] = jump;
   held_mark_[i] = mark;
   ++stats_.ticks_held;

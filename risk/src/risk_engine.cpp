@@ -166,16 +166,16 @@ std::string describe(const RiskVerdict& v, const Universe& u) {
       return "the price of " + inst + " jumped " + pct(v.value) +
              " and waits for a second tick to confirm it";
     case RiskCheck::consecutive_rejects:
-      return "circuit breaker: " + num(v.value) + " venue rejects in a row (limit " +
-             num(v.limit) + ")";
+      return "circuit breaker: " + num(v.value) + " venue rejects in a row (limit " + num(v.limit) +
+             ")";
     case RiskCheck::drawdown:
       return "circuit breaker: NAV " + pct(v.value) + " below the day's high > " + pct(v.limit);
     case RiskCheck::daily_fees:
       return "circuit breaker: fees today would reach " + money(v.value) + " > the day's cap " +
              money(v.limit) + " (order on " + inst + ")";
     case RiskCheck::daily_turnover:
-      return "circuit breaker: turnover today would reach " + money(v.value) +
-             " > the day's cap " + money(v.limit) + " (order on " + inst + ")";
+      return "circuit breaker: turnover today would reach " + money(v.value) + " > the day's cap " +
+             money(v.limit) + " (order on " + inst + ")";
     case RiskCheck::price_collar:
       return "limit price " + num(v.value) + " bps from mark > collar " + num(v.limit) +
              " bps for " + inst;
@@ -296,8 +296,7 @@ RiskVerdict check_drawdown(double nav, double day_high, double max_drawdown,
 }
 
 RiskVerdict check_daily_fees(double fees_after, double cap, InstrumentId i) noexcept {
-  return above(fees_after, cap) ? deny(RiskCheck::daily_fees, fees_after, cap, i)
-                                : RiskVerdict{};
+  return above(fees_after, cap) ? deny(RiskCheck::daily_fees, fees_after, cap, i) : RiskVerdict{};
 }
 
 RiskVerdict check_daily_turnover(double turnover_after, double cap, InstrumentId i) noexcept {
@@ -600,8 +599,7 @@ RiskVerdict RiskEngine::check_order_level(const OrderIntent& order, const RiskIn
   RiskVerdict v = check_kill_switch(state_);
   if (!v.accepted()) return v;
   if (v = check_reduce_only(state_, spec, i, position_lots, order); !v.accepted()) return v;
-  if (v = check_prices_used(universe_, in, i, limits_.max_md_staleness_ms); !v.accepted())
-    return v;
+  if (v = check_prices_used(universe_, in, i, limits_.max_md_staleness_ms); !v.accepted()) return v;
   if (v = check_price_collar(limit_price, mark, limits_.price_collar_bps, i); !v.accepted())
     return v;
   if (v = check_max_order_qty(contracts, spec.max_order_qty_d, i); !v.accepted()) return v;
@@ -610,9 +608,9 @@ RiskVerdict RiskEngine::check_order_level(const OrderIntent& order, const RiskIn
     return v;
   if (v = check_duplicate_in_flight(in.open_orders, i); !v.accepted()) return v;
   // Breakers stop the policy adding exposure; they never block getting out.
-  const bool reduces = spec.is_derivative() &&
-                       (order.buy ? position_lots < 0 && order.lots <= -position_lots
-                                  : position_lots > 0 && order.lots <= position_lots);
+  const bool reduces =
+      spec.is_derivative() && (order.buy ? position_lots < 0 && order.lots <= -position_lots
+                                         : position_lots > 0 && order.lots <= position_lots);
   if (!reduces) {
     const BreakerState& b = breakers_;
     if (v = check_consecutive_rejects(b.consecutive_rejects, limits_.max_consecutive_rejects, i);
@@ -622,8 +620,8 @@ RiskVerdict RiskEngine::check_order_level(const OrderIntent& order, const RiskIn
         !v.accepted())
       return v;
     const double fee = notional * spec.taker_fee_bps * 1e-4;
-    if (v = check_daily_fees(b.fees_today + fee, limits_.max_daily_fees_bps * 1e-4 * b.day_first_nav,
-                             i);
+    if (v = check_daily_fees(b.fees_today + fee,
+                             limits_.max_daily_fees_bps * 1e-4 * b.day_first_nav, i);
         b.day >= 0 && !v.accepted())
       return v;
     if (v = check_daily_turnover(b.turnover_today + notional,

@@ -1,19 +1,18 @@
 // Credentials: the environment, a 0600/0400 file accepted, anything others can read
 // refused with the mode named, and the secret in no error text and no rendering.
+#include "ballast/binance/credentials.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-
-#include <cstring>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
-
-#include "ballast/binance/credentials.hpp"
 
 namespace ballast::binance {
 namespace {
@@ -83,16 +82,19 @@ TEST_F(BinanceCredentialsTest, SymlinkDirectoryAndMissingFileAreRefused) {
 
 TEST_F(BinanceCredentialsTest, SecretNeverAppearsInAnyErrorText) {
   const std::string bad_files[] = {
-      std::string("api_key = \"k\"\napi_secret = \"") + kSecret + "\nbroken",       // unterminated string
-      std::string("api_secret = \"") + kSecret + "\"\n",                            // no api_key
+      std::string("api_key = \"k\"\napi_secret = \"") + kSecret +
+          "\nbroken",                                     // unterminated string
+      std::string("api_secret = \"") + kSecret + "\"\n",  // no api_key
       std::string("api_key = \"k\"\napi_secret = \"") + kSecret + "\"\nextra = 1\n",  // unknown key
-      std::string("api_key = \"k!\"\napi_secret = \"") + kSecret + "\"\n",            // bad key characters
-      std::string("api_key = \"k\"\napi_secret = \"") + kSecret + " x\"\n",         // bad secret characters
-      std::string("api_key = \"k\"\napi_secret = ") + kSecret + "\n",               // bare value
+      std::string("api_key = \"k!\"\napi_secret = \"") + kSecret + "\"\n",  // bad key characters
+      std::string("api_key = \"k\"\napi_secret = \"") + kSecret +
+          " x\"\n",                                                    // bad secret characters
+      std::string("api_key = \"k\"\napi_secret = ") + kSecret + "\n",  // bare value
   };
   int i = 0;
   for (const std::string& text : bad_files) {
-    const auto r = load_api_credentials_from_file(write("bad" + std::to_string(i++) + ".toml", text, 0600));
+    const auto r =
+        load_api_credentials_from_file(write("bad" + std::to_string(i++) + ".toml", text, 0600));
     ASSERT_FALSE(r.ok()) << text;
     EXPECT_FALSE(r.error.empty());
     EXPECT_EQ(r.error.find(kSecret), std::string::npos) << r.error;

@@ -519,7 +519,9 @@ TEST_F(ControlServerTest, ReloadThatLoosensALimitNeedsConfirmAndIsAuditedKeyByKe
   Json r(c.request(R"({"v":1,"id":1,"cmd":"reload"})"));
   ASSERT_TRUE(r.ok);
   EXPECT_FALSE(r.boolean("ok"));
-  EXPECT_EQ(r.str("error"), "the reload loosens 1 risk limit(s); nothing applied: confirm to apply");
+  EXPECT_EQ(r.str("error"),
+            "the reload loosens 1 risk limit(s); nothing applied: confirm with reload --confirm "
+            "(args.confirm = true)");
   EXPECT_EQ(strings(r.doc["loosened"]), (std::vector<std::string>{"risk.max_leverage 3 -> 5"}));
   EXPECT_EQ(engine_->reloads.load(), 0);
   EXPECT_DOUBLE_EQ(server_->live_config().risk.max_leverage, 3.0);

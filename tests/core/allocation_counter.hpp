@@ -17,8 +17,12 @@ inline long allocation_count() noexcept {
 }
 // The largest single allocation since the last reset: "streamed, not held whole".
 inline std::atomic<std::size_t> g_largest_allocation{0};
-inline void reset_largest_allocation() noexcept { g_largest_allocation.store(0); }
-inline std::size_t largest_allocation() noexcept { return g_largest_allocation.load(); }
+inline void reset_largest_allocation() noexcept {
+  g_largest_allocation.store(0);
+}
+inline std::size_t largest_allocation() noexcept {
+  return g_largest_allocation.load();
+}
 }  // namespace ballast::testing
 
 void* operator new(std::size_t size) {

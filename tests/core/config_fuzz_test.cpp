@@ -129,7 +129,8 @@ TEST(ConfigFuzzTest, DeepNestingAndHugeInputsAreErrorsNotCrashes) {
     EXPECT_NE(r.errors[0].problem.find(words), std::string::npos) << r.errors[0].to_string();
   }
   // Nesting a real config uses still parses; strings and comments do not count.
-  const std::string ok_text = demo_text() + "# [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\n";
+  const std::string ok_text =
+      demo_text() + "# [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\n";
   EXPECT_TRUE(parse_config(ok_text, "demo.toml").ok());
   // A device or FIFO is not a config file: refused before a byte is read.
   const ConfigLoadResult dev = load_config_file("/dev/zero");

@@ -915,8 +915,8 @@ TEST(ConfigLoaderTest, RemovedUnwindKeyAndPolicyRangesAreReportedTogether) {
   ASSERT_EQ(r.errors.size(), 5u) << dump(r);
   EXPECT_TRUE(HasError(r, "policy.unwind_inside_band", line_of(text, "unwind_inside_band"),
                        "removed: a hedge is unwound by the overlay's one rule"));
-  EXPECT_TRUE(HasError(r, "policy.rebalance_tolerance", line_of(text, "rebalance_tolerance"),
-                       "[0, 1)"));
+  EXPECT_TRUE(
+      HasError(r, "policy.rebalance_tolerance", line_of(text, "rebalance_tolerance"), "[0, 1)"));
   EXPECT_TRUE(HasError(r, "policy.tracking_error_aversion",
                        line_of(text, "tracking_error_aversion"), "(0, 1000000]"));
   EXPECT_TRUE(HasError(r, "policy.roll_before_s", line_of(text, "roll_before_s"), ""));
@@ -1713,8 +1713,9 @@ TEST(ConfigLoaderTest, FeedKindRequired) {
 
 TEST(ConfigLoaderTest, FeedKindUnknown) {
   const std::string text = with_feed("kind = \"multicast\"\nfile = \"t.csv\"");
-  EXPECT_TRUE(HasOnlyError(parse(text), "feed.kind", line_of(text, "multicast"),
-                           "expected one of \"replay\", \"fix\", \"websocket\", got \"multicast\""));
+  EXPECT_TRUE(
+      HasOnlyError(parse(text), "feed.kind", line_of(text, "multicast"),
+                   "expected one of \"replay\", \"fix\", \"websocket\", got \"multicast\""));
 }
 
 TEST(ConfigLoaderTest, FeedWebSocketNeedsWebSocketTable) {
@@ -1862,11 +1863,13 @@ TEST(ConfigLoaderTest, WebSocketReportsEveryBadKeyAndRefusesSecrets) {
   EXPECT_NE(all.find("secrets never go in the main config"), std::string::npos) << all;
   EXPECT_EQ(all.find("s3cr3t"), std::string::npos) << "the secret must not be echoed: " << all;
   EXPECT_NE(all.find("websocket.venues[0]: no instrument trades on venue \"nowhere\""),
-            std::string::npos) << all;
+            std::string::npos)
+      << all;
   EXPECT_NE(all.find("websocket.market_path: must start with '/'"), std::string::npos) << all;
   EXPECT_NE(all.find("websocket.idle"), std::string::npos) << all;
   EXPECT_NE(all.find("websocket.reconnect_max_ms: must be >= reconnect_min_ms (500)"),
-            std::string::npos) << all;
+            std::string::npos)
+      << all;
 }
 
 TEST(ConfigLoaderTest, WebSocketRouteNeedsTableAndPort) {
@@ -1880,11 +1883,12 @@ TEST(ConfigLoaderTest, WebSocketRouteNeedsTableAndPort) {
 }
 
 TEST(ConfigLoaderTest, VenueWebSocketServerKeys) {
-  const ConfigLoadResult r = parse(std::string(kMinimal) +
-                                       "\n[venue]\nws_port = 9879\nws_cert_file = \"cert.pem\"\n"
-                                       "ws_key_file = \"key.pem\"\nws_credentials_file = \"k.toml\"\n"
-                                       "ws_recv_window_ms = 10000\n",
-                                   "/srv/venue.toml");
+  const ConfigLoadResult r =
+      parse(std::string(kMinimal) +
+                "\n[venue]\nws_port = 9879\nws_cert_file = \"cert.pem\"\n"
+                "ws_key_file = \"key.pem\"\nws_credentials_file = \"k.toml\"\n"
+                "ws_recv_window_ms = 10000\n",
+            "/srv/venue.toml");
   ASSERT_TRUE(r.ok()) << dump(r);
   EXPECT_EQ(r.config->venue.ws_port, 9879);
   EXPECT_EQ(r.config->venue.ws_cert_file, "/srv/cert.pem");
@@ -1937,8 +1941,9 @@ TEST(ConfigLoaderTest, OrdersFixKeysOnlyWithFixRoute) {
 }
 
 TEST(ConfigLoaderTest, OrdersFixPortOutOfRange) {
-  const std::string text = std::string(kMinimal) +
-                           "\n[orders]\nroute = \"fix\"\nfix_settings = \"f.cfg\"\nfix_port = 70000\n";
+  const std::string text =
+      std::string(kMinimal) +
+      "\n[orders]\nroute = \"fix\"\nfix_settings = \"f.cfg\"\nfix_port = 70000\n";
   EXPECT_TRUE(HasOnlyError(parse(text), "orders.fix_port", line_of(text, "fix_port"), "70000"));
 }
 
@@ -1949,12 +1954,13 @@ TEST(ConfigLoaderTest, FeedFixNeedsTheFixRoute) {
 }
 
 TEST(ConfigLoaderTest, VenueLoadsAsWritten) {
-  const ConfigLoadResult r = parse(
-      std::string(kMinimal) +
-      "\n[orders]\nroute = \"fix\"\nfix_settings = \"f.cfg\"\n[venue]\nembedded = true\n"
-      "port = 9900\nseed = 7\nvolatility = 0.8\ncorrelation = 0.6\njumps_per_day = 2\n"
-      "jump_size = 0.02\nspeed = 960\nfunding_interval_s = 10\ncash = 50000\n"
-      "tick_interval_ms = 50\ndepth_notional = 2500\nfaults = [\"5 drop\", \"10 reject 2\", \"12.5 freeze BTCUSDT-PERP\"]\n");
+  const ConfigLoadResult r =
+      parse(std::string(kMinimal) +
+            "\n[orders]\nroute = \"fix\"\nfix_settings = \"f.cfg\"\n[venue]\nembedded = true\n"
+            "port = 9900\nseed = 7\nvolatility = 0.8\ncorrelation = 0.6\njumps_per_day = 2\n"
+            "jump_size = 0.02\nspeed = 960\nfunding_interval_s = 10\ncash = 50000\n"
+            "tick_interval_ms = 50\ndepth_notional = 2500\nfaults = [\"5 drop\", \"10 reject 2\", "
+            "\"12.5 freeze BTCUSDT-PERP\"]\n");
   ASSERT_TRUE(r.ok()) << dump(r);
   const VenueSimConfig& v = r.config->venue;
   EXPECT_TRUE(v.present);
@@ -1975,10 +1981,9 @@ TEST(ConfigLoaderTest, VenueLoadsAsWritten) {
 }
 
 TEST(ConfigLoaderTest, VenueEveryBadKeyReported) {
-  const std::string text =
-      std::string(kMinimal) +
-      "\n[venue]\nembedded = true\nspeed = 0\ncorrelation = 1.0\n"
-      "faults = [\"soon drop\", \"3 explode\", \"4 reject -1\"]\n";
+  const std::string text = std::string(kMinimal) +
+                           "\n[venue]\nembedded = true\nspeed = 0\ncorrelation = 1.0\n"
+                           "faults = [\"soon drop\", \"3 explode\", \"4 reject -1\"]\n";
   const ConfigLoadResult r = parse(text);
   ASSERT_FALSE(r.ok());
   const std::string all = dump(r);
@@ -1994,7 +1999,6 @@ TEST(ConfigLoaderTest, VenueEveryBadKeyReported) {
   EXPECT_NE(all.find("venue.embedded"), std::string::npos) << all;  // needs the fix route
   EXPECT_EQ(r.errors.size(), 6u) << all;
 }
-
 
 TEST(ConfigLoaderTest, UnknownKeyInOrders) {
   const std::string text =

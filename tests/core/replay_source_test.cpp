@@ -814,9 +814,9 @@ TEST(ReplaySourceTest, FileIsStreamedBlankFloodAndOverlongLinesCostNoMemory) {
   const std::string path = ::testing::TempDir() + "/replay_flood.csv";
   {
     std::ofstream f(path, std::ios::binary);
-    f << std::string(64u << 20, '\n');                  // 64 MiB of blank lines
-    f << std::string(10'000, 'x') << "\n";               // one over-long line
-    f << "1000000,BTCUSDT,70000,1,70000.01,1,,,\n";       // and one good tick
+    f << std::string(64u << 20, '\n');               // 64 MiB of blank lines
+    f << std::string(10'000, 'x') << "\n";           // one over-long line
+    f << "1000000,BTCUSDT,70000,1,70000.01,1,,,\n";  // and one good tick
   }
   testing::reset_largest_allocation();
   const ReplayLoad load = ReplayTickSource::load(path, u);

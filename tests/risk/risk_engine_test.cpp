@@ -203,8 +203,8 @@ TEST(RiskEngineTest, HeldPriceJumpDeniesByName) {
 TEST(RiskEngineTest, DailyFeeAndTurnoverBudgetsDenyAddingButNotReducing) {
   RiskBook b;
   b.universe.instruments[b.btc_perp].taker_fee_bps = 5.0;
-  b.limits.max_daily_fees_bps = 1.0;   // 1 bp of 100,000 = 10.00 of fees a day
-  b.limits.max_daily_turnover = 0.5;   // 50,000 of notional a day
+  b.limits.max_daily_fees_bps = 1.0;  // 1 bp of 100,000 = 10.00 of fees a day
+  b.limits.max_daily_turnover = 0.5;  // 50,000 of notional a day
   b.portfolio.positions[b.btc_perp] = FuturesPosition{-300, 70000};
   RiskEngine engine(b.universe, b.limits);
   engine.on_nav(100000.0, 86'400 * 20000 + 5);

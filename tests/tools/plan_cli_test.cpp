@@ -378,7 +378,8 @@ TEST(PlanCliRiskTest, EverySeedExampleIsAcceptedByRisk) {
 TEST(PlanCliRiskTest, NavNotPositiveExitsOneWithOneLine) {
   // Short 30 BTC from 30,000 with BTC at 70,000: 1.2 M under water on a 100,000 book.
   const std::string path = write_temp_config(
-      "negnav", demo_with("contracts = 0, entry_price = 0.0", "contracts = -30000, entry_price = 30000.0"));
+      "negnav",
+      demo_with("contracts = 0, entry_price = 0.0", "contracts = -30000, entry_price = 30000.0"));
   const ProcessResult r = ballast("plan --config " + path + kPinnedNow);
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_EQ(count_lines(r.err), 1u) << r.err;
@@ -416,10 +417,10 @@ TEST(PlanCliRiskTest, ThrottleIsShownAsPacingNotRejection) {
     text += "[[instrument]]\nsymbol = \"" + a + "-PERP\"\nkind = \"perpetual\"\nbase = \"" + a +
             "\"\ncontract_size = 1\nlot_size = 0.001\ntick_size = 0.01\ntaker_fee_bps = 5\n"
             "funding_interval_s = 28800\nleverage = 10\n";
-    text += "[[target]]\nasset = \"" + a + "\"\nweight = 0.045\nband = 0.01\nhedge_with = [\"" +
-            a + "-PERP\"]\n";
-    spot += std::string(k ? ", " : "") + "{ asset = \"" + a + "\", qty = " +
-            std::to_string(k % 2 ? 30 : 60) + " }";
+    text += "[[target]]\nasset = \"" + a + "\"\nweight = 0.045\nband = 0.01\nhedge_with = [\"" + a +
+            "-PERP\"]\n";
+    spot += std::string(k ? ", " : "") + "{ asset = \"" + a +
+            "\", qty = " + std::to_string(k % 2 ? 30 : 60) + " }";
     prices += std::string(k ? ", " : "") + a + "USDT = 100, \"" + a + "-PERP\" = 100";
     collateral += std::string(k ? ", " : "") + a + " = 0.9";
   }
@@ -448,7 +449,8 @@ TEST(PlanCliRiskTest, CheckConfigWarnsAboutAnExpiredFuture) {
   ASSERT_NE(text.find(perp), std::string::npos);
   text.replace(text.find(perp), perp.size(),
                "symbol = \"BTCUSDT-PERP\"\nkind = \"future\"\nexpiry = \"2025-03-28T08:00:00Z\"");
-  const std::string funding = "funding_interval_s = 28800\nleverage = 10\n\n[[instrument]]\nsymbol = \"ETHUSDT-PERP\"";
+  const std::string funding =
+      "funding_interval_s = 28800\nleverage = 10\n\n[[instrument]]\nsymbol = \"ETHUSDT-PERP\"";
   ASSERT_NE(text.find(funding), std::string::npos);
   text.replace(text.find(funding), funding.size(),
                "leverage = 10\n\n[[instrument]]\nsymbol = \"ETHUSDT-PERP\"");

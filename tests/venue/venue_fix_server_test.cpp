@@ -28,8 +28,8 @@
 #include "../common/loopback_gateway.hpp"
 #include "../common/perp_universe.hpp"
 #include "../common/temp_dir.hpp"
-#include "raw_fix_client.hpp"
 #include "ballast/gateways/fix_order_gateway.hpp"
+#include "raw_fix_client.hpp"
 
 namespace ballast::venue {
 namespace {

@@ -37,7 +37,8 @@ constexpr int kExitRuntime = 1;
 constexpr int kExitBadInput = 2;
 
 constexpr const char* kUsage =
-    "usage: ballast-venue --config FILE [--port N] [--ws-port N] [--duration S] [--store DIR] [--seed N]\n"
+    "usage: ballast-venue --config FILE [--port N] [--ws-port N] [--duration S] [--store DIR] "
+    "[--seed N]\n"
     "                     [--volatility V] [--speed X] [--cash C] [--fault \"S CMD\"]...\n"
     "                     [--feed FILE] [--log DIR]\n"
     "\n"
@@ -63,7 +64,9 @@ constexpr const char* kUsage =
     "\"ballast-venue: fault CMD\" or \"ballast-venue: bad command: LINE\".\n";
 
 std::atomic<bool> g_stop{false};
-extern "C" void on_signal(int) { g_stop.store(true); }
+extern "C" void on_signal(int) {
+  g_stop.store(true);
+}
 
 std::mutex g_out_mu;
 void say(const std::string& line) {
@@ -141,11 +144,13 @@ static int run_main(int argc, char** argv) {
       config_path = value;
     } else if (arg == "--port") {
       const auto p = parse_number<int>(value);
-      if (!p || *p <= 0 || *p > 65535) return bad_input("--port: not a port: " + std::string(value));
+      if (!p || *p <= 0 || *p > 65535)
+        return bad_input("--port: not a port: " + std::string(value));
       port = *p;
     } else if (arg == "--ws-port") {
       const auto p = parse_number<int>(value);
-      if (!p || *p < 0 || *p > 65535) return bad_input("--ws-port: not a port: " + std::string(value));
+      if (!p || *p < 0 || *p > 65535)
+        return bad_input("--ws-port: not a port: " + std::string(value));
       ws_port = *p;
     } else if (arg == "--duration") {
       const auto d = parse_number<double>(value);
@@ -207,7 +212,7 @@ static int run_main(int argc, char** argv) {
     ro.on_fault = [](const std::string& line) { say(line); };
     venue::VenueRunner runner(cfg, vc, ro);
 
-    struct sigaction sa{};
+    struct sigaction sa {};
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, nullptr);
@@ -233,7 +238,8 @@ static int run_main(int argc, char** argv) {
     while (!g_stop.load()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       if (duration_s > 0.0 &&
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() >= duration_s)
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() >=
+              duration_s)
         break;
     }
     stop_reading.store(true);

@@ -3,9 +3,9 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
-#include <exception>
 #include <cstring>
 #include <ctime>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
@@ -181,7 +181,8 @@ int run_plan(const std::vector<std::string_view>& args) {
   warn_expiring(config, now);
   ballast::tools::compute_plan(config, now, state, *report);
   if (report->plan.nav_nonpositive) {
-    std::fprintf(stderr, "%s: NAV %.2f %s <= 0: the book owes more than it holds; nothing "
+    std::fprintf(stderr,
+                 "%s: NAV %.2f %s <= 0: the book owes more than it holds; nothing "
                  "can be rebalanced (the engine halts on it)\n",
                  config.source_path.c_str(), report->valuation.nav,
                  config.universe.assets[config.universe.base_currency].name.c_str());

@@ -88,9 +88,10 @@ std::string explain(const BallastConfig& c, const SkippedAdjustment& s) {
     case SkipReason::cost_above_max:
       return format("estimated cost %.2f bps above policy.max_cost_bps %.2f", s.value, s.limit);
     case SkipReason::insufficient_depth:
-      return s.limit > 0.0 ? format("visible book holds %.10g of the %.10g contracts wanted; "
-                                    "the order takes that, the rest waits",
-                                    s.limit, s.value)
+      return s.limit > 0.0 ? format(
+                                 "visible book holds %.10g of the %.10g contracts wanted; "
+                                 "the order takes that, the rest waits",
+                                 s.limit, s.value)
                            : format("visible book cannot fill %.10g contracts", s.value);
     case SkipReason::no_instrument:
       return "no instrument with a price to trade it";
@@ -512,16 +513,15 @@ std::string render_plan_text(const BallastConfig& c, const PlanReport& r) {
       const OrderRisk& risk = r.order_risk[k];
       const InstrumentSpec& spec = c.universe.instruments[o.instrument];
       std::string verdict = risk.not_worth_cost || risk.pair_leg_refused ? "DROPPED"
-                            : !risk.verdict.accepted() ? "REJECTED"
-                            : risk.shrunk              ? "SHRUNK"
-                                                       : "ok";
+                            : !risk.verdict.accepted()                   ? "REJECTED"
+                            : risk.shrunk                                ? "SHRUNK"
+                                                                         : "ok";
       if (risk.verdict.accepted() && risk.paced_ns > 0)
         verdict += format(" (paced +%.1f s)", static_cast<double>(risk.paced_ns) / 1e9);
       out += format("%-16s %-4s %14s %12.8g %14s %14s %10s %7.2f  %-9s %s\n", spec.symbol.c_str(),
                     to_string(o.side), exact_contracts(spec, o.lots).c_str(), o.qty_base,
                     money(o.notional).c_str(), exact_price(spec, o.limit_ticks).c_str(),
-                    money(o.cost.total).c_str(), o.cost_bps, to_string(o.purpose),
-                    verdict.c_str());
+                    money(o.cost.total).c_str(), o.cost_bps, to_string(o.purpose), verdict.c_str());
       if (!(o.rounding_residual == 0.0))
         out += format("  %-14s rounded toward zero from %.10g contracts (%.10g left)\n", "",
                       std::fabs(o.raw_contracts), std::fabs(o.rounding_residual));
@@ -533,11 +533,13 @@ std::string render_plan_text(const BallastConfig& c, const PlanReport& r) {
         out +=
             format("  %-14s rejected: %s\n", "", risk::describe(risk.verdict, c.universe).c_str());
       if (risk.pair_leg_refused)
-        out += format("  %-14s dropped: risk refused or cut a leg of the pair (no naked leg)\n",
-                      "");
+        out +=
+            format("  %-14s dropped: risk refused or cut a leg of the pair (no naked leg)\n", "");
       if (risk.not_worth_cost)
-        out += format("  %-14s dropped: what risk let out of the plan removes less tracking "
-                      "error than it costs\n", "");
+        out += format(
+            "  %-14s dropped: what risk let out of the plan removes less tracking "
+            "error than it costs\n",
+            "");
     }
   }
   if (p.skipped_count > 0) {
@@ -551,9 +553,8 @@ std::string render_plan_text(const BallastConfig& c, const PlanReport& r) {
   }
   out += format("\nmax |drift| %s -> %s after the plan\n", pct(p.max_abs_drift_before).c_str(),
                 pct(p.max_abs_drift_after).c_str());
-  const bool any_sent =
-      std::any_of(p.orders.begin(), p.orders.begin() + p.order_count,
-                  [](const PlannedOrder& o) { return !o.blocked; });
+  const bool any_sent = std::any_of(p.orders.begin(), p.orders.begin() + p.order_count,
+                                    [](const PlannedOrder& o) { return !o.blocked; });
   if (any_sent)
     out += format("tracking error %.6f -> %.6f: worth %s against a cost of at most %s\n",
                   p.tracking_error_before, p.tracking_error_after, money(p.benefit).c_str(),

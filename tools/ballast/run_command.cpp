@@ -643,8 +643,7 @@ int run_engine(const BallastConfig& config, const RunOptions& options) {
     j.field("rejects", static_cast<long long>(s.rejects + s.risk_rejects));
     j.field("risk_rejects", static_cast<long long>(s.risk_rejects));
     j.key("risk_denied").begin_object();  // by check
-    for (std::uint8_t c = 1;
-         c <= static_cast<std::uint8_t>(risk::kLastRiskCheck); ++c) {
+    for (std::uint8_t c = 1; c <= static_cast<std::uint8_t>(risk::kLastRiskCheck); ++c) {
       const auto check = static_cast<risk::RiskCheck>(c);
       if (gate.denied(check) > 0)
         j.field(risk::to_string(check), static_cast<long long>(gate.denied(check)));
@@ -653,6 +652,10 @@ int run_engine(const BallastConfig& config, const RunOptions& options) {
     j.field("shrunk", static_cast<long long>(s.shrunk));
     j.field("pairs_held", static_cast<long long>(s.pairs_held));
     j.field("plans_not_worth_cost", static_cast<long long>(s.plans_not_worth_cost));
+    j.field("breaker_halts", static_cast<long long>(s.breaker_halts));
+    j.field("ticks_held_by_price_jump", static_cast<long long>(s.ticks_held));
+    j.field("price_jumps_confirmed", static_cast<long long>(s.price_jumps_confirmed));
+    j.field("mode", to_string(core->mode()));
     j.field("max_abs_drift_before", drift_before);
     j.field("max_abs_drift_after", drift_after);
     j.field("funding_paid", s.funding_paid);  // negative = received
@@ -719,8 +722,7 @@ int run_engine(const BallastConfig& config, const RunOptions& options) {
         drift_before * 100, drift_after * 100, s.fees_paid, s.funding_paid, core->valuation().nav);
     if (s.risk_rejects > 0) {
       std::printf("  risk denied:");
-      for (std::uint8_t c = 1;
-           c <= static_cast<std::uint8_t>(risk::kLastRiskCheck); ++c) {
+      for (std::uint8_t c = 1; c <= static_cast<std::uint8_t>(risk::kLastRiskCheck); ++c) {
         const auto check = static_cast<risk::RiskCheck>(c);
         if (gate.denied(check) > 0)
           std::printf(" %s %llu", risk::to_string(check),

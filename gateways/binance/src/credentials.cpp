@@ -5,13 +5,13 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <toml++/toml.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <toml++/toml.h>
 
 namespace ballast::binance {
 
@@ -22,7 +22,9 @@ ApiSecret::ApiSecret(std::string_view secret) {
   size_ = secret.size();
 }
 
-ApiSecret::~ApiSecret() { wipe(); }
+ApiSecret::~ApiSecret() {
+  wipe();
+}
 
 void ApiSecret::wipe() noexcept {
   if (data_ != nullptr) {
@@ -126,7 +128,8 @@ CredentialsLoadResult load_api_credentials_from_env(const CredentialEnvironment&
 CredentialsLoadResult load_api_credentials_from_file(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) {
-    if (errno == ELOOP) return failure(path + ": is a symbolic link; the credentials file must be a regular file");
+    if (errno == ELOOP)
+      return failure(path + ": is a symbolic link; the credentials file must be a regular file");
     return failure(path + ": cannot open: " + std::strerror(errno));
   }
   struct stat st {};

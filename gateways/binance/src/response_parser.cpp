@@ -1,7 +1,6 @@
 #include "ballast/binance/response_parser.hpp"
 
 #include <algorithm>
-
 #include <charconv>
 #include <climits>
 #include <cstring>

@@ -2,6 +2,8 @@
 // only file of the simulator that includes QuickFIX, and it includes nothing of Ballast.
 #include "fix_acceptor.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <quickfix/Application.h>
 #include <quickfix/DataDictionary.h>
 #include <quickfix/DataDictionaryProvider.h>
@@ -13,17 +15,14 @@
 #include <quickfix/SessionSettings.h>
 #include <quickfix/SocketAcceptor.h>
 #include <quickfix/Values.h>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdint>
 #include <chrono>
-#include <cstring>
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <fstream>
 #include <map>
@@ -93,11 +92,11 @@ FIX::DataDictionary* dialect_dictionary() {
   FIX::DataDictionary entry_types;
   entry_types.addField(FIX::FIELD::MDEntryType);
   FIX::DataDictionary related;
-  const int instrument_fields[] = {FIX::FIELD::Symbol, 65, 48, 22, 460, 461, 167, 200, 541,
-                                   207, 15, 336, 625};
+  const int instrument_fields[] = {
+      FIX::FIELD::Symbol, 65, 48, 22, 460, 461, 167, 200, 541, 207, 15, 336, 625};
   for (int f : instrument_fields) related.addField(f);
-  dd->addGroup(FIX::MsgType_MarketDataRequest, FIX::FIELD::NoMDEntryTypes,
-               FIX::FIELD::MDEntryType, entry_types);
+  dd->addGroup(FIX::MsgType_MarketDataRequest, FIX::FIELD::NoMDEntryTypes, FIX::FIELD::MDEntryType,
+               entry_types);
   dd->addGroup(FIX::MsgType_MarketDataRequest, FIX::FIELD::NoRelatedSym, FIX::FIELD::Symbol,
                related);
   return dd;
@@ -140,9 +139,9 @@ class AcceptorApplication final : public FIX::Application {
     const std::string type = field_or_empty(h, FIX::FIELD::MsgType);
     if (type == "W" || type == "X" || type == "Y") throw FIX::DoNotSend();
   }
-  void fromAdmin(const FIX::Message& m, const FIX::SessionID&) throw(
-      FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue,
-      FIX::RejectLogon) override {
+  void fromAdmin(const FIX::Message& m,
+                 const FIX::SessionID&) throw(FIX::FieldNotFound, FIX::IncorrectDataFormat,
+                                              FIX::IncorrectTagValue, FIX::RejectLogon) override {
     if (field_or_empty(m.getHeader(), FIX::FIELD::MsgType) != "A" || port_ <= 0) return;
     for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
       std::ifstream f(table);
@@ -158,9 +157,10 @@ class AcceptorApplication final : public FIX::Application {
   // Order entry only; anything else is answered with a BusinessMessageReject
   // (UnsupportedMessageType). A missing required field becomes a BusinessMessageReject,
   // a malformed one a session Reject naming the tag.
-  void fromApp(const FIX::Message& m, const FIX::SessionID& id) throw(
-      FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue,
-      FIX::UnsupportedMessageType) override {
+  void fromApp(const FIX::Message& m,
+               const FIX::SessionID& id) throw(FIX::FieldNotFound, FIX::IncorrectDataFormat,
+                                               FIX::IncorrectTagValue,
+                                               FIX::UnsupportedMessageType) override {
     const std::string type = field_or_empty(m.getHeader(), FIX::FIELD::MsgType);
     if (type == FIX::MsgType_BusinessMessageReject) return;  // the client's complaint
     InboundVerdict v;
@@ -179,8 +179,7 @@ class AcceptorApplication final : public FIX::Application {
       v = events_.on_market_data_request(id.toString(), r);
     } else {
       if (type != FIX::MsgType_NewOrderSingle && type != FIX::MsgType_OrderCancelRequest &&
-          type != FIX::MsgType_OrderCancelReplaceRequest &&
-          type != FIX::MsgType_OrderStatusRequest)
+          type != FIX::MsgType_OrderCancelReplaceRequest && type != FIX::MsgType_OrderStatusRequest)
         throw FIX::UnsupportedMessageType();
       const bool is_new = type == FIX::MsgType_NewOrderSingle;
       const bool is_replace = type == FIX::MsgType_OrderCancelReplaceRequest;
@@ -244,9 +243,9 @@ std::string non_loopback_peer(const std::string& text, int port) {
     if (addr.size() == 8) {  // IPv4: the first octet is the last byte printed
       loopback = addr.compare(6, 2, "7F") == 0;
     } else if (addr.size() == 32) {  // IPv6: ::1, or ::ffff:127.x.y.z
-      loopback = addr == "00000000000000000000000001000000" ||
-                 (addr.compare(0, 24, "0000000000000000FFFF0000") == 0 &&
-                  addr.compare(30, 2, "7F") == 0);
+      loopback =
+          addr == "00000000000000000000000001000000" ||
+          (addr.compare(0, 24, "0000000000000000FFFF0000") == 0 && addr.compare(30, 2, "7F") == 0);
     }
     if (loopback) continue;
     const long peer_port = std::strtol(remote.c_str() + rc + 1, nullptr, 16);
@@ -321,8 +320,9 @@ FixAcceptor::FixAcceptor(const AcceptorOptions& options, AcceptorEvents& events)
       FIX::Session* session = FIX::Session::lookupSession(kv.second);
       if (!session) continue;
       FIX::DataDictionaryProvider provider;
-      provider.addTransportDataDictionary(FIX::BeginString(kv.second.getBeginString()),
-                                          ptr::shared_ptr<FIX::DataDictionary>(dialect_dictionary()));
+      provider.addTransportDataDictionary(
+          FIX::BeginString(kv.second.getBeginString()),
+          ptr::shared_ptr<FIX::DataDictionary>(dialect_dictionary()));
       session->setDataDictionaryProvider(provider);
     }
   } catch (const std::exception& e) {
@@ -396,8 +396,7 @@ bool FixAcceptor::send(const std::string& session, const OutboundExecution& s) {
     m.setField(FIX::FIELD::Commission, s.commission);
     m.setField(FIX::FIELD::CommType, "3");
   }
-  if (s.ord_rej_reason >= 0)
-    m.setField(FIX::FIELD::OrdRejReason, std::to_string(s.ord_rej_reason));
+  if (s.ord_rej_reason >= 0) m.setField(FIX::FIELD::OrdRejReason, std::to_string(s.ord_rej_reason));
   set_if(m, FIX::FIELD::Text, s.text);
   set_if(m, FIX::FIELD::OrdStatusReqID, s.status_req_id);
   return impl_->send(session, m);
@@ -430,8 +429,8 @@ bool FixAcceptor::send(const std::string& session, const OutboundMarketData& s) 
   static const int snapshot_order[] = {FIX::FIELD::MDEntryType, FIX::FIELD::MDEntryPx,
                                        FIX::FIELD::MDEntrySize, 0};
   static const int incremental_order[] = {FIX::FIELD::MDUpdateAction, FIX::FIELD::MDEntryType,
-                                          FIX::FIELD::Symbol, FIX::FIELD::MDEntryPx,
-                                          FIX::FIELD::MDEntrySize, 0};
+                                          FIX::FIELD::Symbol,         FIX::FIELD::MDEntryPx,
+                                          FIX::FIELD::MDEntrySize,    0};
   for (const OutboundMdEntry& e : s.entries) {
     FIX::Group g(FIX::FIELD::NoMDEntries,
                  s.incremental ? FIX::FIELD::MDUpdateAction : FIX::FIELD::MDEntryType,

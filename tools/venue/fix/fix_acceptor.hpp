@@ -91,27 +91,27 @@ struct OutboundCancelReject {
 // One market data entry (a group entry of 268). Every field is always sent (see
 // docs/fix-dialect.md: receivers without a dictionary read groups as flat fields).
 struct OutboundMdEntry {
-  char entry_type = '0';      // 269: '0' bid, '1' offer, '6' settlement (mark), '3' index
-  std::string price;          // 270
-  std::string size;           // 271
+  char entry_type = '0';  // 269: '0' bid, '1' offer, '6' settlement (mark), '3' index
+  std::string price;      // 270
+  std::string size;       // 271
 };
 
 // MarketDataSnapshotFullRefresh (35=W, one symbol) or MarketDataIncrementalRefresh
 // (35=X, entries with 279=1 and 55 each).
 struct OutboundMarketData {
   bool incremental = false;
-  std::string md_req_id;      // 262
-  std::string symbol;         // 55 (body of W; every entry of X)
+  std::string md_req_id;  // 262
+  std::string symbol;     // 55 (body of W; every entry of X)
   std::vector<OutboundMdEntry> entries;
-  std::string funding_rate;   // 5701 (empty: left out)
-  std::string next_funding;   // 5702 Unix ms (empty: left out)
+  std::string funding_rate;  // 5701 (empty: left out)
+  std::string next_funding;  // 5702 Unix ms (empty: left out)
 };
 
 // MarketDataRequestReject (35=Y).
 struct OutboundMdReject {
-  std::string md_req_id;      // 262
-  char reason = '0';          // 281: '0' unknown symbol
-  std::string text;           // 58
+  std::string md_req_id;  // 262
+  char reason = '0';      // 281: '0' unknown symbol
+  std::string text;       // 58
 };
 
 // FundingPayment (35=UF, user defined).
@@ -141,11 +141,11 @@ class AcceptorEvents {
 
 struct AcceptorOptions {
   int port = 9878;
-  std::string store_path;                     // FileStorePath (created if missing)
-  std::string sender_comp_id = "VENUE";       // ours
-  std::vector<std::string> target_comp_ids;   // one session per client; empty: {"BALLAST"}
+  std::string store_path;                    // FileStorePath (created if missing)
+  std::string sender_comp_id = "VENUE";      // ours
+  std::vector<std::string> target_comp_ids;  // one session per client; empty: {"BALLAST"}
   int heartbeat_s = 30;
-  std::string log_path;                       // FileLogPath; empty: no message log
+  std::string log_path;  // FileLogPath; empty: no message log
 };
 
 // A QuickFIX SocketAcceptor with one FIX.4.4 session per target comp id. The

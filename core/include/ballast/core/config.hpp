@@ -150,10 +150,10 @@ struct OrderRouteConfig {
 // prices only); orders go over the WebSocket API, fills come from the user-data stream.
 enum class WsIdleKind : std::uint8_t { busy_poll, blocking };
 struct WebSocketRouteConfig {
-  bool present = false;                  // a [websocket] table was given
-  std::string host = "127.0.0.1";        // resolved once at start, never on the hot path
-  int port = 0;                          // not given, with an embedded venue: [venue] ws_port
-  bool tls = false;                      // wss: certificate and host name verified, TLS 1.2+
+  bool present = false;            // a [websocket] table was given
+  std::string host = "127.0.0.1";  // resolved once at start, never on the hot path
+  int port = 0;                    // not given, with an embedded venue: [venue] ws_port
+  bool tls = false;                // wss: certificate and host name verified, TLS 1.2+
   // A host off this machine without TLS would carry the API key and signed orders in the
   // clear: refused unless this names the risk (a tunnel does the encryption, say).
   bool allow_plaintext = false;

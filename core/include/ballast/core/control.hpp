@@ -83,14 +83,14 @@ static_assert(std::is_trivially_copyable_v<ControlReply>, "replies cross threads
 // Alerts the engine raises, kept in a small ring inside the snapshot; the control
 // thread streams the ones it has not sent yet (by seq).
 enum class AlertKind : std::uint8_t {
-  risk_denied,     // detail = risk check (risk::RiskCheck as a number), value/limit
-  venue_reject,    // an order rejected by the venue; detail = reject code (low byte)
-  session_down,    // venue = detail
-  session_up,      // venue = detail
-  mode_changed,    // detail = new TradingMode
-  halted_on_loss,  // [risk] on_session_loss = "halt" fired
-  flatten_done,    // every futures position closed
-  paused,          // pause / resume: detail 1 = paused, 0 = resumed
+  risk_denied,      // detail = risk check (risk::RiskCheck as a number), value/limit
+  venue_reject,     // an order rejected by the venue; detail = reject code (low byte)
+  session_down,     // venue = detail
+  session_up,       // venue = detail
+  mode_changed,     // detail = new TradingMode
+  halted_on_loss,   // [risk] on_session_loss = "halt" fired
+  flatten_done,     // every futures position closed
+  paused,           // pause / resume: detail 1 = paused, 0 = resumed
   nav_nonpositive,  // NAV <= 0: halted; value = NAV
   breaker_halted,   // [risk] max_consecutive_rejects reached: HALTED; value = rejects
   price_held,       // a tick jumped beyond [risk] max_price_jump; value = jump, limit

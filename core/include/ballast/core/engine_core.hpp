@@ -40,17 +40,17 @@ struct EngineStats {
   std::uint64_t orders_marked_unknown = 0;  // in flight when their venue's session dropped
   std::uint64_t status_queries = 0;
   std::uint64_t status_replies = 0;
-  std::uint64_t orders_lost = 0;       // the venue never got them (status: unknown order)
-  std::uint64_t ticks_venue_down = 0;  // ticks not traded on: a venue down or orders unknown
-  std::uint64_t ticks_paused = 0;      // ticks not traded on: paused or halted
-  std::uint64_t cancels_sent = 0;      // cancel requests (kill)
-  std::uint64_t cancels_refused = 0;   // the venue refused a cancel (the order was done)
-  std::uint64_t pairs_held = 0;        // synthetic pairs not sent: risk refused one leg
-  std::uint64_t plans_not_worth_cost = 0;  // cut by risk to less than its cost: not sent
-  std::uint64_t breaker_halts = 0;           // halted by [risk] max_consecutive_rejects
-  std::uint64_t ticks_held = 0;              // ticks held by the price-jump filter
-  std::uint64_t price_jumps_confirmed = 0;   // held jumps a second tick confirmed
-  double max_abs_drift_first = -1.0;   // at the first fully priced valuation
+  std::uint64_t orders_lost = 0;            // the venue never got them (status: unknown order)
+  std::uint64_t ticks_venue_down = 0;       // ticks not traded on: a venue down or orders unknown
+  std::uint64_t ticks_paused = 0;           // ticks not traded on: paused or halted
+  std::uint64_t cancels_sent = 0;           // cancel requests (kill)
+  std::uint64_t cancels_refused = 0;        // the venue refused a cancel (the order was done)
+  std::uint64_t pairs_held = 0;             // synthetic pairs not sent: risk refused one leg
+  std::uint64_t plans_not_worth_cost = 0;   // cut by risk to less than its cost: not sent
+  std::uint64_t breaker_halts = 0;          // halted by [risk] max_consecutive_rejects
+  std::uint64_t ticks_held = 0;             // ticks held by the price-jump filter
+  std::uint64_t price_jumps_confirmed = 0;  // held jumps a second tick confirmed
+  double max_abs_drift_first = -1.0;        // at the first fully priced valuation
   double max_abs_drift_peak = 0.0;
 };
 

@@ -64,7 +64,7 @@ struct MarketState {
   // When each instrument's market data was last updated, in the caller's clock (the
   // engine: CLOCK_MONOTONIC ns; `plan`: Unix ns of [market] as_of). 0 = never.
   std::array<std::int64_t, kMaxInstruments> updated_ns{};
-  std::array<double, kMaxAssets> spot_price{};         // per asset, in the base currency
+  std::array<double, kMaxAssets> spot_price{};             // per asset, in the base currency
   std::array<std::int64_t, kMaxAssets> spot_updated_ns{};  // as updated_ns, per spot price
   // > 0: a tick jumped this fraction (beyond [risk] max_price_jump) and waits for a
   // second one to confirm it; the mark above is still the last accepted one.

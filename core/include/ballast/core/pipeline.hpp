@@ -233,7 +233,6 @@ class EngineAgent final : public Agent {
   static constexpr int kBatch = 32;
 
  private:
-
   // Only when idle, and at most every ~100 ms: off the tick-to-order path.
   void maybe_publish() noexcept {
     const std::uint64_t now = TscClock::now();

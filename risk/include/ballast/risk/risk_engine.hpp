@@ -140,15 +140,14 @@ inline constexpr double kLimitTolerance = 1e-9;
 // position (valuation, margin) and the spot price of every asset held or traded by it.
 // The oldest beyond max_ms denies (md_staleness, `asset` set for a spot price); a price
 // held by the jump filter denies (price_jump).
-[[nodiscard]] RiskVerdict check_prices_used(const Universe& u, const RiskInputs& in,
-                                            InstrumentId i, std::int64_t max_ms) noexcept;
+[[nodiscard]] RiskVerdict check_prices_used(const Universe& u, const RiskInputs& in, InstrumentId i,
+                                            std::int64_t max_ms) noexcept;
 // The breakers; each denies only orders that add exposure (the caller skips reducing ones).
 [[nodiscard]] RiskVerdict check_consecutive_rejects(std::int64_t rejects, std::int64_t max,
                                                     InstrumentId i) noexcept;
 [[nodiscard]] RiskVerdict check_drawdown(double nav, double day_high, double max_drawdown,
                                          InstrumentId i) noexcept;
-[[nodiscard]] RiskVerdict check_daily_fees(double fees_after, double cap,
-                                           InstrumentId i) noexcept;
+[[nodiscard]] RiskVerdict check_daily_fees(double fees_after, double cap, InstrumentId i) noexcept;
 [[nodiscard]] RiskVerdict check_daily_turnover(double turnover_after, double cap,
                                                InstrumentId i) noexcept;
 [[nodiscard]] RiskVerdict check_price_collar(double limit_price, double mark, double collar_bps,
