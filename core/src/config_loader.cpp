@@ -1250,13 +1250,15 @@ class ConfigBuilder {
     const bool fix = route == OrderRouteKind::fix;
     if ((route || !s.has("route")) && !fix) {
       for (const char* key : {"fix_settings", "fix_host", "fix_port", "fix_store", "time_in_force",
-                              "fix_store_kind", "fix_store_flush_ms"})
+                              "fix_store_kind", "fix_store_flush_ms", "fix_credentials_file"})
         r_.forbid(s, key, "only with route = \"fix\"");
       return;
     }
     if (const auto file = r_.name(s, "fix_settings", need_if(fix)))
       o.fix_settings = resolve_path(cfg_.source_path, *file);
     assign(r_.name(s, "fix_host", Need::optional), o.fix_host);
+    if (const auto file = r_.name(s, "fix_credentials_file", Need::optional))
+      o.fix_credentials_file = resolve_path(cfg_.source_path, *file);
     assign(r_.boolean(s, "allow_plaintext", Need::optional), o.allow_plaintext);
     {
       // The host is fix_host, else the settings file's SocketConnectHost.

@@ -754,6 +754,8 @@ FixOrderGateway::FixOrderGateway(const Universe& universe, FixGatewayOptions opt
   so.host_override = options_.host_override;
   so.port_override = options_.port_override;
   so.store_path_override = options_.store_path_override;
+  so.logon_username = options_.logon_username;
+  so.logon_password = options_.logon_password;
   switch (options_.store) {
     case FixStoreKind::async_file:
       so.store = fix::StoreKind::async_file;

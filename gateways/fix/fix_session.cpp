@@ -3,8 +3,7 @@
 // Ballast's core.
 #include "fix_session.hpp"
 
-#include "async_file_store.hpp"
-
+#include <openssl/crypto.h>
 #include <quickfix/Application.h>
 #include <quickfix/DataDictionary.h>
 #include <quickfix/DataDictionaryProvider.h>
@@ -30,6 +29,8 @@
 #include <stdexcept>
 #include <thread>
 #include <vector>
+
+#include "async_file_store.hpp"
 
 namespace ballast {
 namespace gateways {
@@ -159,9 +160,33 @@ ptr::shared_ptr<FIX::DataDictionary> dialect_dictionary() {
   ptr::shared_ptr<FIX::DataDictionary> dd(new FIX::DataDictionary);
   // Every MDEntry field FIX 4.4 defines that a venue is likely to send: an undeclared one
   // would end the group early (and the count check then refuses the message).
-  const int fields[] = {kMDUpdateAction, 285, kMDEntryType, 278, 280, kSymbol, 48, 22,
-                        kMDEntryPx, 15, kMDEntrySize, 272, 273, 274, 275, 276, 277, 282,
-                        283, 284, 286, 290, 346, 336, 625, 1023, 451};
+  const int fields[] = {kMDUpdateAction,
+                        285,
+                        kMDEntryType,
+                        278,
+                        280,
+                        kSymbol,
+                        48,
+                        22,
+                        kMDEntryPx,
+                        15,
+                        kMDEntrySize,
+                        272,
+                        273,
+                        274,
+                        275,
+                        276,
+                        277,
+                        282,
+                        283,
+                        284,
+                        286,
+                        290,
+                        346,
+                        336,
+                        625,
+                        1023,
+                        451};
   FIX::DataDictionary snapshot;
   FIX::DataDictionary incremental;
   for (int f : fields) {
@@ -200,7 +225,20 @@ class BridgeApplication final : public FIX::Application {
     logged_on_.store(false, std::memory_order_release);
     events_.on_logout();
   }
-  void toAdmin(FIX::Message&, const FIX::SessionID&) override {}
+  void toAdmin(FIX::Message& message, const FIX::SessionID&) override {
+    if (username_.empty()) return;
+    const FIX::FieldMap& h = message.getHeader();
+    if (!h.isSetField(FIX::FIELD::MsgType) || h.getField(FIX::FIELD::MsgType) != "A") return;
+    message.setField(FIX::FIELD::Username, username_);
+    if (!password_.empty()) message.setField(FIX::FIELD::Password, password_);
+  }
+  void set_logon(const std::string& username, const std::string& password) {
+    username_ = username;
+    password_ = password;
+  }
+  ~BridgeApplication() override {
+    if (!password_.empty()) OPENSSL_cleanse(&password_[0], password_.size());
+  }
 
   void toApp(FIX::Message& message, const FIX::SessionID&) throw(FIX::DoNotSend) override {
     bool suppress = false;
@@ -260,8 +298,7 @@ class BridgeApplication final : public FIX::Application {
         f.transact_time = text_of(message, kTransactTime);
         f.poss_dup = poss_dup_of(header);
         verdict = events_.on_funding(f);
-      } else if (type == FIX::MsgType_ExecutionReport ||
-                 type == FIX::MsgType_OrderCancelReject) {
+      } else if (type == FIX::MsgType_ExecutionReport || type == FIX::MsgType_OrderCancelReject) {
         r.msg_type = type[0];
         r.cl_ord_id = text_of(message, kClOrdID);
         r.orig_cl_ord_id = text_of(message, kOrigClOrdID);
@@ -309,6 +346,8 @@ class BridgeApplication final : public FIX::Application {
   }
 
  private:
+  std::string username_;
+  std::string password_;
   SessionEvents& events_;
   std::atomic<bool> logged_on_{false};
   InboundMarketData md_;  // socket thread only: reused, it is large
@@ -383,6 +422,7 @@ struct FixSession::Impl {
 
 FixSession::FixSession(const SessionOptions& options, SessionEvents& events)
     : impl_(new Impl(events)) {
+  impl_->app.set_logon(options.logon_username, options.logon_password);
   try {
     FIX::SessionSettings file(options.settings_path);
     const std::set<FIX::SessionID> ids = file.getSessions();
@@ -402,8 +442,7 @@ FixSession::FixSession(const SessionOptions& options, SessionEvents& events)
     if (options.port_override > 0) dict.setInt(FIX::SOCKET_CONNECT_PORT, options.port_override);
     if (!options.store_path_override.empty())
       dict.setString(FIX::FILE_STORE_PATH, options.store_path_override);
-    const bool on_disk =
-        options.store == StoreKind::async_file || options.store == StoreKind::file;
+    const bool on_disk = options.store == StoreKind::async_file || options.store == StoreKind::file;
     if (on_disk && !dict.has(FIX::FILE_STORE_PATH))
       throw std::runtime_error(
           "FIX settings: FileStorePath is required (sequence numbers "
@@ -559,9 +598,9 @@ SendResult FixSession::send_market_data_request(const std::string& req_id) {
     FIX44::MarketDataRequest m;
     m.setField(FIX::MDReqID(req_id));
     m.setField(FIX::SubscriptionRequestType('1'));  // snapshot + updates
-    m.setField(FIX::MarketDepth(1));                 // top of book
-    m.setField(FIX::MDUpdateType(1));                // incremental refresh
-    const char types[] = {'0', '1', '6', '3'};       // bid, offer, settlement (mark), index
+    m.setField(FIX::MarketDepth(1));                // top of book
+    m.setField(FIX::MDUpdateType(1));               // incremental refresh
+    const char types[] = {'0', '1', '6', '3'};      // bid, offer, settlement (mark), index
     for (char t : types) {
       FIX44::MarketDataRequest::NoMDEntryTypes g;
       g.setField(FIX::MDEntryType(t));

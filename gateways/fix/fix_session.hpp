@@ -5,8 +5,8 @@
 // as C++14 (fix_session.cpp, target ballast_fix_impl). The engine side is C++20
 // (fix_order_gateway.cpp). This header is the only thing both halves include, so it
 // must compile as C++14 and as C++20 with the same meaning: no QuickFIX types, no
-// Ballast core types (those use C++17/20 features), only plain structs, std::string, std::vector and
-// std::unique_ptr. Private to gateways/: not installed, not included by users.
+// Ballast core types (those use C++17/20 features), only plain structs, std::string, std::vector
+// and std::unique_ptr. Private to gateways/: not installed, not included by users.
 #ifndef BALLAST_GATEWAYS_FIX_FIX_SESSION_HPP
 #define BALLAST_GATEWAYS_FIX_FIX_SESSION_HPP
 
@@ -151,16 +151,20 @@ enum class StoreKind {
 
 // Where the settings come from, and what the caller overrides after reading them.
 struct SessionOptions {
-  std::string settings_path;        // QuickFIX settings file: one FIX.4.4 initiator session
-  std::string host_override;        // empty: the file's SocketConnectHost
-  int port_override = 0;            // 0: the file's SocketConnectPort
-  std::string store_path_override;  // empty: the file's FileStorePath
+  std::string settings_path;            // QuickFIX settings file: one FIX.4.4 initiator session
+  std::string host_override;            // empty: the file's SocketConnectHost
+  int port_override = 0;                // 0: the file's SocketConnectPort
+  std::string store_path_override;      // empty: the file's FileStorePath
   std::vector<std::string> md_symbols;  // MarketDataRequest: one NoRelatedSym entry each
   StoreKind store = StoreKind::async_file;
   int store_flush_interval_ms = 10;  // async_file: how often the writer thread writes
   // false: a fresh FIX44 message object per send (the naive baseline the FIX-leg
   // benchmark compares against); true: the session's reused objects.
   bool reuse_messages = true;
+  // Username (553) and Password (554) on every Logon, when the venue wants them. The
+  // password is wiped from memory when the session is destroyed.
+  std::string logon_username;
+  std::string logon_password;
 };
 
 // An outbound order-entry message, all values already as exact FIX text.
@@ -181,8 +185,8 @@ struct OutboundOrder {
 enum class SendResult { sent, not_logged_on, failed };
 
 // One QuickFIX initiator session (SocketInitiator: a single socket thread) with its
-// message store (SessionOptions::store). Owns every QuickFIX object; the constructor reads and validates the
-// settings and throws std::runtime_error on any problem.
+// message store (SessionOptions::store). Owns every QuickFIX object; the constructor reads and
+// validates the settings and throws std::runtime_error on any problem.
 class FixSession {
  public:
   FixSession(const SessionOptions& options, SessionEvents& events);

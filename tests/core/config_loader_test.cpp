@@ -1842,7 +1842,11 @@ TEST(ConfigLoaderTest, PlaintextToAHostOffThisMachineIsRefusedUnlessTheRiskIsNam
   ASSERT_EQ(r.errors.size(), 1u) << dump(r);
   EXPECT_EQ(r.errors[0].key, "orders.fix_host");
   EXPECT_NE(r.errors[0].problem.find("stunnel"), std::string::npos);
-  EXPECT_TRUE(parse(fix + "allow_plaintext = true\n").ok());
+  const ConfigLoadResult named =
+      parse(fix + "allow_plaintext = true\nfix_credentials_file = \"fix-creds.toml\"\n",
+            "/etc/ballast/prod.toml");
+  ASSERT_TRUE(named.ok()) << dump(named);
+  EXPECT_EQ(named.config->orders.fix_credentials_file, "/etc/ballast/fix-creds.toml");
   for (const char* host : {"127.0.0.1", "127.1.2.3", "localhost", "::1"})
     EXPECT_TRUE(is_loopback_host(host)) << host;
   for (const char* host : {"128.0.0.1", "127.0.0.1.evil.com", "localhost.evil.com", "10.0.0.1", ""})

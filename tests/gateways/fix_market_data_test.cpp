@@ -51,13 +51,16 @@ class FixMarketDataTest : public FixGatewayTest {
     FixOrderGateway& g = start_gateway();
     EXPECT_TRUE(wait_for([&] { return acceptor_->md_requests().size() == 1; }))
         << "V sent " << g.counters().md_requests_sent << ", failed "
-        << g.counters().md_request_failures << ", rejected " << g.counters().md_rejects << " session rejects " << g.counters().session_rejects << " acceptor logged on " << acceptor_->logged_on();
+        << g.counters().md_request_failures << ", rejected " << g.counters().md_rejects
+        << " session rejects " << g.counters().session_rejects << " acceptor logged on "
+        << acceptor_->logged_on();
     return g;
   }
 
   bool btc_snapshot() {
     return acceptor_->send_market_data(
-        "W", {{262, "BALLAST-MD-1"}, {55, "BTCUSDT"}, {60, "20240101-00:00:01.500"}, {5701, "0.0001"}},
+        "W",
+        {{262, "BALLAST-MD-1"}, {55, "BTCUSDT"}, {60, "20240101-00:00:01.500"}, {5701, "0.0001"}},
         {snap("0", "70000.5", "1.25"), snap("1", "70001.0", "2.5"), snap("6", "70000.7", "0"),
          snap("3", "69990.1", "0")});
   }
@@ -169,14 +172,14 @@ TEST_F(FixMarketDataTest, UnknownSymbolsAndGarbagePricesAreDroppedAndCounted) {
   ASSERT_TRUE(acceptor_->send_market_data("W", {{262, "BALLAST-MD-1"}, {55, "DOGEUSDT"}},
                                           {snap("0", "0.1", "5")}));
   const std::vector<std::vector<MdEntryFields>> garbage = {
-      {incr("1", "0", "BTCUSDT", "abc", "1")},         // not a number
-      {incr("1", "0", "BTCUSDT", "1e5", "1")},         // not a FIX float
-      {incr("1", "0", "BTCUSDT", "-70000", "1")},      // negative
-      {incr("1", "0", "BTCUSDT", "70001.0", "1")},     // locked: bid == ask
-      {incr("1", "1", "BTCUSDT", "69000", "1")},       // crossed: ask below bid
-      {incr("1", "0", "BTCUSDT", "70000.6", "-1")},    // negative size
-      {incr("1", "6", "BTCUSDT", "nan", "0")},         // not finite
-      {incr("7", "0", "BTCUSDT", "70000.6", "1")},     // unknown update action
+      {incr("1", "0", "BTCUSDT", "abc", "1")},            // not a number
+      {incr("1", "0", "BTCUSDT", "1e5", "1")},            // not a FIX float
+      {incr("1", "0", "BTCUSDT", "-70000", "1")},         // negative
+      {incr("1", "0", "BTCUSDT", "70001.0", "1")},        // locked: bid == ask
+      {incr("1", "1", "BTCUSDT", "69000", "1")},          // crossed: ask below bid
+      {incr("1", "0", "BTCUSDT", "70000.6", "-1")},       // negative size
+      {incr("1", "6", "BTCUSDT", "nan", "0")},            // not finite
+      {incr("7", "0", "BTCUSDT", "70000.6", "1")},        // unknown update action
       {{{279, "1"}, {55, "BTCUSDT"}, {270, "70000.6"}}},  // no entry type
   };
   for (const auto& entries : garbage)
@@ -186,8 +189,12 @@ TEST_F(FixMarketDataTest, UnknownSymbolsAndGarbagePricesAreDroppedAndCounted) {
       "X", {{262, "BALLAST-MD-1"}},
       {incr("1", "0", "BTCUSDT", "70000.6", "1"), incr("1", "1", "BTCUSDT", "-1", "1")}));
   // 268 says 3, two entries follow.
-  ASSERT_TRUE(acceptor_->send_raw("X", {{262, "BALLAST-MD-1"}, {268, "3"}, {279, "1"},
-                                        {269, "0"}, {55, "BTCUSDT"}, {270, "70000.6"}}));
+  ASSERT_TRUE(acceptor_->send_raw("X", {{262, "BALLAST-MD-1"},
+                                        {268, "3"},
+                                        {279, "1"},
+                                        {269, "0"},
+                                        {55, "BTCUSDT"},
+                                        {270, "70000.6"}}));
   // A good one still gets through, on top of the last good state.
   ASSERT_TRUE(acceptor_->send_market_data("X", {{262, "BALLAST-MD-1"}},
                                           {incr("1", "0", "BTCUSDT", "70000.6", "3")}));
@@ -210,7 +217,8 @@ TEST_F(FixMarketDataTest, UnknownSymbolsAndGarbagePricesAreDroppedAndCounted) {
 
 TEST_F(FixMarketDataTest, MarketDataRejectIsCounted) {
   FixOrderGateway& g = subscribed();
-  ASSERT_TRUE(acceptor_->send_raw("Y", {{262, "BALLAST-MD-1"}, {281, "0"}, {58, "unknown symbol"}}));
+  ASSERT_TRUE(
+      acceptor_->send_raw("Y", {{262, "BALLAST-MD-1"}, {281, "0"}, {58, "unknown symbol"}}));
   ASSERT_TRUE(wait_for([&] { return g.counters().md_rejects == 1; }));
   EXPECT_EQ(g.counters().unsupported, 0u);
 }
@@ -298,22 +306,34 @@ TEST_F(FixMarketDataTest, StatusRepliesMapEveryOrderStatus) {
     OrderStatus want;
   };
   const Case cases[] = {
-      {"0", "", OrderStatus::open},      {"1", "", OrderStatus::open},
-      {"A", "", OrderStatus::open},      {"E", "", OrderStatus::open},
-      {"2", "", OrderStatus::filled},    {"4", "", OrderStatus::canceled},
-      {"8", "", OrderStatus::rejected},  {"8", "5", OrderStatus::unknown},
+      {"0", "", OrderStatus::open},     {"1", "", OrderStatus::open},
+      {"A", "", OrderStatus::open},     {"E", "", OrderStatus::open},
+      {"2", "", OrderStatus::filled},   {"4", "", OrderStatus::canceled},
+      {"8", "", OrderStatus::rejected}, {"8", "5", OrderStatus::unknown},
       {"C", "", OrderStatus::expired},
   };
   std::uint64_t id = 100;
   for (const Case& c : cases) {
-    ExecSpec s{std::to_string(id++), "", "I", c.ord_status, "BTCUSDT", "1", "", "", "0.150",
-               "0.100", "", "", c.rej_reason};
+    ExecSpec s{std::to_string(id++),
+               "",
+               "I",
+               c.ord_status,
+               "BTCUSDT",
+               "1",
+               "",
+               "",
+               "0.150",
+               "0.100",
+               "",
+               "",
+               c.rej_reason};
     // Status replies may repeat an ExecID: they are never de-duplicated.
     ASSERT_TRUE(acceptor_->send_execution(s, ExecExtra{"STATUS", "70000.04", "7"}));
   }
   // The venue's answer for an order it never saw: no quantities, no side.
-  ASSERT_TRUE(acceptor_->send_execution(
-      {"999", "", "I", "8", "BTCUSDT", "", "", "", "", "", "", "", "5"}, ExecExtra{"STATUS", "", ""}));
+  ASSERT_TRUE(
+      acceptor_->send_execution({"999", "", "I", "8", "BTCUSDT", "", "", "", "", "", "", "", "5"},
+                                ExecExtra{"STATUS", "", ""}));
   const std::size_t n = std::size(cases) + 1;
   const auto r = reports(n);
   ASSERT_EQ(r.size(), n);
@@ -343,13 +363,15 @@ TEST_F(FixMarketDataTest, StatusRepliesMapEveryOrderStatus) {
 
 TEST_F(FixMarketDataTest, PossDupExecutionReportIsAppliedOnce) {
   FixOrderGateway& g = start_gateway();
-  const ExecSpec fill{"7", "", "F", "2", "BTCUSDT", "1", "0.010", "70000.0", "0.010", "0", "", "", ""};
+  const ExecSpec fill{"7",       "",      "F", "2", "BTCUSDT", "1", "0.010",
+                      "70000.0", "0.010", "0", "",  "",        ""};
   ASSERT_TRUE(acceptor_->send_execution(fill, ExecExtra{"FILL-1", "70000.0", ""}));
   acceptor_->flag_next_poss_dup();
   ASSERT_TRUE(acceptor_->send_execution(fill, ExecExtra{"FILL-1", "70000.0", ""}));
   // A PossDup report never seen before is applied.
   acceptor_->flag_next_poss_dup();
-  const ExecSpec other{"8", "", "F", "2", "BTCUSDT", "1", "0.020", "70000.0", "0.020", "0", "", "", ""};
+  const ExecSpec other{"8",       "",      "F", "2", "BTCUSDT", "1", "0.020",
+                       "70000.0", "0.020", "0", "",  "",        ""};
   ASSERT_TRUE(acceptor_->send_execution(other, ExecExtra{"FILL-2", "70000.0", ""}));
   ASSERT_TRUE(wait_for([&] { return g.counters().duplicates == 1; }));
   const auto r = reports(2);
@@ -367,11 +389,19 @@ TEST_F(FixMarketDataTest, PossDupExecutionReportIsAppliedOnce) {
 TEST_F(FixMarketDataTest, FundingMapsToFeePaidAndIsDeduplicated) {
   FixOrderGateway& g = start_gateway();
   // Paid 12.5 (amount credited -12.5): fee +12.5. Received 3.25: fee -3.25.
-  ASSERT_TRUE(acceptor_->send_raw("UF", {{55, "BTCUSDT"}, {5706, "F1"}, {5703, "-12.5"},
-                                         {5701, "0.0001"}, {5704, "70000"}, {5705, "1.785"},
+  ASSERT_TRUE(acceptor_->send_raw("UF", {{55, "BTCUSDT"},
+                                         {5706, "F1"},
+                                         {5703, "-12.5"},
+                                         {5701, "0.0001"},
+                                         {5704, "70000"},
+                                         {5705, "1.785"},
                                          {60, "20240101-08:00:00.000"}}));
-  ASSERT_TRUE(acceptor_->send_raw("UF", {{55, "ETHUSDT"}, {5706, "F2"}, {5703, "3.25"},
-                                         {5701, "0.0001"}, {5704, "3500"}, {5705, "-9.28"}}));
+  ASSERT_TRUE(acceptor_->send_raw("UF", {{55, "ETHUSDT"},
+                                         {5706, "F2"},
+                                         {5703, "3.25"},
+                                         {5701, "0.0001"},
+                                         {5704, "3500"},
+                                         {5705, "-9.28"}}));
   acceptor_->flag_next_poss_dup();
   ASSERT_TRUE(acceptor_->send_raw("UF", {{55, "BTCUSDT"}, {5706, "F1"}, {5703, "-12.5"}}));
   // Garbage: unknown symbol, no FundingID, amount not a number.

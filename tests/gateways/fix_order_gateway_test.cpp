@@ -149,6 +149,23 @@ TEST_F(FixGatewayTest, ReadsTheShippedSettingsWithOverrides) {
 
 // ---------------------------------------------------------------- live session
 
+// Issue 14: the FIX Logon carries Username (553) / Password (554) when the venue wants
+// them ([orders] fix_credentials_file); without them it carries neither.
+TEST_F(FixGatewayTest, LogonCarriesUsernameAndPasswordWhenGiven) {
+  FixGatewayOptions o = options();
+  o.logon_username = "desk-7";
+  o.logon_password = "s3cr3t-pw";
+  start_gateway(std::move(o));
+  EXPECT_EQ(acceptor_->last_logon_username(), "desk-7");
+  EXPECT_EQ(acceptor_->last_logon_password(), "s3cr3t-pw");
+}
+
+TEST_F(FixGatewayTest, LogonWithoutCredentialsCarriesNeither) {
+  start_gateway();
+  EXPECT_EQ(acceptor_->last_logon_username(), "");
+  EXPECT_EQ(acceptor_->last_logon_password(), "");
+}
+
 TEST_F(FixGatewayTest, SendBeforeLogonReturnsFalse) {
   acceptor_.reset();  // nobody listening
   FixOrderGateway g(universe_, options());
@@ -449,8 +466,9 @@ StoreFiles read_store(const fs::path& dir) {
 // N orders, a clean stop, a restart on the same store (possibly with the other store
 // kind: AsyncFileStore keeps FileStore's layout): the venue accepts the logon and the next
 // order comes with a sequence number above everything sent before.
-class FixStoreRestartTest : public FixGatewayTest,
-                            public ::testing::WithParamInterface<std::pair<FixStoreKind, FixStoreKind>> {};
+class FixStoreRestartTest
+    : public FixGatewayTest,
+      public ::testing::WithParamInterface<std::pair<FixStoreKind, FixStoreKind>> {};
 
 TEST_P(FixStoreRestartTest, RestartAfterNOrdersLogsOnAboveN) {
   constexpr int kOrders = 25;

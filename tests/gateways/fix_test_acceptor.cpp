@@ -45,6 +45,9 @@ class AcceptorApp final : public FIX::Application {
   std::atomic<std::size_t> business_rejects{0};
   std::atomic<std::size_t> session_rejects{0};
   std::atomic<std::size_t> gap_fills{0};
+  mutable std::mutex logon_mu;
+  std::string logon_username;
+  std::string logon_password;
   std::atomic<double> max_qty{0.0};
   std::atomic<int> next_exec_id{1};
   std::atomic<bool> poss_dup_next{false};
@@ -66,6 +69,11 @@ class AcceptorApp final : public FIX::Application {
                  const FIX::SessionID&) throw(FIX::FieldNotFound, FIX::IncorrectDataFormat,
                                               FIX::IncorrectTagValue, FIX::RejectLogon) override {
     const std::string type = field_or_empty(m.getHeader(), FIX::FIELD::MsgType);
+    if (type == FIX::MsgType_Logon) {
+      std::lock_guard<std::mutex> lock(logon_mu);
+      logon_username = field_or_empty(m, FIX::FIELD::Username);
+      logon_password = field_or_empty(m, FIX::FIELD::Password);
+    }
     if (type == FIX::MsgType_Reject) ++session_rejects;
     if (type == FIX::MsgType_SequenceReset && field_or_empty(m, FIX::FIELD::GapFillFlag) == "Y")
       ++gap_fills;
@@ -89,8 +97,9 @@ class AcceptorApp final : public FIX::Application {
       r.no_entry_types = field_or_empty(m, FIX::FIELD::NoMDEntryTypes);
       r.no_related_sym = field_or_empty(m, FIX::FIELD::NoRelatedSym);
       for (std::size_t i = 1; i <= m.groupCount(FIX::FIELD::NoMDEntryTypes); ++i)
-        r.entry_types.push_back(field_or_empty(
-            m.getGroupRef(static_cast<int>(i), FIX::FIELD::NoMDEntryTypes), FIX::FIELD::MDEntryType));
+        r.entry_types.push_back(
+            field_or_empty(m.getGroupRef(static_cast<int>(i), FIX::FIELD::NoMDEntryTypes),
+                           FIX::FIELD::MDEntryType));
       for (std::size_t i = 1; i <= m.groupCount(FIX::FIELD::NoRelatedSym); ++i)
         r.symbols.push_back(field_or_empty(
             m.getGroupRef(static_cast<int>(i), FIX::FIELD::NoRelatedSym), FIX::FIELD::Symbol));
@@ -255,6 +264,14 @@ std::size_t FixTestAcceptor::business_rejects_received() const {
 }
 std::size_t FixTestAcceptor::session_rejects_received() const {
   return impl_->app.session_rejects.load();
+}
+std::string FixTestAcceptor::last_logon_username() const {
+  std::lock_guard<std::mutex> lock(impl_->app.logon_mu);
+  return impl_->app.logon_username;
+}
+std::string FixTestAcceptor::last_logon_password() const {
+  std::lock_guard<std::mutex> lock(impl_->app.logon_mu);
+  return impl_->app.logon_password;
 }
 std::size_t FixTestAcceptor::gap_fills_received() const {
   return impl_->app.gap_fills.load();

@@ -97,6 +97,9 @@ class FixTestAcceptor {
   std::size_t business_rejects_received() const;  // 35=j from the gateway
   std::size_t session_rejects_received() const;   // 35=3 from the gateway
   std::size_t gap_fills_received() const;         // 35=4 with GapFillFlag=Y
+  // Username (553) and Password (554) of the last Logon received ("" when absent).
+  std::string last_logon_username() const;
+  std::string last_logon_password() const;
 
   bool send_execution(const ExecSpec& spec);
   bool send_execution(const ExecSpec& spec, const ExecExtra& extra);

@@ -316,6 +316,17 @@ std::optional<Route> make_route(const BallastConfig& config) {
         break;
     }
     o.store_flush_interval_ms = config.orders.fix_store_flush_ms;
+    if (!config.orders.fix_credentials_file.empty()) {
+      binance::CredentialsLoadResult c = binance::load_credentials_file(
+          config.orders.fix_credentials_file, binance::CredentialFileKeys{"username", "password"});
+      if (!c.credentials) {
+        std::fprintf(stderr, "%s: orders.fix_credentials_file: %s\n", config.source_path.c_str(),
+                     c.error.c_str());
+        return std::nullopt;
+      }
+      o.logon_username = c.credentials->api_key;
+      o.logon_password = std::string(c.credentials->api_secret.reveal());
+    }
     o.venue = r.fix_venue;        // one FIX venue per config so far
     if (config.venue.embedded) {  // our own simulator, on this machine
       if (o.host_override.empty()) o.host_override = "127.0.0.1";
@@ -323,6 +334,8 @@ std::optional<Route> make_route(const BallastConfig& config) {
     }
     try {
       r.fix = std::make_unique<gateways::FixOrderGateway>(config.universe, o);
+      if (!o.logon_password.empty())
+        OPENSSL_cleanse(o.logon_password.data(), o.logon_password.size());
     } catch (const std::exception& e) {
       std::fprintf(stderr, "%s: orders.fix_settings: %s\n", config.source_path.c_str(), e.what());
       return std::nullopt;

@@ -126,6 +126,12 @@ CredentialsLoadResult load_api_credentials_from_env(const CredentialEnvironment&
 }
 
 CredentialsLoadResult load_api_credentials_from_file(const std::string& path) {
+  return load_credentials_file(path, CredentialFileKeys{});
+}
+
+CredentialsLoadResult load_credentials_file(const std::string& path,
+                                            const CredentialFileKeys& names) {
+  const std::string key_name = names.key, secret_name = names.secret;
   const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ELOOP)
@@ -180,29 +186,30 @@ CredentialsLoadResult load_api_credentials_from_file(const std::string& path) {
     toml::table table = toml::parse(content, path);
     std::string problem;
     for (const auto& [k, v] : table) {
-      if (k.str() != "api_key" && k.str() != "api_secret") {
+      if (k.str() != key_name && k.str() != secret_name) {
         problem = path + ":" + std::to_string(k.source().begin.line) + ": unknown key " +
-                  std::string(k.str()) + " (expected api_key and api_secret)";
+                  std::string(k.str()) + " (expected " + key_name + " and " + secret_name + ")";
         break;
       }
     }
-    const auto key = table["api_key"].value<std::string_view>();
-    const auto secret = table["api_secret"].value<std::string_view>();
+    const auto key = table[key_name].value<std::string_view>();
+    const auto secret = table[secret_name].value<std::string_view>();
     if (!problem.empty()) {
       result = failure(problem);
     } else if (!key) {
-      result = failure(path + ": api_key is missing or not a string");
+      result = failure(path + ": " + key_name + " is missing or not a string");
     } else if (!secret) {
-      result = failure(path + ": api_secret is missing or not a string");
+      result = failure(path + ": " + secret_name + " is missing or not a string");
     } else if (!plain_token(*key)) {
-      result = failure(path + ": api_key must be letters, digits, '-' or '_'");
+      result = failure(path + ": " + key_name + " must be letters, digits, '-' or '_'");
     } else if (!plain_token(*secret)) {
-      result = failure(path + ": api_secret must be letters, digits, '-' or '_' (value not shown)");
+      result = failure(path + ": " + secret_name +
+                       " must be letters, digits, '-' or '_' (value not shown)");
     } else {
       result = success(*key, *secret);
     }
     // The parsed table holds its own copy of the secret: wipe it before it is freed.
-    if (toml::value<std::string>* v = table["api_secret"].as_string())
+    if (toml::value<std::string>* v = table[secret_name].as_string())
       OPENSSL_cleanse(v->get().data(), v->get().size());
   } catch (const toml::parse_error& e) {
     // The parser's description can quote the text around the error, which may be the

@@ -130,6 +130,9 @@ struct OrderRouteConfig {
   // config file's directory); host/port/store override what the file says.
   std::string fix_settings;
   std::string fix_host;
+  // Username (553) / Password (554) for the Logon: a TOML file (username, password) of
+  // mode 0600/0400, like [websocket] credentials_file. Empty: no credentials on Logon.
+  std::string fix_credentials_file;
   // FIX is plain TCP here: a host off this machine needs allow_plaintext = true (and a TLS
   // tunnel such as stunnel on loopback is the documented way, docs/fix-dialect.md).
   bool allow_plaintext = false;

@@ -94,6 +94,9 @@ struct FixGatewayOptions {
   int logout_wait_ms = 2000;  // stop(): how long to wait for the Logout reply
   VenueId venue = 0;          // ExecReport::venue of session_down / session_up
   bool subscribe_market_data = true;  // send MarketDataRequest (V) on every logon
+  // Username (553) / Password (554) on Logon; from [orders] fix_credentials_file.
+  std::string logon_username;
+  std::string logon_password;
 };
 
 // The resend de-duplication bounds (see the header comment).

@@ -60,6 +60,16 @@ struct CredentialEnvironment {
 [[nodiscard]] CredentialsLoadResult load_api_credentials(const std::string& file_path,
                                                          const CredentialEnvironment& names = {});
 
+// The two keys of a credentials file: Binance's api_key / api_secret, or a FIX venue's
+// username / password ([orders] fix_credentials_file). Same rules: owner-only file,
+// letters, digits, '-' and '_', the secret wiped after parsing.
+struct CredentialFileKeys {
+  const char* key = "api_key";
+  const char* secret = "api_secret";
+};
+[[nodiscard]] CredentialsLoadResult load_credentials_file(const std::string& path,
+                                                          const CredentialFileKeys& names);
+
 // Called by every successful load: no core dumps, no ptrace or /proc/<pid>/mem by other
 // processes of the user (PR_SET_DUMPABLE 0, RLIMIT_CORE 0).
 void make_process_undumpable() noexcept;
