@@ -206,6 +206,27 @@ TEST(ConsoleTmuxTest, ScreenShowsTheEngineAndKeysDriveIt) {
   tmux.send_keys({":", "reduce-only", "Enter"});
   ASSERT_TRUE(tmux.shows("REDUCING")) << tmux.last();
 
+  // Issue 14: a reload that loosens a risk limit shows which and asks first.
+  {
+    std::string text = slurp(config.string());
+    const std::string lev = "max_leverage = 3.0";
+    ASSERT_NE(text.find(lev), std::string::npos);
+    text.replace(text.find(lev), lev.size(), "max_leverage = 4.0");
+    std::ofstream(config) << text;
+  }
+  tmux.send_keys({":", "reload", "Enter"});
+  ASSERT_TRUE(tmux.shows("apply? [y/N]")) << tmux.last();
+  EXPECT_NE(tmux.last().find("risk.max_leverage 3 -> 4"), std::string::npos) << tmux.last();
+  tmux.send_keys({"n"});
+  ASSERT_TRUE(tmux.shows("reload cancelled: nothing applied")) << tmux.last();
+  tmux.send_keys({":", "reload", "Enter"});
+  ASSERT_TRUE(tmux.shows("apply? [y/N]")) << tmux.last();
+  tmux.send_keys({"y"});
+  ASSERT_TRUE(tmux.shows("reload: ok")) << tmux.last();
+  const CommandResult risk = shell(console("--socket " + socket + " --once risk --json"));
+  ASSERT_EQ(risk.exit_code, 0) << risk.out;
+  EXPECT_NE(risk.out.find("\"max_leverage\":4"), std::string::npos) << risk.out;
+
   // The engine goes away: the screen says so (and keeps retrying every second).
   engine.signal(SIGINT);
   EXPECT_EQ(engine.wait(20000ms), 0) << engine.err();

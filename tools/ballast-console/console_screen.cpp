@@ -166,6 +166,15 @@ void ConsoleScreen::send_command(const std::vector<std::string>& words) {
     return;
   }
   const MessageInfo info = inspect_message(reply);
+  if (!info.ok && req.cmd == "reload" && info.error.rfind("the reload loosens", 0) == 0) {
+    // Loosening a limit is the operator's decision: show what and ask, then confirm.
+    const std::string text = one_line(render_reply_text(reply));
+    const std::size_t at = text.find("loosened");
+    loosened_ = at == std::string::npos ? info.error : text.substr(at);
+    mode_ = Mode::confirm_loosen;
+    set_prompt_text();
+    return;
+  }
   if (!info.ok) {
     model_.status = req.cmd + " refused: " + info.error;
     return;
@@ -184,6 +193,9 @@ void ConsoleScreen::set_prompt_text() {
       break;
     case Mode::confirm_flatten:
       model_.prompt = "flatten: close every futures position? [y/N]";
+      break;
+    case Mode::confirm_loosen:
+      model_.prompt = "reload " + loosened_ + ": apply? [y/N]";
       break;
     case Mode::prompt_target:
       model_.prompt = "set target (ASSET WEIGHT [BAND], Esc cancels): " + input_ + "_";
@@ -237,6 +249,14 @@ void ConsoleScreen::handle_key(int key) {
       }
       return;
     }
+    case Mode::confirm_loosen:
+      mode_ = Mode::normal;
+      set_prompt_text();
+      if (key == 'y' || key == 'Y')
+        send_command({"reload", "--confirm"});
+      else
+        model_.status = "reload cancelled: nothing applied";
+      return;
     case Mode::prompt_target:
     case Mode::prompt_command:
       handle_prompt_key(key);

@@ -20,7 +20,15 @@ class ConsoleScreen {
   int run();
 
  private:
-  enum class Mode { normal, confirm_kill, confirm_flatten, prompt_target, prompt_command, help };
+  enum class Mode {
+    normal,
+    confirm_kill,
+    confirm_flatten,
+    confirm_loosen,  // a reload that loosens a risk limit: y/N, then reload --confirm
+    prompt_target,
+    prompt_command,
+    help
+  };
 
   void try_connect();
   void drain_subscription();
@@ -34,7 +42,8 @@ class ConsoleScreen {
   ControlClient subscription_;
   ScreenModel model_;
   Mode mode_ = Mode::normal;
-  std::string input_;  // what has been typed at a prompt
+  std::string input_;     // what has been typed at a prompt
+  std::string loosened_;  // confirm_loosen: the limits the reload would loosen, one line
   // A burst of the same alert (a risk check denying every tick) is one line with a count.
   std::string last_alert_;
   int last_alert_repeats_ = 0;
