@@ -18,9 +18,9 @@ summary() {  # json on stdin -> one line
 # 1. A venue that rejects everything, 15 s.
 sed -e 's|"\.\./build/demo/|"'"$tmp"'/|g; s|"fix/|"'"$PWD"'/config/fix/|g' config/demo.toml > "$tmp/reject.toml"
 if grep -q '^faults' "$tmp/reject.toml"; then
-  sed -i 's|^faults = .*|faults = ["0.5 reject 1000000"]|' "$tmp/reject.toml"
+  sed -i 's|^faults = .*|faults = ["0 reject 1000000"]|' "$tmp/reject.toml"
 else
-  sed -i 's|^\[venue\]|[venue]\nfaults = ["0.5 reject 1000000"]|' "$tmp/reject.toml"
+  sed -i 's|^\[venue\]|[venue]\nfaults = ["0 reject 1000000"]|' "$tmp/reject.toml"
 fi
 echo "--- demo, venue rejecting every order, 15 s"
 "$bin" run --config "$tmp/reject.toml" --duration 15 --json 2>/dev/null | summary

@@ -30,8 +30,8 @@ def machine():
 def make_config(tmp):
     text = open(os.path.join(ROOT, "config/examples/replay_loopback.toml")).read()
     feed = os.path.join(ROOT, "tests/data/ticks_demo.csv")
-    start = text.index("[feed]")
-    end = text.index("[orders]")
+    start = text.index("\n[feed]\n") + 1
+    end = text.index("\n[orders]\n") + 1
     text = (text[:start] + f'[feed]\nkind = "replay"\nfile = "{feed}"\npace = "fast"\nloop = true\n\n'
             + text[end:])
     text += f'\n[control]\nsocket = "{tmp}/ctl.sock"\naudit_log = "{tmp}/audit.log"\n'
