@@ -32,6 +32,7 @@
 #include "../tests/common/loopback_gateway.hpp"
 #include "../tests/common/perp_universe.hpp"
 #include "../tests/common/temp_dir.hpp"
+#include "ballast/core/guarded_main.hpp"
 #include "ballast/gateways/fix_order_gateway.hpp"
 #include "fix_bench_acceptor.hpp"
 #include "fix_bench_store.hpp"
@@ -246,15 +247,6 @@ static int run_main(int argc, char** argv) {
   return 0;
 }
 
-// Whatever escapes (bad_alloc on a hostile input, a library's throw) ends the process with
-// one line and exit 1, never an abort and a core dump.
 int main(int argc, char** argv) {
-  try {
-    return run_main(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "ballast_bench_fix: fatal: %s\n", e.what());
-  } catch (...) {
-    std::fprintf(stderr, "ballast_bench_fix: fatal: unknown exception\n");
-  }
-  return 1;
+  return ballast::run_guarded_main("ballast_bench_fix", run_main, argc, argv);
 }

@@ -23,6 +23,7 @@
 #include "ballast/core/agent.hpp"
 #include "ballast/core/clock.hpp"
 #include "ballast/core/config.hpp"
+#include "ballast/core/guarded_main.hpp"
 #include "ballast/core/loopback_venue.hpp"
 #include "ballast/core/pipeline.hpp"
 #include "ballast/risk/risk_gate.hpp"
@@ -465,15 +466,6 @@ static int run_main(int argc, char** argv) {
   return ballast::bench::tick_to_order(o);
 }
 
-// Whatever escapes (bad_alloc on a hostile input, a library's throw) ends the process with
-// one line and exit 1, never an abort and a core dump.
 int main(int argc, char** argv) {
-  try {
-    return run_main(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "ballast-bench: fatal: %s\n", e.what());
-  } catch (...) {
-    std::fprintf(stderr, "ballast-bench: fatal: unknown exception\n");
-  }
-  return 1;
+  return ballast::run_guarded_main("ballast-bench", run_main, argc, argv);
 }

@@ -43,6 +43,7 @@
 #include "ballast/core/agent.hpp"
 #include "ballast/core/clock.hpp"
 #include "ballast/core/config.hpp"
+#include "ballast/core/guarded_main.hpp"
 #include "ballast/core/latency_histogram.hpp"
 #include "ballast/core/pipeline.hpp"
 #include "ballast/gateways/binance_market_data_feed.hpp"
@@ -671,15 +672,6 @@ static int run_main(int argc, char** argv) {
   return ballast::bench::run(o);
 }
 
-// Whatever escapes (bad_alloc on a hostile input, a library's throw) ends the process with
-// one line and exit 1, never an abort and a core dump.
 int main(int argc, char** argv) {
-  try {
-    return run_main(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "ballast_bench_ws_tick_to_order: fatal: %s\n", e.what());
-  } catch (...) {
-    std::fprintf(stderr, "ballast_bench_ws_tick_to_order: fatal: unknown exception\n");
-  }
-  return 1;
+  return ballast::run_guarded_main("ballast_bench_ws_tick_to_order", run_main, argc, argv);
 }

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "ballast/core/config.hpp"
+#include "ballast/core/guarded_main.hpp"
 #include "console_format.hpp"
 #include "console_screen.hpp"
 #include "control_client.hpp"
@@ -144,15 +145,6 @@ static int run_main(int argc, char** argv) {
   return screen.run();
 }
 
-// Whatever escapes (bad_alloc on a hostile input, a library's throw) ends the process with
-// one line and exit 1, never an abort and a core dump.
 int main(int argc, char** argv) {
-  try {
-    return run_main(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "ballast-console: fatal: %s\n", e.what());
-  } catch (...) {
-    std::fprintf(stderr, "ballast-console: fatal: unknown exception\n");
-  }
-  return 1;
+  return ballast::run_guarded_main("ballast-console", run_main, argc, argv);
 }

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "ballast/core/config.hpp"
+#include "ballast/core/guarded_main.hpp"
 #include "ballast/core/venue_fault.hpp"
 #include "ballast/venue/venue_runner.hpp"
 
@@ -255,15 +256,6 @@ static int run_main(int argc, char** argv) {
   return kExitOk;
 }
 
-// Whatever escapes (bad_alloc on a hostile input, a library's throw) ends the process with
-// one line and exit 1, never an abort and a core dump.
 int main(int argc, char** argv) {
-  try {
-    return run_main(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "ballast-venue: fatal: %s\n", e.what());
-  } catch (...) {
-    std::fprintf(stderr, "ballast-venue: fatal: unknown exception\n");
-  }
-  return 1;
+  return ballast::run_guarded_main("ballast-venue", run_main, argc, argv);
 }

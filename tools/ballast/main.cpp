@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "ballast/core/config.hpp"
+#include "ballast/core/guarded_main.hpp"
 #include "ballast/plan_report.hpp"
 #include "ballast/run_command.hpp"
 #include "ballast/venue/venue_runner.hpp"
@@ -265,15 +266,6 @@ static int run_main(int argc, char** argv) {
   return bad_argument("unknown command '" + std::string(command) + "'");
 }
 
-// Whatever escapes (bad_alloc on a hostile input, a library's throw) ends the process with
-// one line and exit 1, never an abort and a core dump.
 int main(int argc, char** argv) {
-  try {
-    return run_main(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "ballast: fatal: %s\n", e.what());
-  } catch (...) {
-    std::fprintf(stderr, "ballast: fatal: unknown exception\n");
-  }
-  return 1;
+  return ballast::run_guarded_main("ballast", run_main, argc, argv);
 }
