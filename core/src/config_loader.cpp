@@ -1264,7 +1264,19 @@ class ConfigBuilder {
       // The host is fix_host, else the settings file's SocketConnectHost.
       std::string host = o.fix_host;
       std::string settings;
-      if (host.empty() && !o.fix_settings.empty() && !read_file(o.fix_settings, settings)) {
+      const bool have_settings = !o.fix_settings.empty() && !read_file(o.fix_settings, settings);
+      if (have_settings) {
+        // QuickFIX's SSL keys would be read by nothing: the session is plain TCP because
+        // QuickFIX's SSL initiator does not check the venue's host name (fix-dialect.md).
+        // Refuse them rather than let an operator believe the link is encrypted.
+        for (const std::string& key : quickfix_ssl_keys_in(settings))
+          r_.error(s.line_of_key("fix_settings"), s.child("fix_settings"),
+                   "QuickFIX SSL key " + key + " in " + o.fix_settings +
+                       " would be ignored: the FIX session is plain TCP (QuickFIX's SSL "
+                       "initiator does not check the venue's host name); reach a remote "
+                       "venue through a stunnel tunnel on loopback (docs/fix-dialect.md)");
+      }
+      if (host.empty() && have_settings) {
         std::size_t at = settings.find("SocketConnectHost=");
         if (at != std::string::npos) {
           at += std::string_view("SocketConnectHost=").size();
@@ -1841,6 +1853,35 @@ std::optional<ShapeProblem> config_shape_problem(std::string_view t) {
 }
 
 }  // namespace
+
+std::vector<std::string> quickfix_ssl_keys_in(std::string_view settings) {
+  static constexpr std::string_view kSslKeys[] = {"SSLProtocol",
+                                                  "SSLCipherSuite",
+                                                  "CertificateAuthoritiesFile",
+                                                  "CertificateAuthoritiesDirectory",
+                                                  "ClientCertificateFile",
+                                                  "ClientCertificateKeyFile",
+                                                  "ServerCertificateFile",
+                                                  "ServerCertificateKeyFile",
+                                                  "CertificateVerifyLevel",
+                                                  "CertificateRevocationListFile",
+                                                  "CertificateRevocationListDirectory"};
+  std::vector<std::string> found;
+  while (!settings.empty()) {
+    const std::size_t eol = settings.find('\n');
+    std::string_view line = settings.substr(0, eol);
+    settings = eol == std::string_view::npos ? std::string_view{} : settings.substr(eol + 1);
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+    const std::size_t eq = line.find('=');
+    if (eq == std::string_view::npos) continue;
+    std::string_view key = line.substr(0, eq);
+    while (!key.empty() && (key.back() == ' ' || key.back() == '\t')) key.remove_suffix(1);
+    for (const std::string_view ssl : kSslKeys)
+      if (key == ssl && std::find(found.begin(), found.end(), key) == found.end())
+        found.emplace_back(key);
+  }
+  return found;
+}
 
 bool is_loopback_host(std::string_view host) noexcept {
   if (host == "localhost" || host == "::1" || host == "[::1]") return true;

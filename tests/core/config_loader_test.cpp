@@ -1853,6 +1853,35 @@ TEST(ConfigLoaderTest, PlaintextToAHostOffThisMachineIsRefusedUnlessTheRiskIsNam
     EXPECT_FALSE(is_loopback_host(host)) << host;
 }
 
+TEST(ConfigLoaderTest, QuickFixSslKeysAreRefusedBecauseTheSessionIsPlainTcp) {
+  EXPECT_EQ(quickfix_ssl_keys_in("[SESSION]\nSocketConnectHost=127.0.0.1\n"),
+            std::vector<std::string>{});
+  EXPECT_EQ(quickfix_ssl_keys_in("[DEFAULT]\n  SSLProtocol = +TLSv1_2\n"
+                                 "CertificateAuthoritiesFile=/etc/ssl/ca.pem\r\n"
+                                 "[SESSION]\nSSLProtocol=all\n# SSLCipherSuite\n"),
+            (std::vector<std::string>{"SSLProtocol", "CertificateAuthoritiesFile"}));
+
+  const std::string settings = testing::TempDir() + "ballast_fix_ssl.cfg";
+  {
+    std::ofstream out(settings);
+    out << "[DEFAULT]\nConnectionType=initiator\nSSLProtocol=+TLSv1_2\n"
+           "[SESSION]\nSocketConnectHost=127.0.0.1\nClientCertificateFile=me.pem\n";
+  }
+  const std::string text = std::string(kMinimal) +
+                           "\n[orders]\nroute = \"fix\"\nfix_settings = \"" + settings +
+                           "\"\nfix_port = 9876\n";
+  const ConfigLoadResult r = parse(text);
+  std::remove(settings.c_str());
+  ASSERT_EQ(r.errors.size(), 2u) << dump(r);
+  for (const ConfigError& e : r.errors) {
+    EXPECT_EQ(e.key, "orders.fix_settings");
+    EXPECT_NE(e.problem.find("would be ignored: the FIX session is plain TCP"), std::string::npos)
+        << e.problem;
+  }
+  EXPECT_NE(r.errors[0].problem.find("SSLProtocol"), std::string::npos);
+  EXPECT_NE(r.errors[1].problem.find("ClientCertificateFile"), std::string::npos);
+}
+
 TEST(ConfigLoaderTest, WebSocketReportsEveryBadKeyAndRefusesSecrets) {
   const std::string text =
       std::string(kMinimal) +

@@ -281,6 +281,11 @@ struct ConfigParseOptions {
 // every asset with a target or a holding has a spot price.
 [[nodiscard]] std::vector<ConfigError> validate_for_planning(const BallastConfig& config);
 
+// The QuickFIX SSL settings (SSLProtocol, CertificateAuthoritiesFile, ...) named in a
+// QuickFIX settings file's text, each once: Ballast's FIX session is plain TCP, so these
+// would be silently ignored and are refused instead (docs/fix-dialect.md, Transport).
+[[nodiscard]] std::vector<std::string> quickfix_ssl_keys_in(std::string_view settings);
+
 // 127.0.0.0/8, ::1 and "localhost": traffic that never leaves the machine.
 [[nodiscard]] bool is_loopback_host(std::string_view host) noexcept;
 
