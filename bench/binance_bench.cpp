@@ -134,7 +134,7 @@ void BM_BinanceOrder_EncodeSigned(benchmark::State& state) {
   char out[BinanceOrderEncoder::kMaxRequestBytes];
   OrderRequest order;
   order.instrument = 0;
-  order.side = OrderSide::sell;
+  order.side = Side::sell;
   order.lots = 214;
   order.limit_ticks = 700081;
   std::int64_t timestamp = 1702555533821;

@@ -197,7 +197,7 @@ void BM_FixGateway_Send(benchmark::State& state, gateways::FixStoreKind kind) {
     for (auto _ : state) {
       ++n;
       order.client_order_id = n;
-      order.side = n % 2 ? OrderSide::buy : OrderSide::sell;
+      order.side = n % 2 ? Side::buy : Side::sell;
       const auto t0 = Clock::now();
       const bool ok = gateway.send(order);
       const auto t1 = Clock::now();

@@ -1038,18 +1038,19 @@ class ConfigBuilder {
                                       Range{0.0, C::max_orders_per_minute, true, false});
     assign(per_second, k.max_orders_per_second);
     assign(per_minute, k.max_orders_per_minute);
-    // A minute cap below the second cap makes the latter meaningless: almost surely a slip.
-    // Checked with the default too, so raising only the second cap is caught.
-    const bool rates_known = (per_second || !s.has("max_orders_per_second")) &&
-                             (per_minute || !s.has("max_orders_per_minute"));
-    if (rates_known && k.max_orders_per_minute < k.max_orders_per_second) {
-      std::string problem =
-          "must be >= max_orders_per_second (" + format_number(k.max_orders_per_second) + ")";
-      if (!per_minute)
-        problem += "; unset, it defaults to " + format_number(k.max_orders_per_minute);
+    // A default never makes a valid file invalid: the window left unset follows the one
+    // that was set (a second cap sustained for a minute; a second cap no looser than the
+    // minute's), so raising or lowering one key alone is accepted as meant.
+    if (per_second && !s.has("max_orders_per_minute"))
+      k.max_orders_per_minute = std::min(60.0 * *per_second, C::max_orders_per_minute);
+    if (per_minute && !s.has("max_orders_per_second"))
+      k.max_orders_per_second = std::min(k.max_orders_per_second, *per_minute);
+    // Both given and the minute cap below the second cap makes the latter meaningless:
+    // almost surely a slip.
+    if (per_second && per_minute && k.max_orders_per_minute < k.max_orders_per_second)
       r_.error(s.line_of_key("max_orders_per_minute"), s.child("max_orders_per_minute"),
-               std::move(problem));
-    }
+               "must be >= max_orders_per_second (" + format_number(k.max_orders_per_second) +
+                   ")");
     assign(r_.integer(s, "max_md_staleness_ms", Need::optional,
                       Range{0.0, static_cast<double>(C::max_md_staleness_ms), true, false}),
            k.max_md_staleness_ms);

@@ -199,7 +199,7 @@ void EngineCore::add_open(const PlannedOrder& order, OrderRequest& r) noexcept {
   r = OrderRequest{};
   r.client_order_id = ids_.next();
   r.instrument = order.instrument;
-  r.side = order.side == Side::buy ? OrderSide::buy : OrderSide::sell;
+  r.side = order.side == Side::buy ? Side::buy : Side::sell;
   r.lots = order.lots;
   r.limit_ticks = order.limit_ticks;
   r.purpose = static_cast<std::uint8_t>(order.purpose);
@@ -244,7 +244,7 @@ void EngineCore::on_session(const ExecReport& r) noexcept {
       q = OrderRequest{};
       q.client_order_id = open_ids_[k];
       q.instrument = o.instrument;
-      q.side = o.buy ? OrderSide::buy : OrderSide::sell;
+      q.side = o.buy ? Side::buy : Side::sell;
       q.lots = o.lots;
       q.limit_ticks = o.limit_ticks;
       q.purpose = static_cast<std::uint8_t>(OrderPurpose::status_query);
@@ -358,7 +358,7 @@ void EngineCore::on_exec(const ExecReport& r) noexcept {
   }
   if (r.last_lots > 0 && (r.kind == ExecKind::fill || r.kind == ExecKind::partial_fill)) {
     const InstrumentSpec& spec = config_.universe.instruments[r.instrument];
-    const std::int64_t signed_lots = r.side == OrderSide::buy ? r.last_lots : -r.last_lots;
+    const std::int64_t signed_lots = r.side == Side::buy ? r.last_lots : -r.last_lots;
     apply_fill(config_.universe, portfolio_, r.instrument, signed_lots,
                static_cast<double>(r.last_price_ticks) * spec.tick_size_d, r.fee);
     stats_.fees_paid += r.fee;
@@ -536,7 +536,7 @@ std::size_t EngineCore::kill(OrderRequest* out, std::size_t max) noexcept {
     r.client_order_id = open_ids_[k];
     r.request_id = ids_.next();
     r.instrument = o.instrument;
-    r.side = o.buy ? OrderSide::buy : OrderSide::sell;
+    r.side = o.buy ? Side::buy : Side::sell;
     r.lots = o.lots;
     r.limit_ticks = o.limit_ticks;
     r.purpose = static_cast<std::uint8_t>(OrderPurpose::cancel);

@@ -89,7 +89,7 @@ std::size_t encode_new_order_single(const OrderRequest& order, const InstrumentS
       20);
   body.field("11=", order.client_order_id);
   body.field("55=", spec.symbol.data(), spec.symbol.size());
-  body.raw(order.side == OrderSide::buy ? "54=1\x01" : "54=2\x01", 5);
+  body.raw(order.side == Side::buy ? "54=1\x01" : "54=2\x01", 5);
   body.decimal_field("38=", order.lots, spec.lot_size);
   body.raw("40=2\x01", 5);  // limit
   body.decimal_field("44=", order.limit_ticks, spec.tick_size);

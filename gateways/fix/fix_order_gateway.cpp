@@ -603,9 +603,9 @@ class FixOrderGateway::Events final : public fix::SessionEvents {
     if (!in.side.present()) return missing(54);
     if (!one_char(view(in.side), side)) return bad(54);
     if (side == '1')
-      r.side = OrderSide::buy;
+      r.side = Side::buy;
     else if (side == '2' || side == '5' || side == '6')  // sell, sell short (exempt)
-      r.side = OrderSide::sell;
+      r.side = Side::sell;
     else
       return bad(54);
 
@@ -681,9 +681,9 @@ class FixOrderGateway::Events final : public fix::SessionEvents {
     char side = 0;
     if (in.side.present() && one_char(view(in.side), side)) {
       if (side == '1')
-        r.side = OrderSide::buy;
+        r.side = Side::buy;
       else if (side == '2' || side == '5' || side == '6')
-        r.side = OrderSide::sell;
+        r.side = Side::sell;
       else if (!unknown)
         return bad(54);
     } else if (!unknown) {
@@ -817,7 +817,7 @@ bool FixOrderGateway::send_status_request(OrderRequest& order) noexcept {
   o.msg_type = 'H';
   o.cl_ord_id = text(id, write_id(order.client_order_id, id, sizeof id));
   o.symbol = text(spec.symbol.data(), spec.symbol.size());
-  o.side = order.side == OrderSide::buy ? '1' : '2';
+  o.side = order.side == Side::buy ? '1' : '2';
   o.status_req_id = text(req, write_id(++status_req_seq_, req, sizeof req));
   order.stamps.encoded = TscClock::now();
   fix::SendResult result = fix::SendResult::failed;
@@ -856,7 +856,7 @@ bool FixOrderGateway::send_message(char msg_type, std::uint64_t cl_ord_id,
   o.cl_ord_id = text(id, write_id(cl_ord_id, id, sizeof id));
   if (msg_type != 'D') o.orig_cl_ord_id = text(orig, write_id(orig_cl_ord_id, orig, sizeof orig));
   o.symbol = text(spec.symbol.data(), spec.symbol.size());
-  o.side = order.side == OrderSide::buy ? '1' : '2';
+  o.side = order.side == Side::buy ? '1' : '2';
   o.qty = text(qty, write_steps_decimal(lots, spec.lot_size, qty, sizeof qty));
   if (msg_type != 'F') {
     o.price = text(px, write_steps_decimal(ticks, spec.tick_size, px, sizeof px));

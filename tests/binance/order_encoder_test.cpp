@@ -91,7 +91,7 @@ class BinanceOrderEncoderTest : public ::testing::Test {
   ApiCredentials credentials_;
   char out_[BinanceOrderEncoder::kMaxRequestBytes];
 
-  static OrderRequest order(InstrumentId id, OrderSide side, std::int64_t lots, std::int64_t ticks,
+  static OrderRequest order(InstrumentId id, Side side, std::int64_t lots, std::int64_t ticks,
                             std::uint64_t client_id) {
     OrderRequest o;
     o.instrument = id;
@@ -105,7 +105,7 @@ class BinanceOrderEncoderTest : public ::testing::Test {
 
 TEST_F(BinanceOrderEncoderTest, SignsParametersSortedByName) {
   BinanceOrderEncoder encoder(symbols_, credentials_);
-  const std::size_t n = encoder.encode_place(order(kBtcPerp, OrderSide::sell, 250, 700001, 42),
+  const std::size_t n = encoder.encode_place(order(kBtcPerp, Side::sell, 250, 700001, 42),
                                              1702555533821, out_, sizeof out_);
   ASSERT_GT(n, 0u);
   const std::string expected_payload =
@@ -126,7 +126,7 @@ TEST_F(BinanceOrderEncoderTest, SignsParametersSortedByName) {
 TEST_F(BinanceOrderEncoderTest, ReduceOnlyAndGtcAreSignedToo) {
   BinanceOrderEncoder encoder(symbols_, credentials_, {3000, BinanceTimeInForce::gtc});
   ASSERT_GT(
-      encoder.encode_place(order(kEthPerp, OrderSide::buy, 1, 1, 7), 5, out_, sizeof out_, true),
+      encoder.encode_place(order(kEthPerp, Side::buy, 1, 1, 7), 5, out_, sizeof out_, true),
       0u);
   EXPECT_EQ(
       encoder.last_signature_payload(),
@@ -150,7 +150,7 @@ TEST_F(BinanceOrderEncoderTest, WritesDecimalsAtTheInstrumentPrecision) {
   };
   for (const Case& c : cases) {
     ASSERT_GT(
-        encoder.encode_place(order(c.id, OrderSide::buy, c.lots, c.ticks, 1), 1, out_, sizeof out_),
+        encoder.encode_place(order(c.id, Side::buy, c.lots, c.ticks, 1), 1, out_, sizeof out_),
         0u);
     const std::string payload(encoder.last_signature_payload());
     EXPECT_NE(payload.find(c.quantity), std::string::npos) << payload;
@@ -199,17 +199,17 @@ TEST(BinanceSymbolMapTest, ContractSizeScalesTheWireQuantity) {
 
 TEST_F(BinanceOrderEncoderTest, RefusesWhatCannotBeEncoded) {
   BinanceOrderEncoder encoder(symbols_, credentials_);
-  EXPECT_EQ(encoder.encode_place(order(kBtcPerp, OrderSide::buy, 0, 1, 1), 1, out_, sizeof out_),
+  EXPECT_EQ(encoder.encode_place(order(kBtcPerp, Side::buy, 0, 1, 1), 1, out_, sizeof out_),
             0u);
-  EXPECT_EQ(encoder.encode_place(order(kBtcPerp, OrderSide::buy, 1, -5, 1), 1, out_, sizeof out_),
+  EXPECT_EQ(encoder.encode_place(order(kBtcPerp, Side::buy, 1, -5, 1), 1, out_, sizeof out_),
             0u);
-  EXPECT_EQ(encoder.encode_place(order(0, OrderSide::buy, 1, 1, 1), 1, out_, sizeof out_),
+  EXPECT_EQ(encoder.encode_place(order(0, Side::buy, 1, 1, 1), 1, out_, sizeof out_),
             0u);  // spot
   const std::size_t full =
-      encoder.encode_place(order(kBtcPerp, OrderSide::buy, 1, 1, 1), 1, out_, sizeof out_);
+      encoder.encode_place(order(kBtcPerp, Side::buy, 1, 1, 1), 1, out_, sizeof out_);
   ASSERT_GT(full, 0u);
-  EXPECT_EQ(encoder.encode_place(order(kBtcPerp, OrderSide::buy, 1, 1, 1), 1, out_, full - 1), 0u);
-  EXPECT_EQ(encoder.encode_place(order(kBtcPerp, OrderSide::buy, 1, 1, 1), 1, out_, full), full);
+  EXPECT_EQ(encoder.encode_place(order(kBtcPerp, Side::buy, 1, 1, 1), 1, out_, full - 1), 0u);
+  EXPECT_EQ(encoder.encode_place(order(kBtcPerp, Side::buy, 1, 1, 1), 1, out_, full), full);
 }
 
 TEST_F(BinanceOrderEncoderTest, CancelModifyStatusAndUnsignedRequests) {
@@ -221,7 +221,7 @@ TEST_F(BinanceOrderEncoderTest, CancelModifyStatusAndUnsignedRequests) {
                 "&origClientOrderId=42&recvWindow=5000&symbol=BTCUSDT&timestamp=9");
   EXPECT_EQ(std::string(out_, 40), R"({"id":"c42","method":"order.cancel","par)");
 
-  n = encoder.encode_modify(order(kBtcDated, OrderSide::buy, 5, 700000, 43), 9, out_, sizeof out_);
+  n = encoder.encode_modify(order(kBtcDated, Side::buy, 5, 700000, 43), 9, out_, sizeof out_);
   ASSERT_GT(n, 0u);
   EXPECT_EQ(encoder.last_signature_payload(),
             std::string("apiKey=") + std::string(kDocApiKey) +
@@ -263,7 +263,7 @@ TEST_F(BinanceOrderEncoderTest, PlaceRequestHasTheDocumentedShape) {
   EXPECT_EQ(method, "order.place");
 
   BinanceOrderEncoder encoder(symbols_, credentials_, {5000, BinanceTimeInForce::gtc});
-  const std::size_t n = encoder.encode_place(order(kBtcPerp, OrderSide::buy, 100, 431870, 1),
+  const std::size_t n = encoder.encode_place(order(kBtcPerp, Side::buy, 100, 431870, 1),
                                              1702555533821, out_, sizeof out_);
   simdjson::dom::parser ours_parser;
   simdjson::dom::element ours;

@@ -67,7 +67,7 @@ TEST_F(BinanceResponseParserTest, DocumentedPlaceReplyIsAnAckAndCarriesRateLimit
   EXPECT_EQ(reports_[0].kind, ExecKind::ack);
   EXPECT_EQ(reports_[0].client_order_id, 42u);
   EXPECT_EQ(reports_[0].instrument, kBtcPerp);
-  EXPECT_EQ(reports_[0].side, OrderSide::buy);
+  EXPECT_EQ(reports_[0].side, Side::buy);
   EXPECT_EQ(reports_[0].cum_lots, 0);
   EXPECT_EQ(reports_[0].leaves_lots, 100);  // origQty 0.100 at lot 0.001
 }
@@ -80,7 +80,7 @@ TEST_F(BinanceResponseParserTest, PlaceReplyStatusesBecomeFillsAndTerminalReport
   EXPECT_EQ(reports_[0].cum_lots, 250);
   EXPECT_EQ(reports_[0].leaves_lots, 0);
   EXPECT_EQ(reports_[0].last_price_ticks, 700001);
-  EXPECT_EQ(reports_[0].side, OrderSide::sell);
+  EXPECT_EQ(reports_[0].side, Side::sell);
 
   // An IOC that filled part and expired: the fill, then the expiry.
   ASSERT_EQ(response(place_reply("p42", "EXPIRED", "0.100", "70000.15")), ResponseResult::reports);
@@ -270,7 +270,7 @@ TEST_F(BinanceResponseParserTest, OrderTradeUpdateTradeBecomesAPartialFillWithFe
   EXPECT_EQ(r.kind, ExecKind::partial_fill);
   EXPECT_EQ(r.client_order_id, 4200001u);
   EXPECT_EQ(r.instrument, kBtcPerp);
-  EXPECT_EQ(r.side, OrderSide::sell);
+  EXPECT_EQ(r.side, Side::sell);
   EXPECT_EQ(r.last_lots, 100);
   EXPECT_EQ(r.cum_lots, 100);
   EXPECT_EQ(r.leaves_lots, 150);

@@ -26,7 +26,7 @@ inline gateways::FixGatewayOptions loopback_gateway_options(int port,
 }
 
 // A limit order for the gateway: `lots` of `instrument` at `ticks`.
-inline OrderRequest order(std::uint64_t id, InstrumentId instrument, OrderSide side,
+inline OrderRequest order(std::uint64_t id, InstrumentId instrument, Side side,
                           std::int64_t lots, std::int64_t ticks) {
   OrderRequest o;
   o.client_order_id = id;

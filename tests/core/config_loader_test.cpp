@@ -1112,10 +1112,23 @@ TEST(ConfigLoaderTest, OrdersPerMinuteBelowPerSecondRejected) {
   EXPECT_EQ(r.errors[0].problem, "must be >= max_orders_per_second (20)");
 }
 
-TEST(ConfigLoaderTest, DefaultOrdersPerMinuteBelowPerSecondRejected) {
-  const std::string text = std::string(kMinimal) + "[risk]\nmax_orders_per_second = 1000\n";
-  EXPECT_TRUE(HasOnlyError(parse(text), "risk.max_orders_per_minute", line_of(text, "[risk]"),
-                           "must be >= max_orders_per_second (1000); unset, it defaults to 600"));
+// Renamed from DefaultOrdersPerMinuteBelowPerSecondRejected: a default no longer makes a
+// valid file invalid; the unset window follows the one that was set.
+TEST(ConfigLoaderTest, UnsetOrderRateWindowFollowsTheOneThatWasSet) {
+  ConfigLoadResult r = parse(std::string(kMinimal) + "[risk]\nmax_orders_per_second = 1000\n");
+  ASSERT_TRUE(r.ok()) << dump(r);
+  EXPECT_DOUBLE_EQ(r.config->risk.max_orders_per_second, 1000.0);
+  EXPECT_DOUBLE_EQ(r.config->risk.max_orders_per_minute, 60'000.0);
+  r = parse(std::string(kMinimal) + "[risk]\nmax_orders_per_second = 9000\n");
+  ASSERT_TRUE(r.ok()) << dump(r);
+  EXPECT_DOUBLE_EQ(r.config->risk.max_orders_per_minute, 540'000.0);
+  r = parse(std::string(kMinimal) + "[risk]\nmax_orders_per_minute = 5\n");
+  ASSERT_TRUE(r.ok()) << dump(r);
+  EXPECT_DOUBLE_EQ(r.config->risk.max_orders_per_second, 5.0);
+  EXPECT_DOUBLE_EQ(r.config->risk.max_orders_per_minute, 5.0);
+  r = parse(std::string(kMinimal) + "[risk]\nmax_orders_per_second = 2\n");
+  ASSERT_TRUE(r.ok()) << dump(r);
+  EXPECT_DOUBLE_EQ(r.config->risk.max_orders_per_minute, 120.0);
 }
 
 TEST(ConfigLoaderTest, OrdersPerMinuteMustBePositive) {

@@ -182,7 +182,7 @@ TEST(EngineControlTest, PauseBlocksOrdersOutOfBandThenResumeTrades) {
   EXPECT_FALSE(rig.reply.paused);
   EXPECT_EQ(rig.reply.mode, TradingMode::active);
   ASSERT_EQ(rig.tick(90000), 1u);
-  EXPECT_EQ(rig.out[0].side, OrderSide::sell);
+  EXPECT_EQ(rig.out[0].side, Side::sell);
   const auto s = rig.snapshot();
   EXPECT_EQ(count_alerts(*s, AlertKind::paused), 2u);  // paused, then resumed
   EXPECT_EQ(s->alerts[(s->alert_total - 1) % kSnapshotAlerts].detail, 0u);
@@ -311,7 +311,7 @@ TEST(EngineControlTest, FlattenClosesThePositionInRiskCheckedSlices) {
     ASSERT_EQ(rig.tick(90000), 1u);
     const OrderRequest& o = rig.out[0];
     EXPECT_EQ(o.purpose, static_cast<std::uint8_t>(OrderPurpose::flatten));
-    EXPECT_EQ(o.side, OrderSide::buy);
+    EXPECT_EQ(o.side, Side::buy);
     EXPECT_LE(static_cast<double>(o.lots) * 0.001 * static_cast<double>(o.limit_ticks) * 0.1,
               3000.0 * 1.0001);
     EXPECT_GE(static_cast<double>(o.limit_ticks) * 0.1,
@@ -355,7 +355,7 @@ TEST(EngineControlTest, SetTargetRefusesBadInputAndTheNextPlanFollowsTheNewWeigh
   EXPECT_NEAR(rig.core->targets()[rig.usdt].weight, 0.6, 1e-12);
   ASSERT_EQ(rig.tick(70000), 1u);
   // Short 0.1 x 140,000 = 14,000 at 70 per contract: 200 lots.
-  EXPECT_EQ(rig.out[0].side, OrderSide::sell);
+  EXPECT_EQ(rig.out[0].side, Side::sell);
   EXPECT_NEAR(static_cast<double>(rig.out[0].lots), 200.0, 1.0);
 
   // A newly targeted asset hedges with the derivatives on it.

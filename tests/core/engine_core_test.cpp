@@ -97,7 +97,7 @@ TEST(EngineCoreTest, TradesOnlyOutsideTheBandThenSettlesOnTheFill) {
   EXPECT_EQ(e.tick(80000), 0u);  // 80/150 = 53.3%: inside
   ASSERT_EQ(e.tick(90000), 1u);  // 90/160 = 56.25%: outside, short 10,000 = 111 contracts
   const OrderRequest o = e.out[0];
-  EXPECT_EQ(o.side, OrderSide::sell);
+  EXPECT_EQ(o.side, Side::sell);
   EXPECT_EQ(o.lots, 111);
   EXPECT_NE(o.client_order_id, 0u);
   EXPECT_FALSE(e.core->settled());
@@ -212,7 +212,7 @@ TEST(EngineCoreTest, SessionDropMarksOrdersUnknownAndQueriesThemAfterLogon) {
   ASSERT_EQ(e.core->take_status_queries(q.data(), q.size()), 1u);
   EXPECT_EQ(q[0].client_order_id, o.client_order_id);
   EXPECT_EQ(q[0].purpose, static_cast<std::uint8_t>(OrderPurpose::status_query));
-  EXPECT_EQ(q[0].side, OrderSide::sell);
+  EXPECT_EQ(q[0].side, Side::sell);
   // Asked once, not on every poll.
   EXPECT_EQ(e.core->take_status_queries(q.data(), q.size()), 0u);
   // Still no trading while the answer is outstanding (no duplicate hedge).
@@ -512,7 +512,7 @@ TEST(LoopbackVenueTest, EncodesAFixNewOrderSingleAndFills) {
   OrderRequest o;
   o.client_order_id = 77;
   o.instrument = 0;
-  o.side = OrderSide::sell;
+  o.side = Side::sell;
   o.lots = 111;
   o.limit_ticks = 899911;
   ASSERT_TRUE(venue.send(o));

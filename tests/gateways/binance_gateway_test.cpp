@@ -197,7 +197,7 @@ class BinanceGatewayTest : public ::testing::Test {
 
   // Marketable: 1% through the instrument's last quote, on its tick grid.
   OrderRequest order(std::uint64_t id, std::int64_t lots, InstrumentId instrument,
-                     OrderSide side) const {
+                     Side side) const {
     OrderRequest o;
     o.client_order_id = id;
     o.instrument = instrument;
@@ -206,14 +206,14 @@ class BinanceGatewayTest : public ::testing::Test {
     const double tick = universe_.instruments[instrument].tick_size_d;
     for (auto t = ticks_.rbegin(); t != ticks_.rend(); ++t) {
       if (t->instrument != instrument || t->bid <= 0 || t->ask <= 0) continue;
-      const double price = side == OrderSide::buy ? t->ask * 1.01 : t->bid * 0.99;
+      const double price = side == Side::buy ? t->ask * 1.01 : t->bid * 0.99;
       o.limit_ticks = static_cast<std::int64_t>(price / tick);
       break;
     }
     return o;
   }
   OrderRequest buy(std::uint64_t id, std::int64_t lots) const {
-    return order(id, lots, 0, OrderSide::buy);
+    return order(id, lots, 0, Side::buy);
   }
   bool quoted(InstrumentId instrument) const {
     for (const MarketTick& t : ticks_)
@@ -320,8 +320,8 @@ TEST_F(BinanceGatewayTest, BurstAcrossInstrumentsPlacesEachOrderAsItself) {
   start_server(false);
   start_gateways(false);
   ASSERT_TRUE(pump([&] { return saw(ExecKind::session_up) && quoted(0) && quoted(1); }));
-  OrderRequest sell_btc = order(601, 7, 0, OrderSide::sell);
-  OrderRequest buy_eth = order(602, 11, 1, OrderSide::buy);
+  OrderRequest sell_btc = order(601, 7, 0, Side::sell);
+  OrderRequest buy_eth = order(602, 11, 1, Side::buy);
   ASSERT_TRUE(orders_->send(sell_btc));
   ASSERT_TRUE(orders_->send(buy_eth));
   ASSERT_TRUE(pump([&] { return filled(601).second && filled(602).second; }))

@@ -276,7 +276,7 @@ TEST_F(FixMarketDataTest, SubscriptionCanBeTurnedOff) {
 
 TEST_F(FixMarketDataTest, StatusQuerySendsOrderStatusRequest) {
   FixOrderGateway& g = start_gateway();
-  OrderRequest q = order(4242, kEth, OrderSide::sell, 0, 0);
+  OrderRequest q = order(4242, kEth, Side::sell, 0, 0);
   q.purpose = static_cast<std::uint8_t>(OrderPurpose::status_query);
   ASSERT_TRUE(g.send(q));
   EXPECT_NE(q.stamps.sent, 0u);
@@ -292,7 +292,7 @@ TEST_F(FixMarketDataTest, StatusQuerySendsOrderStatusRequest) {
   EXPECT_EQ(g.counters().status_queries_sent, 1u);
   EXPECT_EQ(g.counters().orders_sent, 0u);
 
-  OrderRequest bad = order(1, 99, OrderSide::buy, 0, 0);
+  OrderRequest bad = order(1, 99, Side::buy, 0, 0);
   bad.purpose = static_cast<std::uint8_t>(OrderPurpose::status_query);
   EXPECT_FALSE(g.send(bad));
   EXPECT_EQ(g.counters().send_failures, 1u);
@@ -343,7 +343,7 @@ TEST_F(FixMarketDataTest, StatusRepliesMapEveryOrderStatus) {
     EXPECT_EQ(r[i].status, cases[i].want);
     EXPECT_EQ(r[i].client_order_id, 100 + i);
     EXPECT_EQ(r[i].instrument, kBtc);
-    EXPECT_EQ(r[i].side, OrderSide::buy);
+    EXPECT_EQ(r[i].side, Side::buy);
     const bool unknown = cases[i].want == OrderStatus::unknown;  // nothing to count
     EXPECT_EQ(r[i].cum_lots, unknown ? 0 : 150);
     EXPECT_EQ(r[i].leaves_lots, unknown ? 0 : 100);

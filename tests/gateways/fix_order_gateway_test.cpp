@@ -169,7 +169,7 @@ TEST_F(FixGatewayTest, LogonWithoutCredentialsCarriesNeither) {
 TEST_F(FixGatewayTest, SendBeforeLogonReturnsFalse) {
   acceptor_.reset();  // nobody listening
   FixOrderGateway g(universe_, options());
-  OrderRequest o = order(1, kBtc, OrderSide::buy, 1, 1);
+  OrderRequest o = order(1, kBtc, Side::buy, 1, 1);
   EXPECT_FALSE(g.send(o)) << "not started";
   g.start();
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -184,7 +184,7 @@ TEST_F(FixGatewayTest, SendBeforeLogonReturnsFalse) {
 
 TEST_F(FixGatewayTest, NewOrderSingleCarriesExactFieldsAndReportsMapBack) {
   FixOrderGateway& g = start_gateway();
-  OrderRequest o = order(1001, kBtc, OrderSide::buy, 250, 899911);
+  OrderRequest o = order(1001, kBtc, Side::buy, 250, 899911);
   ASSERT_TRUE(g.send(o));
   EXPECT_NE(o.stamps.encoded, 0u);
   EXPECT_GE(o.stamps.sent, o.stamps.encoded);
@@ -213,7 +213,7 @@ TEST_F(FixGatewayTest, NewOrderSingleCarriesExactFieldsAndReportsMapBack) {
   for (const ExecReport& e : r) {
     EXPECT_EQ(e.client_order_id, 1001u);
     EXPECT_EQ(e.instrument, kBtc);
-    EXPECT_EQ(e.side, OrderSide::buy);
+    EXPECT_EQ(e.side, Side::buy);
     EXPECT_NE(e.recv_tsc, 0u);
     EXPECT_EQ(e.reject_code, 0);
   }
@@ -241,7 +241,7 @@ TEST_F(FixGatewayTest, GtcSellAndExpiry) {
   FixGatewayOptions opt = options();
   opt.time_in_force = FixTimeInForce::gtc;
   FixOrderGateway& g = start_gateway(opt);
-  OrderRequest o = order(77, kEth, OrderSide::sell, 5, 312345);
+  OrderRequest o = order(77, kEth, Side::sell, 5, 312345);
   ASSERT_TRUE(g.send(o));
   ASSERT_TRUE(wait_for([&] { return order_count() == 1; }));
   const auto received = acceptor_->orders().front();
@@ -255,29 +255,29 @@ TEST_F(FixGatewayTest, GtcSellAndExpiry) {
   const auto r = reports(1);
   ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(r[0].kind, ExecKind::expired);
-  EXPECT_EQ(r[0].side, OrderSide::sell);
+  EXPECT_EQ(r[0].side, Side::sell);
   EXPECT_EQ(r[0].instrument, kEth);
 }
 
 TEST_F(FixGatewayTest, BadQuantityIsRejectedByTheVenue) {
   acceptor_->set_max_qty(10.0);
   FixOrderGateway& g = start_gateway();
-  OrderRequest o = order(5, kBtc, OrderSide::sell, 20000, 900000);  // 20.000 BTC
+  OrderRequest o = order(5, kBtc, Side::sell, 20000, 900000);  // 20.000 BTC
   ASSERT_TRUE(g.send(o));
   const auto r = reports(1);
   ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(r[0].client_order_id, 5u);
   EXPECT_EQ(r[0].kind, ExecKind::rejected);
   EXPECT_EQ(r[0].reject_code, kRejectCodeOrder | 13);
-  EXPECT_EQ(r[0].side, OrderSide::sell);
+  EXPECT_EQ(r[0].side, Side::sell);
   EXPECT_EQ(acceptor_->orders().front().qty, "20.000");
 }
 
 TEST_F(FixGatewayTest, InvalidOrdersAreRefusedLocally) {
   FixOrderGateway& g = start_gateway();
-  OrderRequest zero = order(1, kBtc, OrderSide::buy, 0, 100);
-  OrderRequest no_price = order(2, kBtc, OrderSide::buy, 1, 0);
-  OrderRequest no_instrument = order(3, 99, OrderSide::buy, 1, 1);
+  OrderRequest zero = order(1, kBtc, Side::buy, 0, 100);
+  OrderRequest no_price = order(2, kBtc, Side::buy, 1, 0);
+  OrderRequest no_instrument = order(3, 99, Side::buy, 1, 1);
   EXPECT_FALSE(g.send(zero));
   EXPECT_FALSE(g.send(no_price));
   EXPECT_FALSE(g.send(no_instrument));
@@ -288,7 +288,7 @@ TEST_F(FixGatewayTest, InvalidOrdersAreRefusedLocally) {
 
 TEST_F(FixGatewayTest, CancelReplaceAndCancelReject) {
   FixOrderGateway& g = start_gateway();
-  OrderRequest o = order(1001, kBtc, OrderSide::buy, 250, 899911);
+  OrderRequest o = order(1001, kBtc, Side::buy, 250, 899911);
   ASSERT_TRUE(g.send(o));
   ASSERT_TRUE(g.replace(1002, o, 300, 899900));
   ASSERT_TRUE(g.cancel(1003, o));
@@ -372,7 +372,7 @@ TEST_F(FixGatewayTest, DisconnectMarksNotReadyUntilLoggedOnAgain) {
   acceptor_->logout();
   ASSERT_TRUE(wait_for([&] { return !g.logged_on(); }));
   EXPECT_EQ(g.counters().disconnects, 1u);
-  OrderRequest o = order(11, kBtc, OrderSide::buy, 1, 1);
+  OrderRequest o = order(11, kBtc, Side::buy, 1, 1);
   EXPECT_FALSE(g.send(o));
   EXPECT_EQ(g.counters().not_logged_on, 1u);
 
@@ -385,7 +385,7 @@ TEST_F(FixGatewayTest, DisconnectMarksNotReadyUntilLoggedOnAgain) {
 
 TEST_F(FixGatewayTest, StaleOrderIsGapFilledNotReplayedOnResend) {
   FixOrderGateway& g = start_gateway();
-  OrderRequest o = order(501, kBtc, OrderSide::buy, 10, 900000);
+  OrderRequest o = order(501, kBtc, Side::buy, 10, 900000);
   ASSERT_TRUE(g.send(o));
   ASSERT_TRUE(wait_for([&] { return order_count() == 1; }));
   const int order_seq = acceptor_->orders().front().seq_num;
@@ -402,7 +402,7 @@ TEST_F(FixGatewayTest, StaleOrderIsGapFilledNotReplayedOnResend) {
   for (const auto& r : acceptor_->orders()) EXPECT_FALSE(r.poss_dup);
 
   // The session is in sequence again: a new order goes through normally.
-  OrderRequest next = order(502, kBtc, OrderSide::buy, 10, 900000);
+  OrderRequest next = order(502, kBtc, Side::buy, 10, 900000);
   ASSERT_TRUE(g.send(next));
   ASSERT_TRUE(wait_for([&] { return order_count() == 2; }));
   EXPECT_EQ(acceptor_->orders().back().cl_ord_id, "502");
@@ -413,7 +413,7 @@ TEST_F(FixGatewayTest, RestartResumesSequenceNumbersFromTheStore) {
   int before = 0;
   {
     FixOrderGateway& g = start_gateway();
-    OrderRequest o = order(1, kBtc, OrderSide::buy, 1, 1);
+    OrderRequest o = order(1, kBtc, Side::buy, 1, 1);
     ASSERT_TRUE(g.send(o));
     ASSERT_TRUE(wait_for([&] { return order_count() == 1; }));
     gateway_.reset();  // logout, store kept on disk
@@ -426,7 +426,7 @@ TEST_F(FixGatewayTest, RestartResumesSequenceNumbersFromTheStore) {
   EXPECT_GE(before, 3) << "logon and order (and the logout) were stored";
   FixOrderGateway& g = start_gateway();
   EXPECT_TRUE(g.logged_on()) << "the venue accepted the resumed sequence";
-  OrderRequest o = order(2, kBtc, OrderSide::buy, 1, 1);
+  OrderRequest o = order(2, kBtc, Side::buy, 1, 1);
   ASSERT_TRUE(g.send(o));
   ASSERT_TRUE(wait_for([&] { return order_count() == 2; }));
   EXPECT_EQ(acceptor_->orders().back().seq_num, before + 2)
@@ -477,7 +477,7 @@ TEST_P(FixStoreRestartTest, RestartAfterNOrdersLogsOnAboveN) {
   {
     FixOrderGateway& g = start_gateway(first);
     for (int i = 1; i <= kOrders; ++i) {
-      OrderRequest o = order(static_cast<std::uint64_t>(i), kBtc, OrderSide::buy, 1, 1);
+      OrderRequest o = order(static_cast<std::uint64_t>(i), kBtc, Side::buy, 1, 1);
       ASSERT_TRUE(g.send(o));
     }
     ASSERT_TRUE(wait_for([&] { return order_count() == kOrders; }));
@@ -500,7 +500,7 @@ TEST_P(FixStoreRestartTest, RestartAfterNOrdersLogsOnAboveN) {
   FixOrderGateway& g = start_gateway(second);
   EXPECT_TRUE(g.logged_on()) << "the venue accepted the resumed sequence";
   EXPECT_GT(g.next_sender_seq_num(), files.next_sender);
-  OrderRequest o = order(kOrders + 1, kBtc, OrderSide::buy, 1, 1);
+  OrderRequest o = order(kOrders + 1, kBtc, Side::buy, 1, 1);
   ASSERT_TRUE(g.send(o));
   ASSERT_TRUE(wait_for([&] { return order_count() == kOrders + 1; }));
   EXPECT_GT(acceptor_->orders().back().seq_num, last_order_seq);
@@ -543,7 +543,7 @@ TEST_F(FixGatewayTest, AsyncStoreCrashAfterNOrdersResumesAboveN) {
       g.start();
       if (!wait_for([&] { return g.logged_on(); }, std::chrono::milliseconds(15000))) ::_exit(3);
       for (int i = 1; i <= kOrders; ++i) {
-        OrderRequest o = order(static_cast<std::uint64_t>(i), kBtc, OrderSide::buy, 1, 1);
+        OrderRequest o = order(static_cast<std::uint64_t>(i), kBtc, Side::buy, 1, 1);
         if (!g.send(o)) code = 4;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(300));  // on the wire
@@ -566,7 +566,7 @@ TEST_F(FixGatewayTest, AsyncStoreCrashAfterNOrdersResumesAboveN) {
 
   FixOrderGateway& g = start_gateway();
   EXPECT_TRUE(g.logged_on());
-  OrderRequest o = order(kOrders + 1, kBtc, OrderSide::buy, 1, 1);
+  OrderRequest o = order(kOrders + 1, kBtc, Side::buy, 1, 1);
   ASSERT_TRUE(g.send(o));
   ASSERT_TRUE(wait_for([&] { return order_count() == kOrders + 1; }));
   EXPECT_EQ(acceptor_->orders().back().seq_num, last_order_seq + 3)
@@ -586,7 +586,7 @@ TEST_F(FixGatewayTest, MemoryAndNullStoresNeedNoStorePath) {
     o.store = kind;
     FixOrderGateway& g = start_gateway(o);
     EXPECT_TRUE(g.store_path().empty());
-    OrderRequest req = order(7, kBtc, OrderSide::buy, 1, 1);
+    OrderRequest req = order(7, kBtc, Side::buy, 1, 1);
     ASSERT_TRUE(g.send(req));
     ASSERT_TRUE(wait_for([&] { return order_count() >= 1; }));
     gateway_.reset();

@@ -219,7 +219,7 @@ TEST(BallastVenueCli, ServesFixFromTheDemoConfigAndStopsOnSigterm) {
     OrderRequest buy;
     buy.client_order_id = 1;
     buy.instrument = perp;
-    buy.side = OrderSide::buy;
+    buy.side = Side::buy;
     buy.lots = 10;  // 0.01 BTC
     buy.limit_ticks = static_cast<std::int64_t>(std::llround(ref * 1.01 / tick));
     ASSERT_TRUE(gw.send(buy));

@@ -38,8 +38,8 @@ class SimulatedVenueTest : public ::testing::Test {
   }
   // The market maker's standing ask and bid around 1600 (3200 ticks of 0.5).
   void quote_around(InstrumentId i, std::int64_t bid, std::int64_t ask, std::int64_t lots) {
-    venue.submit(new_limit(mm, next_id++, i, OrderSide::buy, lots, bid));
-    venue.submit(new_limit(mm, next_id++, i, OrderSide::sell, lots, ask));
+    venue.submit(new_limit(mm, next_id++, i, Side::buy, lots, bid));
+    venue.submit(new_limit(mm, next_id++, i, Side::sell, lots, ask));
   }
   ExecReport last_engine_report() const {
     for (auto it = venue.executions().rbegin(); it != venue.executions().rend(); ++it)
@@ -56,9 +56,9 @@ class SimulatedVenueTest : public ::testing::Test {
 
 TEST_F(SimulatedVenueTest, AckPrecedesFillsAndReportsCarryCumAndLeaves) {
   quote_around(tu.perp, 3198, 3202, 3);
-  venue.submit(new_limit(mm, next_id++, tu.perp, OrderSide::sell, 4, 3204));
+  venue.submit(new_limit(mm, next_id++, tu.perp, Side::sell, 4, 3204));
   venue.clear_events();
-  const OrderId id = venue.submit(new_limit(engine, 1, tu.perp, OrderSide::buy, 5, 3204));
+  const OrderId id = venue.submit(new_limit(engine, 1, tu.perp, Side::buy, 5, 3204));
   ASSERT_NE(id, kNoOrder);
   const auto mine = executions_of(venue, engine);
   ASSERT_EQ(mine.size(), 3u);
@@ -88,8 +88,8 @@ TEST_F(SimulatedVenueTest, AckPrecedesFillsAndReportsCarryCumAndLeaves) {
 
 TEST_F(SimulatedVenueTest, FeesMakerAndTakerAreExact) {
   // 5 contracts of 1 BTC at 1600 = 8000 notional: taker 5 bps = 4, maker 2.5 bps = 2.
-  venue.submit(new_limit(mm, next_id++, tu.perp, OrderSide::sell, 5, 3200));
-  venue.submit(new_market(engine, 1, tu.perp, OrderSide::buy, 5));
+  venue.submit(new_limit(mm, next_id++, tu.perp, Side::sell, 5, 3200));
+  venue.submit(new_market(engine, 1, tu.perp, Side::buy, 5));
   const Execution* taker = last_of(venue, engine, ExecType::fill);
   const Execution* maker = last_of(venue, mm, ExecType::fill);
   ASSERT_NE(taker, nullptr);
@@ -104,8 +104,8 @@ TEST_F(SimulatedVenueTest, FeesMakerAndTakerAreExact) {
   EXPECT_EQ(venue.position(engine, tu.perp).entry_price, 1600.0);
 
   // Engine now rests a bid and is the maker.
-  venue.submit(new_limit(engine, 2, tu.perp, OrderSide::buy, 5, 3200));
-  venue.submit(new_market(mm, next_id++, tu.perp, OrderSide::sell, 5));
+  venue.submit(new_limit(engine, 2, tu.perp, Side::buy, 5, 3200));
+  venue.submit(new_market(mm, next_id++, tu.perp, Side::sell, 5));
   EXPECT_EQ(last_of(venue, engine, ExecType::fill)->fee, 2.0);
   EXPECT_EQ(last_of(venue, mm, ExecType::fill)->fee, 4.0);
   EXPECT_EQ(venue.account(engine).fees_paid, 6.0);
@@ -113,8 +113,8 @@ TEST_F(SimulatedVenueTest, FeesMakerAndTakerAreExact) {
 
 TEST_F(SimulatedVenueTest, SpotFillsMoveHoldingsAndCash) {
   // 0.5 BTC (500 lots of 0.001) at 1600.00 (160000 ticks of 0.01) = 800; fee 10 bps = 0.8.
-  venue.submit(new_limit(mm, next_id++, tu.spot, OrderSide::sell, 500, 160000));
-  venue.submit(new_market(engine, 1, tu.spot, OrderSide::buy, 500));
+  venue.submit(new_limit(mm, next_id++, tu.spot, Side::sell, 500, 160000));
+  venue.submit(new_market(engine, 1, tu.spot, Side::buy, 500));
   const AssetId btc = tu.universe.find_asset("BTC");
   EXPECT_DOUBLE_EQ(venue.account(engine).portfolio.spot_qty[btc], 0.5);
   EXPECT_DOUBLE_EQ(venue.account(engine).portfolio.cash, 10'000.0 - 800.0 - 0.8);
@@ -144,20 +144,20 @@ TEST_F(SimulatedVenueTest, EveryRejectReasonIsReported) {
     EXPECT_EQ(e.to_exec_report().kind, ExecKind::rejected);
     EXPECT_EQ(e.to_exec_report().reject_code, static_cast<std::uint16_t>(why));
   };
-  expect_reject(v.submit(new_limit(a, 1, 77, OrderSide::buy, 5, 200000)),
+  expect_reject(v.submit(new_limit(a, 1, 77, Side::buy, 5, 200000)),
                 RejectReason::unknown_instrument);
-  expect_reject(v.submit(new_limit(a, 1, eth, OrderSide::buy, 0, 200000)),
+  expect_reject(v.submit(new_limit(a, 1, eth, Side::buy, 0, 200000)),
                 RejectReason::bad_quantity);
-  expect_reject(v.submit(new_limit(a, 1, eth, OrderSide::buy, -4, 200000)),
+  expect_reject(v.submit(new_limit(a, 1, eth, Side::buy, -4, 200000)),
                 RejectReason::bad_quantity);
-  expect_reject(v.submit(new_limit(a, 1, eth, OrderSide::buy, 2, 200000)),
+  expect_reject(v.submit(new_limit(a, 1, eth, Side::buy, 2, 200000)),
                 RejectReason::below_min_qty);
-  expect_reject(v.submit(new_limit(a, 1, eth, OrderSide::buy, 1001, 200000)),
+  expect_reject(v.submit(new_limit(a, 1, eth, Side::buy, 1001, 200000)),
                 RejectReason::above_max_qty);
-  expect_reject(v.submit(new_limit(a, 1, eth, OrderSide::buy, 5, 0)), RejectReason::bad_price);
-  expect_reject(v.submit(new_limit(a, 1, eth, OrderSide::buy, 5, -3)), RejectReason::bad_price);
+  expect_reject(v.submit(new_limit(a, 1, eth, Side::buy, 5, 0)), RejectReason::bad_price);
+  expect_reject(v.submit(new_limit(a, 1, eth, Side::buy, 5, -3)), RejectReason::bad_price);
   // 3 contracts * 0.01 ETH * 100.00 = 3 < 5 min notional.
-  expect_reject(v.submit(new_limit(a, 1, eth, OrderSide::buy, 3, 10000)),
+  expect_reject(v.submit(new_limit(a, 1, eth, Side::buy, 3, 10000)),
                 RejectReason::below_min_notional);
 
   // Wire decimals: quantity must be whole lots, price whole ticks.
@@ -165,7 +165,7 @@ TEST_F(SimulatedVenueTest, EveryRejectReasonIsReported) {
   w.account = a;
   w.client_order_id = 2;
   w.instrument = eth;
-  w.side = OrderSide::buy;
+  w.side = Side::buy;
   w.qty = *Decimal::parse("4.5");
   w.price = *Decimal::parse("2000.00");
   expect_reject(v.submit(w), RejectReason::bad_quantity);
@@ -181,29 +181,29 @@ TEST_F(SimulatedVenueTest, EveryRejectReasonIsReported) {
   EXPECT_EQ(v.find_by_client_id(a, 2)->price_ticks, 199999);
   EXPECT_EQ(v.find_by_client_id(a, 2)->order_lots, 4);
 
-  expect_reject(v.submit(new_limit(a, 2, eth, OrderSide::buy, 4, 199000)),
+  expect_reject(v.submit(new_limit(a, 2, eth, Side::buy, 4, 199000)),
                 RejectReason::duplicate_client_order_id);
 
-  v.submit(new_limit(mm2, 50, eth, OrderSide::sell, 10, 200100));
-  expect_reject(v.submit(new_limit(a, 3, eth, OrderSide::buy, 4, 200100, TimeInForce::post_only)),
+  v.submit(new_limit(mm2, 50, eth, Side::sell, 10, 200100));
+  expect_reject(v.submit(new_limit(a, 3, eth, Side::buy, 4, 200100, TimeInForce::post_only)),
                 RejectReason::post_only_would_cross);
-  expect_reject(v.submit(new_limit(a, 4, eth, OrderSide::sell, 4, 200200, TimeInForce::gtc, true)),
+  expect_reject(v.submit(new_limit(a, 4, eth, Side::sell, 4, 200200, TimeInForce::gtc, true)),
                 RejectReason::reduce_only_would_increase);
   expect_reject(
-      v.submit(new_limit(a, 5, tu.spot, OrderSide::sell, 4, 200200, TimeInForce::gtc, true)),
+      v.submit(new_limit(a, 5, tu.spot, Side::sell, 4, 200200, TimeInForce::gtc, true)),
       RejectReason::unsupported);
   // 10 cash at 5x leverage holds 50 of notional: 1 contract of 1 BTC at 1600 is far more.
-  expect_reject(v.submit(new_limit(poor, 6, tu.perp, OrderSide::buy, 1, 3200)),
+  expect_reject(v.submit(new_limit(poor, 6, tu.perp, Side::buy, 1, 3200)),
                 RejectReason::insufficient_margin);
 
   v.faults().reject_next(2);
-  expect_reject(v.submit(new_limit(a, 7, eth, OrderSide::buy, 4, 199000)),
+  expect_reject(v.submit(new_limit(a, 7, eth, Side::buy, 4, 199000)),
                 RejectReason::injected_fault);
   // Internal accounts are exempt and do not use up the count.
-  EXPECT_NE(v.submit(new_limit(mm2, 51, eth, OrderSide::sell, 4, 200300)), kNoOrder);
-  expect_reject(v.submit(new_limit(a, 8, eth, OrderSide::buy, 4, 199000)),
+  EXPECT_NE(v.submit(new_limit(mm2, 51, eth, Side::sell, 4, 200300)), kNoOrder);
+  expect_reject(v.submit(new_limit(a, 8, eth, Side::buy, 4, 199000)),
                 RejectReason::injected_fault);
-  EXPECT_NE(v.submit(new_limit(a, 9, eth, OrderSide::buy, 4, 199000)), kNoOrder);
+  EXPECT_NE(v.submit(new_limit(a, 9, eth, Side::buy, 4, 199000)), kNoOrder);
 
   EXPECT_EQ(v.account(a).rejects, 18u);
 }
@@ -211,11 +211,11 @@ TEST_F(SimulatedVenueTest, EveryRejectReasonIsReported) {
 TEST_F(SimulatedVenueTest, MarginCheckAdmitsWhatEquityCovers) {
   const AccountId m = venue.add_account(AccountConfig{"margined", 1000.0, false, true});
   // 1000 at 5x holds 5000: three contracts at 1600 (4800) pass, a fourth does not.
-  ASSERT_NE(venue.submit(new_limit(m, 1, tu.perp, OrderSide::buy, 3, 3100)), kNoOrder);
-  EXPECT_EQ(venue.submit(new_limit(m, 2, tu.perp, OrderSide::buy, 1, 3100)), kNoOrder);
+  ASSERT_NE(venue.submit(new_limit(m, 1, tu.perp, Side::buy, 3, 3100)), kNoOrder);
+  EXPECT_EQ(venue.submit(new_limit(m, 2, tu.perp, Side::buy, 1, 3100)), kNoOrder);
   EXPECT_EQ(venue.executions().back().reason, RejectReason::insufficient_margin);
   // The other side does not add to the worst case until it exceeds the open bids.
-  EXPECT_NE(venue.submit(new_limit(m, 3, tu.perp, OrderSide::sell, 3, 3300)), kNoOrder);
+  EXPECT_NE(venue.submit(new_limit(m, 3, tu.perp, Side::sell, 3, 3300)), kNoOrder);
   const MarginSummary s = venue.margin(m);
   EXPECT_DOUBLE_EQ(s.equity, 1000.0);
   EXPECT_DOUBLE_EQ(s.initial_margin, 3 * 1600.0 / 5.0);
@@ -225,29 +225,29 @@ TEST_F(SimulatedVenueTest, MarginCheckAdmitsWhatEquityCovers) {
 TEST_F(SimulatedVenueTest, ReduceOnlyTrimsRejectsAndFollowsThePosition) {
   // Flat: a reduce-only order has nothing to reduce.
   EXPECT_EQ(
-      venue.submit(new_limit(engine, 1, tu.perp, OrderSide::sell, 3, 3300, TimeInForce::gtc, true)),
+      venue.submit(new_limit(engine, 1, tu.perp, Side::sell, 3, 3300, TimeInForce::gtc, true)),
       kNoOrder);
   EXPECT_EQ(venue.executions().back().reason, RejectReason::reduce_only_would_increase);
 
   venue.seed_position(engine, tu.perp, 5, 1600.0, mm);
   // Long 5: a reduce-only buy would increase it.
   EXPECT_EQ(
-      venue.submit(new_limit(engine, 2, tu.perp, OrderSide::buy, 1, 3100, TimeInForce::gtc, true)),
+      venue.submit(new_limit(engine, 2, tu.perp, Side::buy, 1, 3100, TimeInForce::gtc, true)),
       kNoOrder);
   // A reduce-only sell of 8 is trimmed to the 5 held.
   const OrderId ro =
-      venue.submit(new_limit(engine, 3, tu.perp, OrderSide::sell, 8, 3300, TimeInForce::gtc, true));
+      venue.submit(new_limit(engine, 3, tu.perp, Side::sell, 8, 3300, TimeInForce::gtc, true));
   ASSERT_NE(ro, kNoOrder);
   EXPECT_EQ(venue.book(tu.perp).find(ro)->order_lots, 5);
   EXPECT_EQ(executions_of(venue, engine).back().order_lots, 5);
   // Nothing left to reduce: the resting reduce-only order already covers the position.
   EXPECT_EQ(
-      venue.submit(new_limit(engine, 4, tu.perp, OrderSide::sell, 1, 3310, TimeInForce::gtc, true)),
+      venue.submit(new_limit(engine, 4, tu.perp, Side::sell, 1, 3310, TimeInForce::gtc, true)),
       kNoOrder);
 
   // A normal sell of 3 shrinks the position to 2: the reduce-only order is restated to 2.
-  venue.submit(new_limit(mm, next_id++, tu.perp, OrderSide::buy, 3, 3200));
-  venue.submit(new_market(engine, 5, tu.perp, OrderSide::sell, 3));
+  venue.submit(new_limit(mm, next_id++, tu.perp, Side::buy, 3, 3200));
+  venue.submit(new_market(engine, 5, tu.perp, Side::sell, 3));
   EXPECT_EQ(venue.position(engine, tu.perp).lots, 2);
   ASSERT_NE(venue.book(tu.perp).find(ro), nullptr);
   EXPECT_EQ(venue.book(tu.perp).find(ro)->leaves_lots(), 2);
@@ -255,8 +255,8 @@ TEST_F(SimulatedVenueTest, ReduceOnlyTrimsRejectsAndFollowsThePosition) {
   EXPECT_EQ(venue.account(engine).open[tu.perp].reduce_only_sell, 2);
 
   // Flat again: it is cancelled.
-  venue.submit(new_limit(mm, next_id++, tu.perp, OrderSide::buy, 2, 3200));
-  venue.submit(new_market(engine, 6, tu.perp, OrderSide::sell, 2));
+  venue.submit(new_limit(mm, next_id++, tu.perp, Side::buy, 2, 3200));
+  venue.submit(new_market(engine, 6, tu.perp, Side::sell, 2));
   EXPECT_EQ(venue.position(engine, tu.perp).lots, 0);
   EXPECT_EQ(venue.book(tu.perp).find(ro), nullptr);
   const Execution* c = last_of(venue, engine, ExecType::canceled);
@@ -270,13 +270,13 @@ TEST_F(SimulatedVenueTest, ReduceOnlyTrimsRejectsAndFollowsThePosition) {
 TEST_F(SimulatedVenueTest, ReduceOnlyMakerNeverFlipsWithinOneSweep) {
   venue.seed_position(engine, tu.perp, -5, 1600.0, mm);
   // Engine short 5: a normal bid of 10 at a better price, and a reduce-only bid of 5 under it.
-  venue.submit(new_limit(engine, 1, tu.perp, OrderSide::buy, 10, 3202));
+  venue.submit(new_limit(engine, 1, tu.perp, Side::buy, 10, 3202));
   const OrderId ro =
-      venue.submit(new_limit(engine, 2, tu.perp, OrderSide::buy, 5, 3200, TimeInForce::gtc, true));
+      venue.submit(new_limit(engine, 2, tu.perp, Side::buy, 5, 3200, TimeInForce::gtc, true));
   ASSERT_NE(ro, kNoOrder);
   // One sell of 15 sweeps both: the first bid flips the engine long 5, so the reduce-only
   // one must not fill.
-  venue.submit(new_market(mm, next_id++, tu.perp, OrderSide::sell, 15));
+  venue.submit(new_market(mm, next_id++, tu.perp, Side::sell, 15));
   EXPECT_EQ(venue.position(engine, tu.perp).lots, 5);
   EXPECT_EQ(venue.book(tu.perp).find(ro), nullptr);
   EXPECT_EQ(venue.account(engine).open[tu.perp].buy, 0);
@@ -315,7 +315,7 @@ TEST_F(SimulatedVenueTest, FundingLongsPayShortsWhenRateIsPositive) {
 
 TEST_F(SimulatedVenueTest, DatedFutureExpiresAndSettlesAtTheMark) {
   venue.seed_position(engine, tu.future, 4, 1500.0, mm);
-  const OrderId resting = venue.submit(new_limit(engine, 1, tu.future, OrderSide::buy, 2, 3000));
+  const OrderId resting = venue.submit(new_limit(engine, 1, tu.future, Side::buy, 2, 3000));
   ASSERT_NE(resting, kNoOrder);
   const std::int64_t expiry = TestUniverse::kExpiryS * kNs;
   venue.set_mark(tu.future, 1650.0, 1650.0, 0.0);
@@ -347,13 +347,13 @@ TEST_F(SimulatedVenueTest, DatedFutureExpiresAndSettlesAtTheMark) {
       EXPECT_EQ(e.sim_ns, expiry);
     }
   EXPECT_TRUE(settled);
-  EXPECT_EQ(venue.submit(new_limit(engine, 2, tu.future, OrderSide::buy, 1, 3000)), kNoOrder);
+  EXPECT_EQ(venue.submit(new_limit(engine, 2, tu.future, Side::buy, 1, 3000)), kNoOrder);
   EXPECT_EQ(venue.executions().back().reason, RejectReason::instrument_expired);
 }
 
 TEST_F(SimulatedVenueTest, ReplaceRenamesTheOrderAndReportsBeforeItsFills) {
-  venue.submit(new_limit(mm, next_id++, tu.perp, OrderSide::sell, 3, 3210));
-  ASSERT_NE(venue.submit(new_limit(engine, 1, tu.perp, OrderSide::buy, 5, 3190)), kNoOrder);
+  venue.submit(new_limit(mm, next_id++, tu.perp, Side::sell, 3, 3210));
+  ASSERT_NE(venue.submit(new_limit(engine, 1, tu.perp, Side::buy, 5, 3190)), kNoOrder);
   venue.clear_events();
   ASSERT_TRUE(venue.replace(engine, tu.perp, 1, 2, 5, 3210));
   const auto mine = executions_of(venue, engine);
@@ -396,9 +396,9 @@ TEST_F(SimulatedVenueTest, ReplaceRenamesTheOrderAndReportsBeforeItsFills) {
 }
 
 TEST_F(SimulatedVenueTest, IocRemainderIsReportedCanceled) {
-  venue.submit(new_limit(mm, next_id++, tu.perp, OrderSide::sell, 2, 3200));
+  venue.submit(new_limit(mm, next_id++, tu.perp, Side::sell, 2, 3200));
   venue.clear_events();
-  ASSERT_NE(venue.submit(new_limit(engine, 1, tu.perp, OrderSide::buy, 5, 3200, TimeInForce::ioc)),
+  ASSERT_NE(venue.submit(new_limit(engine, 1, tu.perp, Side::buy, 5, 3200, TimeInForce::ioc)),
             kNoOrder);
   const auto mine = executions_of(venue, engine);
   ASSERT_EQ(mine.size(), 3u);
@@ -411,8 +411,8 @@ TEST_F(SimulatedVenueTest, IocRemainderIsReportedCanceled) {
 
 TEST_F(SimulatedVenueTest, CancelAllCancelsOnlyThatAccount) {
   quote_around(tu.perp, 3190, 3210, 1);
-  venue.submit(new_limit(engine, 1, tu.perp, OrderSide::buy, 1, 3180));
-  venue.submit(new_limit(engine, 2, tu.eth_perp, OrderSide::buy, 1, 100000));
+  venue.submit(new_limit(engine, 1, tu.perp, Side::buy, 1, 3180));
+  venue.submit(new_limit(engine, 2, tu.eth_perp, Side::buy, 1, 100000));
   EXPECT_EQ(venue.cancel_all(engine, tu.perp), 1u);
   EXPECT_EQ(venue.book(tu.eth_perp).order_count(), 1u);
   EXPECT_EQ(venue.cancel_all(engine), 1u);
@@ -469,14 +469,14 @@ TEST(MarketMakerTest, RequotesWhenTheMidMovesAndRefillsAfterTrades) {
   EXPECT_EQ(book.best_ask(), 3202);
 
   // The engine lifts 7: the best ask level is gone and the next one thinned.
-  venue.submit(new_market(engine, 1, tu.perp, OrderSide::buy, 7));
+  venue.submit(new_market(engine, 1, tu.perp, Side::buy, 7));
   EXPECT_EQ(venue.position(engine, tu.perp).lots, 7);
   EXPECT_EQ(venue.position(mm, tu.perp).lots, -7);
   EXPECT_EQ(book.best_ask(), 3205);
   maker.quote(tu.perp, 1600.0);  // same mid: top up only
   EXPECT_EQ(book.best_ask(), 3202);
-  EXPECT_EQ(book.lots_at(OrderSide::sell, 3202), 5);
-  EXPECT_EQ(book.lots_at(OrderSide::sell, 3205), 5);
+  EXPECT_EQ(book.lots_at(Side::sell, 3202), 5);
+  EXPECT_EQ(book.lots_at(Side::sell, 3205), 5);
 
   maker.quote(tu.perp, 1610.0);      // mid up 10: the whole ladder moves
   EXPECT_EQ(book.best_bid(), 3218);  // floor(3220 - 1.61)

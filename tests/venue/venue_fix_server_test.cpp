@@ -128,7 +128,7 @@ TEST_F(VenueFixServerTest, MarketableIocIsAckedAndFilledInsideTheQuotes) {
   const auto limit = static_cast<std::int64_t>(std::ceil(tick.ask / 0.1)) + 50;  // marketable
 
   // 0.5 BTC: within the best level.
-  OrderRequest buy = order(101, kBtc, OrderSide::buy, 500, limit);
+  OrderRequest buy = order(101, kBtc, Side::buy, 500, limit);
   ASSERT_TRUE(gateway_->send(buy));
   const auto r = reports(2);
   ASSERT_GE(r.size(), 2u);
@@ -155,7 +155,7 @@ TEST_F(VenueFixServerTest, MarketableIocIsAckedAndFilledInsideTheQuotes) {
 TEST_F(VenueFixServerTest, BadQuantityIsRejectedWithAReason) {
   connect();
   // 20 BTC: over the instrument's max_order_qty of 10.
-  OrderRequest big = order(7, kBtc, OrderSide::sell, 20'000, 400'000);
+  OrderRequest big = order(7, kBtc, Side::sell, 20'000, 400'000);
   ASSERT_TRUE(gateway_->send(big));
   const auto r = reports(1);
   ASSERT_EQ(r.size(), 1u);
@@ -168,7 +168,7 @@ TEST_F(VenueFixServerTest, RestingOrderIsCancelledAndUnknownCancelRefused) {
   connect(gateways::FixTimeInForce::gtc);
   const MarketTick tick = server_->with_simulation([](VenueSimulation& s) { return s.tick(kBtc); });
   const auto passive = static_cast<std::int64_t>(std::floor(tick.bid / 0.1)) - 100;
-  OrderRequest bid = order(11, kBtc, OrderSide::buy, 100, passive);
+  OrderRequest bid = order(11, kBtc, Side::buy, 100, passive);
   ASSERT_TRUE(gateway_->send(bid));
   auto r = reports(1);
   ASSERT_EQ(r.size(), 1u);
@@ -184,7 +184,7 @@ TEST_F(VenueFixServerTest, RestingOrderIsCancelledAndUnknownCancelRefused) {
   EXPECT_EQ(r[1].kind, ExecKind::canceled);
   EXPECT_EQ(r[1].client_order_id, 11u);
 
-  OrderRequest ghost = order(99, kBtc, OrderSide::buy, 100, passive);
+  OrderRequest ghost = order(99, kBtc, Side::buy, 100, passive);
   ASSERT_TRUE(gateway_->cancel(13, ghost));
   r = reports(3);
   ASSERT_EQ(r.size(), 3u);

@@ -107,7 +107,7 @@ class RecordingListener : public BookListener {
   }
 };
 
-inline OrderEntry limit(AccountId account, OrderSide side, std::int64_t lots, std::int64_t price,
+inline OrderEntry limit(AccountId account, Side side, std::int64_t lots, std::int64_t price,
                         TimeInForce tif = TimeInForce::gtc, std::uint64_t client_id = 0) {
   OrderEntry e;
   e.account = account;
@@ -120,7 +120,7 @@ inline OrderEntry limit(AccountId account, OrderSide side, std::int64_t lots, st
   return e;
 }
 
-inline OrderEntry market(AccountId account, OrderSide side, std::int64_t lots) {
+inline OrderEntry market(AccountId account, Side side, std::int64_t lots) {
   OrderEntry e;
   e.account = account;
   e.side = side;
@@ -131,7 +131,7 @@ inline OrderEntry market(AccountId account, OrderSide side, std::int64_t lots) {
 }
 
 inline NewOrder new_limit(AccountId account, std::uint64_t client_id, InstrumentId i,
-                          OrderSide side, std::int64_t lots, std::int64_t price,
+                          Side side, std::int64_t lots, std::int64_t price,
                           TimeInForce tif = TimeInForce::gtc, bool reduce_only = false) {
   NewOrder o;
   o.account = account;
@@ -147,7 +147,7 @@ inline NewOrder new_limit(AccountId account, std::uint64_t client_id, Instrument
 }
 
 inline NewOrder new_market(AccountId account, std::uint64_t client_id, InstrumentId i,
-                           OrderSide side, std::int64_t lots, bool reduce_only = false) {
+                           Side side, std::int64_t lots, bool reduce_only = false) {
   NewOrder o;
   o.account = account;
   o.client_order_id = client_id;

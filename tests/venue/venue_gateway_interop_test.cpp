@@ -110,7 +110,7 @@ TEST_F(VenueGatewayInteropTest, StatusQueryAndFundingBecomeReports) {
   OrderRequest q;
   q.client_order_id = 777;
   q.instrument = 0;
-  q.side = OrderSide::buy;
+  q.side = Side::buy;
   q.lots = 1;
   q.limit_ticks = 500'000;
   q.purpose = static_cast<std::uint8_t>(OrderPurpose::status_query);
@@ -123,7 +123,7 @@ TEST_F(VenueGatewayInteropTest, StatusQueryAndFundingBecomeReports) {
   OrderRequest buy;
   buy.client_order_id = 1;
   buy.instrument = 0;
-  buy.side = OrderSide::buy;
+  buy.side = Side::buy;
   buy.lots = 500;
   buy.limit_ticks = 600'000;  // marketable
   ASSERT_TRUE(gateway_->send(buy));

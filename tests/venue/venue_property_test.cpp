@@ -41,14 +41,14 @@ constexpr std::int64_t kT0 = 1'704'067'200 * kNs;
       if (o.leaves_lots() <= 0 || o.filled_lots < 0 || o.filled_lots >= o.order_lots)
         bad_order = true;
       OpenLots& ol = open[o.account];
-      (o.side == OrderSide::buy ? ol.buy : ol.sell) += o.leaves_lots();
+      (o.side == Side::buy ? ol.buy : ol.sell) += o.leaves_lots();
       if (o.reduce_only)
-        (o.side == OrderSide::buy ? ol.reduce_only_buy : ol.reduce_only_sell) += o.leaves_lots();
+        (o.side == Side::buy ? ol.reduce_only_buy : ol.reduce_only_sell) += o.leaves_lots();
     });
     if (bad_order) return ::testing::AssertionFailure() << "order with bad quantities";
     if (count != book.order_count()) return ::testing::AssertionFailure() << "order count";
     for (const auto& [key, lots] : level_lots)
-      if (book.lots_at(static_cast<OrderSide>(key.first), key.second) != lots)
+      if (book.lots_at(static_cast<Side>(key.first), key.second) != lots)
         return ::testing::AssertionFailure() << "level total at " << key.second;
     std::int64_t net = 0;
     for (std::size_t a = 0; a < v.account_count(); ++a) {
@@ -161,7 +161,7 @@ void run_random_flow(std::uint64_t seed, int steps, FlowStats& stats) {
       o.account = account;
       o.client_order_id = next_id++;
       o.instrument = i;
-      o.side = pick(2) == 0 ? OrderSide::buy : OrderSide::sell;
+      o.side = pick(2) == 0 ? Side::buy : Side::sell;
       o.lots = 1 + pick(15);
       const std::int64_t kind = pick(10);
       o.type = kind == 0 ? OrderType::market : OrderType::limit;
@@ -185,7 +185,7 @@ void run_random_flow(std::uint64_t seed, int steps, FlowStats& stats) {
           e.reason == RejectReason::reduce_only_would_increase)
         ++stats.reduce_only_cuts;
       if (e.exec_type != ExecType::fill && e.exec_type != ExecType::partial_fill) continue;
-      (e.side == OrderSide::buy ? stats.filled_buy : stats.filled_sell) += e.last_lots;
+      (e.side == Side::buy ? stats.filled_buy : stats.filled_sell) += e.last_lots;
       ASSERT_GT(e.last_lots, 0);
       ASSERT_EQ(e.cum_lots + e.leaves_lots, e.order_lots);
       ASSERT_EQ(e.exec_type == ExecType::fill, e.leaves_lots == 0);
@@ -227,7 +227,7 @@ TEST(VenuePropertyTest, SimulationRunsDaysWithFundingAndFrozenFeeds) {
   EXPECT_GT(sim.tick(tu.perp).ask, sim.tick(tu.perp).bid);
   EXPECT_GT(sim.tick(tu.perp).bid, 0.0);
 
-  NewOrder buy = testing::new_market(engine, 1, tu.perp, OrderSide::buy, 10);
+  NewOrder buy = testing::new_market(engine, 1, tu.perp, Side::buy, 10);
   ASSERT_NE(sim.venue().submit(buy), kNoOrder);
   EXPECT_EQ(sim.venue().position(engine, tu.perp).lots, 10);
 

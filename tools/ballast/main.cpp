@@ -239,7 +239,7 @@ int run_run(const std::vector<std::string_view>& args) {
   if (result.config->venue.embedded)
     if (const auto errors = venue_errors(*result.config); !errors.empty())
       return report_config_errors(errors);
-  return ballast::tools::run_engine(*result.config, options);
+  return ballast::tools::run_command(*result.config, options);
 }
 
 }  // namespace

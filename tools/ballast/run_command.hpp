@@ -1,10 +1,9 @@
-// `ballast run`: the engine. Wires the replay feed, the engine core, the pre-trade risk
-// gate and the order route into the pinned-thread pipeline, runs until the feed ends,
-// --duration elapses or SIGINT/SIGTERM arrives, drains, and prints a summary.
+// `ballast run`: builds the engine runtime from the config (with the simulator embedded
+// when [venue] embedded = true), runs it until the feed ends, --duration elapses or
+// SIGINT/SIGTERM arrives, and prints the run summary (text, or one JSON object).
 #pragma once
 
 #include <optional>
-#include <string>
 
 #include "ballast/core/config.hpp"
 
@@ -16,6 +15,6 @@ struct RunOptions {
 };
 
 // Returns the process exit code (0 ok, 1 runtime failure, 2 bad input).
-int run_engine(const BallastConfig& config, const RunOptions& options);
+int run_command(const BallastConfig& config, const RunOptions& options);
 
 }  // namespace ballast::tools

@@ -63,8 +63,8 @@ struct Writer {
   void put(char c) noexcept { put(std::string_view(&c, 1)); }
 };
 
-std::string_view side_text(OrderSide side) noexcept {
-  return side == OrderSide::buy ? "BUY" : "SELL";
+std::string_view side_text(Side side) noexcept {
+  return side == Side::buy ? "BUY" : "SELL";
 }
 
 }  // namespace

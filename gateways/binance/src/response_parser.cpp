@@ -132,11 +132,11 @@ bool parse_client_order_id(std::string_view text, std::uint64_t& out) noexcept {
   return ec == std::errc() && end == text.data() + text.size();
 }
 
-bool parse_side(std::string_view s, OrderSide& out) noexcept {
+bool parse_side(std::string_view s, Side& out) noexcept {
   if (s == "BUY")
-    out = OrderSide::buy;
+    out = Side::buy;
   else if (s == "SELL")
-    out = OrderSide::sell;
+    out = Side::sell;
   else
     return false;
   return true;

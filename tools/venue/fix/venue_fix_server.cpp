@@ -84,7 +84,7 @@ std::string utc_text(std::int64_t ns) {
   return buf;
 }
 
-char fix_side(OrderSide s) { return s == OrderSide::buy ? '1' : '2'; }
+char fix_side(Side s) { return s == Side::buy ? '1' : '2'; }
 char fix_tif(TimeInForce t) {
   switch (t) {
     case TimeInForce::ioc:
@@ -287,12 +287,12 @@ InboundVerdict VenueFixServer::new_order(Client& c, const InboundOrder& o) {
   w.account = c.account;
   switch (o.side) {
     case '1':
-      w.side = OrderSide::buy;
+      w.side = Side::buy;
       break;
     case '2':
     case '5':
     case '6':
-      w.side = OrderSide::sell;
+      w.side = Side::sell;
       break;
     default:
       return verdict(InboundVerdict::bad_value, 54);
@@ -654,11 +654,11 @@ VenueFixServer::Client::MdState VenueFixServer::md_state(InstrumentId i) const {
   Client::MdState s;
   if (book.has_bid()) {
     s.bid = book.best_bid();
-    s.bid_lots = book.lots_at(OrderSide::buy, s.bid);
+    s.bid_lots = book.lots_at(Side::buy, s.bid);
   }
   if (book.has_ask()) {
     s.ask = book.best_ask();
-    s.ask_lots = book.lots_at(OrderSide::sell, s.ask);
+    s.ask_lots = book.lots_at(Side::sell, s.ask);
   }
   s.mark = v.mark(i);
   s.index = v.index(i);

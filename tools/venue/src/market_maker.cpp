@@ -47,9 +47,9 @@ void MarketMaker::quote(InstrumentId i, double mid, double spread_factor) {
   }
   const QuoteLadder ladder =
       build_ladder(venue_.universe().instruments[i], config, mid, spread_factor);
-  const auto on_ladder = [&](OrderSide side, std::int64_t price) -> const QuoteLevel* {
-    const auto& levels = side == OrderSide::buy ? ladder.bids : ladder.asks;
-    const std::size_t n = side == OrderSide::buy ? ladder.bid_count : ladder.ask_count;
+  const auto on_ladder = [&](Side side, std::int64_t price) -> const QuoteLevel* {
+    const auto& levels = side == Side::buy ? ladder.bids : ladder.asks;
+    const std::size_t n = side == Side::buy ? ladder.bid_count : ladder.ask_count;
     for (std::size_t k = 0; k < n; ++k)
       if (levels[k].price_ticks == price) return &levels[k];
     return nullptr;
@@ -62,7 +62,7 @@ void MarketMaker::quote(InstrumentId i, double mid, double spread_factor) {
     return true;
   });
 
-  const auto top_up = [&](OrderSide side, const QuoteLevel& level) {
+  const auto top_up = [&](Side side, const QuoteLevel& level) {
     std::int64_t have = 0;
     for (const Quote& q : quotes)
       if (q.side == side && q.price_ticks == level.price_ticks)
@@ -83,8 +83,8 @@ void MarketMaker::quote(InstrumentId i, double mid, double spread_factor) {
     // It may have traded straight away against a client order resting through the spread.
     if (venue_.find_order(i, id) != nullptr) quotes.push_back(Quote{id, side, level.price_ticks});
   };
-  for (std::size_t k = 0; k < ladder.bid_count; ++k) top_up(OrderSide::buy, ladder.bids[k]);
-  for (std::size_t k = 0; k < ladder.ask_count; ++k) top_up(OrderSide::sell, ladder.asks[k]);
+  for (std::size_t k = 0; k < ladder.bid_count; ++k) top_up(Side::buy, ladder.bids[k]);
+  for (std::size_t k = 0; k < ladder.ask_count; ++k) top_up(Side::sell, ladder.asks[k]);
 }
 
 void MarketMaker::pull(InstrumentId i) {

@@ -7,8 +7,8 @@ namespace ballast::venue {
 namespace {
 
 // Does a level at `level_price` satisfy a taker on `side` limited at `limit`?
-bool crosses(OrderSide side, std::int64_t limit, std::int64_t level_price) noexcept {
-  return side == OrderSide::buy ? level_price <= limit : level_price >= limit;
+bool crosses(Side side, std::int64_t limit, std::int64_t level_price) noexcept {
+  return side == Side::buy ? level_price <= limit : level_price >= limit;
 }
 
 }  // namespace
@@ -62,11 +62,11 @@ const BookOrder* OrderBook::find(OrderId id) const noexcept {
   return slot != kNil && nodes_[slot].resting ? &nodes_[slot].order : nullptr;
 }
 
-std::size_t OrderBook::level_index(const Side& side, OrderSide s,
+std::size_t OrderBook::level_index(const Ladder& side, Side s,
                                    std::int64_t price) const noexcept {
   // Bids ascend and asks descend, so the best price is at the back of either.
   const auto it =
-      s == OrderSide::buy
+      s == Side::buy
           ? std::lower_bound(side.begin(), side.end(), price,
                              [](const Level& l, std::int64_t p) { return l.price_ticks < p; })
           : std::lower_bound(side.begin(), side.end(), price,
@@ -74,20 +74,20 @@ std::size_t OrderBook::level_index(const Side& side, OrderSide s,
   return static_cast<std::size_t>(it - side.begin());
 }
 
-bool OrderBook::would_cross(OrderSide side, std::int64_t price) const noexcept {
-  return side == OrderSide::buy ? has_ask() && price >= best_ask()
+bool OrderBook::would_cross(Side side, std::int64_t price) const noexcept {
+  return side == Side::buy ? has_ask() && price >= best_ask()
                                 : has_bid() && price <= best_bid();
 }
 
-std::int64_t OrderBook::lots_at(OrderSide side, std::int64_t price_ticks) const noexcept {
-  const Side& levels = side_of(side);
+std::int64_t OrderBook::lots_at(Side side, std::int64_t price_ticks) const noexcept {
+  const Ladder& levels = side_of(side);
   const std::size_t i = level_index(levels, side, price_ticks);
   return i < levels.size() && levels[i].price_ticks == price_ticks ? levels[i].lots : 0;
 }
 
 void OrderBook::link_back(std::uint32_t slot) {
   Node& n = nodes_[slot];
-  Side& levels = side_of(n.order.side);
+  Ladder& levels = side_of(n.order.side);
   const std::size_t i = level_index(levels, n.order.side, n.order.price_ticks);
   if (i == levels.size() || levels[i].price_ticks != n.order.price_ticks) {
     Level fresh;
@@ -111,7 +111,7 @@ void OrderBook::link_back(std::uint32_t slot) {
 
 void OrderBook::unlink(std::uint32_t slot) noexcept {
   Node& n = nodes_[slot];
-  Side& levels = side_of(n.order.side);
+  Ladder& levels = side_of(n.order.side);
   const std::size_t i = level_index(levels, n.order.side, n.order.price_ticks);
   Level& level = levels[i];
   if (n.prev != kNil) {
@@ -133,7 +133,7 @@ void OrderBook::unlink(std::uint32_t slot) noexcept {
 }
 
 std::int64_t OrderBook::fillable_lots(const BookOrder& taker, std::int64_t want) const noexcept {
-  const Side& opp = side_of(opposite(taker.side));
+  const Ladder& opp = side_of(opposite(taker.side));
   std::int64_t total = 0;
   for (auto it = opp.rbegin(); it != opp.rend() && total < want; ++it) {
     if (taker.type == OrderType::limit && !crosses(taker.side, taker.price_ticks, it->price_ticks))
@@ -152,7 +152,7 @@ void OrderBook::match(std::uint32_t t, BookListener& listener) {
   // The taker's node is in nodes_, which does not grow here (nothing is allocated while
   // matching), so the reference stays valid.
   BookOrder& taker = nodes_[t].order;
-  Side& opp = side_of(opposite(taker.side));
+  Ladder& opp = side_of(opposite(taker.side));
   // One maker per iteration: each either completes, is removed, or completes the taker,
   // so the loop ends; the level is re-read because removing a maker may erase it.
   while (taker.leaves_lots() > 0 && !opp.empty()) {
@@ -273,7 +273,7 @@ bool OrderBook::reduce_leaves(OrderId id, std::int64_t new_leaves) {
   BookOrder& order = nodes_[slot].order;
   const std::int64_t cut = order.leaves_lots() - new_leaves;
   if (new_leaves <= 0 || cut <= 0) return false;
-  Side& levels = side_of(order.side);
+  Ladder& levels = side_of(order.side);
   levels[level_index(levels, order.side, order.price_ticks)].lots -= cut;
   order.order_lots -= cut;
   return true;
@@ -302,7 +302,7 @@ ReplaceResult OrderBook::replace(OrderId id, std::int64_t new_order_lots,
 
   if (new_price_ticks == order.price_ticks && new_leaves <= old_leaves) {
     // Same price, no more size: the queue place is kept (exchanges agree on this rule).
-    Side& levels = side_of(order.side);
+    Ladder& levels = side_of(order.side);
     levels[level_index(levels, order.side, order.price_ticks)].lots -= old_leaves - new_leaves;
     order.order_lots = new_order_lots;
     order.client_order_id = new_client_order_id;

@@ -272,7 +272,7 @@ void SimulatedVenue::cancel_reject(AccountId account, InstrumentId instrument, s
 void SimulatedVenue::add_open(AccountId account, InstrumentId i, const BookOrder& o,
                               std::int64_t lots) noexcept {
   OpenLots& open = accounts_[account].open[i];
-  if (o.side == OrderSide::buy) {
+  if (o.side == Side::buy) {
     open.buy += lots;
     if (o.reduce_only) open.reduce_only_buy += lots;
   } else {
@@ -282,10 +282,10 @@ void SimulatedVenue::add_open(AccountId account, InstrumentId i, const BookOrder
 }
 
 std::int64_t SimulatedVenue::reduce_only_capacity(const Account& acct, InstrumentId i,
-                                                  OrderSide side) const noexcept {
+                                                  Side side) const noexcept {
   const std::int64_t pos = acct.portfolio.positions[i].lots;
   const OpenLots& open = acct.open[i];
-  if (side == OrderSide::sell) return pos > 0 ? pos - open.reduce_only_sell : 0;
+  if (side == Side::sell) return pos > 0 ? pos - open.reduce_only_sell : 0;
   return pos < 0 ? -pos - open.reduce_only_buy : 0;
 }
 
@@ -305,7 +305,7 @@ void SimulatedVenue::enforce_reduce_only(AccountId account, InstrumentId i) {
   for (const OrderId id : scratch_ids_) {
     const BookOrder* o = books_[i].find(id);
     if (o == nullptr) continue;
-    std::int64_t& allow = o->side == OrderSide::sell ? allow_sell : allow_buy;
+    std::int64_t& allow = o->side == Side::sell ? allow_sell : allow_buy;
     const std::int64_t leaves = o->leaves_lots();
     if (leaves <= allow) {
       allow -= leaves;
@@ -391,7 +391,7 @@ void SimulatedVenue::on_maker_canceled(const BookOrder& order, RejectReason why)
 
 std::int64_t SimulatedVenue::maker_fill_cap(const BookOrder& maker) {
   const std::int64_t pos = accounts_[maker.account].portfolio.positions[matching_].lots;
-  return maker.side == OrderSide::sell ? std::max<std::int64_t>(0, pos)
+  return maker.side == Side::sell ? std::max<std::int64_t>(0, pos)
                                        : std::max<std::int64_t>(0, -pos);
 }
 
@@ -689,11 +689,11 @@ const BookOrder* SimulatedVenue::find_by_client_id(AccountId account,
 }
 
 MarginSummary SimulatedVenue::margin(AccountId account) const noexcept {
-  return margin_with(account, kNoInstrument, OrderSide::buy, 0, 0.0);
+  return margin_with(account, kNoInstrument, Side::buy, 0, 0.0);
 }
 
 MarginSummary SimulatedVenue::margin_with(AccountId account, InstrumentId extra_instrument,
-                                          OrderSide extra_side, std::int64_t extra_lots,
+                                          Side extra_side, std::int64_t extra_lots,
                                           double extra_price) const noexcept {
   MarginSummary m;
   const Account& acct = accounts_[account];
@@ -712,7 +712,7 @@ MarginSummary SimulatedVenue::margin_with(AccountId account, InstrumentId extra_
     std::int64_t sells = open.sell;
     double price = mark_[i];
     if (i == extra_instrument) {
-      (extra_side == OrderSide::buy ? buys : sells) += extra_lots;
+      (extra_side == Side::buy ? buys : sells) += extra_lots;
       if (price <= 0.0) price = extra_price;
     }
     if (price <= 0.0) continue;  // unpriced: cannot be valued yet

@@ -115,11 +115,11 @@ void VenueSimulation::publish() {
     t.instrument = id;
     if (book.has_bid()) {
       t.bid = ticks_to_price(spec, book.best_bid());
-      t.bid_qty = lots_to_contracts(spec, book.lots_at(OrderSide::buy, book.best_bid()));
+      t.bid_qty = lots_to_contracts(spec, book.lots_at(Side::buy, book.best_bid()));
     }
     if (book.has_ask()) {
       t.ask = ticks_to_price(spec, book.best_ask());
-      t.ask_qty = lots_to_contracts(spec, book.lots_at(OrderSide::sell, book.best_ask()));
+      t.ask_qty = lots_to_contracts(spec, book.lots_at(Side::sell, book.best_ask()));
     }
     t.mark = venue_.mark(id);
     t.index = venue_.index(id);

@@ -147,7 +147,7 @@ ApiError reject_error(RejectReason r, const InstrumentSpec& spec) {
   }
 }
 
-const char* side_text(OrderSide s) { return s == OrderSide::buy ? "BUY" : "SELL"; }
+const char* side_text(Side s) { return s == Side::buy ? "BUY" : "SELL"; }
 const char* type_text(OrderType t) { return t == OrderType::market ? "MARKET" : "LIMIT"; }
 const char* tif_text(TimeInForce t) {
   switch (t) {
@@ -179,7 +179,7 @@ struct OrderInfo {
   OrderId id = kNoOrder;
   InstrumentId instrument = kNoInstrument;
   std::string client_id;
-  OrderSide side = OrderSide::buy;
+  Side side = Side::buy;
   OrderType type = OrderType::limit;
   TimeInForce tif = TimeInForce::gtc;
   bool reduce_only = false;
@@ -1289,7 +1289,7 @@ void VenueWsServer::Impl::on_api_message(const std::shared_ptr<Session>& s,
     const std::string side = str("side"), type = str("type"), tif = str("timeInForce");
     if (side.empty()) return respond_error(ws::err_mandatory("side"));
     if (side != "BUY" && side != "SELL") return respond_error({400, -1117, "Invalid side."});
-    no.side = side == "BUY" ? OrderSide::buy : OrderSide::sell;
+    no.side = side == "BUY" ? Side::buy : Side::sell;
     if (type.empty()) return respond_error(ws::err_mandatory("type"));
     if (type != "LIMIT" && type != "MARKET") return respond_error({400, -1116, "Invalid orderType."});
     no.type = type == "LIMIT" ? OrderType::limit : OrderType::market;
@@ -1430,7 +1430,7 @@ void VenueWsServer::Impl::on_api_message(const std::shared_ptr<Session>& s,
       return;
     }
     // modify: Binance amends price and quantity of a resting LIMIT order, same side.
-    if (o->type != OrderType::limit || (str("side") == "BUY") != (o->side == OrderSide::buy)) {
+    if (o->type != OrderType::limit || (str("side") == "BUY") != (o->side == Side::buy)) {
       error = ApiError{400, -4028, "Side or order type does not match the order."};
       return;
     }

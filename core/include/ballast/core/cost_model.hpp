@@ -7,13 +7,9 @@
 #include <cstdint>
 
 #include "ballast/core/model.hpp"
+#include "ballast/core/side.hpp"
 
 namespace ballast {
-
-enum class Side : std::uint8_t { buy, sell };
-[[nodiscard]] inline const char* to_string(Side s) noexcept {
-  return s == Side::buy ? "buy" : "sell";
-}
 
 struct CostEstimate {
   double fee = 0.0;          // taker fee on the notional, in quote

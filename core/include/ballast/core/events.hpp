@@ -7,6 +7,7 @@
 #include <type_traits>
 
 #include "ballast/core/ids.hpp"
+#include "ballast/core/side.hpp"
 
 namespace ballast {
 
@@ -46,8 +47,6 @@ struct StageStamps {
   std::uint64_t sent = 0;           // order agent: bytes handed to the socket / sink
 };
 
-enum class OrderSide : std::uint8_t { buy, sell };
-
 struct OrderRequest {
   std::uint64_t client_order_id = 0;
   // OrderPurpose::cancel: the cancel request's own id (FIX ClOrdID of the
@@ -57,7 +56,7 @@ struct OrderRequest {
   std::int64_t limit_ticks = 0;  // limit price in ticks
   StageStamps stamps;
   InstrumentId instrument = kNoInstrument;
-  OrderSide side = OrderSide::buy;
+  Side side = Side::buy;
   std::uint8_t purpose = 0;      // OrderPurpose
   std::uint16_t tick_flags = 0;  // the flags of the tick that caused it
 };
@@ -97,7 +96,7 @@ struct ExecReport {
   double fee = 0.0;                   // quote currency
   std::uint64_t recv_tsc = 0;
   InstrumentId instrument = kNoInstrument;
-  OrderSide side = OrderSide::buy;
+  Side side = Side::buy;
   ExecKind kind = ExecKind::ack;
   std::uint16_t reject_code = 0;
   OrderStatus status = OrderStatus::none;  // ExecKind::status only

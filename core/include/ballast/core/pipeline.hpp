@@ -56,6 +56,7 @@ struct PipelineTelemetry {
   std::atomic<std::uint64_t> orders{0};
   std::atomic<std::uint64_t> fills{0};
   std::atomic<std::uint64_t> rejects{0};
+  std::atomic<bool> priced{false};  // every price the book needs has arrived
   std::atomic<double> nav{0.0};
   std::atomic<double> max_abs_drift{0.0};
   std::atomic<std::uint64_t> tick_to_order_p50_ns{0};
@@ -243,6 +244,7 @@ class EngineAgent final : public Agent {
     telemetry_->orders.store(s.orders, std::memory_order_relaxed);
     telemetry_->fills.store(s.fills, std::memory_order_relaxed);
     telemetry_->rejects.store(s.rejects + s.risk_rejects, std::memory_order_relaxed);
+    telemetry_->priced.store(core_.ready(), std::memory_order_relaxed);
     telemetry_->nav.store(core_.valuation().nav, std::memory_order_relaxed);
     telemetry_->max_abs_drift.store(core_.max_abs_drift(), std::memory_order_relaxed);
   }

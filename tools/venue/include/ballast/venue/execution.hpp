@@ -41,7 +41,7 @@ struct Execution {
   double fee = 0.0;  // quote currency, this fill only; negative = rebate
   AccountId account = kNoAccount;
   InstrumentId instrument = kNoInstrument;
-  OrderSide side = OrderSide::buy;
+  Side side = Side::buy;
   OrderType type = OrderType::limit;
   TimeInForce tif = TimeInForce::gtc;
   ExecType exec_type = ExecType::new_order;

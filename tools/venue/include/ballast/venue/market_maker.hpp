@@ -61,7 +61,7 @@ class MarketMaker {
  private:
   struct Quote {
     OrderId id = kNoOrder;
-    OrderSide side = OrderSide::buy;
+    Side side = Side::buy;
     std::int64_t price_ticks = 0;
   };
 

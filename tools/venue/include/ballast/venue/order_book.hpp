@@ -19,7 +19,7 @@ namespace ballast::venue {
 struct OrderEntry {
   AccountId account = kNoAccount;
   std::uint64_t client_order_id = 0;
-  OrderSide side = OrderSide::buy;
+  Side side = Side::buy;
   OrderType type = OrderType::limit;
   TimeInForce tif = TimeInForce::gtc;
   bool reduce_only = false;  // the book only carries it; the venue enforces it
@@ -32,7 +32,7 @@ struct BookOrder {
   OrderId id = kNoOrder;
   AccountId account = kNoAccount;
   std::uint64_t client_order_id = 0;
-  OrderSide side = OrderSide::buy;
+  Side side = Side::buy;
   OrderType type = OrderType::limit;
   TimeInForce tif = TimeInForce::gtc;
   bool reduce_only = false;
@@ -144,9 +144,9 @@ class OrderBook {
     return has_bid() && has_ask() && best_bid() >= best_ask();
   }
   // Lots resting at exactly `price_ticks` on `side`.
-  [[nodiscard]] std::int64_t lots_at(OrderSide side, std::int64_t price_ticks) const noexcept;
-  [[nodiscard]] std::size_t level_count(OrderSide side) const noexcept {
-    return side == OrderSide::buy ? bids_.size() : asks_.size();
+  [[nodiscard]] std::int64_t lots_at(Side side, std::int64_t price_ticks) const noexcept;
+  [[nodiscard]] std::size_t level_count(Side side) const noexcept {
+    return side == Side::buy ? bids_.size() : asks_.size();
   }
   [[nodiscard]] std::size_t order_count() const noexcept { return live_orders_; }
   [[nodiscard]] InstrumentId instrument() const noexcept { return instrument_; }
@@ -182,7 +182,7 @@ class OrderBook {
   };
   // Each side is sorted worst price first so the best level is at the back: new orders
   // arrive near the touch, where inserting and erasing moves the fewest levels.
-  using Side = std::vector<Level>;
+  using Ladder = std::vector<Level>;
 
   template <class F>
   void visit_level(const Level& level, F& f) const {
@@ -192,14 +192,14 @@ class OrderBook {
   std::uint32_t allocate();
   void release(std::uint32_t slot) noexcept;
   [[nodiscard]] std::uint32_t slot_of(OrderId id) const noexcept;  // kNil when stale
-  [[nodiscard]] Side& side_of(OrderSide s) noexcept { return s == OrderSide::buy ? bids_ : asks_; }
-  [[nodiscard]] const Side& side_of(OrderSide s) const noexcept {
-    return s == OrderSide::buy ? bids_ : asks_;
+  [[nodiscard]] Ladder& side_of(Side s) noexcept { return s == Side::buy ? bids_ : asks_; }
+  [[nodiscard]] const Ladder& side_of(Side s) const noexcept {
+    return s == Side::buy ? bids_ : asks_;
   }
   // Index of the level at `price` on `side`, or where it would be inserted.
-  [[nodiscard]] std::size_t level_index(const Side& side, OrderSide s,
+  [[nodiscard]] std::size_t level_index(const Ladder& side, Side s,
                                         std::int64_t price) const noexcept;
-  [[nodiscard]] bool would_cross(OrderSide side, std::int64_t price) const noexcept;
+  [[nodiscard]] bool would_cross(Side side, std::int64_t price) const noexcept;
   [[nodiscard]] std::int64_t fillable_lots(const BookOrder& taker,
                                            std::int64_t want) const noexcept;
   void link_back(std::uint32_t slot);  // appends to its level's queue (creating the level)
@@ -211,8 +211,8 @@ class OrderBook {
   Options options_;
   std::vector<Node> nodes_;
   std::vector<std::uint32_t> free_;
-  Side bids_;
-  Side asks_;
+  Ladder bids_;
+  Ladder asks_;
   std::size_t live_orders_ = 0;
 };
 

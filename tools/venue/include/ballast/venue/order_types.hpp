@@ -48,12 +48,12 @@ enum class RejectReason : std::uint16_t {
 [[nodiscard]] const char* to_string(TimeInForce t) noexcept;
 [[nodiscard]] const char* to_string(OrderType t) noexcept;
 
-[[nodiscard]] constexpr OrderSide opposite(OrderSide s) noexcept {
-  return s == OrderSide::buy ? OrderSide::sell : OrderSide::buy;
+[[nodiscard]] constexpr Side opposite(Side s) noexcept {
+  return s == Side::buy ? Side::sell : Side::buy;
 }
 // +1 for buy, -1 for sell: the sign a fill of this side moves a position by.
-[[nodiscard]] constexpr std::int64_t side_sign(OrderSide s) noexcept {
-  return s == OrderSide::buy ? 1 : -1;
+[[nodiscard]] constexpr std::int64_t side_sign(Side s) noexcept {
+  return s == Side::buy ? 1 : -1;
 }
 
 }  // namespace ballast::venue

@@ -36,7 +36,7 @@ struct NewOrder {
   AccountId account = kNoAccount;
   std::uint64_t client_order_id = 0;
   InstrumentId instrument = kNoInstrument;
-  OrderSide side = OrderSide::buy;
+  Side side = Side::buy;
   OrderType type = OrderType::limit;
   TimeInForce tif = TimeInForce::gtc;
   bool reduce_only = false;
@@ -50,7 +50,7 @@ struct WireOrder {
   AccountId account = kNoAccount;
   std::uint64_t client_order_id = 0;
   InstrumentId instrument = kNoInstrument;
-  OrderSide side = OrderSide::buy;
+  Side side = Side::buy;
   OrderType type = OrderType::limit;
   TimeInForce tif = TimeInForce::gtc;
   bool reduce_only = false;
@@ -166,12 +166,12 @@ class SimulatedVenue final : private BookListener {
   // Lots a new reduce-only order on `side` may still have: the position it reduces less
   // the reduce-only orders already resting that way.
   [[nodiscard]] std::int64_t reduce_only_capacity(const Account& acct, InstrumentId i,
-                                                  OrderSide side) const noexcept;
+                                                  Side side) const noexcept;
   // Trims or cancels resting reduce-only orders that the position no longer covers.
   void enforce_reduce_only(AccountId account, InstrumentId i);
   void enforce_touched();
   [[nodiscard]] MarginSummary margin_with(AccountId account, InstrumentId extra_instrument,
-                                          OrderSide extra_side, std::int64_t extra_lots,
+                                          Side extra_side, std::int64_t extra_lots,
                                           double extra_price) const noexcept;
   void settle_funding(InstrumentId i);
   void expire(InstrumentId i);

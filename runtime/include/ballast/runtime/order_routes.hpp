@@ -1,0 +1,57 @@
+// The order routes a config asks for, built and owned in one place: the in-process
+// loopback venue, a FIX session for the venues not on WebSocket, one Binance-dialect
+// gateway pair (orders + market data) per WebSocket venue, and the router joining them.
+// `sink` is what the pipeline sends to.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ballast/core/config.hpp"
+#include "ballast/core/loopback_venue.hpp"
+#include "ballast/core/venue_routing.hpp"
+#include "ballast/gateways/binance_market_data_feed.hpp"
+#include "ballast/gateways/binance_order_gateway.hpp"
+#include "ballast/gateways/fix_order_gateway.hpp"
+
+namespace ballast::runtime {
+
+// One venue over the Binance WebSocket dialect: its orders and its market data.
+struct WebSocketVenue {
+  VenueId venue = 0;
+  std::unique_ptr<gateways::BinanceOrderGateway> orders;
+  std::unique_ptr<gateways::BinanceMarketDataFeed> market_data;
+};
+
+struct OrderRoutes {
+  std::unique_ptr<LoopbackVenue> loopback;
+  std::unique_ptr<gateways::FixOrderGateway> fix;
+  VenueId fix_venue = 0;
+  std::vector<WebSocketVenue> websocket;
+  std::unique_ptr<VenueRoutedSink> router;
+  OrderSink* sink = nullptr;
+
+  // Every WebSocket venue's session is up (false when there is none).
+  [[nodiscard]] bool websocket_up() const noexcept;
+};
+
+struct OrderRoutesResult {
+  std::optional<OrderRoutes> routes;
+  std::vector<std::string> errors;  // "file: key: problem" lines; exit 2
+};
+
+// Gateways are constructed, not started: nothing connects until the runtime starts them.
+[[nodiscard]] OrderRoutesResult build_order_routes(const BallastConfig& config);
+
+// The venues that go over WebSocket: [websocket] venues, or with route = "websocket"
+// every venue that has a derivative to hedge with.
+[[nodiscard]] std::vector<VenueId> websocket_venues(const BallastConfig& config);
+
+// An embedded simulator with WebSocket venues and no credentials given gets a one-off
+// random key pair, set in this process's environment where the simulator and the
+// gateways both read it; it is never written anywhere. False if no randomness.
+[[nodiscard]] bool ensure_demo_credentials(const BallastConfig& config);
+
+}  // namespace ballast::runtime

@@ -1,0 +1,73 @@
+// What one run of the engine did, as plain data: `EngineRuntime::shutdown` fills it, and
+// the text and JSON renderers are small functions over it (the same fields either way).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ballast/core/control.hpp"
+#include "ballast/core/engine_core.hpp"
+#include "ballast/core/pipeline.hpp"
+#include "ballast/gateways/binance_market_data_feed.hpp"
+#include "ballast/gateways/binance_order_gateway.hpp"
+#include "ballast/gateways/fix_order_gateway.hpp"
+#include "ballast/risk/risk_engine.hpp"
+#include "ballast/runtime/embedded_venue.hpp"
+
+namespace ballast::runtime {
+
+struct FixSessionSummary {
+  gateways::FixGatewayCounters counters;
+  int next_sender_seq_num = 0;
+};
+
+struct WebSocketVenueSummary {
+  std::string venue;
+  gateways::BinanceOrderGatewayCounters orders;
+  gateways::BinanceMarketDataCounters market_data;
+  binance::ResponseCounters parser;
+};
+
+struct RiskDenialCount {
+  risk::RiskCheck check = risk::RiskCheck::none;
+  std::uint64_t count = 0;
+};
+
+struct PositionLots {
+  std::string symbol;
+  std::int64_t lots = 0;
+};
+
+struct RunSummary {
+  std::string stop_reason;
+  bool drained = false;
+  double elapsed_s = 0.0;
+  std::vector<std::string> threads;
+  EngineStats stats{};
+  std::uint64_t ticks_read = 0;
+  std::uint64_t ticks_conflated = 0;
+  std::uint64_t ticks_invalid = 0;
+  std::uint64_t reports_lost = 0;
+  std::vector<RiskDenialCount> risk_denied;  // checks that denied at least once
+  TradingMode mode = TradingMode::active;
+  bool halted = false;
+  std::uint64_t unknown_orders_at_exit = 0;
+  double max_abs_drift_before = 0.0;
+  double max_abs_drift_after = 0.0;
+  double nav = 0.0;
+  std::vector<PositionLots> positions;  // every derivative, in universe order
+  std::optional<FixSessionSummary> fix;
+  std::vector<WebSocketVenueSummary> websocket;
+  std::optional<EmbeddedVenueReport> venue;
+  PipelineLatency latency;
+  LatencyHistogram tick_to_engine_done;
+};
+
+// One JSON object, the `ballast run --json` contract (docs/operations.md lists the fields).
+[[nodiscard]] std::string render_json(const RunSummary& summary);
+// The human summary, several lines, each ending in '\n'.
+[[nodiscard]] std::string render_text(const RunSummary& summary);
+
+}  // namespace ballast::runtime
