@@ -25,7 +25,7 @@ const char* venue_name(std::size_t v, const Universe& u) {
 }
 
 const char* check_name(std::uint8_t check) {
-  return risk::to_string(static_cast<risk::RiskCheck>(check));
+  return to_string(static_cast<RiskCheck>(check));  // alerts carry the number
 }
 
 }  // namespace
@@ -96,7 +96,7 @@ void write_orders_fields(JsonWriter& j, const EngineSnapshot& s, const Universe&
     j.begin_object();
     j.field("id", n(o.client_order_id));
     symbol_field(j, "symbol", o.instrument, u);
-    j.field("side", o.buy ? "buy" : "sell");
+    j.field("side", to_string(o.side));
     j.field("lots", static_cast<long long>(o.lots));
     j.field("filled", static_cast<long long>(o.filled_lots));
     j.key("price");
@@ -104,7 +104,7 @@ void write_orders_fields(JsonWriter& j, const EngineSnapshot& s, const Universe&
       j.value(static_cast<double>(o.limit_ticks) * u.instruments[o.instrument].tick_size_d);
     else
       j.null();
-    j.field("purpose", to_string(static_cast<OrderPurpose>(o.purpose)));
+    j.field("purpose", to_string(o.reason));
     j.field("unknown", o.unknown);
     j.end_object();
   }
@@ -129,11 +129,11 @@ void write_risk_fields(JsonWriter& j, const EngineSnapshot& s, const Universe& u
   symbol_field(j, "worst_instrument", r.worst_instrument, u);
   j.field("risk_rejects", n(s.risk_rejects));
   j.key("last_denial");
-  if (s.last_denial.check == 0) {
+  if (s.last_denial.check == RiskCheck::none) {
     j.null();
   } else {
     j.begin_object();
-    j.field("check", check_name(s.last_denial.check));
+    j.field("check", to_string(s.last_denial.check));
     symbol_field(j, "symbol", s.last_denial.instrument, u);
     j.field("value", s.last_denial.value);
     j.field("limit", s.last_denial.limit);
@@ -175,8 +175,8 @@ void write_alert_fields(JsonWriter& j, const AlertRecord& a, const Universe& u) 
              (a.kind == AlertKind::session_up ? " session up" : " session down");
       break;
     case AlertKind::mode_changed:
-      j.field("state", to_string(static_cast<TradingMode>(a.detail)));
-      text = std::string("trading mode ") + to_string(static_cast<TradingMode>(a.detail));
+      j.field("state", to_string(static_cast<TradingState>(a.detail)));
+      text = std::string("trading mode ") + to_string(static_cast<TradingState>(a.detail));
       break;
     case AlertKind::paused:
       j.field("paused", a.detail != 0);

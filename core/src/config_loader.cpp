@@ -1585,7 +1585,11 @@ class ConfigBuilder {
         price ? steps_of(o, "price", *price, spec.tick_size, "tick_size", "ticks") : std::nullopt;
     if (!buy || !lots || !ticks) return;
     OpenOrderSet& set = cfg_.open_orders;  // each_table stops at kMaxOpenOrders
-    set.orders[set.count++] = OpenOrder{id, *buy, *lots, *ticks};
+    OpenOrder& open = set.orders[set.count++];
+    open.instrument = id;
+    open.side = *buy ? Side::buy : Side::sell;
+    open.lots = *lots;
+    open.limit_ticks = *ticks;
   }
 
   // ---- [market]

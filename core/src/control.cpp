@@ -2,18 +2,6 @@
 
 namespace ballast {
 
-const char* to_string(TradingMode m) noexcept {
-  switch (m) {
-    case TradingMode::active:
-      return "ACTIVE";
-    case TradingMode::reducing:
-      return "REDUCING";
-    case TradingMode::halted:
-      return "HALTED";
-  }
-  return "?";
-}
-
 const char* to_string(ControlOp op) noexcept {
   switch (op) {
     case ControlOp::pause:

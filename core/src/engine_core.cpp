@@ -34,7 +34,7 @@ void EngineCore::set_venue_up(VenueId venue, bool up) noexcept {
 
 std::size_t EngineCore::unknown_orders() const noexcept {
   std::size_t n = 0;
-  for (std::size_t k = 0; k < open_.count; ++k) n += open_unknown_[k] ? 1u : 0u;
+  for (std::size_t k = 0; k < open_.count; ++k) n += open_.orders[k].unknown ? 1u : 0u;
   return n;
 }
 
@@ -45,7 +45,7 @@ bool EngineCore::can_trade() const noexcept {
   for (bool up : venue_up_)
     if (!up) return false;
   for (std::size_t k = 0; k < open_.count; ++k)
-    if (open_unknown_[k]) return false;
+    if (open_.orders[k].unknown) return false;
   return true;
 }
 
@@ -112,7 +112,7 @@ std::size_t EngineCore::on_tick(const MarketTick& tick, std::uint64_t popped_tsc
       halted_ = true;
       flattening_ = false;
       alert(AlertKind::nav_nonpositive, 0, kNoInstrument, v.nav, 0.0);
-      set_mode(TradingMode::halted);
+      set_mode(TradingState::halted);
     }
     return 0;
   }
@@ -196,34 +196,19 @@ std::size_t EngineCore::on_tick(const MarketTick& tick, std::uint64_t popped_tsc
 }
 
 void EngineCore::add_open(const PlannedOrder& order, OrderRequest& r) noexcept {
-  r = OrderRequest{};
-  r.client_order_id = ids_.next();
-  r.instrument = order.instrument;
-  r.side = order.side == Side::buy ? Side::buy : Side::sell;
-  r.lots = order.lots;
-  r.limit_ticks = order.limit_ticks;
-  r.purpose = static_cast<std::uint8_t>(order.purpose);
-  const std::size_t k = open_.count;
-  open_.orders[k] =
-      OpenOrder{order.instrument, order.side == Side::buy, order.lots, order.limit_ticks};
-  open_ids_[k] = r.client_order_id;
-  open_filled_[k] = 0;
-  open_unknown_[k] = false;
-  open_queried_[k] = false;
-  open_cancelling_[k] = false;
-  open_purpose_[k] = r.purpose;
-  ++open_.count;
+  OpenOrder& o = open_.orders[open_.count++];
+  o = OpenOrder{};
+  o.instrument = order.instrument;
+  o.side = order.side;
+  o.lots = order.lots;
+  o.limit_ticks = order.limit_ticks;
+  o.client_order_id = ids_.next();
+  o.reason = order.reason;
+  r = o.to_request(RequestKind::new_order);
 }
 
 void EngineCore::remove_open(std::size_t k) noexcept {
-  const std::size_t last = open_.count - 1u;
-  open_.orders[k] = open_.orders[last];
-  open_ids_[k] = open_ids_[last];
-  open_filled_[k] = open_filled_[last];
-  open_unknown_[k] = open_unknown_[last];
-  open_queried_[k] = open_queried_[last];
-  open_cancelling_[k] = open_cancelling_[last];
-  open_purpose_[k] = open_purpose_[last];
+  open_.orders[k] = open_.orders[open_.count - 1u];
   --open_.count;
 }
 
@@ -238,18 +223,10 @@ void EngineCore::on_session(const ExecReport& r) noexcept {
     // Ask now, for every order lost with the session: the queries are due before any
     // resent report could settle an order (they come after the logon).
     for (std::size_t k = 0; k < open_.count && query_count_ < queries_.size(); ++k) {
-      const OpenOrder& o = open_.orders[k];
-      if (!open_unknown_[k] || open_queried_[k] || !on_venue(o.instrument)) continue;
-      OrderRequest& q = queries_[query_count_++];
-      q = OrderRequest{};
-      q.client_order_id = open_ids_[k];
-      q.instrument = o.instrument;
-      q.side = o.buy ? Side::buy : Side::sell;
-      q.lots = o.lots;
-      q.limit_ticks = o.limit_ticks;
-      q.purpose = static_cast<std::uint8_t>(OrderPurpose::status_query);
-      q.tick_flags = kTickWarmup;  // not a tick-to-order sample
-      open_queried_[k] = true;
+      OpenOrder& o = open_.orders[k];
+      if (!o.unknown || o.queried || !on_venue(o.instrument)) continue;
+      queries_[query_count_++] = o.to_request(RequestKind::status);
+      o.queried = true;
     }
     return;
   }
@@ -259,7 +236,7 @@ void EngineCore::on_session(const ExecReport& r) noexcept {
     halted_by_session_loss_ = true;
     flattening_ = false;
     alert(AlertKind::halted_on_loss, r.venue);
-    set_mode(TradingMode::halted);
+    set_mode(TradingState::halted);
   }
   // Queries not yet handed out for this venue would go to a dead session.
   std::size_t kept = 0;
@@ -267,10 +244,11 @@ void EngineCore::on_session(const ExecReport& r) noexcept {
     if (!on_venue(queries_[k].instrument)) queries_[kept++] = queries_[k];
   query_count_ = kept;
   for (std::size_t k = 0; k < open_.count; ++k) {
-    if (!on_venue(open_.orders[k].instrument)) continue;
-    if (!open_unknown_[k]) ++stats_.orders_marked_unknown;
-    open_unknown_[k] = true;
-    open_queried_[k] = false;  // a query sent before the drop may be lost with it
+    OpenOrder& o = open_.orders[k];
+    if (!on_venue(o.instrument)) continue;
+    if (!o.unknown) ++stats_.orders_marked_unknown;
+    o.unknown = true;
+    o.queried = false;  // a query sent before the drop may be lost with it
   }
 }
 
@@ -287,20 +265,20 @@ std::size_t EngineCore::take_status_queries(OrderRequest* out, std::size_t max) 
 // the order's average price (the venue's status carries no per-fill detail or fee).
 void EngineCore::on_status(std::size_t k, const ExecReport& r) noexcept {
   ++stats_.status_replies;
-  const std::int64_t missed = r.cum_lots - open_filled_[k];
+  OpenOrder& o = open_.orders[k];
+  const std::int64_t missed = r.cum_lots - o.filled_lots;
   if (missed > 0 && r.last_price_ticks > 0) {
     const InstrumentSpec& spec = config_.universe.instruments[r.instrument];
-    const std::int64_t signed_lots = open_.orders[k].buy ? missed : -missed;
-    apply_fill(config_.universe, portfolio_, r.instrument, signed_lots,
+    apply_fill(config_.universe, portfolio_, r.instrument, o.signed_lots(missed),
                static_cast<double>(r.last_price_ticks) * spec.tick_size_d, 0.0);
     ++stats_.fills;
-    open_filled_[k] = r.cum_lots;
+    o.filled_lots = r.cum_lots;
     tracker_.reset(portfolio_, *market_);
   }
   switch (r.status) {
     case OrderStatus::open:
-      open_unknown_[k] = false;
-      open_.orders[k].lots = r.leaves_lots;
+      o.unknown = false;
+      o.lots = r.leaves_lots;
       if (r.leaves_lots == 0) remove_open(k);
       return;
     case OrderStatus::unknown:
@@ -340,7 +318,7 @@ void EngineCore::on_exec(const ExecReport& r) noexcept {
       break;
   }
   std::size_t k = 0;
-  while (k < open_.count && open_ids_[k] != r.client_order_id) ++k;
+  while (k < open_.count && open_.orders[k].client_order_id != r.client_order_id) ++k;
   if (k == open_.count) {
     // A status reply for an order a resent report already settled is expected.
     ++(r.kind == ExecKind::status ? stats_.status_replies : stats_.unknown_reports);
@@ -352,7 +330,7 @@ void EngineCore::on_exec(const ExecReport& r) noexcept {
   }
   // A refused cancel leaves the order as it was: still open, and a later kill may retry.
   if (r.kind == ExecKind::ack && (r.reject_code & kRejectCodeCancelRefused) != 0) {
-    open_cancelling_[k] = false;
+    open_.orders[k].cancelling = false;
     ++stats_.cancels_refused;
     return;
   }
@@ -369,7 +347,7 @@ void EngineCore::on_exec(const ExecReport& r) noexcept {
       // Inverse fees are booked in coin (apply_fill); the breakers count quote.
       gate_.on_fill(spec.notional(contracts, price), spec.is_inverse() ? r.fee * price : r.fee);
     }
-    open_filled_[k] += r.last_lots;
+    open_.orders[k].filled_lots += r.last_lots;
     open_.orders[k].lots = r.leaves_lots;
     tracker_.reset(portfolio_, *market_);  // positions changed: re-anchor
   }
@@ -384,7 +362,7 @@ void EngineCore::on_exec(const ExecReport& r) noexcept {
       flattening_ = false;
       ++stats_.breaker_halts;
       alert(AlertKind::breaker_halted, 0, r.instrument, static_cast<double>(stats_.rejects), 0.0);
-      set_mode(TradingMode::halted);
+      set_mode(TradingState::halted);
     }
   }
   if (done) remove_open(k);
@@ -444,10 +422,11 @@ void EngineCore::on_denied(std::int64_t now_ns) noexcept {
   denial_alert_check_ = d.check;
   denial_alert_instrument_ = d.instrument;
   denial_alert_ns_ = now_ns;
-  alert(AlertKind::risk_denied, d.check, d.instrument, d.value, d.limit);
+  alert(AlertKind::risk_denied, static_cast<std::uint16_t>(d.check), d.instrument, d.value,
+        d.limit);
 }
 
-void EngineCore::set_mode(TradingMode mode) noexcept {
+void EngineCore::set_mode(TradingState mode) noexcept {
   gate_.set_mode(mode);
   if (mode == mode_) return;
   mode_ = mode;
@@ -461,7 +440,7 @@ void EngineCore::resume() noexcept {
   flattening_ = false;
   halted_ = false;
   halted_by_session_loss_ = false;
-  set_mode(TradingMode::active);
+  set_mode(TradingState::active);
 }
 
 bool EngineCore::holds_derivatives() const noexcept {
@@ -494,7 +473,7 @@ std::size_t EngineCore::flatten_step(const GateView& view, const PlanContext& ct
     order.instrument = static_cast<InstrumentId>(i);
     order.asset = spec.base;
     order.side = lots > 0 ? Side::sell : Side::buy;
-    order.purpose = OrderPurpose::flatten;
+    order.reason = OrderReason::flatten;
     const std::int64_t size = lots > 0 ? lots : -lots;
     HedgePlanner::resize(ctx, order, size);
     order.requested_lots = size;
@@ -523,25 +502,18 @@ std::size_t EngineCore::flatten_step(const GateView& view, const PlanContext& ct
 std::size_t EngineCore::kill(OrderRequest* out, std::size_t max) noexcept {
   halted_ = true;
   flattening_ = false;
-  set_mode(TradingMode::halted);
+  set_mode(TradingState::halted);
   std::size_t n = 0;
   for (std::size_t k = 0; k < open_.count && n < max; ++k) {
-    const OpenOrder& o = open_.orders[k];
+    OpenOrder& o = open_.orders[k];
     // An order whose state went with its session is asked about first (status query);
     // a cancel to a dead session would only be refused.
-    if (open_cancelling_[k] || open_unknown_[k]) continue;
+    if (o.cancelling || o.unknown) continue;
     if (!venue_up(config_.universe.instruments[o.instrument].venue)) continue;
     OrderRequest& r = out[n++];
-    r = OrderRequest{};
-    r.client_order_id = open_ids_[k];
+    r = o.to_request(RequestKind::cancel);
     r.request_id = ids_.next();
-    r.instrument = o.instrument;
-    r.side = o.buy ? Side::buy : Side::sell;
-    r.lots = o.lots;
-    r.limit_ticks = o.limit_ticks;
-    r.purpose = static_cast<std::uint8_t>(OrderPurpose::cancel);
-    r.tick_flags = kTickWarmup;  // not a tick-to-order sample
-    open_cancelling_[k] = true;
+    o.cancelling = true;
   }
   stats_.cancels_sent += n;
   return n;
@@ -642,7 +614,7 @@ std::size_t EngineCore::apply_control(const ControlCommand& c, ControlReply& rep
       if (halted_)
         result = ControlResult::halted;
       else
-        set_mode(TradingMode::reducing);
+        set_mode(TradingState::reducing);
       break;
     case ControlOp::flatten:
       if (halted_) {
@@ -650,7 +622,7 @@ std::size_t EngineCore::apply_control(const ControlCommand& c, ControlReply& rep
       } else if (!holds_derivatives()) {
         result = ControlResult::nothing_to_flatten;
       } else {
-        set_mode(TradingMode::reducing);
+        set_mode(TradingState::reducing);
         flattening_ = true;
       }
       break;
@@ -707,8 +679,8 @@ void EngineCore::fill_snapshot(EngineSnapshot& s) noexcept {
   s.open_count = open_.count;
   for (std::size_t k = 0; k < open_.count; ++k) {
     const OpenOrder& o = open_.orders[k];
-    s.open_orders[k] = OpenOrderSnapshot{open_ids_[k], o.lots, open_filled_[k],  o.limit_ticks,
-                                         o.instrument, o.buy,  open_unknown_[k], open_purpose_[k]};
+    s.open_orders[k] = OpenOrderSnapshot{o.client_order_id, o.lots, o.filled_lots, o.limit_ticks,
+                                         o.instrument,      o.side, o.unknown,     o.reason};
   }
   if (ready_) {
     const GateView view{portfolio_, *market_, v, open_, now_ns};

@@ -118,7 +118,7 @@ void LoopbackVenue::warm() noexcept {
 }
 
 bool LoopbackVenue::send(OrderRequest& order) noexcept {
-  if (order.purpose == static_cast<std::uint8_t>(OrderPurpose::cancel)) {
+  if (order.kind == RequestKind::cancel) {
     order.stamps.encoded = order.stamps.sent = TscClock::now();
     cancel(order);
     return true;

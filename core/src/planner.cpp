@@ -6,22 +6,6 @@
 
 namespace ballast {
 
-const char* to_string(OrderPurpose p) noexcept {
-  switch (p) {
-    case OrderPurpose::unwind:
-      return "unwind";
-    case OrderPurpose::status_query:
-      return "status_query";
-    case OrderPurpose::cancel:
-      return "cancel";
-    case OrderPurpose::flatten:
-      return "flatten";
-    case OrderPurpose::rebalance:
-      break;
-  }
-  return "rebalance";
-}
-
 const char* to_string(SkipReason r) noexcept {
   switch (r) {
     case SkipReason::none:
@@ -133,7 +117,7 @@ class PlanBuilder {
   // order already planned on the instrument in this plan takes the lots instead (a
   // position closed and reopened the other way is one order, as a venue sees it).
   bool emit(AssetId asset, InstrumentId i, std::int64_t signed_lots, double raw_contracts,
-            double rounding_residual, OrderPurpose purpose, double adjust) noexcept {
+            double rounding_residual, OrderReason reason, double adjust) noexcept {
     const InstrumentSpec& spec = ctx_.universe.instruments[i];
     for (std::size_t k = asset_first_; k < out_.order_count; ++k) {
       if (out_.orders[k].instrument != i) continue;
@@ -143,7 +127,7 @@ class PlanBuilder {
       for (std::size_t m = k; m + 1 < out_.order_count; ++m) out_.orders[m] = out_.orders[m + 1];
       --out_.order_count;
       return merged != 0 && emit(asset, i, merged, merged_raw, rounding_residual,
-                                 OrderPurpose::rebalance, adjust);
+                                 OrderReason::rebalance, adjust);
     }
     const double price = instrument_price(ctx_, i);
     const double contracts = static_cast<double>(std::llabs(signed_lots)) * spec.lot_size_d;
@@ -161,7 +145,7 @@ class PlanBuilder {
     o.instrument = i;
     o.asset = asset;
     o.side = signed_lots > 0 ? Side::buy : Side::sell;
-    o.purpose = purpose;
+    o.reason = reason;
     o.raw_contracts = raw_contracts;
     o.rounding_residual = rounding_residual;
     price_order(ctx_, o, std::llabs(signed_lots));
@@ -234,7 +218,7 @@ class PlanBuilder {
         const double held = spec.notional(contracts, mark);
         out_.assets[asset].unwinding = true;
         if (std::fabs(remaining) >= std::fabs(held) * (1.0 - 1e-9)) {  // close it, exactly
-          emit(asset, i, -lots, -contracts, 0.0, OrderPurpose::unwind, delta);
+          emit(asset, i, -lots, -contracts, 0.0, OrderReason::unwind, delta);
           remaining += held;
           if (std::fabs(remaining) <= 1e-9 * std::fabs(delta)) remaining = 0.0;
           continue;
@@ -242,7 +226,7 @@ class PlanBuilder {
         StepRounding r;
         double raw = 0.0;
         if (lots_for(asset, i, remaining, delta, r, raw))
-          emit(asset, i, r.steps, raw, r.residual, OrderPurpose::unwind, delta);
+          emit(asset, i, r.steps, raw, r.residual, OrderReason::unwind, delta);
         remaining = 0.0;  // what rounding left is less than a lot
       }
     }
@@ -255,7 +239,7 @@ class PlanBuilder {
     StepRounding r;
     double raw = 0.0;
     if (lots_for(asset, i, remaining, delta, r, raw))
-      emit(asset, i, r.steps, raw, r.residual, OrderPurpose::rebalance, delta);
+      emit(asset, i, r.steps, raw, r.residual, OrderReason::rebalance, delta);
   }
 
   // Spot method: buy or sell the asset's spot pair by `delta`, never selling more than is
@@ -286,7 +270,7 @@ class PlanBuilder {
         steps = -held;
       }
     }
-    if (steps != 0) emit(asset, i, steps, raw, r.residual, OrderPurpose::rebalance, delta);
+    if (steps != 0) emit(asset, i, steps, raw, r.residual, OrderReason::rebalance, delta);
   }
 
   // Lists the derivative positions held, once per plan (the per-asset moves then walk

@@ -124,10 +124,10 @@ void BinanceOrderGateway::push(const ExecReport& r) noexcept {
 }
 
 bool BinanceOrderGateway::send(OrderRequest& order) noexcept {
-  const bool status_query = order.purpose == static_cast<std::uint8_t>(OrderPurpose::status_query);
+  const bool status_query = order.kind == RequestKind::status;
   // A cancel goes by the order's own id (origClientOrderId); Binance needs no id for the
   // request itself. Like a query it is not a new order: the order-rate limit lets it by.
-  const bool cancel = order.purpose == static_cast<std::uint8_t>(OrderPurpose::cancel);
+  const bool cancel = order.kind == RequestKind::cancel;
   if (!was_up_) {
     ++counters_.not_connected;
     return false;

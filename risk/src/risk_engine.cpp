@@ -7,63 +7,6 @@
 
 namespace ballast::risk {
 
-const char* to_string(TradingState s) noexcept {
-  switch (s) {
-    case TradingState::active:
-      return "ACTIVE";
-    case TradingState::reducing:
-      return "REDUCING";
-    case TradingState::halted:
-      return "HALTED";
-  }
-  return "?";
-}
-
-const char* to_string(RiskCheck c) noexcept {
-  switch (c) {
-    case RiskCheck::none:
-      return "none";
-    case RiskCheck::kill_switch:
-      return "kill_switch";
-    case RiskCheck::reduce_only:
-      return "reduce_only";
-    case RiskCheck::md_staleness:
-      return "md_staleness";
-    case RiskCheck::price_collar:
-      return "price_collar";
-    case RiskCheck::max_order_qty:
-      return "max_order_qty";
-    case RiskCheck::max_order_notional:
-      return "max_order_notional";
-    case RiskCheck::duplicate_in_flight:
-      return "duplicate_in_flight";
-    case RiskCheck::order_rate_per_second:
-      return "order_rate_per_second";
-    case RiskCheck::order_rate_per_minute:
-      return "order_rate_per_minute";
-    case RiskCheck::max_leverage:
-      return "max_leverage";
-    case RiskCheck::max_margin_utilization:
-      return "max_margin_utilization";
-    case RiskCheck::max_asset_weight:
-      return "max_asset_weight";
-    case RiskCheck::min_liquidation_distance:
-      return "min_liquidation_distance";
-    case RiskCheck::initial_margin:
-      return "initial_margin";
-    case RiskCheck::price_jump:
-      return "price_jump";
-    case RiskCheck::consecutive_rejects:
-      return "consecutive_rejects";
-    case RiskCheck::drawdown:
-      return "drawdown";
-    case RiskCheck::daily_fees:
-      return "daily_fees";
-    case RiskCheck::daily_turnover:
-      return "daily_turnover";
-  }
-  return "?";
-}
 
 bool is_size_bound(RiskCheck c) noexcept {
   switch (c) {
@@ -446,7 +389,8 @@ void RiskEngine::assess(const RiskInputs& in, const OrderIntent* extra,
   };
   for (std::size_t k = 0; k < in.open_orders.count; ++k) {
     const OpenOrder& o = in.open_orders.orders[k];
-    if (o.lots > 0 && o.instrument < n_inst) add(o.instrument, o.buy, o.lots, o.limit_ticks);
+    if (o.lots > 0 && o.instrument < n_inst)
+      add(o.instrument, o.side == Side::buy, o.lots, o.limit_ticks);
   }
   if (extra) add(extra->instrument, extra->buy, extra->lots, extra->limit_ticks);
 
@@ -592,7 +536,7 @@ RiskVerdict RiskEngine::check_order_level(const OrderIntent& order, const RiskIn
   std::int64_t position_lots = spec.is_derivative() ? in.portfolio.positions[i].lots : 0;
   for (std::size_t k = 0; k < in.open_orders.count; ++k) {
     const OpenOrder& o = in.open_orders.orders[k];
-    if (o.instrument == i) position_lots += o.buy ? o.lots : -o.lots;
+    if (o.instrument == i) position_lots += o.signed_lots(o.lots);
   }
 
   // Cheapest first; the first failure is the verdict.

@@ -53,18 +53,8 @@ void RiskGate::on_sent(const PlannedOrder& order, std::int64_t now_ns) noexcept 
       now_ns);
 }
 
-void RiskGate::set_mode(TradingMode mode) noexcept {
-  switch (mode) {
-    case TradingMode::active:
-      engine_.set_state(TradingState::active);
-      return;
-    case TradingMode::reducing:
-      engine_.set_state(TradingState::reducing);
-      return;
-    case TradingMode::halted:
-      engine_.set_state(TradingState::halted);
-      return;
-  }
+void RiskGate::set_mode(TradingState state) noexcept {
+  engine_.set_state(state);
 }
 
 void RiskGate::set_limits(const RiskLimits& limits, const PolicyConfig& policy) noexcept {
@@ -73,7 +63,7 @@ void RiskGate::set_limits(const RiskLimits& limits, const PolicyConfig& policy) 
 }
 
 GateDenial RiskGate::last_gate_denial() const noexcept {
-  return GateDenial{static_cast<std::uint8_t>(last_denial_.check), last_denial_.value,
+  return GateDenial{last_denial_.check, last_denial_.value,
                     last_denial_.limit, last_denial_.instrument};
 }
 

@@ -344,8 +344,8 @@ RunSummary EngineRuntime::summarize(double elapsed_s, bool drained) const {
   r.ticks_conflated = p.pipeline->md().conflated();
   r.ticks_invalid = p.pipeline->md().invalid();
   r.reports_lost = p.pipeline->orders().reports_lost();
-  for (std::uint8_t c = 1; c <= static_cast<std::uint8_t>(risk::kLastRiskCheck); ++c) {
-    const auto check = static_cast<risk::RiskCheck>(c);
+  for (std::uint8_t c = 1; c <= static_cast<std::uint8_t>(kLastRiskCheck); ++c) {
+    const auto check = static_cast<RiskCheck>(c);
     if (p.gate->denied(check) > 0) r.risk_denied.push_back({check, p.gate->denied(check)});
   }
   r.mode = p.core->mode();

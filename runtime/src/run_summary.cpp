@@ -138,7 +138,7 @@ void write_engine(JsonWriter& j, const RunSummary& r) {
   j.field("rejects", n(s.rejects + s.risk_rejects));
   j.field("risk_rejects", n(s.risk_rejects));
   j.key("risk_denied").begin_object();  // by check
-  for (const RiskDenialCount& d : r.risk_denied) j.field(risk::to_string(d.check), n(d.count));
+  for (const RiskDenialCount& d : r.risk_denied) j.field(to_string(d.check), n(d.count));
   j.end_object();
   j.field("shrunk", n(s.shrunk));
   j.field("pairs_held", n(s.pairs_held));
@@ -189,7 +189,7 @@ void text_engine(std::string& out, const RunSummary& r) {
   if (s.risk_rejects > 0) {
     out += "  risk denied:";
     for (const RiskDenialCount& d : r.risk_denied)
-      appendf(out, " %s %llu", risk::to_string(d.check), u(d.count));
+      appendf(out, " %s %llu", to_string(d.check), u(d.count));
     out += "\n";
   }
   out += "  positions:";

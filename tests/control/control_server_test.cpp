@@ -127,23 +127,23 @@ class EngineStandIn {
             break;
           case ControlOp::resume:
             paused_ = false;
-            mode_ = TradingMode::active;
+            mode_ = TradingState::active;
             break;
           case ControlOp::kill:
-            mode_ = TradingMode::halted;
+            mode_ = TradingState::halted;
             r.orders_cancelled = 3;
             break;
           case ControlOp::reduce_only:
-            if (mode_ == TradingMode::halted)
+            if (mode_ == TradingState::halted)
               r.result = ControlResult::halted;
             else
-              mode_ = TradingMode::reducing;
+              mode_ = TradingState::reducing;
             break;
           case ControlOp::flatten:
-            if (mode_ == TradingMode::halted)
+            if (mode_ == TradingState::halted)
               r.result = ControlResult::halted;
             else {
-              mode_ = TradingMode::reducing;
+              mode_ = TradingState::reducing;
               r.flattening = true;
             }
             break;
@@ -196,11 +196,11 @@ class EngineStandIn {
     s.instruments[0] = InstrumentSnapshot{-12, 70010.0};
     s.open_count = open_orders_;
     for (std::size_t k = 0; k < open_orders_; ++k)
-      s.open_orders[k] = OpenOrderSnapshot{1000 + k, 5, 1, 700100, 0, true, false, 0};
+      s.open_orders[k] = OpenOrderSnapshot{1000 + k, 5, 1, 700100, 0, Side::buy, false, OrderReason::rebalance};
     s.risk = RiskSummary{true, 71000.5, 840.0, 0.0118, 0.02, 0.8, 0};
     s.limits = limits_;
     s.last_denial =
-        GateDenial{static_cast<std::uint8_t>(risk::RiskCheck::max_leverage), 3.4, 3.0, 0};
+        GateDenial{RiskCheck::max_leverage, 3.4, 3.0, 0};
     {
       std::lock_guard<std::mutex> lock(mutex_);
       s.alerts = alerts_;
@@ -215,7 +215,7 @@ class EngineStandIn {
   std::array<double, kMaxAssets> weights_{};
   RiskLimits limits_;
   AssetId base_ = kNoAsset;
-  TradingMode mode_ = TradingMode::active;
+  TradingState mode_ = TradingState::active;
   bool paused_ = false;
   std::uint64_t version_ = 0;
   std::atomic<std::uint16_t> open_orders_{1};

@@ -433,12 +433,12 @@ TEST(ConfigLoaderTest, FullConfigLoadsVenuesCapsCollateralOrdersAndAsOf) {
   ASSERT_EQ(c.open_orders.count, 2);
   const OpenOrder& sell = c.open_orders.orders[0];
   EXPECT_EQ(sell.instrument, perp_id);
-  EXPECT_FALSE(sell.buy);
+  EXPECT_EQ(sell.side, Side::sell);
   EXPECT_EQ(sell.lots, 5);
   EXPECT_EQ(sell.limit_ticks, 700005);  // 70000.5 / 0.1, exactly
   const OpenOrder& buy = c.open_orders.orders[1];
   EXPECT_EQ(buy.instrument, spot_id);  // spot orders rest too
-  EXPECT_TRUE(buy.buy);
+  EXPECT_EQ(buy.side, Side::buy);
   EXPECT_EQ(buy.lots, 1250);            // 0.0125 / 0.00001
   EXPECT_EQ(buy.limit_ticks, 6900001);  // 69000.01 / 0.01
 

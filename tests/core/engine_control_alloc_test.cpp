@@ -125,7 +125,7 @@ TEST(EngineControlPipelineTest, CommandsAndRepliesCrossThreadsAndSnapshotsAdvanc
   EXPECT_EQ(reply.result, ControlResult::ok);
   EXPECT_TRUE(reply.paused);
   ASSERT_TRUE(roundtrip(*port, command(8, ControlOp::kill), reply));
-  EXPECT_EQ(reply.mode, TradingMode::halted);
+  EXPECT_EQ(reply.mode, TradingState::halted);
   EXPECT_EQ(reply.orders_cancelled, 0u);  // the loopback fills at once: nothing rests
   ControlCommand target = command(9, ControlOp::set_target);
   target.asset = rig.config.universe.base_currency;
@@ -140,7 +140,7 @@ TEST(EngineControlPipelineTest, CommandsAndRepliesCrossThreadsAndSnapshotsAdvanc
   ASSERT_TRUE(port->snapshot.load(*snap));
   EXPECT_GE(snap->version, v1 + 5);
   EXPECT_TRUE(snap->paused);
-  EXPECT_EQ(snap->mode, TradingMode::halted);
+  EXPECT_EQ(snap->mode, TradingState::halted);
   pipeline.stop();
 }
 
@@ -178,11 +178,11 @@ TEST(EngineControlPipelineTest, KillLandsWhileTheMarketNeverGoesQuiet) {
   ControlReply reply;
   ASSERT_TRUE(roundtrip(*port, command(1, ControlOp::kill), reply)) << "kill not answered";
   EXPECT_EQ(reply.result, ControlResult::ok);
-  EXPECT_EQ(reply.mode, TradingMode::halted);
+  EXPECT_EQ(reply.mode, TradingState::halted);
   // Nothing new goes out after the kill's answer, while ticks keep pouring in.
   auto after = std::make_unique<EngineSnapshot>();
   const auto settle = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while ((!port->snapshot.load(*after) || after->mode != TradingMode::halted) &&
+  while ((!port->snapshot.load(*after) || after->mode != TradingState::halted) &&
          std::chrono::steady_clock::now() < settle)
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   const std::uint64_t orders_at_kill = after->orders;
@@ -192,7 +192,7 @@ TEST(EngineControlPipelineTest, KillLandsWhileTheMarketNeverGoesQuiet) {
   pipeline.stop();
   EXPECT_GT(after->ticks, ticks_at_kill + 1000) << "ticks kept flowing";
   EXPECT_EQ(after->orders, orders_at_kill);
-  EXPECT_EQ(after->mode, TradingMode::halted);
+  EXPECT_EQ(after->mode, TradingState::halted);
 }
 
 TEST(EngineControlAllocationTest, CommandsAndSnapshotsAllocateNothingOnceWarm) {

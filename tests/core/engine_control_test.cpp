@@ -171,7 +171,7 @@ TEST(EngineControlTest, PauseBlocksOrdersOutOfBandThenResumeTrades) {
   EXPECT_EQ(rig.command(ControlOp::pause), 0u);
   EXPECT_EQ(rig.reply.result, ControlResult::ok);
   EXPECT_TRUE(rig.reply.paused);
-  EXPECT_EQ(rig.reply.mode, TradingMode::active);
+  EXPECT_EQ(rig.reply.mode, TradingState::active);
   EXPECT_EQ(rig.tick(90000), 0u);  // 56.25%: out of band, but paused
   EXPECT_EQ(rig.tick(90000), 0u);
   EXPECT_EQ(rig.core->stats().ticks_paused, 2u);
@@ -180,7 +180,7 @@ TEST(EngineControlTest, PauseBlocksOrdersOutOfBandThenResumeTrades) {
 
   rig.command(ControlOp::resume);
   EXPECT_FALSE(rig.reply.paused);
-  EXPECT_EQ(rig.reply.mode, TradingMode::active);
+  EXPECT_EQ(rig.reply.mode, TradingState::active);
   ASSERT_EQ(rig.tick(90000), 1u);
   EXPECT_EQ(rig.out[0].side, Side::sell);
   const auto s = rig.snapshot();
@@ -201,10 +201,10 @@ TEST(EngineControlTest, KillCancelsTheRestingOrderThenNothingNewGoesOut) {
   EXPECT_FALSE(rig.core->settled());
 
   ASSERT_EQ(rig.command(ControlOp::kill), 1u);
-  EXPECT_EQ(rig.reply.mode, TradingMode::halted);
+  EXPECT_EQ(rig.reply.mode, TradingState::halted);
   EXPECT_EQ(rig.reply.orders_cancelled, 1u);
   OrderRequest cancel = rig.out[0];
-  EXPECT_EQ(cancel.purpose, static_cast<std::uint8_t>(OrderPurpose::cancel));
+  EXPECT_EQ(cancel.kind, RequestKind::cancel);
   EXPECT_EQ(cancel.client_order_id, order.client_order_id);
   EXPECT_NE(cancel.request_id, 0u);
   EXPECT_NE(cancel.request_id, order.client_order_id);
@@ -226,9 +226,9 @@ TEST(EngineControlTest, KillCancelsTheRestingOrderThenNothingNewGoesOut) {
   EXPECT_EQ(rig.reply.result, ControlResult::halted);
   rig.command(ControlOp::flatten);
   EXPECT_EQ(rig.reply.result, ControlResult::halted);
-  EXPECT_EQ(rig.reply.mode, TradingMode::halted);
+  EXPECT_EQ(rig.reply.mode, TradingState::halted);
   rig.command(ControlOp::resume);
-  EXPECT_EQ(rig.reply.mode, TradingMode::active);
+  EXPECT_EQ(rig.reply.mode, TradingState::active);
   EXPECT_EQ(rig.tick(95000), 1u);
 }
 
@@ -275,14 +275,14 @@ TEST(EngineControlTest, ReduceOnlyDeniesAnIncreasingOrderAndAlertsOnce) {
   rig.tick(70000);
   rig.command(ControlOp::reduce_only);
   EXPECT_EQ(rig.reply.result, ControlResult::ok);
-  EXPECT_EQ(rig.reply.mode, TradingMode::reducing);
+  EXPECT_EQ(rig.reply.mode, TradingState::reducing);
   EXPECT_EQ(rig.tick(90000), 0u);  // a new short hedge would open a position: denied
   EXPECT_EQ(rig.tick(90000), 0u);
   EXPECT_EQ(rig.core->stats().risk_rejects, 2u);
   EXPECT_EQ(rig.gate->denied(risk::RiskCheck::reduce_only), 2u);
   const auto s = rig.snapshot();
-  EXPECT_EQ(s->mode, TradingMode::reducing);
-  EXPECT_EQ(s->last_denial.check, static_cast<std::uint8_t>(risk::RiskCheck::reduce_only));
+  EXPECT_EQ(s->mode, TradingState::reducing);
+  EXPECT_EQ(s->last_denial.check, RiskCheck::reduce_only);
   EXPECT_EQ(s->last_denial.instrument, kBtcPerp);
   EXPECT_EQ(count_alerts(*s, AlertKind::risk_denied), 1u);  // the repeat is rate-limited
   EXPECT_EQ(count_alerts(*s, AlertKind::mode_changed), 1u);
@@ -304,13 +304,13 @@ TEST(EngineControlTest, FlattenClosesThePositionInRiskCheckedSlices) {
   rig.command(ControlOp::flatten);
   ASSERT_EQ(rig.reply.result, ControlResult::ok);
   EXPECT_TRUE(rig.reply.flattening);
-  EXPECT_EQ(rig.reply.mode, TradingMode::reducing);
+  EXPECT_EQ(rig.reply.mode, TradingState::reducing);
 
   int slices = 0;
   for (int k = 0; k < 20 && rig.core->portfolio().positions[kBtcPerp].lots != 0; ++k) {
     ASSERT_EQ(rig.tick(90000), 1u);
     const OrderRequest& o = rig.out[0];
-    EXPECT_EQ(o.purpose, static_cast<std::uint8_t>(OrderPurpose::flatten));
+    EXPECT_EQ(o.reason, OrderReason::flatten);
     EXPECT_EQ(o.side, Side::buy);
     EXPECT_LE(static_cast<double>(o.lots) * 0.001 * static_cast<double>(o.limit_ticks) * 0.1,
               3000.0 * 1.0001);
@@ -325,7 +325,7 @@ TEST(EngineControlTest, FlattenClosesThePositionInRiskCheckedSlices) {
   EXPECT_TRUE(rig.core->flattening());
   EXPECT_EQ(rig.tick(90000), 0u);  // nothing left: done
   EXPECT_FALSE(rig.core->flattening());
-  EXPECT_EQ(rig.core->mode(), TradingMode::reducing);  // until resume
+  EXPECT_EQ(rig.core->mode(), TradingState::reducing);  // until resume
   const auto s = rig.snapshot();
   EXPECT_EQ(count_alerts(*s, AlertKind::flatten_done), 1u);
   EXPECT_EQ(rig.tick(90000), 0u);  // REDUCING: the planner's new short is denied
@@ -411,7 +411,7 @@ TEST(EngineControlTest, SnapshotCarriesWeightsDriftOrdersRiskAndAlerts) {
   const auto s = rig.snapshot();
   EXPECT_TRUE(s->ready);
   EXPECT_TRUE(s->paused);
-  EXPECT_EQ(s->mode, TradingMode::active);
+  EXPECT_EQ(s->mode, TradingState::active);
   EXPECT_EQ(s->venue_count, 1u);
   EXPECT_TRUE(s->venue_up[0]);
   EXPECT_EQ(s->ticks, 2u);
@@ -430,8 +430,8 @@ TEST(EngineControlTest, SnapshotCarriesWeightsDriftOrdersRiskAndAlerts) {
   ASSERT_EQ(s->open_count, 1u);
   EXPECT_EQ(s->open_orders[0].client_order_id, o.client_order_id);
   EXPECT_EQ(s->open_orders[0].lots, o.lots);
-  EXPECT_FALSE(s->open_orders[0].buy);
-  EXPECT_EQ(s->open_orders[0].purpose, static_cast<std::uint8_t>(OrderPurpose::rebalance));
+  EXPECT_EQ(s->open_orders[0].side, Side::sell);
+  EXPECT_EQ(s->open_orders[0].reason, OrderReason::rebalance);
   // Risk with the open short counted as filled: gross = lots x 0.001 x 90,000.
   EXPECT_TRUE(s->risk.valid);
   EXPECT_GT(s->risk.nav, 0.0);
@@ -476,12 +476,12 @@ TEST(EngineControlTest, CommandPastItsDeadlineIsRefusedNotApplied) {
   c.deadline_ns = TscClock::to_ns(TscClock::now()) - 1'000'000;
   rig.command(c);
   EXPECT_EQ(rig.reply.result, ControlResult::expired);
-  EXPECT_EQ(rig.reply.mode, TradingMode::active);
+  EXPECT_EQ(rig.reply.mode, TradingState::active);
   c.seq = 43;
   c.deadline_ns = TscClock::to_ns(TscClock::now()) + 1'000'000'000;
   rig.command(c);
   EXPECT_EQ(rig.reply.result, ControlResult::ok);
-  EXPECT_EQ(rig.reply.mode, TradingMode::halted);
+  EXPECT_EQ(rig.reply.mode, TradingState::halted);
 }
 
 // Issue 14, item 3: a feed jumping +-13% every 100 ms traded on every jump. A jump past
@@ -527,7 +527,7 @@ TEST(EngineControlTest, VenueRejectsInARowHaltTheEngineAndResumeRearms) {
     ASSERT_EQ(rig.tick(90000), 1u) << "reject " << k;
     rig.reject(rig.out[0]);
   }
-  EXPECT_EQ(rig.core->mode(), TradingMode::halted);
+  EXPECT_EQ(rig.core->mode(), TradingState::halted);
   EXPECT_EQ(rig.core->stats().breaker_halts, 1u);
   const auto s = rig.snapshot();
   EXPECT_EQ(count_alerts(*s, AlertKind::breaker_halted), 1u);
@@ -536,7 +536,7 @@ TEST(EngineControlTest, VenueRejectsInARowHaltTheEngineAndResumeRearms) {
   rig.command(ControlOp::resume);
   ASSERT_EQ(rig.tick(90000), 1u);  // re-armed
   rig.reject(rig.out[0]);
-  EXPECT_EQ(rig.core->mode(), TradingMode::active);  // one reject, not five
+  EXPECT_EQ(rig.core->mode(), TradingState::active);  // one reject, not five
 }
 
 TEST(EngineControlTest, AlertRingKeepsTheNewest) {

@@ -211,7 +211,7 @@ TEST(EngineCoreTest, SessionDropMarksOrdersUnknownAndQueriesThemAfterLogon) {
   e.core->on_exec(session_event(ExecKind::session_up));
   ASSERT_EQ(e.core->take_status_queries(q.data(), q.size()), 1u);
   EXPECT_EQ(q[0].client_order_id, o.client_order_id);
-  EXPECT_EQ(q[0].purpose, static_cast<std::uint8_t>(OrderPurpose::status_query));
+  EXPECT_EQ(q[0].kind, RequestKind::status);
   EXPECT_EQ(q[0].side, Side::sell);
   // Asked once, not on every poll.
   EXPECT_EQ(e.core->take_status_queries(q.data(), q.size()), 0u);
@@ -327,7 +327,7 @@ TEST(EngineCoreTest, NavNotPositiveHaltsAndAlerts) {
   EXPECT_FALSE(e.core->halted());
   EXPECT_EQ(e.tick(69000), 0u);  // -200,000 of P&L on a 139,000 book: NAV -61,000
   EXPECT_TRUE(e.core->halted());
-  EXPECT_EQ(e.core->mode(), TradingMode::halted);
+  EXPECT_EQ(e.core->mode(), TradingState::halted);
   auto snap = std::make_unique<EngineSnapshot>();
   e.core->fill_snapshot(*snap);
   bool alerted = false;

@@ -192,7 +192,7 @@ TEST(HedgePlannerTest, HedgeIsUnwoundByTheSameRuleWhenATriggerFires) {
   ASSERT_TRUE(p.result->trigger.fire);
   ASSERT_EQ(p.result->order_count, 1);
   const PlannedOrder& o = p.result->orders[0];
-  EXPECT_EQ(o.purpose, OrderPurpose::unwind);
+  EXPECT_EQ(o.reason, OrderReason::unwind);
   EXPECT_EQ(o.side, Side::buy);
   EXPECT_EQ(o.lots, 300);
   EXPECT_EQ(o.rounding_residual, 0.0);

@@ -419,7 +419,7 @@ TEST_F(BinanceGatewayTest, DropReconnectsResubscribesAndNeverResends) {
   // A status query after the reconnect says where the order stands.
   reports_.clear();
   OrderRequest q = o;
-  q.purpose = static_cast<std::uint8_t>(OrderPurpose::status_query);
+  q.kind = RequestKind::status;
   ASSERT_TRUE(orders_->send(q));
   ASSERT_TRUE(pump([&] { return saw(ExecKind::status); }));
   EXPECT_EQ(reports_.back().status, OrderStatus::filled);

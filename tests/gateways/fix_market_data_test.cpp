@@ -277,7 +277,7 @@ TEST_F(FixMarketDataTest, SubscriptionCanBeTurnedOff) {
 TEST_F(FixMarketDataTest, StatusQuerySendsOrderStatusRequest) {
   FixOrderGateway& g = start_gateway();
   OrderRequest q = order(4242, kEth, Side::sell, 0, 0);
-  q.purpose = static_cast<std::uint8_t>(OrderPurpose::status_query);
+  q.kind = RequestKind::status;
   ASSERT_TRUE(g.send(q));
   EXPECT_NE(q.stamps.sent, 0u);
   ASSERT_TRUE(wait_for([&] { return order_count() == 1; }));
@@ -293,7 +293,7 @@ TEST_F(FixMarketDataTest, StatusQuerySendsOrderStatusRequest) {
   EXPECT_EQ(g.counters().orders_sent, 0u);
 
   OrderRequest bad = order(1, 99, Side::buy, 0, 0);
-  bad.purpose = static_cast<std::uint8_t>(OrderPurpose::status_query);
+  bad.kind = RequestKind::status;
   EXPECT_FALSE(g.send(bad));
   EXPECT_EQ(g.counters().send_failures, 1u);
 }

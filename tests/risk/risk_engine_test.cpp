@@ -297,7 +297,7 @@ TEST(RiskEngineTest, MaxOrderNotionalAtAndPastTheLimit) {
 
 TEST(RiskEngineTest, DuplicateInFlightOrderIsRefused) {
   RiskBook b;
-  b.open.orders[0] = OpenOrder{b.eth_perp, true, 5, b.ticks(b.eth_perp, 3500)};
+  b.open.orders[0] = OpenOrder{b.eth_perp, Side::buy, 5, b.ticks(b.eth_perp, 3500)};
   b.open.count = 1;
   EXPECT_TRUE(b.check(b.at_mark(b.btc_perp, false, 1)).accepted());
   const RiskVerdict v = b.check(b.at_mark(b.eth_perp, true, 1));
@@ -474,7 +474,7 @@ TEST(RiskEngineTest, UnrealisedLossesReduceAvailableMargin) {
 TEST(RiskEngineTest, OpenOrdersCountAsFilled) {
   RiskBook b;
   b.limits.max_leverage = 0.7;
-  b.open.orders[0] = OpenOrder{b.eth_perp, false, 1000, b.ticks(b.eth_perp, 3500)};  // 35,000
+  b.open.orders[0] = OpenOrder{b.eth_perp, Side::sell, 1000, b.ticks(b.eth_perp, 3500)};  // 35,000
   b.open.count = 1;
   const auto now = b.assess();
   EXPECT_NEAR(now->leverage, 0.35, 1e-12);

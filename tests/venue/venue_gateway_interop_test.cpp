@@ -113,7 +113,7 @@ TEST_F(VenueGatewayInteropTest, StatusQueryAndFundingBecomeReports) {
   q.side = Side::buy;
   q.lots = 1;
   q.limit_ticks = 500'000;
-  q.purpose = static_cast<std::uint8_t>(OrderPurpose::status_query);
+  q.kind = RequestKind::status;
   ASSERT_TRUE(gateway_->send(q));
   const auto status = reports(ExecKind::status, 1);
   ASSERT_EQ(status.size(), 1u);

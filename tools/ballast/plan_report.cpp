@@ -131,7 +131,7 @@ std::string render_account_risk(const BallastConfig& c, const PlanReport& r) {
   std::string out = format(
       "\nRisk after the plan (state %s): leverage %.2fx (max %gx), margin utilisation %s "
       "(max %s), initial margin %s of %s available (wallet and collateral %s)\n",
-      risk::to_string(r.state), a.leverage, c.risk.max_leverage, pct(a.margin_utilization).c_str(),
+      ballast::to_string(r.state), a.leverage, c.risk.max_leverage, pct(a.margin_utilization).c_str(),
       pct(c.risk.max_margin_utilization).c_str(), money(a.initial_margin).c_str(),
       money(a.available_margin).c_str(), money(a.wallet_balance).c_str());
   for (std::size_t k = 0; k < a.position_count; ++k) {
@@ -204,7 +204,7 @@ void write_order_risk(JsonWriter& j, const BallastConfig& c, const InstrumentSpe
 void write_account_risk(JsonWriter& j, const BallastConfig& c, const PlanReport& r) {
   const risk::AccountRisk& a = r.risk_after;
   j.begin_object();
-  j.field("state", risk::to_string(r.state));
+  j.field("state", ballast::to_string(r.state));
   j.field("leverage", a.leverage);
   j.field("margin_utilization", a.margin_utilization);
   j.field("initial_margin", a.initial_margin);
@@ -418,7 +418,7 @@ std::string render_plan_json(const BallastConfig& c, const PlanReport& r) {
     j.key("limit_price").value(*multiply_steps(o.limit_ticks, spec.tick_size));
     j.field("est_cost", o.cost.total);
     j.field("asset", asset_name(c, o.asset));
-    j.field("purpose", to_string(o.purpose));
+    j.field("purpose", to_string(o.reason));
     j.field("lots", static_cast<long long>(o.lots));
     j.field("limit_ticks", static_cast<long long>(o.limit_ticks));
     j.field("raw_contracts", o.raw_contracts);
@@ -521,7 +521,7 @@ std::string render_plan_text(const BallastConfig& c, const PlanReport& r) {
       out += format("%-16s %-4s %14s %12.8g %14s %14s %10s %7.2f  %-9s %s\n", spec.symbol.c_str(),
                     to_string(o.side), exact_contracts(spec, o.lots).c_str(), o.qty_base,
                     money(o.notional).c_str(), exact_price(spec, o.limit_ticks).c_str(),
-                    money(o.cost.total).c_str(), o.cost_bps, to_string(o.purpose), verdict.c_str());
+                    money(o.cost.total).c_str(), o.cost_bps, to_string(o.reason), verdict.c_str());
       if (!(o.rounding_residual == 0.0))
         out += format("  %-14s rounded toward zero from %.10g contracts (%.10g left)\n", "",
                       std::fabs(o.raw_contracts), std::fabs(o.rounding_residual));

@@ -17,14 +17,13 @@
 #include "ballast/core/model.hpp"
 #include "ballast/core/seqlock.hpp"
 #include "ballast/core/spsc_link.hpp"
+#include "ballast/core/vocabulary.hpp"
 
 namespace ballast {
 
 // The engine's trading mode as the operator sees it. The risk layer maps it onto its
 // own state (risk::TradingState): active trades freely, reducing lets out only orders
 // that shrink a futures position, halted (the kill switch) lets nothing new out.
-enum class TradingMode : std::uint8_t { active, reducing, halted };
-[[nodiscard]] const char* to_string(TradingMode m) noexcept;  // "ACTIVE", "REDUCING", "HALTED"
 
 enum class ControlOp : std::uint8_t {
   pause,         // no new rebalance orders; status queries and fills still flow
@@ -72,7 +71,7 @@ enum class ControlResult : std::uint8_t {
 struct ControlReply {
   std::uint64_t seq = 0;
   ControlResult result = ControlResult::ok;
-  TradingMode mode = TradingMode::active;  // after the command
+  TradingState mode = TradingState::active;  // after the command
   bool paused = false;
   bool flattening = false;
   std::uint16_t orders_cancelled = 0;  // kill: cancel requests sent
@@ -87,7 +86,7 @@ enum class AlertKind : std::uint8_t {
   venue_reject,     // an order rejected by the venue; detail = reject code (low byte)
   session_down,     // venue = detail
   session_up,       // venue = detail
-  mode_changed,     // detail = new TradingMode
+  mode_changed,     // detail = new TradingState
   halted_on_loss,   // [risk] on_session_loss = "halt" fired
   flatten_done,     // every futures position closed
   paused,           // pause / resume: detail 1 = paused, 0 = resumed
@@ -109,7 +108,7 @@ struct AlertRecord {
 
 // Why the gate last denied an order, in core's terms (the risk layer fills it).
 struct GateDenial {
-  std::uint8_t check = 0;  // risk::RiskCheck as a number; 0 = none
+  RiskCheck check = RiskCheck::none;
   double value = 0.0;
   double limit = 0.0;
   InstrumentId instrument = kNoInstrument;
@@ -146,9 +145,9 @@ struct OpenOrderSnapshot {
   std::int64_t filled_lots = 0;
   std::int64_t limit_ticks = 0;
   InstrumentId instrument = kNoInstrument;
-  bool buy = true;
+  Side side = Side::buy;
   bool unknown = false;  // state lost with its venue's session
-  std::uint8_t purpose = 0;
+  OrderReason reason = OrderReason::rebalance;
 };
 
 inline constexpr std::size_t kSnapshotAlerts = 16;
@@ -156,7 +155,7 @@ inline constexpr std::size_t kSnapshotAlerts = 16;
 struct EngineSnapshot {
   std::uint64_t version = 0;  // published snapshots so far
   std::int64_t monotonic_ns = 0;
-  TradingMode mode = TradingMode::active;
+  TradingState mode = TradingState::active;
   bool paused = false;
   bool flattening = false;
   bool ready = false;

@@ -7,7 +7,7 @@
 #include <cstdint>
 
 #include "ballast/core/model.hpp"
-#include "ballast/core/side.hpp"
+#include "ballast/core/vocabulary.hpp"
 
 namespace ballast {
 

@@ -67,7 +67,7 @@ class EngineCore {
   void on_exec(const ExecReport& report) noexcept;
   // Status queries due (one per order whose state was lost with its venue's session, once
   // that session is back): written into `out`, returns how many. Not trades: the sink asks
-  // the venue (OrderPurpose::status_query) and the answer comes back as ExecKind::status.
+  // the venue (RequestKind::status) and the answer comes back as ExecKind::status.
   std::size_t take_status_queries(OrderRequest* out, std::size_t max) noexcept;
   // A venue whose gateway has a session starts down and comes up with its session_up
   // report; until then, and while any order's state is unknown, the engine does not trade.
@@ -89,7 +89,7 @@ class EngineCore {
                             std::size_t max) noexcept;
   // Everything the operator sees, except `version` (the publisher counts). Allocation-free.
   void fill_snapshot(EngineSnapshot& out) noexcept;
-  [[nodiscard]] TradingMode mode() const noexcept { return mode_; }
+  [[nodiscard]] TradingState mode() const noexcept { return mode_; }
   [[nodiscard]] bool paused() const noexcept { return paused_; }
   [[nodiscard]] bool flattening() const noexcept { return flattening_; }
   // The live targets and policy (the config's, until a set-target or reload changes them).
@@ -122,7 +122,7 @@ class EngineCore {
   // Records an order as in flight and fills its request.
   void add_open(const PlannedOrder& order, OrderRequest& r) noexcept;
   void on_denied(std::int64_t now_ns) noexcept;
-  void set_mode(TradingMode mode) noexcept;
+  void set_mode(TradingState mode) noexcept;
   std::size_t kill(OrderRequest* out, std::size_t max) noexcept;
   ControlResult set_target(const ControlCommand& c, double& weight_sum) noexcept;
   ControlResult apply_reload(const ControlCommand& c, double& weight_sum) noexcept;
@@ -144,13 +144,7 @@ class EngineCore {
   std::unique_ptr<MarketState> market_;
   DriftTracker tracker_;
   std::unique_ptr<PlanResult> plan_;
-  OpenOrderSet open_;
-  std::array<std::uint64_t, kMaxOpenOrders> open_ids_{};
-  std::array<std::int64_t, kMaxOpenOrders> open_filled_{};
-  std::array<bool, kMaxOpenOrders> open_unknown_{};     // state lost with the session
-  std::array<bool, kMaxOpenOrders> open_queried_{};     // status query queued since
-  std::array<bool, kMaxOpenOrders> open_cancelling_{};  // a cancel request is out
-  std::array<std::uint8_t, kMaxOpenOrders> open_purpose_{};
+  OpenOrderSet open_;  // one record per order in flight; risk reads the same table
   // Queries queued at session_up, in order; a reply still comes (and is counted) when a
   // resent report settles the order first.
   std::array<OrderRequest, kMaxOpenOrders> queries_{};
@@ -160,14 +154,14 @@ class EngineCore {
   bool halted_by_session_loss_ = false;
   bool paused_ = false;
   bool flattening_ = false;
-  TradingMode mode_ = TradingMode::active;
+  TradingState mode_ = TradingState::active;
   // [risk] on_session_loss: the config's until a reload replaces it.
   bool reloaded_ = false;
   bool halt_on_session_loss_ = false;
   std::array<AlertRecord, kSnapshotAlerts> alerts_{};
   std::uint64_t alert_total_ = 0;
   // The last risk_denied alert, so a denial repeated every tick raises one alert a second.
-  std::uint8_t denial_alert_check_ = 0;
+  RiskCheck denial_alert_check_ = RiskCheck::none;
   InstrumentId denial_alert_instrument_ = kNoInstrument;
   std::int64_t denial_alert_ns_ = 0;
   std::optional<std::int64_t> last_rebalance_s_;

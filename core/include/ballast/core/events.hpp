@@ -7,7 +7,7 @@
 #include <type_traits>
 
 #include "ballast/core/ids.hpp"
-#include "ballast/core/side.hpp"
+#include "ballast/core/vocabulary.hpp"
 
 namespace ballast {
 
@@ -49,7 +49,7 @@ struct StageStamps {
 
 struct OrderRequest {
   std::uint64_t client_order_id = 0;
-  // OrderPurpose::cancel: the cancel request's own id (FIX ClOrdID of the
+  // RequestKind::cancel: the cancel request's own id (FIX ClOrdID of the
   // OrderCancelRequest); client_order_id is then the order to cancel.
   std::uint64_t request_id = 0;
   std::int64_t lots = 0;         // positive
@@ -57,7 +57,11 @@ struct OrderRequest {
   StageStamps stamps;
   InstrumentId instrument = kNoInstrument;
   Side side = Side::buy;
-  std::uint8_t purpose = 0;      // OrderPurpose
+  // new_order is a trade. status is not: the sink asks the venue where the order with
+  // this client_order_id stands (FIX OrderStatusRequest) and the answer is an
+  // ExecKind::status. cancel is not either: the venue cancels client_order_id.
+  RequestKind kind = RequestKind::new_order;
+  OrderReason reason = OrderReason::rebalance;  // the order's, also on its cancel/status
   std::uint16_t tick_flags = 0;  // the flags of the tick that caused it
 };
 static_assert(std::is_trivially_copyable_v<OrderRequest>, "orders are copied through SPSC rings");

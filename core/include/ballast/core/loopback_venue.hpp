@@ -22,7 +22,7 @@ class LoopbackVenue final : public OrderSink {
   void warm() noexcept override;
 
   // Resting mode (tests of cancels): new orders are acknowledged and rest, unfilled, until
-  // cancelled (OrderPurpose::cancel) or filled by fill_resting(). Off by default.
+  // cancelled (RequestKind::cancel) or filled by fill_resting(). Off by default.
   void set_resting(bool resting) noexcept { resting_mode_ = resting; }
   // Fills every resting order at its limit price (reports queued as for a normal fill).
   void fill_resting() noexcept;

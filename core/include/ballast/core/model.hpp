@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ballast/core/events.hpp"
 #include "ballast/core/ids.hpp"
 #include "ballast/core/instrument.hpp"
 
@@ -73,12 +74,38 @@ struct MarketState {
   std::array<BookSnapshot, kMaxInstruments> books{};
 };
 
-// An order resting at a venue, counted by risk as if it filled (the conservative view).
+// An order the engine sent and the venue has not finished: one record each, in one table
+// (OpenOrderSet). Risk counts it as if it filled (the conservative view); the engine keeps
+// its fill count and what it knows of its state here too.
 struct OpenOrder {
   InstrumentId instrument = kNoInstrument;
-  bool buy = true;
+  Side side = Side::buy;
   std::int64_t lots = 0;  // remaining, positive
   std::int64_t limit_ticks = 0;
+  std::uint64_t client_order_id = 0;
+  std::int64_t filled_lots = 0;
+  OrderReason reason = OrderReason::rebalance;
+  bool unknown = false;     // its state was lost with its venue's session
+  bool queried = false;     // a status query is queued since
+  bool cancelling = false;  // a cancel request is out
+
+  [[nodiscard]] std::int64_t signed_lots(std::int64_t n) const noexcept {
+    return side == Side::buy ? n : -n;
+  }
+  // The request about this order: its status, its cancel (request_id left to the caller),
+  // or (new_order) the order itself. Never a tick-to-order sample unless new.
+  [[nodiscard]] OrderRequest to_request(RequestKind kind) const noexcept {
+    OrderRequest r{};
+    r.client_order_id = client_order_id;
+    r.instrument = instrument;
+    r.side = side;
+    r.lots = lots;
+    r.limit_ticks = limit_ticks;
+    r.kind = kind;
+    r.reason = reason;
+    if (kind != RequestKind::new_order) r.tick_flags = kTickWarmup;
+    return r;
+  }
 };
 
 struct OpenOrderSet {

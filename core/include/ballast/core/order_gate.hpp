@@ -32,7 +32,7 @@ class OrderGate {
 
   // The operator's control channel, through the gate so core never includes risk/.
   // Defaults suit a gate without state (tests' pass-through gates). None may allocate.
-  virtual void set_mode(TradingMode /*mode*/) noexcept {}
+  virtual void set_mode(TradingState /*mode*/) noexcept {}
   // A reload: new limits and policy (the policy sizes shrunk orders' minimums).
   virtual void set_limits(const RiskLimits& /*limits*/, const PolicyConfig& /*policy*/) noexcept {}
   // Why the last admit() returned false; check 0 when it never did.

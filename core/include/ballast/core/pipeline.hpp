@@ -334,9 +334,9 @@ class OrderAgent final : public Agent {
       // A status query that cannot go out is not an order reject: the session is down, and
       // its session_down makes the engine ask again after the next logon.
       if (!sink_.send(order)) {
-        if (order.purpose == static_cast<std::uint8_t>(OrderPurpose::cancel))
+        if (order.kind == RequestKind::cancel)
           refuse_cancel(order);
-        else if (order.purpose != static_cast<std::uint8_t>(OrderPurpose::status_query))
+        else if (order.kind != RequestKind::status)
           reject(order);
       }
       ++sent_;

@@ -18,14 +18,6 @@
 
 namespace ballast {
 
-// status_query is not a trade: the sink asks the venue where the order with this
-// client_order_id stands (FIX OrderStatusRequest) and the answer is an ExecKind::status.
-// cancel is not a trade either: the venue cancels the order client_order_id, the request
-// itself carrying its own id in OrderRequest::request_id. flatten closes a futures
-// position on the operator's command.
-enum class OrderPurpose : std::uint8_t { rebalance, unwind, status_query, cancel, flatten };
-[[nodiscard]] const char* to_string(OrderPurpose p) noexcept;
-
 // Why a wanted adjustment produced no order. Each is shown to the operator.
 enum class SkipReason : std::uint8_t {
   none,
@@ -48,7 +40,7 @@ struct PlannedOrder {
   InstrumentId instrument = kNoInstrument;
   AssetId asset = kNoAsset;
   Side side = Side::buy;
-  OrderPurpose purpose = OrderPurpose::rebalance;
+  OrderReason reason = OrderReason::rebalance;
   std::int64_t lots = 0;           // positive count of lots; contracts = lots * lot_size
   std::int64_t limit_ticks = 0;    // limit price = limit_ticks * tick_size
   double raw_contracts = 0.0;      // unrounded, signed: what the notional asked for

@@ -4,7 +4,7 @@
 // docs/fix-dialect.md.
 //
 // Order entry: sends NewOrderSingle / OrderCancelRequest / OrderCancelReplaceRequest, and
-// OrderStatusRequest (H) for an OrderRequest whose purpose is OrderPurpose::status_query;
+// OrderStatusRequest (H) for an OrderRequest whose kind is RequestKind::status;
 // turns ExecutionReport, OrderCancelReject and BusinessMessageReject into ExecReports.
 // An ExecutionReport with ExecType=I (a status reply) becomes ExecKind::status with
 // OrderStatus from OrdStatus(39): 0/1/A/E/5/6/9 open, 2 filled, 4 canceled, 3/C expired,
@@ -181,7 +181,7 @@ class FixOrderGateway final : public OrderSink {
 
   // NewOrderSingle: ClOrdID = client_order_id in decimal, OrderQty = lots x lot_size and
   // Price = limit_ticks x tick_size as exact decimals, limit, TimeInForce per options.
-  // purpose == OrderPurpose::status_query: OrderStatusRequest instead (ClOrdID, Symbol,
+  // kind == RequestKind::status: OrderStatusRequest instead (ClOrdID, Symbol,
   // Side, OrdStatusReqID), answered by an ExecKind::status report.
   // False (and no message) when the session is not logged on or the order is invalid.
   bool send(OrderRequest& order) noexcept override;

@@ -16,37 +16,14 @@
 
 namespace ballast::risk {
 
-// ACTIVE trades freely; REDUCING lets out only orders that shrink a futures position;
-// HALTED (the kill switch) lets nothing new out.
-enum class TradingState : std::uint8_t { active, reducing, halted };
-[[nodiscard]] const char* to_string(TradingState s) noexcept;
+// The trading state is core's (vocabulary.hpp): one enum from the console to this gate.
+using ballast::TradingState;
 
-enum class RiskCheck : std::uint8_t {
-  none,  // accepted
-  kill_switch,
-  reduce_only,
-  md_staleness,
-  price_collar,
-  max_order_qty,
-  max_order_notional,
-  duplicate_in_flight,
-  order_rate_per_second,
-  order_rate_per_minute,
-  max_leverage,
-  max_margin_utilization,
-  max_asset_weight,
-  min_liquidation_distance,
-  initial_margin,
-  // Circuit breakers and the price-jump filter (docs/risk-model.md); numbers are only
-  // ever appended: alerts and counters carry them.
-  price_jump,
-  consecutive_rejects,
-  drawdown,
-  daily_fees,
-  daily_turnover,
-};
-inline constexpr RiskCheck kLastRiskCheck = RiskCheck::daily_turnover;
-[[nodiscard]] const char* to_string(RiskCheck c) noexcept;
+// The checks are named in core (vocabulary.hpp): the engine, the control socket and the
+// summaries carry them unchanged.
+using ballast::kLastRiskCheck;
+using ballast::RiskCheck;
+using ballast::to_string;
 
 // Checks whose failure scales with order size, so a smaller order may pass.
 [[nodiscard]] bool is_size_bound(RiskCheck c) noexcept;

@@ -21,7 +21,7 @@ class RiskGate final : public OrderGate {
 
   bool admit(PlannedOrder& order, const GateView& view) noexcept override;
   void on_sent(const PlannedOrder& order, std::int64_t now_ns) noexcept override;
-  void set_mode(TradingMode mode) noexcept override;
+  void set_mode(TradingState mode) noexcept override;
   void set_limits(const RiskLimits& limits, const PolicyConfig& policy) noexcept override;
   [[nodiscard]] GateDenial last_gate_denial() const noexcept;
   [[nodiscard]] GateDenial last_denial() const noexcept override { return last_gate_denial(); }

@@ -31,7 +31,7 @@ struct WebSocketVenueSummary {
 };
 
 struct RiskDenialCount {
-  risk::RiskCheck check = risk::RiskCheck::none;
+  RiskCheck check = RiskCheck::none;
   std::uint64_t count = 0;
 };
 
@@ -51,7 +51,7 @@ struct RunSummary {
   std::uint64_t ticks_invalid = 0;
   std::uint64_t reports_lost = 0;
   std::vector<RiskDenialCount> risk_denied;  // checks that denied at least once
-  TradingMode mode = TradingMode::active;
+  TradingState mode = TradingState::active;
   bool halted = false;
   std::uint64_t unknown_orders_at_exit = 0;
   double max_abs_drift_before = 0.0;
