@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prints the planner's and the risk check's benchmark figures quoted in the README, with
+# Prints the planner's and the risk check's benchmark figures quoted in docs/performance.md, with
 # the machine they ran on. With --baseline REF it also builds REF's ballast_bench_core in
 # a scratch worktree and runs both binaries in alternation, pinned to one CPU, so the
 # ratio is measured under the same load (this machine's timings drift by tens of percent
