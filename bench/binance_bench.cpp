@@ -85,11 +85,12 @@ void BM_BinanceDepthUpdate_Apply(benchmark::State& state) {
   std::int64_t last_u = 100;
   for (std::size_t i = 0; i < kEvents; ++i) {
     const std::int64_t first = last_u + 1, final_id = last_u + 7;
-    std::string msg = R"({"e":"depthUpdate","E":1700000000000,"T":1700000000000,"s":"BTCUSDT","U":)" +
-                      std::to_string(first) + R"(,"u":)" + std::to_string(final_id) + R"(,"pu":)" +
-                      std::to_string(last_u) +
-                      R"(,"b":[["70000.00","1.5"],["69999.90","0"],["69999.80","2.25"],["69999.50","3"],["69990.00","0.5"]],)"
-                      R"("a":[["70000.10","1.1"],["70000.20","0"],["70000.30","4"],["70000.60","0.75"],["70001.00","9"]]})";
+    std::string msg =
+        R"({"e":"depthUpdate","E":1700000000000,"T":1700000000000,"s":"BTCUSDT","U":)" +
+        std::to_string(first) + R"(,"u":)" + std::to_string(final_id) + R"(,"pu":)" +
+        std::to_string(last_u) +
+        R"(,"b":[["70000.00","1.5"],["69999.90","0"],["69999.80","2.25"],["69999.50","3"],["69990.00","0.5"]],)"
+        R"("a":[["70000.10","1.1"],["70000.20","0"],["70000.30","4"],["70000.60","0.75"],["70001.00","9"]]})";
     lengths.push_back(msg.size());
     msg.append(BinanceMarketDataParser::kPadding, ' ');
     messages.push_back(std::move(msg));
@@ -113,7 +114,8 @@ void BM_BinanceDepthUpdate_Apply(benchmark::State& state) {
       next = 0;
       state.ResumeTiming();
     }
-    if (parser.parse(messages[next].data(), lengths[next], tick) != MarketDataResult::depth_update ||
+    if (parser.parse(messages[next].data(), lengths[next], tick) !=
+            MarketDataResult::depth_update ||
         book.on_update(parser.last_depth()) != DepthApplyResult::applied) {
       state.SkipWithError("depth event not applied");
       break;
@@ -129,7 +131,8 @@ void BM_BinanceOrder_EncodeSigned(benchmark::State& state) {
   const BinanceSymbolMap symbols(u, 0);
   ApiCredentials credentials;
   credentials.api_key = "dbefbc809e3e83c283a984c3a1459732ea7db1360ca80c5c2c8867408d28cc83";
-  credentials.api_secret = ApiSecret("2b5eb11e18796d12d88f13dc27dbbd02c2cc51ff7059765ed9821957d82bb4d9");
+  credentials.api_secret =
+      ApiSecret("2b5eb11e18796d12d88f13dc27dbbd02c2cc51ff7059765ed9821957d82bb4d9");
   BinanceOrderEncoder encoder(symbols, credentials);
   char out[BinanceOrderEncoder::kMaxRequestBytes];
   OrderRequest order;

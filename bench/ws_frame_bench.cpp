@@ -29,10 +29,9 @@ constexpr std::string_view kOrder =
 
 void BM_WsFrame_Decode(benchmark::State& state) {
   std::vector<std::uint8_t> wire(kWsMaxServerHeader + kBookTicker.size());
-  const std::size_t frame_len =
-      encode_ws_frame(wire.data(), wire.size(), WsOpcode::text, true,
-                      reinterpret_cast<const std::uint8_t*>(kBookTicker.data()), kBookTicker.size(),
-                      nullptr);
+  const std::size_t frame_len = encode_ws_frame(
+      wire.data(), wire.size(), WsOpcode::text, true,
+      reinterpret_cast<const std::uint8_t*>(kBookTicker.data()), kBookTicker.size(), nullptr);
   WsMessageAssembler assembler(1 << 16, WsRole::client);
   for (auto _ : state) {
     benchmark::DoNotOptimize(wire.data());

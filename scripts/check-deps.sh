@@ -14,7 +14,7 @@ module_of_path() {
     control/*) echo control ;;
     gateways/*) echo gateways ;;
     runtime/*) echo runtime ;;
-    tools/venue/* | tools/ballast-venue/* | sim/*) echo sim ;;
+    sim/*) echo sim ;;
     tools/*) echo tools ;;
     *) echo "" ;;
   esac
@@ -60,7 +60,7 @@ while IFS= read -r hit; do
     bad=$((bad + 1))
   fi
 done < <(grep -rnE '#include "ballast/[a-z_]+/' --include='*.cpp' --include='*.hpp' \
-           core risk control gateways runtime tools $( [[ -d sim ]] && echo sim ) || true)
+           core risk control gateways runtime sim tools || true)
 
 if ((checked == 0)); then
   echo "check-deps: no #include \"ballast/...\" found: wrong directory?" >&2

@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages Ballast builds and tests with. Idempotent: when
 # every package is already present it does nothing; otherwise apt-get update first.
 set -euo pipefail
-packages=(g++ cmake ninja-build pkg-config libboost-dev libtomlplusplus-dev libsimdjson-dev libgtest-dev libgmock-dev libbenchmark-dev libquickfix-dev libxml2-dev liburing-dev libssl-dev libncurses-dev tmux stunnel4)
+packages=(g++ cmake ninja-build pkg-config libboost-dev libtomlplusplus-dev libsimdjson-dev libgtest-dev libgmock-dev libbenchmark-dev libquickfix-dev libxml2-dev liburing-dev libssl-dev libncurses-dev tmux stunnel4 clang-format)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")

@@ -1049,8 +1049,7 @@ class ConfigBuilder {
     // almost surely a slip.
     if (per_second && per_minute && k.max_orders_per_minute < k.max_orders_per_second)
       r_.error(s.line_of_key("max_orders_per_minute"), s.child("max_orders_per_minute"),
-               "must be >= max_orders_per_second (" + format_number(k.max_orders_per_second) +
-                   ")");
+               "must be >= max_orders_per_second (" + format_number(k.max_orders_per_second) + ")");
     assign(r_.integer(s, "max_md_staleness_ms", Need::optional,
                       Range{0.0, static_cast<double>(C::max_md_staleness_ms), true, false}),
            k.max_md_staleness_ms);
@@ -1303,7 +1302,7 @@ class ConfigBuilder {
       o.fix_store_flush_ms = static_cast<int>(*ms);
   }
 
-  // [venue]: the simulator's settings (tools/venue reads them; `ballast run` embeds it).
+  // [venue]: the simulator's settings (sim reads them; `ballast run` embeds it).
   void read_venue(Section& s) {
     VenueSimConfig& v = cfg_.venue;
     v.present = true;

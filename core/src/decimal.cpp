@@ -1,7 +1,7 @@
 #include "ballast/core/decimal.hpp"
 
-#include <charconv>
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -206,8 +206,7 @@ StepRounding steps_toward_zero(double value, double step_d) noexcept {
   const double nearest = std::nearbyint(q);
   // Relative, for binary noise in a computed quotient, but never more than a millionth
   // of a step: at 10^9 lots a relative 1e-9 would round a whole lot up, away from zero.
-  const double tol =
-      std::min(kStepSnapTolerance * (std::fabs(q) > 1.0 ? std::fabs(q) : 1.0), 1e-6);
+  const double tol = std::min(kStepSnapTolerance * (std::fabs(q) > 1.0 ? std::fabs(q) : 1.0), 1e-6);
   double whole;
   if (std::fabs(q - nearest) <= tol) {
     whole = nearest;

@@ -67,7 +67,8 @@ double clamp_to_band(double value, const TargetSpec& t, double nav) noexcept {
 
 // What filling `contracts` at `fill` instead of `mark` costs, in quote: the slippage of a
 // fill at that price, as the valuation will see it.
-double slippage_at(const InstrumentSpec& spec, double contracts, double fill, double mark) noexcept {
+double slippage_at(const InstrumentSpec& spec, double contracts, double fill,
+                   double mark) noexcept {
   if (!(fill > 0.0) || !(mark > 0.0)) return 0.0;
   if (spec.is_inverse()) return std::fabs(contracts * spec.contract_value_d * (mark / fill - 1.0));
   return std::fabs(contracts * spec.contract_size_d * (fill - mark));
@@ -126,8 +127,8 @@ class PlanBuilder {
       const double merged_raw = o.raw_contracts + raw_contracts;
       for (std::size_t m = k; m + 1 < out_.order_count; ++m) out_.orders[m] = out_.orders[m + 1];
       --out_.order_count;
-      return merged != 0 && emit(asset, i, merged, merged_raw, rounding_residual,
-                                 OrderReason::rebalance, adjust);
+      return merged != 0 &&
+             emit(asset, i, merged, merged_raw, rounding_residual, OrderReason::rebalance, adjust);
     }
     const double price = instrument_price(ctx_, i);
     const double contracts = static_cast<double>(std::llabs(signed_lots)) * spec.lot_size_d;
@@ -179,8 +180,8 @@ class PlanBuilder {
 
   // Whole lots of `notional` in `i`, toward zero; false (reported) when the count does
   // not fit or is zero.
-  bool lots_for(AssetId asset, InstrumentId i, double notional, double adjust,
-                StepRounding& r, double& raw) noexcept {
+  bool lots_for(AssetId asset, InstrumentId i, double notional, double adjust, StepRounding& r,
+                double& raw) noexcept {
     const InstrumentSpec& spec = ctx_.universe.instruments[i];
     raw = notional / spec.contract_notional(instrument_price(ctx_, i));
     r = steps_toward_zero(raw, spec.lot_size_d);
@@ -261,11 +262,12 @@ class PlanBuilder {
       // not exceed the holding by even a fraction of a lot).
       const double held_qty = std::max(0.0, ctx_.portfolio.spot_qty[asset]);
       const double per_lot = spec.contract_size_d * spec.lot_size_d;
-      std::int64_t held = static_cast<std::int64_t>(
-          std::min(std::floor(held_qty / per_lot), kMaxExactSteps));
+      std::int64_t held =
+          static_cast<std::int64_t>(std::min(std::floor(held_qty / per_lot), kMaxExactSteps));
       while (held > 0 && static_cast<double>(held) * per_lot > held_qty) --held;
       if (-steps > held) {
-        skip(asset, i, SkipReason::no_shorting, delta, static_cast<double>(-steps) * spec.lot_size_d,
+        skip(asset, i, SkipReason::no_shorting, delta,
+             static_cast<double>(-steps) * spec.lot_size_d,
              static_cast<double>(held) * spec.lot_size_d);
         steps = -held;
       }
@@ -285,19 +287,19 @@ class PlanBuilder {
       if (!spec.is_derivative()) continue;
       held_[held_count_++] = static_cast<InstrumentId>(i);
       if (spec.is_inverse() && ctx_.market.mark[i] > 0.0)
-        coin_pnl[spec.base] += spec.unrealized_pnl(position_contracts(spec, pos),
-                                                   pos.entry_price, ctx_.market.mark[i]);
+        coin_pnl[spec.base] += spec.unrealized_pnl(position_contracts(spec, pos), pos.entry_price,
+                                                   ctx_.market.mark[i]);
     }
   }
 
   // A first estimate of what trading the asset costs per unit of notional: the taker fee
   // and half the assumed spread of its spot pair (spot method) or first hedge.
   [[nodiscard]] double cost_rate(AssetId asset) const noexcept {
-    const InstrumentId i = ctx_.policy.method == HedgeMethod::spot
-                               ? ctx_.universe.assets[asset].spot_instrument
-                               : (ctx_.targets[asset].hedge_count > 0
-                                      ? ctx_.targets[asset].hedge_with[0]
-                                      : kNoInstrument);
+    const InstrumentId i =
+        ctx_.policy.method == HedgeMethod::spot
+            ? ctx_.universe.assets[asset].spot_instrument
+            : (ctx_.targets[asset].hedge_count > 0 ? ctx_.targets[asset].hedge_with[0]
+                                                   : kNoInstrument);
     const double fee_bps = i == kNoInstrument ? 0.0 : ctx_.universe.instruments[i].taker_fee_bps;
     return (fee_bps + ctx_.policy.default_spread_bps / 2.0) / 1e4;
   }
@@ -506,8 +508,8 @@ void HedgePlanner::plan(const PlanContext& ctx, const Valuation& valuation,
                                builder.coarsest_lot(static_cast<AssetId>(a));
       // A gap inside the region that this plan's own cost would push out of it trades
       // now: left, the next plan at the same prices would find it outside and trade.
-      const double gap = std::max(std::fabs(adjust[a]),
-                                  std::fabs(adjust[a] - echo_per_nav[a] * expected_cost));
+      const double gap =
+          std::max(std::fabs(adjust[a]), std::fabs(adjust[a] - echo_per_nav[a] * expected_cost));
       if (std::fabs(adjust[a]) < policy.min_order_notional) {
         builder.skip(static_cast<AssetId>(a), kNoInstrument, SkipReason::below_min_order_notional,
                      adjust[a], std::fabs(adjust[a]), policy.min_order_notional);
@@ -579,9 +581,8 @@ void HedgePlanner::plan(const PlanContext& ctx, const Valuation& valuation,
           for (std::size_t k = builder.asset_first(); k < out.order_count; ++k) {
             PlannedOrder& o = out.orders[k];
             o.requested_lots = std::max(
-                o.requested_lots,
-                static_cast<std::int64_t>(std::ceil(static_cast<double>(o.lots) * sendable[a] /
-                                                    sent_here)));
+                o.requested_lots, static_cast<std::int64_t>(std::ceil(static_cast<double>(o.lots) *
+                                                                      sendable[a] / sent_here)));
           }
         continue;  // a pair is weighed as a whole below, never leg by leg
       }

@@ -63,7 +63,9 @@ std::optional<FaultCommand> parse_fault_command(std::string_view line, std::stri
   if (w.empty()) return fail(error, "empty command");
   const std::string_view verb = w[0];
   FaultCommand c;
-  auto arity = [&](std::size_t lo, std::size_t hi) { return w.size() - 1 >= lo && w.size() - 1 <= hi; };
+  auto arity = [&](std::size_t lo, std::size_t hi) {
+    return w.size() - 1 >= lo && w.size() - 1 <= hi;
+  };
   if (verb == "drop" || verb == "clear") {
     if (!arity(0, 0)) return fail(error, std::string(verb) + " takes no argument");
     c.kind = verb == "drop" ? FaultCommand::Kind::drop : FaultCommand::Kind::clear;

@@ -1,6 +1,5 @@
 #include "ballast/core/venue_routing.hpp"
 
-
 namespace ballast {
 
 VenueRoutedSink::VenueRoutedSink(const Universe& universe) noexcept {

@@ -18,7 +18,7 @@ namespace gateways {
 namespace fix {
 namespace {
 
-const std::size_t kSeqRecord = 23;       // "%010d : %010d"
+const std::size_t kSeqRecord = 23;  // "%010d : %010d"
 const int kSenderOffset = 0;
 const int kTargetOffset = 13;
 const std::size_t kWakeBytes = 1 << 20;  // a batch this large wakes the writer early
@@ -79,9 +79,8 @@ AsyncFileStore::AsyncFileStore(const std::string& path_in, const FIX::SessionID&
   std::string path = path_in;
   FIX::file_mkdir(path.c_str());
   if (path.empty()) path = ".";
-  std::string sessionid = id.getBeginString().getString() + "-" +
-                          id.getSenderCompID().getString() + "-" +
-                          id.getTargetCompID().getString();
+  std::string sessionid = id.getBeginString().getString() + "-" + id.getSenderCompID().getString() +
+                          "-" + id.getTargetCompID().getString();
   if (!id.getSessionQualifier().empty()) sessionid += "-" + id.getSessionQualifier();
   const std::string prefix = FIX::file_appendpath(path, sessionid + ".");
   body_name_ = prefix + "body";

@@ -891,8 +891,7 @@ bool FixOrderGateway::send_message(char msg_type, std::uint64_t cl_ord_id,
 }
 
 bool FixOrderGateway::send(OrderRequest& order) noexcept {
-  if (order.kind == RequestKind::status)
-    return send_status_request(order);
+  if (order.kind == RequestKind::status) return send_status_request(order);
   if (order.kind == RequestKind::cancel) {
     const bool sent = cancel(order.request_id, order);
     order.stamps.encoded = order.stamps.sent = TscClock::now();

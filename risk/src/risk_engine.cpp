@@ -7,7 +7,6 @@
 
 namespace ballast::risk {
 
-
 bool is_size_bound(RiskCheck c) noexcept {
   switch (c) {
     case RiskCheck::max_order_qty:

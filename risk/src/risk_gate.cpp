@@ -63,8 +63,8 @@ void RiskGate::set_limits(const RiskLimits& limits, const PolicyConfig& policy) 
 }
 
 GateDenial RiskGate::last_gate_denial() const noexcept {
-  return GateDenial{last_denial_.check, last_denial_.value,
-                    last_denial_.limit, last_denial_.instrument};
+  return GateDenial{last_denial_.check, last_denial_.value, last_denial_.limit,
+                    last_denial_.instrument};
 }
 
 void RiskGate::summarize(const GateView& view, RiskSummary& out) noexcept {

@@ -25,8 +25,12 @@ void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
   ballast::testing::g_allocations.fetch_add(1, std::memory_order_relaxed);
   return std::malloc(size == 0 ? 1 : size);
 }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, const std::nothrow_t&) noexcept {
+  std::free(p);
+}
 
 namespace {
 
@@ -40,12 +44,17 @@ void* counting_realloc(void* p, std::size_t n, const char*, int) {
   g_openssl_allocations.fetch_add(1, std::memory_order_relaxed);
   return std::realloc(p, n);
 }
-void counting_free(void* p, const char*, int) { std::free(p); }
+void counting_free(void* p, const char*, int) {
+  std::free(p);
+}
 
 // Static initialisation: before main, so before any OpenSSL call of this process.
-const bool g_hooks_installed = CRYPTO_set_mem_functions(counting_malloc, counting_realloc, counting_free) == 1;
+const bool g_hooks_installed =
+    CRYPTO_set_mem_functions(counting_malloc, counting_realloc, counting_free) == 1;
 
-long openssl_allocations() { return g_openssl_allocations.load(std::memory_order_relaxed); }
+long openssl_allocations() {
+  return g_openssl_allocations.load(std::memory_order_relaxed);
+}
 
 }  // namespace
 
@@ -90,7 +99,8 @@ TEST(BinanceAllocationTest, SignedOrderEncodingAllocatesNothingIncludingOpenSsl)
   const BinanceSymbolMap symbols(universe, kBinanceVenue);
   ApiCredentials credentials;
   credentials.api_key = "dbefbc809e3e83c283a984c3a1459732ea7db1360ca80c5c2c8867408d28cc83";
-  credentials.api_secret = ApiSecret("2b5eb11e18796d12d88f13dc27dbbd02c2cc51ff7059765ed9821957d82bb4d9");
+  credentials.api_secret =
+      ApiSecret("2b5eb11e18796d12d88f13dc27dbbd02c2cc51ff7059765ed9821957d82bb4d9");
   BinanceOrderEncoder encoder(symbols, credentials);
   char out[BinanceOrderEncoder::kMaxRequestBytes];
   OrderRequest order;
@@ -102,7 +112,9 @@ TEST(BinanceAllocationTest, SignedOrderEncodingAllocatesNothingIncludingOpenSsl)
   for (int i = 0; i < 1000; ++i) {
     order.client_order_id = 1000 + static_cast<std::uint64_t>(i);
     ASSERT_GT(encoder.encode_place(order, 1702555533821 + i, out, sizeof out), 0u);
-    ASSERT_GT(encoder.encode_cancel(order.client_order_id, kBtcPerp, 1702555533821 + i, out, sizeof out), 0u);
+    ASSERT_GT(
+        encoder.encode_cancel(order.client_order_id, kBtcPerp, 1702555533821 + i, out, sizeof out),
+        0u);
   }
   EXPECT_EQ(allocation_count() - before, 0);
   EXPECT_EQ(openssl_allocations() - openssl_before, 0);
@@ -120,7 +132,8 @@ TEST(BinanceAllocationTest, ResponseParsingAllocatesNothing) {
   std::size_t n = 0;
   const long before = allocation_count();
   for (int i = 0; i < 1000; ++i) {
-    ASSERT_EQ(parser.parse_response(response.data(), response.size(), 1702555534435, out, n), ResponseResult::reports);
+    ASSERT_EQ(parser.parse_response(response.data(), response.size(), 1702555534435, out, n),
+              ResponseResult::reports);
     ASSERT_EQ(parser.parse_user_data(trade.data(), trade.size(), out, n), ResponseResult::reports);
   }
   EXPECT_EQ(allocation_count() - before, 0);

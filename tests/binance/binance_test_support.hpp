@@ -42,12 +42,18 @@ inline Universe make_test_universe() {
   const AssetId bnb = u.intern_asset("BNB");
   const AssetId sol = u.intern_asset("SOL");
   u.base_currency = usdt;
-  u.instruments.push_back(make_spec("BTCUSDT", InstrumentKind::spot, {1, 2}, {1, 5}, kBinanceVenue, btc, usdt));
-  u.instruments.push_back(make_spec("BTCUSDT-PERP", InstrumentKind::perpetual, {10, 2}, {1, 3}, kBinanceVenue, btc, usdt));
-  u.instruments.push_back(make_spec("ETHUSDT-PERP", InstrumentKind::perpetual, {1, 2}, {1, 3}, kBinanceVenue, eth, usdt));
-  u.instruments.push_back(make_spec("BTCUSDT-261225", InstrumentKind::future, {1, 1}, {1, 3}, kBinanceVenue, btc, usdt));
-  u.instruments.push_back(make_spec("BNBUSDT-PERP", InstrumentKind::perpetual, {10, 4}, {1, 2}, kBinanceVenue, bnb, usdt));
-  u.instruments.push_back(make_spec("SOLUSDT-PERP", InstrumentKind::perpetual, {1, 3}, {1, 0}, 0, sol, usdt));
+  u.instruments.push_back(
+      make_spec("BTCUSDT", InstrumentKind::spot, {1, 2}, {1, 5}, kBinanceVenue, btc, usdt));
+  u.instruments.push_back(make_spec("BTCUSDT-PERP", InstrumentKind::perpetual, {10, 2}, {1, 3},
+                                    kBinanceVenue, btc, usdt));
+  u.instruments.push_back(make_spec("ETHUSDT-PERP", InstrumentKind::perpetual, {1, 2}, {1, 3},
+                                    kBinanceVenue, eth, usdt));
+  u.instruments.push_back(make_spec("BTCUSDT-261225", InstrumentKind::future, {1, 1}, {1, 3},
+                                    kBinanceVenue, btc, usdt));
+  u.instruments.push_back(make_spec("BNBUSDT-PERP", InstrumentKind::perpetual, {10, 4}, {1, 2},
+                                    kBinanceVenue, bnb, usdt));
+  u.instruments.push_back(
+      make_spec("SOLUSDT-PERP", InstrumentKind::perpetual, {1, 3}, {1, 0}, 0, sol, usdt));
   return u;
 }
 
@@ -72,7 +78,8 @@ class PaddedMessage {
 };
 
 inline std::string read_fixture(std::string_view name) {
-  const std::string path = std::string(BALLAST_SOURCE_DIR) + "/tests/data/binance/" + std::string(name);
+  const std::string path =
+      std::string(BALLAST_SOURCE_DIR) + "/tests/data/binance/" + std::string(name);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read fixture " + path);
   std::ostringstream text;

@@ -20,21 +20,28 @@ using namespace ballast::binance::testing;
 
 std::vector<std::string> seeds() {
   std::vector<std::string> s;
-  for (const char* name : {"book_ticker.json", "book_ticker_combined.json", "mark_price.json", "depth_update.json",
-                           "depth_snapshot.json", "subscribe_response.json", "order_place_request.json",
-                           "order_place_response.json", "error_response.json", "rate_limited_response.json",
-                           "order_trade_update_doc.json", "order_trade_update_trade.json"})
+  for (const char* name :
+       {"book_ticker.json", "book_ticker_combined.json", "mark_price.json", "depth_update.json",
+        "depth_snapshot.json", "subscribe_response.json", "order_place_request.json",
+        "order_place_response.json", "error_response.json", "rate_limited_response.json",
+        "order_trade_update_doc.json", "order_trade_update_trade.json"})
     s.push_back(read_fixture(name));
   // Our symbols and ids, so mutations reach the deeper paths.
-  s.push_back(R"({"e":"bookTicker","u":1,"E":2,"T":1,"s":"BTCUSDT","b":"100.0","B":"1","a":"100.1","A":"2"})");
-  s.push_back(R"({"e":"depthUpdate","E":1,"T":1,"s":"BTCUSDT","U":5,"u":9,"pu":4,"b":[["100","1"],["99","0"]],"a":[["101","2"]]})");
-  s.push_back(R"({"id":"p42","status":200,"result":{"symbol":"BTCUSDT","status":"EXPIRED","clientOrderId":"42","avgPrice":"70000.10","origQty":"0.250","executedQty":"0.100","side":"SELL"},"rateLimits":[{"rateLimitType":"ORDERS","interval":"SECOND","intervalNum":10,"limit":300,"count":1}]})");
-  s.push_back(R"({"id":"s42","status":400,"error":{"code":-2013,"msg":"x","data":{"retryAfter":5}}})");
+  s.push_back(
+      R"({"e":"bookTicker","u":1,"E":2,"T":1,"s":"BTCUSDT","b":"100.0","B":"1","a":"100.1","A":"2"})");
+  s.push_back(
+      R"({"e":"depthUpdate","E":1,"T":1,"s":"BTCUSDT","U":5,"u":9,"pu":4,"b":[["100","1"],["99","0"]],"a":[["101","2"]]})");
+  s.push_back(
+      R"({"id":"p42","status":200,"result":{"symbol":"BTCUSDT","status":"EXPIRED","clientOrderId":"42","avgPrice":"70000.10","origQty":"0.250","executedQty":"0.100","side":"SELL"},"rateLimits":[{"rateLimitType":"ORDERS","interval":"SECOND","intervalNum":10,"limit":300,"count":1}]})");
+  s.push_back(
+      R"({"id":"s42","status":400,"error":{"code":-2013,"msg":"x","data":{"retryAfter":5}}})");
   return s;
 }
 
-const char kTokens[][24] = {"\"", "{", "}", "[", "]", ",", ":", "-", "0", "1e308", "nan", "null",
-                            "\"BTCUSDT\"", "\\u0000", "\"-1\"", "99999999999999999999", "\"\""};
+const char kTokens[][24] = {
+    "\"",  "{",     "}",   "[",    "]",           ",",       ":",      "-",
+    "0",   "1e308", "nan", "null", "\"BTCUSDT\"", "\\u0000", "\"-1\"", "99999999999999999999",
+    "\"\""};
 
 std::string mutate(const std::string& seed, std::mt19937_64& rng) {
   std::string s = seed;
@@ -42,16 +49,27 @@ std::string mutate(const std::string& seed, std::mt19937_64& rng) {
   for (int e = 0; e < edits && !s.empty(); ++e) {
     const std::size_t pos = rng() % s.size();
     switch (rng() % 6) {
-      case 0: s[pos] = static_cast<char>(rng() & 0xFF); break;
-      case 1: s.erase(pos, 1 + rng() % 8); break;
-      case 2: s.insert(pos, kTokens[rng() % (sizeof kTokens / sizeof kTokens[0])]); break;
-      case 3: s.resize(pos); break;
+      case 0:
+        s[pos] = static_cast<char>(rng() & 0xFF);
+        break;
+      case 1:
+        s.erase(pos, 1 + rng() % 8);
+        break;
+      case 2:
+        s.insert(pos, kTokens[rng() % (sizeof kTokens / sizeof kTokens[0])]);
+        break;
+      case 3:
+        s.resize(pos);
+        break;
       case 4:
         if (std::isdigit(static_cast<unsigned char>(s[pos]))) {
           s[pos] = static_cast<char>('0' + rng() % 10);
         }
         break;
-      default: { const std::size_t other = rng() % s.size(); std::swap(s[pos], s[other]); }
+      default: {
+        const std::size_t other = rng() % s.size();
+        std::swap(s[pos], s[other]);
+      }
     }
   }
   return s;
@@ -110,7 +128,8 @@ TEST(BinanceParserFuzzTest, MutatedFixturesAndRandomBytesNeverYieldBadTicksOrRep
       book.on_update(md.last_depth());
     }
     DepthSnapshot snap;
-    if (md.parse_depth_snapshot(buffer.data(), msg.size(), kBtcPerp, snap) == MarketDataResult::tick)
+    if (md.parse_depth_snapshot(buffer.data(), msg.size(), kBtcPerp, snap) ==
+        MarketDataResult::tick)
       book.on_snapshot(snap);
     ExecReport out[BinanceResponseParser::kMaxReportsPerMessage];
     std::size_t n = 0;
@@ -125,8 +144,10 @@ TEST(BinanceParserFuzzTest, MutatedFixturesAndRandomBytesNeverYieldBadTicksOrRep
       return;
     }
   }
-  for (std::size_t k = 1; k < book.bid_count(); ++k) ASSERT_GT(book.bid(k - 1).price, book.bid(k).price);
-  for (std::size_t k = 1; k < book.ask_count(); ++k) ASSERT_LT(book.ask(k - 1).price, book.ask(k).price);
+  for (std::size_t k = 1; k < book.bid_count(); ++k)
+    ASSERT_GT(book.bid(k - 1).price, book.bid(k).price);
+  for (std::size_t k = 1; k < book.ask_count(); ++k)
+    ASSERT_LT(book.ask(k - 1).price, book.ask(k).price);
   // The mutations must not all be rejected outright, or the property says nothing.
   EXPECT_GT(ticks, 1000u);
   EXPECT_GT(reports, 1000u);

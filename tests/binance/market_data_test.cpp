@@ -1,10 +1,11 @@
 // The market-data side of the Binance dialect: the symbol map, the stream parser on every
 // documented market-data example, its validation, and DepthBookSync's sync rules.
+#include "ballast/binance/market_data.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-#include "ballast/binance/market_data.hpp"
 #include "ballast/binance/symbol_map.hpp"
 #include "ballast/binance/wire_numbers.hpp"
 #include "binance_test_support.hpp"
@@ -60,9 +61,12 @@ TEST(BinanceSymbolMapTest, WritesLowercaseStreamNames) {
 }
 
 TEST(BinanceSymbolMapTest, TranslatesOurSymbolsToVenueNames) {
-  EXPECT_EQ(BinanceSymbolMap::to_venue_symbol("BTCUSDT-PERP", InstrumentKind::perpetual), "BTCUSDT");
-  EXPECT_EQ(BinanceSymbolMap::to_venue_symbol("BTCUSDT-261225", InstrumentKind::future), "BTCUSDT_261225");
-  EXPECT_EQ(BinanceSymbolMap::to_venue_symbol("ethusdt-perp", InstrumentKind::perpetual), "ETHUSDT-PERP");
+  EXPECT_EQ(BinanceSymbolMap::to_venue_symbol("BTCUSDT-PERP", InstrumentKind::perpetual),
+            "BTCUSDT");
+  EXPECT_EQ(BinanceSymbolMap::to_venue_symbol("BTCUSDT-261225", InstrumentKind::future),
+            "BTCUSDT_261225");
+  EXPECT_EQ(BinanceSymbolMap::to_venue_symbol("ethusdt-perp", InstrumentKind::perpetual),
+            "ETHUSDT-PERP");
 }
 
 TEST(BinanceWireNumbersTest, ConvertsDecimalStringsExactly) {
@@ -95,7 +99,7 @@ TEST_F(BinanceFixtureTest, BinanceBookTickerFixtureBecomesATick) {
   EXPECT_DOUBLE_EQ(tick.ask, 25.3652);
   EXPECT_DOUBLE_EQ(tick.ask_qty, 40.66);
   EXPECT_EQ(tick.exchange_ts_ns, 1568014460891LL * 1000000);  // T, the transaction time
-  EXPECT_EQ(tick.recv_tsc, 77u);  // the caller's stamp is kept
+  EXPECT_EQ(tick.recv_tsc, 77u);                              // the caller's stamp is kept
   EXPECT_EQ(tick.mark, 0.0);
   EXPECT_EQ(parser_.state(kBnbPerp).book_update_id, 400900217);
   EXPECT_EQ(parser_.counters().ticks, 1u);
@@ -121,8 +125,11 @@ TEST_F(BinanceFixtureTest, BinanceMarkPriceFixtureSetsMarkIndexAndFunding) {
 
 TEST_F(BinanceFixtureTest, BinanceTicksCarryBothBookAndMarkState) {
   MarketTick tick;
-  ASSERT_EQ(parse(R"({"e":"bookTicker","u":1,"E":2,"T":1,"s":"BTCUSDT","b":"100.0","B":"1","a":"100.1","A":"2"})", tick),
-            MarketDataResult::tick);
+  ASSERT_EQ(
+      parse(
+          R"({"e":"bookTicker","u":1,"E":2,"T":1,"s":"BTCUSDT","b":"100.0","B":"1","a":"100.1","A":"2"})",
+          tick),
+      MarketDataResult::tick);
   ASSERT_EQ(parse(read_fixture("mark_price.json"), tick), MarketDataResult::tick);
   EXPECT_DOUBLE_EQ(tick.bid, 100.0);
   EXPECT_DOUBLE_EQ(tick.ask, 100.1);
@@ -131,8 +138,11 @@ TEST_F(BinanceFixtureTest, BinanceTicksCarryBothBookAndMarkState) {
 
 TEST_F(BinanceFixtureTest, BinanceDeliveryMarkPriceWithoutFundingIsAccepted) {
   MarketTick tick;
-  ASSERT_EQ(parse(R"({"e":"markPriceUpdate","E":1562305380000,"s":"BTCUSDT_261225","p":"11794.15000000","i":"11784.62659091","P":"11784.25641265","r":"","T":0})", tick),
-            MarketDataResult::tick);
+  ASSERT_EQ(
+      parse(
+          R"({"e":"markPriceUpdate","E":1562305380000,"s":"BTCUSDT_261225","p":"11794.15000000","i":"11784.62659091","P":"11784.25641265","r":"","T":0})",
+          tick),
+      MarketDataResult::tick);
   EXPECT_EQ(tick.instrument, kBtcDated);
   EXPECT_EQ(tick.funding_rate, 0.0);
 }
@@ -140,7 +150,8 @@ TEST_F(BinanceFixtureTest, BinanceDeliveryMarkPriceWithoutFundingIsAccepted) {
 TEST_F(BinanceFixtureTest, BinanceSubscriptionReplyIsNoTick) {
   MarketTick tick;
   EXPECT_EQ(parse(read_fixture("subscribe_response.json"), tick), MarketDataResult::no_tick);
-  EXPECT_EQ(parse(R"({"error":{"code":2,"msg":"Invalid request"},"id":3})", tick), MarketDataResult::no_tick);
+  EXPECT_EQ(parse(R"({"error":{"code":2,"msg":"Invalid request"},"id":3})", tick),
+            MarketDataResult::no_tick);
   EXPECT_EQ(parser_.counters().control, 2u);
 }
 
@@ -166,7 +177,8 @@ TEST_F(BinanceFixtureTest, BinanceDepthUpdateFixtureIsParsed) {
 TEST_F(BinanceFixtureTest, BinanceDepthSnapshotFixtureIsParsed) {
   PaddedMessage m(read_fixture("depth_snapshot.json"));
   DepthSnapshot snap;
-  ASSERT_EQ(parser_.parse_depth_snapshot(m.data(), m.size(), kBtcPerp, snap), MarketDataResult::tick);
+  ASSERT_EQ(parser_.parse_depth_snapshot(m.data(), m.size(), kBtcPerp, snap),
+            MarketDataResult::tick);
   EXPECT_EQ(snap.last_update_id, 1027024);
   EXPECT_EQ(snap.event_time_ms, 1589436922972);
   EXPECT_EQ(snap.transaction_time_ms, 1589436922959);
@@ -177,16 +189,19 @@ TEST_F(BinanceFixtureTest, BinanceDepthSnapshotFixtureIsParsed) {
   EXPECT_DOUBLE_EQ(snap.asks[0].price, 4.000002);
   EXPECT_DOUBLE_EQ(snap.asks[0].qty, 12.0);
   PaddedMessage bare(R"({"lastUpdateId":5,"E":1,"T":1,"bids":[],"asks":[["1.5","2"]]})");
-  ASSERT_EQ(parser_.parse_depth_snapshot(bare.data(), bare.size(), kBtcPerp, snap), MarketDataResult::tick);
+  ASSERT_EQ(parser_.parse_depth_snapshot(bare.data(), bare.size(), kBtcPerp, snap),
+            MarketDataResult::tick);
   EXPECT_EQ(snap.last_update_id, 5);
   EXPECT_EQ(snap.bid_count, 0);
   PaddedMessage failed(read_fixture("error_response.json"));
-  EXPECT_EQ(parser_.parse_depth_snapshot(failed.data(), failed.size(), kBtcPerp, snap), MarketDataResult::no_tick);
+  EXPECT_EQ(parser_.parse_depth_snapshot(failed.data(), failed.size(), kBtcPerp, snap),
+            MarketDataResult::no_tick);
 }
 
 TEST_F(BinanceFixtureTest, BinanceDepthWithMoreLevelsThanCapacityKeepsTheFirstAndCounts) {
   std::string msg = R"({"e":"depthUpdate","E":1,"T":1,"s":"BTCUSDT","U":1,"u":2,"pu":0,"b":[)";
-  for (int i = 0; i < 70; ++i) msg += (i ? "," : "") + std::string("[\"") + std::to_string(1000 - i) + "\",\"1\"]";
+  for (int i = 0; i < 70; ++i)
+    msg += (i ? "," : "") + std::string("[\"") + std::to_string(1000 - i) + "\",\"1\"]";
   msg += R"(],"a":[]})";
   MarketTick tick;
   ASSERT_EQ(parse(msg, tick), MarketDataResult::depth_update);
@@ -200,14 +215,15 @@ TEST_F(BinanceFixtureTest, BinanceInvalidMarketDataIsMalformedAndLeavesStateAlon
   MarketTick tick;
   ASSERT_EQ(parse(read_fixture("book_ticker.json"), tick), MarketDataResult::tick);
   const char* bad[] = {
-      R"({"e":"bookTicker","u":1,"E":2,"T":1,"s":"BNBUSDT","b":"26","B":"1","a":"25","A":"2"})",   // crossed
-      R"({"e":"bookTicker","u":1,"E":2,"T":1,"s":"BNBUSDT","b":"25","B":"1","a":"25","A":"2"})",   // locked
-      R"({"e":"bookTicker","u":1,"E":2,"T":1,"s":"BNBUSDT","b":"-1","B":"1","a":"25","A":"2"})",   // negative price
+      R"({"e":"bookTicker","u":1,"E":2,"T":1,"s":"BNBUSDT","b":"26","B":"1","a":"25","A":"2"})",  // crossed
+      R"({"e":"bookTicker","u":1,"E":2,"T":1,"s":"BNBUSDT","b":"25","B":"1","a":"25","A":"2"})",  // locked
+      R"({"e":"bookTicker","u":1,"E":2,"T":1,"s":"BNBUSDT","b":"-1","B":"1","a":"25","A":"2"})",  // negative price
       R"({"e":"bookTicker","u":1,"E":2,"T":1,"s":"BNBUSDT","b":"24","B":"-1","a":"25","A":"2"})",  // negative size
       R"({"e":"bookTicker","u":1,"E":2,"T":1,"s":"BNBUSDT","b":"nan","B":"1","a":"25","A":"2"})",
       R"({"e":"bookTicker","u":1,"E":2,"T":1,"s":"BNBUSDT","b":"1e400","B":"1","a":"25","A":"2"})",
-      R"({"e":"bookTicker","u":1,"E":2,"T":1,"s":"BNBUSDT","b":24,"B":"1","a":"25","A":"2"})",     // number, not string
-      R"({"e":"bookTicker","u":1,"E":2,"T":1,"s":"BNBUSDT","b":"24","B":"1","a":"25"})",           // missing A
+      R"({"e":"bookTicker","u":1,"E":2,"T":1,"s":"BNBUSDT","b":24,"B":"1","a":"25","A":"2"})",  // number, not string
+      R"({"e":"bookTicker","u":1,"E":2,"T":1,"s":"BNBUSDT","b":"24","B":"1","a":"25"})",  // missing
+                                                                                          // A
       R"({"e":"markPriceUpdate","E":1,"s":"BTCUSDT","p":"-5","i":"1","r":"0","T":0})",
       R"({"e":"markPriceUpdate","E":1,"s":"BTCUSDT","p":"5","i":"1","r":"x","T":0})",
       R"({"e":"bookTicker",)",
@@ -219,8 +235,10 @@ TEST_F(BinanceFixtureTest, BinanceInvalidMarketDataIsMalformedAndLeavesStateAlon
   }
   EXPECT_EQ(parser_.counters().crossed, 2u);
   EXPECT_DOUBLE_EQ(parser_.state(kBnbPerp).bid, 25.3519);
-  EXPECT_EQ(parse(R"({"e":"bookTicker","u":1,"E":2,"T":1,"s":"XRPUSDT","b":"1","B":"1","a":"2","A":"2"})", tick),
-            MarketDataResult::unknown_symbol);
+  EXPECT_EQ(
+      parse(R"({"e":"bookTicker","u":1,"E":2,"T":1,"s":"XRPUSDT","b":"1","B":"1","a":"2","A":"2"})",
+            tick),
+      MarketDataResult::unknown_symbol);
   EXPECT_EQ(parse(R"({"e":"aggTrade","E":1,"s":"BTCUSDT"})", tick), MarketDataResult::unsupported);
 }
 
@@ -258,8 +276,10 @@ DepthSnapshot make_snapshot(std::int64_t id) {
 
 TEST(BinanceDepthBookSyncTest, BuffersUntilSnapshotThenAppliesTheStraddlingEvent) {
   DepthBookSync book;
-  EXPECT_EQ(book.on_update(make_update(90, 95, 89)), DepthApplyResult::buffered);      // u < L: dropped later
-  EXPECT_EQ(book.on_update(make_update(96, 105, 95, {{100.0, 0.0}})), DepthApplyResult::buffered);  // straddles 100
+  EXPECT_EQ(book.on_update(make_update(90, 95, 89)),
+            DepthApplyResult::buffered);  // u < L: dropped later
+  EXPECT_EQ(book.on_update(make_update(96, 105, 95, {{100.0, 0.0}})),
+            DepthApplyResult::buffered);  // straddles 100
   EXPECT_EQ(book.on_update(make_update(106, 110, 105, {{100.5, 3.0}})), DepthApplyResult::buffered);
   EXPECT_EQ(book.state(), DepthSyncState::awaiting_snapshot);
   EXPECT_EQ(book.on_snapshot(make_snapshot(100)), DepthSyncState::synced);
@@ -270,7 +290,8 @@ TEST(BinanceDepthBookSyncTest, BuffersUntilSnapshotThenAppliesTheStraddlingEvent
   EXPECT_DOUBLE_EQ(book.best_bid().qty, 3.0);
   EXPECT_DOUBLE_EQ(book.bid(1).price, 99.0);
   EXPECT_DOUBLE_EQ(book.best_ask().price, 101.0);
-  EXPECT_EQ(book.on_update(make_update(111, 115, 110, {}, {{100.8, 4.0}})), DepthApplyResult::applied);
+  EXPECT_EQ(book.on_update(make_update(111, 115, 110, {}, {{100.8, 4.0}})),
+            DepthApplyResult::applied);
   EXPECT_DOUBLE_EQ(book.best_ask().price, 100.8);
 }
 
@@ -314,21 +335,26 @@ TEST(BinanceDepthBookSyncTest, BookKeepsTheBestLevelsWithinCapacity) {
   snap.last_update_id = 1;
   book.on_snapshot(snap);
   DepthUpdate u = make_update(1, 2, 0);
-  for (std::size_t i = 0; i < kDepthLevelsPerSide; ++i) u.bids[u.bid_count++] = {100.0 - static_cast<double>(i), 1.0};
+  for (std::size_t i = 0; i < kDepthLevelsPerSide; ++i)
+    u.bids[u.bid_count++] = {100.0 - static_cast<double>(i), 1.0};
   ASSERT_EQ(book.on_update(u), DepthApplyResult::applied);
   EXPECT_EQ(book.bid_count(), kDepthLevelsPerSide);
   // A better level pushes the worst out; a worse one is not kept.
-  ASSERT_EQ(book.on_update(make_update(3, 3, 2, {{100.5, 2.0}, {1.0, 1.0}})), DepthApplyResult::applied);
+  ASSERT_EQ(book.on_update(make_update(3, 3, 2, {{100.5, 2.0}, {1.0, 1.0}})),
+            DepthApplyResult::applied);
   EXPECT_EQ(book.bid_count(), kDepthLevelsPerSide);
   EXPECT_DOUBLE_EQ(book.best_bid().price, 100.5);
-  EXPECT_DOUBLE_EQ(book.bid(kDepthLevelsPerSide - 1).price, 100.0 - static_cast<double>(kDepthLevelsPerSide - 2));
+  EXPECT_DOUBLE_EQ(book.bid(kDepthLevelsPerSide - 1).price,
+                   100.0 - static_cast<double>(kDepthLevelsPerSide - 2));
   EXPECT_EQ(book.counters().levels_dropped, 2u);
-  for (std::size_t i = 1; i < book.bid_count(); ++i) EXPECT_GT(book.bid(i - 1).price, book.bid(i).price);
+  for (std::size_t i = 1; i < book.bid_count(); ++i)
+    EXPECT_GT(book.bid(i - 1).price, book.bid(i).price);
 }
 
 TEST(BinanceDepthBookSyncTest, BufferOverflowKeepsTheNewestEvents) {
   DepthBookSync book;
-  for (std::int64_t i = 0; i < 20; ++i) book.on_update(make_update(10 * i + 1, 10 * i + 10, 10 * i));
+  for (std::int64_t i = 0; i < 20; ++i)
+    book.on_update(make_update(10 * i + 1, 10 * i + 10, 10 * i));
   EXPECT_EQ(book.counters().buffer_overflows, 4u);
   // The oldest kept event is 41..50; a snapshot at 45 syncs through 200.
   EXPECT_EQ(book.on_snapshot(make_snapshot(45)), DepthSyncState::synced);

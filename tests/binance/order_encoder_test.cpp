@@ -125,9 +125,8 @@ TEST_F(BinanceOrderEncoderTest, SignsParametersSortedByName) {
 
 TEST_F(BinanceOrderEncoderTest, ReduceOnlyAndGtcAreSignedToo) {
   BinanceOrderEncoder encoder(symbols_, credentials_, {3000, BinanceTimeInForce::gtc});
-  ASSERT_GT(
-      encoder.encode_place(order(kEthPerp, Side::buy, 1, 1, 7), 5, out_, sizeof out_, true),
-      0u);
+  ASSERT_GT(encoder.encode_place(order(kEthPerp, Side::buy, 1, 1, 7), 5, out_, sizeof out_, true),
+            0u);
   EXPECT_EQ(
       encoder.last_signature_payload(),
       std::string("apiKey=") + std::string(kDocApiKey) +
@@ -150,8 +149,7 @@ TEST_F(BinanceOrderEncoderTest, WritesDecimalsAtTheInstrumentPrecision) {
   };
   for (const Case& c : cases) {
     ASSERT_GT(
-        encoder.encode_place(order(c.id, Side::buy, c.lots, c.ticks, 1), 1, out_, sizeof out_),
-        0u);
+        encoder.encode_place(order(c.id, Side::buy, c.lots, c.ticks, 1), 1, out_, sizeof out_), 0u);
     const std::string payload(encoder.last_signature_payload());
     EXPECT_NE(payload.find(c.quantity), std::string::npos) << payload;
     EXPECT_NE(payload.find(c.price), std::string::npos) << payload;
@@ -199,10 +197,8 @@ TEST(BinanceSymbolMapTest, ContractSizeScalesTheWireQuantity) {
 
 TEST_F(BinanceOrderEncoderTest, RefusesWhatCannotBeEncoded) {
   BinanceOrderEncoder encoder(symbols_, credentials_);
-  EXPECT_EQ(encoder.encode_place(order(kBtcPerp, Side::buy, 0, 1, 1), 1, out_, sizeof out_),
-            0u);
-  EXPECT_EQ(encoder.encode_place(order(kBtcPerp, Side::buy, 1, -5, 1), 1, out_, sizeof out_),
-            0u);
+  EXPECT_EQ(encoder.encode_place(order(kBtcPerp, Side::buy, 0, 1, 1), 1, out_, sizeof out_), 0u);
+  EXPECT_EQ(encoder.encode_place(order(kBtcPerp, Side::buy, 1, -5, 1), 1, out_, sizeof out_), 0u);
   EXPECT_EQ(encoder.encode_place(order(0, Side::buy, 1, 1, 1), 1, out_, sizeof out_),
             0u);  // spot
   const std::size_t full =

@@ -73,8 +73,8 @@ class ChildProcess {
   // Writes one line to the child's stdin.
   bool send_line(const std::string& line) {
     const std::string text = line + "\n";
-    return stdin_ >= 0 && ::write(stdin_, text.data(), text.size()) ==
-                              static_cast<ssize_t>(text.size());
+    return stdin_ >= 0 &&
+           ::write(stdin_, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   }
   void signal(int sig) {
     if (running()) ::kill(pid_, sig);
@@ -90,9 +90,8 @@ class ChildProcess {
   bool wait_for_output(const std::string& text,
                        std::chrono::milliseconds timeout = std::chrono::milliseconds(20000),
                        bool in_stderr = false) {
-    return wait_for(
-        [&] { return (in_stderr ? err() : out()).find(text) != std::string::npos; }, timeout,
-        std::chrono::milliseconds(20));
+    return wait_for([&] { return (in_stderr ? err() : out()).find(text) != std::string::npos; },
+                    timeout, std::chrono::milliseconds(20));
   }
 
  private:

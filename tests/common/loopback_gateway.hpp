@@ -26,8 +26,8 @@ inline gateways::FixGatewayOptions loopback_gateway_options(int port,
 }
 
 // A limit order for the gateway: `lots` of `instrument` at `ticks`.
-inline OrderRequest order(std::uint64_t id, InstrumentId instrument, Side side,
-                          std::int64_t lots, std::int64_t ticks) {
+inline OrderRequest order(std::uint64_t id, InstrumentId instrument, Side side, std::int64_t lots,
+                          std::int64_t ticks) {
   OrderRequest o;
   o.client_order_id = id;
   o.instrument = instrument;

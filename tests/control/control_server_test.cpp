@@ -196,11 +196,11 @@ class EngineStandIn {
     s.instruments[0] = InstrumentSnapshot{-12, 70010.0};
     s.open_count = open_orders_;
     for (std::size_t k = 0; k < open_orders_; ++k)
-      s.open_orders[k] = OpenOrderSnapshot{1000 + k, 5, 1, 700100, 0, Side::buy, false, OrderReason::rebalance};
+      s.open_orders[k] =
+          OpenOrderSnapshot{1000 + k, 5, 1, 700100, 0, Side::buy, false, OrderReason::rebalance};
     s.risk = RiskSummary{true, 71000.5, 840.0, 0.0118, 0.02, 0.8, 0};
     s.limits = limits_;
-    s.last_denial =
-        GateDenial{RiskCheck::max_leverage, 3.4, 3.0, 0};
+    s.last_denial = GateDenial{RiskCheck::max_leverage, 3.4, 3.0, 0};
     {
       std::lock_guard<std::mutex> lock(mutex_);
       s.alerts = alerts_;

@@ -101,8 +101,8 @@ TEST(OverlayTest, HedgeRatioDoesNotCompound) {
   fill(b, *first.result);
   const Planned second = run(b);
   EXPECT_TRUE(second.result->trigger.fire);  // BTC still 10% over: h = 0.5 leaves it
-  EXPECT_EQ(second.result->order_count, 0) << "shorted "
-                                           << second.result->orders[0].lots << " more";
+  EXPECT_EQ(second.result->order_count, 0)
+      << "shorted " << second.result->orders[0].lots << " more";
   fill(b, *second.result);
   EXPECT_EQ(run(b).result->order_count, 0);
 }
@@ -252,8 +252,8 @@ TEST(OverlayTest, ClosingAtTheMarkMovesNoValue) {
         b.market.mark[i] = 50000;
         b.position(i, lots, entry);
         const InstrumentSpec& spec = b.universe.instruments[i];
-        const double notional = spec.notional(position_contracts(spec, b.portfolio.positions[i]),
-                                              50000);
+        const double notional =
+            spec.notional(position_contracts(spec, b.portfolio.positions[i]), 50000);
         Valuation before;
         value_portfolio(b.universe, b.targets, b.portfolio, b.market, before);
         apply_fill(b.universe, b.portfolio, i, -lots / 3, 50000, 0.0);
@@ -294,7 +294,7 @@ TEST(OverlayTest, NavNotPositivePlansNothingAndSaysSo) {
 
 // The benefit gate: a trade that removes less tracking error than it costs is skipped.
 TEST(OverlayTest, TradeWorthLessThanItsCostIsSkipped) {
-  TwoAssets b(46000, 34000, 20000);  // BTC +6%, ETH -6%
+  TwoAssets b(46000, 34000, 20000);         // BTC +6%, ETH -6%
   b.policy.tracking_error_aversion = 1e-4;  // tracking error is nearly worthless
   const Planned p = run(b);
   ASSERT_TRUE(p.result->trigger.fire);

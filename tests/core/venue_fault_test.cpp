@@ -19,9 +19,9 @@ TEST(VenueFaultTest, ParsesTheDialectsCommandsAndRefusesTheRest) {
   EXPECT_DOUBLE_EQ(parse_fault_command("widen 2.5")->factor, 2.5);
   EXPECT_EQ(parse_fault_command("widen 2.5")->to_string(), "widen 2.5");
   EXPECT_EQ(parse_fault_command("clear")->kind, FaultCommand::Kind::clear);
-  for (const char* bad : {"", "explode", "delay", "delay -1", "delay 1x", "reject 1.5", "widen 0.5x", "reject", "reject -2",
-                          "widen 0.5", "widen nan", "drop now", "freeze A B", "clear 1",
-                          "delay 1.0", "reject 1e3", "halt"}) {
+  for (const char* bad : {"", "explode", "delay", "delay -1", "delay 1x", "reject 1.5",
+                          "widen 0.5x", "reject", "reject -2", "widen 0.5", "widen nan", "drop now",
+                          "freeze A B", "clear 1", "delay 1.0", "reject 1e3", "halt"}) {
     EXPECT_FALSE(parse_fault_command(bad, &why).has_value()) << bad;
     EXPECT_FALSE(why.empty()) << bad;
   }

@@ -1,5 +1,5 @@
 // BinanceMarketDataFeed and BinanceOrderGateway against the venue simulator's WebSocket
-// server (tools/venue/ws, Boost.Beast: an independent implementation of the dialect) on
+// server (sim/ws, Boost.Beast: an independent implementation of the dialect) on
 // 127.0.0.1, plain and TLS: ticks and synchronised depth, a signed IOC filled once from
 // the user-data stream, Binance's -1022 for a wrong secret, certificate checks, a `drop`
 // that reconnects without re-sending, and a hot path that allocates nothing.

@@ -7,9 +7,9 @@
 #include <signal.h>
 
 #include <chrono>
-#include <functional>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -62,13 +62,13 @@ class FixTunnelTest : public ::testing::Test {
     acceptor_->start();
     const ballast::testing::TestCerts& certs = ballast::testing::test_certs();
     // The venue's TLS front end: TLS on tls_port_, plain FIX to the acceptor.
-    const std::string server = write(dir_ / "server.conf",
-                                     "foreground = yes\npid =\n[fix-venue]\naccept = 127.0.0.1:" +
-                                         std::to_string(tls_port_) + "\nconnect = 127.0.0.1:" +
-                                         std::to_string(venue_port_) + "\ncert = " +
-                                         certs.server.cert + "\nkey = " + certs.server.key + "\n");
-    server_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{BALLAST_STUNNEL_BIN, server}, (dir_ / "stunnel-server").string());
+    const std::string server = write(
+        dir_ / "server.conf",
+        "foreground = yes\npid =\n[fix-venue]\naccept = 127.0.0.1:" + std::to_string(tls_port_) +
+            "\nconnect = 127.0.0.1:" + std::to_string(venue_port_) +
+            "\ncert = " + certs.server.cert + "\nkey = " + certs.server.key + "\n");
+    server_ = std::make_unique<ChildProcess>(std::vector<std::string>{BALLAST_STUNNEL_BIN, server},
+                                             (dir_ / "stunnel-server").string());
   }
   void TearDown() override {
     gateway_.reset();

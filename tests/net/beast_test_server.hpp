@@ -4,18 +4,18 @@
 // script server pings, fragmented and large messages, closes and abrupt drops.
 #pragma once
 
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/ssl.hpp>
-#include <boost/beast/websocket.hpp>
-#include <boost/beast/websocket/ssl.hpp>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -73,8 +73,8 @@ class BeastTestServer {
   BeastTestServer& operator=(const BeastTestServer&) = delete;
 
   [[nodiscard]] std::uint16_t port() const { return port_; }
-  std::atomic<int> connections{0};   // WebSocket upgrades accepted
-  std::atomic<int> messages{0};      // data messages received
+  std::atomic<int> connections{0};  // WebSocket upgrades accepted
+  std::atomic<int> messages{0};     // data messages received
   std::atomic<int> pongs{0};
   std::atomic<int> client_close_code{-1};  // code of the client's close frame
   std::string last_pong() {
@@ -182,8 +182,8 @@ class BeastTestServer {
       const std::size_t colon = msg.find(':', 5);
       const int parts = std::stoi(msg.substr(5, colon - 5));
       const std::string text = msg.substr(colon + 1);
-      const std::size_t step = (text.size() + static_cast<std::size_t>(parts) - 1) /
-                               static_cast<std::size_t>(parts);
+      const std::size_t step =
+          (text.size() + static_cast<std::size_t>(parts) - 1) / static_cast<std::size_t>(parts);
       ws.text(true);
       for (std::size_t off = 0; off < text.size(); off += step) {
         const std::size_t n = std::min(step, text.size() - off);

@@ -1,4 +1,6 @@
 // IoRingLoop timers and TcpConnection against real loopback sockets, in both idle modes.
+#include "ballast/net/io_ring_loop.hpp"
+
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -14,7 +16,6 @@
 
 #include "../common/loopback.hpp"
 #include "ballast/core/clock.hpp"
-#include "ballast/net/io_ring_loop.hpp"
 #include "ballast/net/tcp_connection.hpp"
 
 namespace ballast::net {
@@ -171,7 +172,9 @@ TEST_P(IoRingModeTest, TcpConnectionEchoesOverLoopback) {
 
 INSTANTIATE_TEST_SUITE_P(BothModes, IoRingModeTest,
                          ::testing::Values(IdleMode::busy_poll, IdleMode::blocking),
-                         [](const auto& param_info) { return std::string(to_string(param_info.param)); });
+                         [](const auto& param_info) {
+                           return std::string(to_string(param_info.param));
+                         });
 
 TEST(IoRingLoopTest, ConnectToClosedPortIsRefused) {
   IoRingLoop loop(IoRingOptions{64, IdleMode::blocking, 2, 4096});

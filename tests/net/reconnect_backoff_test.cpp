@@ -1,9 +1,9 @@
 // ReconnectBackoff: capped exponential growth, jitter bounds, determinism, reset.
+#include "ballast/net/reconnect_backoff.hpp"
+
 #include <gtest/gtest.h>
 
 #include <vector>
-
-#include "ballast/net/reconnect_backoff.hpp"
 
 namespace ballast::net {
 namespace {

@@ -107,7 +107,8 @@ TestCerts make_test_certs() {
   const auto file = [&](const char* name) { return out.dir + "/" + name; };
 
   Pkey ca_key = ec_key();
-  Cert ca = make_cert("Ballast Test CA", ca_key.get(), nullptr, ca_key.get(), 1, -1, 365, nullptr, true);
+  Cert ca =
+      make_cert("Ballast Test CA", ca_key.get(), nullptr, ca_key.get(), 1, -1, 365, nullptr, true);
   out.ca_cert = file("ca.pem");
   out.ca_key = file("ca.key");
   write_cert(out.ca_cert, ca.get());

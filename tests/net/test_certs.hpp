@@ -13,13 +13,13 @@ struct CertKey {
 };
 
 struct TestCerts {
-  std::string dir;       // the temp dir holding every file
-  std::string ca_cert;   // the trusted test CA (pass as TlsContextOptions::ca_file)
+  std::string dir;      // the temp dir holding every file
+  std::string ca_cert;  // the trusted test CA (pass as TlsContextOptions::ca_file)
   std::string ca_key;
-  CertKey server;        // CN=localhost, SAN DNS:localhost, IP:127.0.0.1, IP:::1
-  CertKey wrong_host;    // signed by the CA, SAN DNS:wrong.example only
-  CertKey expired;       // signed by the CA, localhost + 127.0.0.1, notAfter yesterday
-  CertKey unknown_ca;    // localhost + 127.0.0.1, signed by a CA nobody trusts
+  CertKey server;               // CN=localhost, SAN DNS:localhost, IP:127.0.0.1, IP:::1
+  CertKey wrong_host;           // signed by the CA, SAN DNS:wrong.example only
+  CertKey expired;              // signed by the CA, localhost + 127.0.0.1, notAfter yesterday
+  CertKey unknown_ca;           // localhost + 127.0.0.1, signed by a CA nobody trusts
   std::string unknown_ca_cert;  // that untrusted CA
 };
 

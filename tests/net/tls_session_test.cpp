@@ -1,5 +1,7 @@
 // TlsSession over a real TcpConnection against a real OpenSSL server on loopback: a good
 // certificate connects and echoes; every bad one is refused with a clear reason.
+#include "ballast/net/tls_session.hpp"
+
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
@@ -17,7 +19,6 @@
 #include "ballast/core/clock.hpp"
 #include "ballast/net/io_ring_loop.hpp"
 #include "ballast/net/tcp_connection.hpp"
-#include "ballast/net/tls_session.hpp"
 #include "test_certs.hpp"
 
 namespace ballast::net {

@@ -1,12 +1,12 @@
 // Utf8Validator against RFC 3629 and Markus Kuhn's UTF-8 decoder stress test, plus an
 // independent reference decoder for exhaustive comparisons over short sequences.
+#include "ballast/net/utf8.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <string_view>
 #include <vector>
-
-#include "ballast/net/utf8.hpp"
 
 namespace ballast::net {
 namespace {
@@ -17,12 +17,15 @@ std::vector<std::uint8_t> bytes(std::initializer_list<int> list) {
   return out;
 }
 
-bool valid(const std::vector<std::uint8_t>& b) { return is_valid_utf8(b.data(), b.size()); }
+bool valid(const std::vector<std::uint8_t>& b) {
+  return is_valid_utf8(b.data(), b.size());
+}
 
 std::vector<std::uint8_t> encode(std::uint32_t cp) {
   if (cp < 0x80) return {static_cast<std::uint8_t>(cp)};
   if (cp < 0x800) {
-    return {static_cast<std::uint8_t>(0xC0 | (cp >> 6)), static_cast<std::uint8_t>(0x80 | (cp & 0x3F))};
+    return {static_cast<std::uint8_t>(0xC0 | (cp >> 6)),
+            static_cast<std::uint8_t>(0x80 | (cp & 0x3F))};
   }
   if (cp < 0x10000) {
     return {static_cast<std::uint8_t>(0xE0 | (cp >> 12)),
@@ -42,19 +45,28 @@ bool reference_valid(const std::uint8_t* p, std::size_t n) {
     const std::uint8_t lead = p[i];
     std::size_t extra = 0;
     std::uint32_t cp = 0;
-    if (lead < 0x80) { cp = lead; extra = 0; }
-    else if ((lead & 0xE0) == 0xC0) { cp = lead & 0x1Fu; extra = 1; }
-    else if ((lead & 0xF0) == 0xE0) { cp = lead & 0x0Fu; extra = 2; }
-    else if ((lead & 0xF8) == 0xF0) { cp = lead & 0x07u; extra = 3; }
-    else return false;
+    if (lead < 0x80) {
+      cp = lead;
+      extra = 0;
+    } else if ((lead & 0xE0) == 0xC0) {
+      cp = lead & 0x1Fu;
+      extra = 1;
+    } else if ((lead & 0xF0) == 0xE0) {
+      cp = lead & 0x0Fu;
+      extra = 2;
+    } else if ((lead & 0xF8) == 0xF0) {
+      cp = lead & 0x07u;
+      extra = 3;
+    } else
+      return false;
     if (i + extra >= n) return false;  // truncated
     for (std::size_t k = 1; k <= extra; ++k) {
       if ((p[i + k] & 0xC0) != 0x80) return false;
       cp = (cp << 6) | (p[i + k] & 0x3Fu);
     }
     static constexpr std::uint32_t kMinForLength[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < kMinForLength[extra]) return false;             // overlong
-    if (cp >= 0xD800 && cp <= 0xDFFF) return false;          // surrogate
+    if (cp < kMinForLength[extra]) return false;     // overlong
+    if (cp >= 0xD800 && cp <= 0xDFFF) return false;  // surrogate
     if (cp > 0x10FFFF) return false;
     i += extra + 1;
   }
@@ -74,15 +86,15 @@ TEST(Utf8ValidatorTest, AcceptsKuhnGreekSample) {
 
 TEST(Utf8ValidatorTest, AcceptsBoundaryCodePoints) {
   // Kuhn 2.1-2.3: first and last of each length, and the other boundaries.
-  for (std::uint32_t cp : {0x0u, 0x7Fu, 0x80u, 0x7FFu, 0x800u, 0xD7FFu, 0xE000u, 0xFFFDu,
-                           0xFFFFu, 0x10000u, 0x10FFFFu}) {
+  for (std::uint32_t cp : {0x0u, 0x7Fu, 0x80u, 0x7FFu, 0x800u, 0xD7FFu, 0xE000u, 0xFFFDu, 0xFFFFu,
+                           0x10000u, 0x10FFFFu}) {
     EXPECT_TRUE(valid(encode(cp))) << std::hex << cp;
   }
 }
 
 TEST(Utf8ValidatorTest, RejectsCodePointsAboveU10FFFF) {
-  EXPECT_FALSE(valid(bytes({0xF4, 0x90, 0x80, 0x80})));  // U+110000
-  EXPECT_FALSE(valid(bytes({0xF7, 0xBF, 0xBF, 0xBF})));  // U+1FFFFF
+  EXPECT_FALSE(valid(bytes({0xF4, 0x90, 0x80, 0x80})));              // U+110000
+  EXPECT_FALSE(valid(bytes({0xF7, 0xBF, 0xBF, 0xBF})));              // U+1FFFFF
   EXPECT_FALSE(valid(bytes({0xF8, 0x88, 0x80, 0x80, 0x80})));        // 5-byte form
   EXPECT_FALSE(valid(bytes({0xFC, 0x84, 0x80, 0x80, 0x80, 0x80})));  // 6-byte form
 }
@@ -103,12 +115,12 @@ TEST(Utf8ValidatorTest, RejectsOverlongSlash) {
 
 TEST(Utf8ValidatorTest, RejectsSurrogates) {
   // Kuhn 5.1/5.2: single and paired UTF-16 surrogates encoded as UTF-8.
-  EXPECT_FALSE(valid(bytes({0xED, 0xA0, 0x80})));  // U+D800
-  EXPECT_FALSE(valid(bytes({0xED, 0xAD, 0xBF})));  // U+DB7F
-  EXPECT_FALSE(valid(bytes({0xED, 0xB0, 0x80})));  // U+DC00
-  EXPECT_FALSE(valid(bytes({0xED, 0xBF, 0xBF})));  // U+DFFF
+  EXPECT_FALSE(valid(bytes({0xED, 0xA0, 0x80})));                    // U+D800
+  EXPECT_FALSE(valid(bytes({0xED, 0xAD, 0xBF})));                    // U+DB7F
+  EXPECT_FALSE(valid(bytes({0xED, 0xB0, 0x80})));                    // U+DC00
+  EXPECT_FALSE(valid(bytes({0xED, 0xBF, 0xBF})));                    // U+DFFF
   EXPECT_FALSE(valid(bytes({0xED, 0xA0, 0x80, 0xED, 0xB0, 0x80})));  // U+D800 U+DC00
-  EXPECT_TRUE(valid(bytes({0xED, 0x9F, 0xBF})));   // U+D7FF, just below
+  EXPECT_TRUE(valid(bytes({0xED, 0x9F, 0xBF})));                     // U+D7FF, just below
 }
 
 TEST(Utf8ValidatorTest, RejectsStrayContinuationsAndImpossibleBytes) {

@@ -33,7 +33,9 @@ void* ossl_realloc(void* p, std::size_t n, const char*, int) {
   ++t_ossl_allocs;
   return std::realloc(p, n);
 }
-void ossl_free(void* p, const char*, int) { std::free(p); }
+void ossl_free(void* p, const char*, int) {
+  std::free(p);
+}
 
 // Must run before OpenSSL allocates anything (static initialisation of this binary).
 const bool kHooked = CRYPTO_set_mem_functions(ossl_malloc, ossl_realloc, ossl_free) == 1;
@@ -59,7 +61,8 @@ struct PingPong : WsHandler {
   std::uint64_t first_tsc = 0;
   std::uint64_t last_tsc = 0;
   void on_open(WsClient&) override {}
-  void on_message(WsClient& c, const std::uint8_t*, std::size_t n, bool, std::uint64_t tsc) override {
+  void on_message(WsClient& c, const std::uint8_t*, std::size_t n, bool,
+                  std::uint64_t tsc) override {
     ++received;
     bytes += n;
     last_tsc = tsc;
@@ -71,8 +74,9 @@ struct PingPong : WsHandler {
     --remaining;
     std::uint8_t* p = c.begin_message(128);
     if (p == nullptr) return;
-    const int n = std::snprintf(reinterpret_cast<char*>(p), 128,
-                                "{\"method\":\"order.place\",\"id\":%d,\"qty\":\"0.001\"}", remaining);
+    const int n =
+        std::snprintf(reinterpret_cast<char*>(p), 128,
+                      "{\"method\":\"order.place\",\"id\":%d,\"qty\":\"0.001\"}", remaining);
     c.commit_text(static_cast<std::size_t>(n));
   }
 };
@@ -135,11 +139,14 @@ Measured measure(bool tls, int rounds) {
   m.round_trip_us = static_cast<double>(t1 - t0) / 1000.0 / rounds;
   EXPECT_EQ(h.received - got0, rounds);
   client.close();
-  run_until(loop, [&] { return client.state() == WsClientState::disconnected && loop.in_flight() == 0; });
+  run_until(loop,
+            [&] { return client.state() == WsClientState::disconnected && loop.in_flight() == 0; });
   return m;
 }
 
-TEST(WsClientAllocTest, OpenSslAllocatorIsHooked) { EXPECT_TRUE(kHooked); }
+TEST(WsClientAllocTest, OpenSslAllocatorIsHooked) {
+  EXPECT_TRUE(kHooked);
+}
 
 TEST(WsClientAllocTest, PlainSendAndReceiveAllocateNothing) {
   const Measured m = measure(false, 2000);
@@ -155,10 +162,11 @@ TEST(WsClientAllocTest, PlainSendAndReceiveAllocateNothing) {
 TEST(WsClientAllocTest, TlsAllocatesNothingInOurCodeAndOnlyOpenSslRecordBookkeeping) {
   const int rounds = 2000;
   const Measured m = measure(true, rounds);
-  std::printf("tls: %ld operator new, OpenSSL allocations %ld (client thread %ld = %.2f per "
-              "round trip), round trip %.1f us\n",
-              m.news, m.ossl_total, m.ossl_client, static_cast<double>(m.ossl_client) / rounds,
-              m.round_trip_us);
+  std::printf(
+      "tls: %ld operator new, OpenSSL allocations %ld (client thread %ld = %.2f per "
+      "round trip), round trip %.1f us\n",
+      m.news, m.ossl_total, m.ossl_client, static_cast<double>(m.ossl_client) / rounds,
+      m.round_trip_us);
   EXPECT_EQ(m.news, 0);
   EXPECT_LE(m.ossl_client, 4L * rounds);
 }

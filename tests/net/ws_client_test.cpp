@@ -1,6 +1,8 @@
 // WsClient against a Boost.Beast server (plain and TLS) on loopback: echo, pings, fragments,
 // limits, close codes, reconnects, connect failures. Echo runs in both idle modes; the rest
 // block in the kernel, so a spinning client never starves the server thread on 2 cores.
+#include "ballast/net/ws_client.hpp"
+
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -15,7 +17,6 @@
 #include "../common/loopback.hpp"
 #include "ballast/core/clock.hpp"
 #include "ballast/net/io_ring_loop.hpp"
-#include "ballast/net/ws_client.hpp"
 #include "beast_test_server.hpp"
 #include "test_certs.hpp"
 
@@ -96,9 +97,8 @@ BeastServerOptions tls_server() {
 // Closes the client and drains the loop so nothing is in flight at destruction.
 void shut(IoRingLoop& loop, WsClient& c) {
   c.close();
-  run_until(loop, [&] {
-    return c.state() == WsClientState::disconnected && loop.in_flight() == 0;
-  });
+  run_until(loop,
+            [&] { return c.state() == WsClientState::disconnected && loop.in_flight() == 0; });
 }
 
 void expect_echo(IoRingLoop& loop, WsClient& client, Recorder& rec, int count) {
@@ -107,9 +107,11 @@ void expect_echo(IoRingLoop& loop, WsClient& client, Recorder& rec, int count) {
     const std::string msg = "{\"id\":" + std::to_string(i) + "}";
     ASSERT_TRUE(client.send_text(msg));
   }
-  ASSERT_TRUE(run_until(loop, [&] { return rec.messages.size() >= static_cast<std::size_t>(count); }));
+  ASSERT_TRUE(
+      run_until(loop, [&] { return rec.messages.size() >= static_cast<std::size_t>(count); }));
   for (int i = 0; i < count; ++i) {
-    EXPECT_EQ(rec.messages[static_cast<std::size_t>(i)].first, "{\"id\":" + std::to_string(i) + "}");
+    EXPECT_EQ(rec.messages[static_cast<std::size_t>(i)].first,
+              "{\"id\":" + std::to_string(i) + "}");
     EXPECT_TRUE(rec.messages[static_cast<std::size_t>(i)].second);
   }
 }
@@ -300,7 +302,8 @@ TEST(WsClientTest, ReconnectsAfterDropsAndResubscribes) {
 TEST(WsClientTest, RefusedConnectBacksOffAndRetries) {
   IoRingLoop loop(IoRingOptions{256, IdleMode::blocking, 4, 64 * 1024});
   Recorder rec;
-  WsClient client(loop, rec, options_for(static_cast<std::uint16_t>(ballast::testing::free_port())));
+  WsClient client(loop, rec,
+                  options_for(static_cast<std::uint16_t>(ballast::testing::free_port())));
   ASSERT_TRUE(client.start());
   ASSERT_TRUE(run_until(loop, [&] { return client.counters().connect_attempts >= 3; }));
   EXPECT_TRUE(rec.has_error(WsClientError::connect_failed));
@@ -486,7 +489,7 @@ TEST(WsClientTest, DestroyingAnOpenClientLeavesNothingInFlight) {
   }
   EXPECT_EQ(loop.in_flight(), 0u);
   for (int i = 0; i < 20; ++i) loop.run_once(5 * kMs);  // nothing left to call into
-  EXPECT_TRUE(rec.closes.empty());  // the destructor does not call the handler
+  EXPECT_TRUE(rec.closes.empty());                      // the destructor does not call the handler
 }
 
 TEST(WsClientTest, SendIsRefusedWhenNotOpen) {

@@ -1,5 +1,7 @@
 // Close payloads: the received-code table (RFC 6455 7.4 and the IANA registry), payload
 // parsing errors and the writer's code-point-safe truncation of the reason.
+#include "ballast/net/ws_close.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -7,7 +9,6 @@
 #include <vector>
 
 #include "ballast/net/utf8.hpp"
-#include "ballast/net/ws_close.hpp"
 
 namespace ballast::net {
 namespace {

@@ -16,13 +16,13 @@
 #include "ballast/net/ws_message_assembler.hpp"
 
 // abort(), not an exception: libFuzzer and gtest death both report it with the input.
-#define WS_FUZZ_CHECK(cond)                                                     \
-  do {                                                                          \
-    if (!(cond)) {                                                              \
-      std::fprintf(stderr, "ws_frame_fuzz: invariant failed: %s (%s:%d)\n", #cond, \
-                   __FILE__, __LINE__);                                         \
-      std::abort();                                                             \
-    }                                                                           \
+#define WS_FUZZ_CHECK(cond)                                                                  \
+  do {                                                                                       \
+    if (!(cond)) {                                                                           \
+      std::fprintf(stderr, "ws_frame_fuzz: invariant failed: %s (%s:%d)\n", #cond, __FILE__, \
+                   __LINE__);                                                                \
+      std::abort();                                                                          \
+    }                                                                                        \
   } while (0)
 
 namespace ballast::net {
@@ -68,7 +68,9 @@ void check_frame(const std::uint8_t* at, std::size_t remaining, const WsDecodeRe
 
 void check_event(const WsAssemblerEvent& e, const std::uint8_t* buf, std::size_t size) {
   switch (e.kind) {
-    case WsEventKind::none: ++g_counters[kFuzzFragmentsBuffered]; break;
+    case WsEventKind::none:
+      ++g_counters[kFuzzFragmentsBuffered];
+      break;
     case WsEventKind::error:
       WS_FUZZ_CHECK(e.error != WsError::none);
       ++g_counters[kFuzzErrorBase + static_cast<int>(e.error)];
@@ -136,7 +138,9 @@ void run_role(const std::uint8_t* data, std::size_t size, WsRole role) {
 
 }  // namespace
 
-std::uint64_t ws_fuzz_counter(int index) { return g_counters[index]; }
+std::uint64_t ws_fuzz_counter(int index) {
+  return g_counters[index];
+}
 
 }  // namespace ballast::net
 

@@ -31,20 +31,23 @@ using Bytes = std::vector<std::uint8_t>;
 
 void append_random_frame(Bytes& out, std::mt19937_64& rng, bool masked) {
   constexpr WsOpcode kOpcodes[] = {WsOpcode::continuation, WsOpcode::text, WsOpcode::binary,
-                                   WsOpcode::close, WsOpcode::ping, WsOpcode::pong};
+                                   WsOpcode::close,        WsOpcode::ping, WsOpcode::pong};
   const WsOpcode op = kOpcodes[rng() % 6];
   const bool fin = is_control(op) || rng() % 3 != 0;
   std::size_t len = rng() % 40;
   if (!is_control(op)) {
     const auto size_class = rng() % 5000;
-    if (size_class == 0) len = 65536 + rng() % 2000;
-    else if (size_class < 500) len = 126 + rng() % 400;
+    if (size_class == 0)
+      len = 65536 + rng() % 2000;
+    else if (size_class < 500)
+      len = 126 + rng() % 400;
   }
   Bytes payload(len);
   const bool ascii = rng() % 4 != 0;  // mostly valid UTF-8, so messages get delivered
   for (auto& b : payload) b = static_cast<std::uint8_t>(ascii ? 0x20 + rng() % 0x5F : rng());
   if (op == WsOpcode::close && len >= 2 && rng() % 2 == 0) {
-    const std::uint16_t code = (rng() % 2 == 0) ? ws_close::normal : static_cast<std::uint16_t>(rng());
+    const std::uint16_t code =
+        (rng() % 2 == 0) ? ws_close::normal : static_cast<std::uint16_t>(rng());
     payload[0] = static_cast<std::uint8_t>(code >> 8);
     payload[1] = static_cast<std::uint8_t>(code);
   }
@@ -61,14 +64,26 @@ void mutate(Bytes& input, std::mt19937_64& rng) {
   for (int m = 0; m < mutations && !input.empty(); ++m) {
     const std::size_t at = rng() % input.size();
     switch (rng() % 6) {
-      case 0: input[at] = static_cast<std::uint8_t>(input[at] ^ (1u << (rng() % 8))); break;
-      case 1: input[at] = static_cast<std::uint8_t>(rng()); break;
-      case 2: input.resize(at); break;  // truncate
-      case 3: input.insert(input.begin() + static_cast<std::ptrdiff_t>(at), static_cast<std::uint8_t>(rng())); break;
-      case 4: input.erase(input.begin() + static_cast<std::ptrdiff_t>(at)); break;
+      case 0:
+        input[at] = static_cast<std::uint8_t>(input[at] ^ (1u << (rng() % 8)));
+        break;
+      case 1:
+        input[at] = static_cast<std::uint8_t>(rng());
+        break;
+      case 2:
+        input.resize(at);
+        break;  // truncate
+      case 3:
+        input.insert(input.begin() + static_cast<std::ptrdiff_t>(at),
+                     static_cast<std::uint8_t>(rng()));
+        break;
+      case 4:
+        input.erase(input.begin() + static_cast<std::ptrdiff_t>(at));
+        break;
       default: {
         // Interesting header bytes: length markers, MSB-set lengths, RSV bits.
-        constexpr std::uint8_t kInteresting[] = {0x00, 0x7E, 0x7F, 0x80, 0xFE, 0xFF, 0x70, 0x88, 0x08};
+        constexpr std::uint8_t kInteresting[] = {0x00, 0x7E, 0x7F, 0x80, 0xFE,
+                                                 0xFF, 0x70, 0x88, 0x08};
         input[at] = kInteresting[rng() % sizeof kInteresting];
       }
     }

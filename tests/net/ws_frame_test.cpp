@@ -1,13 +1,13 @@
 // decode_ws_frame / write_ws_header / encode_ws_frame / ws_mask_in_place: the RFC 6455
 // section 5.7 examples byte for byte both ways, every decoder error, every split point,
 // and a seeded round-trip property over random frames.
+#include "ballast/net/ws_frame.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <random>
 #include <vector>
-
-#include "ballast/net/ws_frame.hpp"
 
 namespace ballast::net {
 namespace {
@@ -21,7 +21,9 @@ Bytes bytes(std::initializer_list<int> list) {
   return out;
 }
 
-Bytes hello() { return bytes({'H', 'e', 'l', 'l', 'o'}); }
+Bytes hello() {
+  return bytes({'H', 'e', 'l', 'l', 'o'});
+}
 
 // The RFC's example key 37 fa 21 3d, in the wire-order-memcpy representation.
 std::uint32_t rfc_mask_key() {
@@ -43,8 +45,8 @@ Bytes payload_of(const WsFrameView& f) {
 
 Bytes encode(WsOpcode op, bool fin, const Bytes& payload, const std::uint32_t* key) {
   Bytes out(payload.size() + kWsMaxClientHeader);
-  const std::size_t n = encode_ws_frame(out.data(), out.size(), op, fin, payload.data(),
-                                        payload.size(), key);
+  const std::size_t n =
+      encode_ws_frame(out.data(), out.size(), op, fin, payload.data(), payload.size(), key);
   out.resize(n);
   return out;
 }
@@ -203,7 +205,8 @@ TEST(WsFrameDecoderTest, RejectsNonMinimalLengths) {
   EXPECT_EQ(error_of(bytes({0x82, 127, 0, 0, 0, 0, 0, 0, 0, 5}), WsRole::client),
             WsError::non_minimal_length);
   // The smallest minimal encodings are fine (need_more: no payload yet).
-  EXPECT_EQ(decode(bytes({0x82, 126, 0x00, 126}), WsRole::client).status, WsDecodeStatus::need_more);
+  EXPECT_EQ(decode(bytes({0x82, 126, 0x00, 126}), WsRole::client).status,
+            WsDecodeStatus::need_more);
   EXPECT_EQ(decode(bytes({0x82, 127, 0, 0, 0, 0, 0, 1, 0, 0}), WsRole::client).status,
             WsDecodeStatus::need_more);
 }
@@ -211,9 +214,9 @@ TEST(WsFrameDecoderTest, RejectsNonMinimalLengths) {
 TEST(WsFrameDecoderTest, RejectsLengthWithMostSignificantBitSet) {
   EXPECT_EQ(error_of(bytes({0x82, 127, 0x80, 0, 0, 0, 0, 0, 0, 0}), WsRole::client),
             WsError::length_msb_set);
-  EXPECT_EQ(error_of(bytes({0x82, 127, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}),
-                     WsRole::client),
-            WsError::length_msb_set);
+  EXPECT_EQ(
+      error_of(bytes({0x82, 127, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}), WsRole::client),
+      WsError::length_msb_set);
 }
 
 TEST(WsFrameDecoderTest, RejectsMaskedFrameToClient) {
@@ -273,7 +276,11 @@ TEST(WsFrameDecoderTest, ErrorNamesAndCloseCodes) {
 
 TEST(WsFrameDecoderTest, NeedMoreAtEverySplitPoint) {
   const std::uint32_t key = rfc_mask_key();
-  struct Case { Bytes wire; WsRole role; std::size_t header_len; };
+  struct Case {
+    Bytes wire;
+    WsRole role;
+    std::size_t header_len;
+  };
   std::vector<Case> cases;
   cases.push_back({encode(WsOpcode::text, true, hello(), nullptr), WsRole::client, 2});
   cases.push_back({encode(WsOpcode::text, true, hello(), &key), WsRole::server, 6});
@@ -317,14 +324,16 @@ TEST(WsFrameEncoderTest, HeaderSizesAtTheLengthBoundaries) {
   for (std::size_t len : {0u, 125u, 126u, 65535u, 65536u}) {
     std::uint8_t out[kWsMaxClientHeader];
     const std::uint32_t key = 0x01020304;
-    EXPECT_EQ(write_ws_header(out, WsOpcode::binary, true, len, nullptr), ws_header_size(len, false));
+    EXPECT_EQ(write_ws_header(out, WsOpcode::binary, true, len, nullptr),
+              ws_header_size(len, false));
     EXPECT_EQ(write_ws_header(out, WsOpcode::binary, true, len, &key), ws_header_size(len, true));
   }
 }
 
 TEST(WsFrameEncoderTest, ZeroCopySendMatchesEncodeFrame) {
   // The send path: payload serialised at buf + 14, header written right before it.
-  const std::string_view json = R"({"id":"1","method":"order.place","params":{"symbol":"BTCUSDT"}})";
+  const std::string_view json =
+      R"({"id":"1","method":"order.place","params":{"symbol":"BTCUSDT"}})";
   const std::uint32_t key = 0xA1B2C3D4;
   std::uint8_t buf[256];
   std::uint8_t* payload = buf + kWsMaxClientHeader;
@@ -343,9 +352,11 @@ TEST(WsFrameEncoderTest, EncodeReportsZeroWhenItDoesNotFit) {
   const std::uint32_t key = 7;
   Bytes out(208);  // 4 + 4 + 200 exactly
   EXPECT_EQ(encode_ws_frame(out.data(), out.size(), WsOpcode::binary, true, payload.data(),
-                            payload.size(), &key), 208u);
-  EXPECT_EQ(encode_ws_frame(out.data(), 207, WsOpcode::binary, true, payload.data(),
-                            payload.size(), &key), 0u);
+                            payload.size(), &key),
+            208u);
+  EXPECT_EQ(encode_ws_frame(out.data(), 207, WsOpcode::binary, true, payload.data(), payload.size(),
+                            &key),
+            0u);
   EXPECT_EQ(encode_ws_frame(out.data(), 1, WsOpcode::binary, true, nullptr, 0, nullptr), 0u);
   EXPECT_EQ(encode_ws_frame(out.data(), 2, WsOpcode::binary, true, nullptr, 0, nullptr), 2u);
 }
@@ -397,7 +408,7 @@ TEST(WsMaskTest, MaskingInPiecesWithOffsetsEqualsMaskingWhole) {
 TEST(WsFrameRoundTripTest, RandomFramesEncodeThenDecodeToTheSameFrame) {
   std::mt19937_64 rng(6455);
   constexpr WsOpcode kOpcodes[] = {WsOpcode::continuation, WsOpcode::text, WsOpcode::binary,
-                                   WsOpcode::close, WsOpcode::ping, WsOpcode::pong};
+                                   WsOpcode::close,        WsOpcode::ping, WsOpcode::pong};
   for (int trial = 0; trial < 2000; ++trial) {
     const WsOpcode op = kOpcodes[rng() % 6];
     const bool control = is_control(op);
@@ -405,10 +416,14 @@ TEST(WsFrameRoundTripTest, RandomFramesEncodeThenDecodeToTheSameFrame) {
     // Every length encoding, weighted towards small frames to keep the ASan run short.
     const auto size_class = control ? 0 : rng() % 100;
     std::size_t len = 0;
-    if (size_class < 50) len = rng() % 126;
-    else if (size_class < 85) len = 126 + rng() % 400;
-    else if (size_class < 97) len = 126 + rng() % (65536 - 126);
-    else len = 65536 + rng() % 5000;
+    if (size_class < 50)
+      len = rng() % 126;
+    else if (size_class < 85)
+      len = 126 + rng() % 400;
+    else if (size_class < 97)
+      len = 126 + rng() % (65536 - 126);
+    else
+      len = 65536 + rng() % 5000;
     Bytes payload(len);
     std::uint32_t fill = static_cast<std::uint32_t>(rng());
     for (auto& b : payload) {

@@ -1,11 +1,11 @@
 // The client opening handshake: RFC 6455 section 1.3's key/accept example, the request
 // text, and every way a 101 response can be refused.
+#include "ballast/net/ws_handshake.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <string>
-
-#include "ballast/net/ws_handshake.hpp"
 
 namespace ballast::net {
 namespace {
@@ -178,11 +178,13 @@ TEST(WsHandshakeTest, RejectsMissingConnectionUpgradeToken) {
 }
 
 TEST(WsHandshakeTest, RejectsMissingOrWrongAccept) {
-  EXPECT_EQ(parse(without_line(kGood, "Sec-WebSocket-Accept:")).error, WsHandshakeError::bad_accept);
+  EXPECT_EQ(parse(without_line(kGood, "Sec-WebSocket-Accept:")).error,
+            WsHandshakeError::bad_accept);
   EXPECT_EQ(parse(kGood, accept_of("another key")).error, WsHandshakeError::bad_accept);
   // base64 is case-sensitive.
   EXPECT_EQ(parse(replace_line(kGood, "Sec-WebSocket-Accept:",
-                               "Sec-WebSocket-Accept: S3PPLMBITXAQ9KYGZZHZRBK+XOO=")).error,
+                               "Sec-WebSocket-Accept: S3PPLMBITXAQ9KYGZZHZRBK+XOO="))
+                .error,
             WsHandshakeError::bad_accept);
 }
 

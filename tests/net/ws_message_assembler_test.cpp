@@ -1,6 +1,8 @@
 // WsMessageAssembler: fragmentation (RFC 6455 5.4), interleaved control frames, UTF-8
 // checks that fail on the first bad fragment, close payloads, the sticky error, and
 // the proof that decode + assemble allocates nothing.
+#include "ballast/net/ws_message_assembler.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -11,7 +13,6 @@
 #include "../core/allocation_counter.hpp"
 #include "ballast/net/ws_close.hpp"
 #include "ballast/net/ws_frame.hpp"
-#include "ballast/net/ws_message_assembler.hpp"
 
 namespace ballast::net {
 namespace {
@@ -186,7 +187,8 @@ TEST(WsMessageAssemblerTest, FailsFastOnInvalidUtf8InTheFirstFragment) {
 
 TEST(WsMessageAssemblerTest, AcceptsCodePointSplitAcrossFragments) {
   Wire wire;  // "€" = E2 82 AC, split after each byte
-  wire.add(WsOpcode::text, false, "\xE2").add(WsOpcode::continuation, false, "\x82")
+  wire.add(WsOpcode::text, false, "\xE2")
+      .add(WsOpcode::continuation, false, "\x82")
       .add(WsOpcode::continuation, true, "\xAC!");
   WsMessageAssembler a(1024, WsRole::client);
   const auto events = feed_all(a, wire);
@@ -233,7 +235,10 @@ TEST(WsMessageAssemblerTest, EmptyCloseReportsNoStatus) {
 }
 
 TEST(WsMessageAssemblerTest, RejectsBadClosePayloads) {
-  struct Case { std::string payload; WsError error; };
+  struct Case {
+    std::string payload;
+    WsError error;
+  };
   const Case cases[] = {
       {std::string("\x03", 1), WsError::bad_close_payload},
       {std::string("\x03\xED", 2), WsError::bad_close_code},  // 1005 on the wire

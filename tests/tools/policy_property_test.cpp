@@ -154,8 +154,9 @@ GeneratedBook generate(std::mt19937_64& rng, int index) {
       c.market.mark[ii] = on_tick(spot_price * (1.0 + 0.001 * (u(rng) - 0.5)), tick);
       c.market.funding_rate[ii] = 0.0002 * (u(rng) - 0.5);
       t.hedge_with[t.hedge_count++] = ii;
-      if (pick(2)) c.portfolio.positions[ii].lots = static_cast<std::int64_t>(
-                       (u(rng) - 0.5) * nav_scale / inv.contract_value.to_double() * 0.3);
+      if (pick(2))
+        c.portfolio.positions[ii].lots = static_cast<std::int64_t>(
+            (u(rng) - 0.5) * nav_scale / inv.contract_value.to_double() * 0.3);
       c.portfolio.positions[ii].entry_price = c.market.mark[ii] * (0.9 + 0.2 * u(rng));
     }
     if (pick(3) == 0) {
@@ -170,7 +171,8 @@ GeneratedBook generate(std::mt19937_64& rng, int index) {
                                        kNow + 30 * 86400, kNow + 90 * 86400};
       fut.expiry_unix_s = expiries[pick(5)];
       const InstrumentId fi = add(c, fut);
-      c.market.mark[fi] = on_tick(spot_price * (1.0 + 0.02 * u(rng)), tick);  // rich: cheap to short
+      c.market.mark[fi] =
+          on_tick(spot_price * (1.0 + 0.02 * u(rng)), tick);  // rich: cheap to short
       t.hedge_with[t.hedge_count++] = fi;
       if (pick(2)) {
         c.portfolio.positions[fi].lots = static_cast<std::int64_t>(
@@ -238,8 +240,8 @@ TEST(PolicyPropertyTest, OverlayHoldsItsPropertiesOverGeneratedBooks) {
   auto fail = [&](const GeneratedBook& g, const char* property, const std::string& detail) {
     ++n.failures;
     if (++by_property[property] <= 3)
-      ADD_FAILURE() << property << " failed on " << g.config->source_path << " ("
-                    << g.description << "): " << detail;
+      ADD_FAILURE() << property << " failed on " << g.config->source_path << " (" << g.description
+                    << "): " << detail;
   };
   auto first = std::make_unique<tools::PlanReport>();
   auto second = std::make_unique<tools::PlanReport>();
@@ -279,10 +281,9 @@ TEST(PolicyPropertyTest, OverlayHoldsItsPropertiesOverGeneratedBooks) {
               c.portfolio.spot_qty[spec.base] * (1.0 + 1e-12))
         fail(g, "spot_held", spec.symbol + " sells more than held");
       // No expired: nothing opens or adds to a future that expired or is in its roll window.
-      if (spec.kind == InstrumentKind::future && !HedgePlanner::may_open(
-                                                     PlanContext{c.universe, c.targets, c.policy,
-                                                                 c.portfolio, c.market, kNow},
-                                                     spec)) {
+      if (spec.kind == InstrumentKind::future &&
+          !HedgePlanner::may_open(
+              PlanContext{c.universe, c.targets, c.policy, c.portfolio, c.market, kNow}, spec)) {
         const std::int64_t held = c.portfolio.positions[o.instrument].lots;
         const std::int64_t signed_lots = o.side == Side::buy ? o.lots : -o.lots;
         const bool reduces = held != 0 && (held > 0) != (signed_lots > 0) &&
@@ -308,7 +309,8 @@ TEST(PolicyPropertyTest, OverlayHoldsItsPropertiesOverGeneratedBooks) {
       te_after += v_after.drift[a] * v_after.drift[a];
     }
     const double paid = first->valuation.nav - v_after.nav;
-    const double worth = c.policy.tracking_error_aversion * first->valuation.nav * (te_before - te_after);
+    const double worth =
+        c.policy.tracking_error_aversion * first->valuation.nav * (te_before - te_after);
     if (!(worth > paid))
       fail(g, "improves", "worth " + std::to_string(worth) + " <= paid " + std::to_string(paid));
 
@@ -319,12 +321,12 @@ TEST(PolicyPropertyTest, OverlayHoldsItsPropertiesOverGeneratedBooks) {
     const double slack = 1e-7 * std::max(1.0, ra.initial_margin);  // rounding noise
     if (ra.initial_margin > 0.0 && ra.initial_margin > ra.available_margin + slack &&
         (ra.initial_margin > rb.initial_margin + slack ||
-         ra.initial_margin - ra.available_margin >
-             rb.initial_margin - rb.available_margin + slack))
-      fail(g, "margin_fits", "initial margin " + std::to_string(ra.initial_margin) +
-                                 " > available " + std::to_string(ra.available_margin) +
-                                 " (before: " + std::to_string(rb.initial_margin) + " of " +
-                                 std::to_string(rb.available_margin) + ")");
+         ra.initial_margin - ra.available_margin > rb.initial_margin - rb.available_margin + slack))
+      fail(g, "margin_fits",
+           "initial margin " + std::to_string(ra.initial_margin) + " > available " +
+               std::to_string(ra.available_margin) +
+               " (before: " + std::to_string(rb.initial_margin) + " of " +
+               std::to_string(rb.available_margin) + ")");
 
     // Idempotent, and no reversal without a move: the same prices and time, planned again.
     after->last_rebalance_unix_s = kNow;
@@ -337,8 +339,9 @@ TEST(PolicyPropertyTest, OverlayHoldsItsPropertiesOverGeneratedBooks) {
       for (std::size_t m = 0; m < p1.order_count; ++m) {
         const PlannedOrder& o1 = p1.orders[m];
         if (o1.instrument == o2.instrument && o1.side != o2.side)
-          fail(g, "no_reversal", c.universe.instruments[o2.instrument].symbol + " " +
-                                     to_string(o1.side) + " then " + to_string(o2.side));
+          fail(g, "no_reversal",
+               c.universe.instruments[o2.instrument].symbol + " " + to_string(o1.side) + " then " +
+                   to_string(o2.side));
         // What risk refused or cut, or the visible book or the pair's other side could not
         // take, is left for later on purpose: the asset may ask again, on the same side.
         if (o1.asset == o2.asset && o1.side == o2.side &&
@@ -352,7 +355,8 @@ TEST(PolicyPropertyTest, OverlayHoldsItsPropertiesOverGeneratedBooks) {
       // echo exceeds the region (turnover of many times NAV). Either way the follow-up
       // must go the way the echo pushed: the same side, never back.
       const AssetId a = o2.asset;
-      const double moved = second->plan.assets[a].wanted_futures - first->plan.assets[a].wanted_futures;
+      const double moved =
+          second->plan.assets[a].wanted_futures - first->plan.assets[a].wanted_futures;
       double lot = 0.0;
       for (std::size_t j = 0; j < c.universe.instruments.size(); ++j) {
         const InstrumentSpec& spec = c.universe.instruments[j];
@@ -364,22 +368,22 @@ TEST(PolicyPropertyTest, OverlayHoldsItsPropertiesOverGeneratedBooks) {
       const double gap = std::fabs(second->plan.assets[a].adjust_notional);
       if (!repeats_refused && gap - std::fabs(moved) < region) {
         if ((moved > 0) != (o2.side == Side::buy))
-          fail(g, "no_reversal", c.universe.instruments[o2.instrument].symbol +
-                                     " went against its own fee echo");
+          fail(g, "no_reversal",
+               c.universe.instruments[o2.instrument].symbol + " went against its own fee echo");
         ++n.echo_beyond_region;
         continue;
       }
       if (!repeats_refused)
-        fail(g, "idempotent", c.universe.instruments[o2.instrument].symbol + " " +
-                                  to_string(o2.side) + " " + std::to_string(o2.lots) +
-                                  " lots planned again after the fills");
+        fail(g, "idempotent",
+             c.universe.instruments[o2.instrument].symbol + " " + to_string(o2.side) + " " +
+                 std::to_string(o2.lots) + " lots planned again after the fills");
     }
   }
-  std::printf("policy properties: %d books generated, %d traded, %d NAV <= 0, %d overflow; "
-              "7 properties; %d failures (%d same-side follow-ups caused by the plan's own "
-              "fee echo at the no-trade region's edge)\n",
-              n.books, n.traded, n.nav_nonpositive, n.overflow, n.failures,
-              n.echo_beyond_region);
+  std::printf(
+      "policy properties: %d books generated, %d traded, %d NAV <= 0, %d overflow; "
+      "7 properties; %d failures (%d same-side follow-ups caused by the plan's own "
+      "fee echo at the no-trade region's edge)\n",
+      n.books, n.traded, n.nav_nonpositive, n.overflow, n.failures, n.echo_beyond_region);
   for (const auto& [property, count] : by_property)
     std::printf("  %s: %d failures\n", property.c_str(), count);
   RecordProperty("books", n.books);

@@ -141,7 +141,10 @@ class RawFixClient {
   std::optional<FixMessage> parse_one() {
     const auto start = buf_.find("8=FIX");
     if (start == std::string::npos) return std::nullopt;
-    const auto trailer = buf_.find("\x01" "10=", start);
+    const auto trailer = buf_.find(
+        "\x01"
+        "10=",
+        start);
     const auto end = trailer == std::string::npos ? trailer : buf_.find('\x01', trailer + 1);
     if (end == std::string::npos) return std::nullopt;
     const std::string m = buf_.substr(start, end + 1 - start);
@@ -171,9 +174,11 @@ class RawFixClient {
 // A MarketDataRequest body: top of book, incremental, bid/offer/mark/index, `symbols`.
 inline Fields md_request(const std::string& id, char subscription,
                          const std::vector<std::string>& symbols) {
-  Fields f{{262, id}, {263, std::string(1, subscription)}, {264, "1"}, {265, "1"},
-           {267, "4"}, {269, "0"}, {269, "1"}, {269, "6"}, {269, "3"},
-           {146, std::to_string(symbols.size())}};
+  Fields f{{262, id},  {263, std::string(1, subscription)},
+           {264, "1"}, {265, "1"},
+           {267, "4"}, {269, "0"},
+           {269, "1"}, {269, "6"},
+           {269, "3"}, {146, std::to_string(symbols.size())}};
   for (const auto& s : symbols) f.push_back({55, s});
   return f;
 }

@@ -146,12 +146,9 @@ TEST_F(SimulatedVenueTest, EveryRejectReasonIsReported) {
   };
   expect_reject(v.submit(new_limit(a, 1, 77, Side::buy, 5, 200000)),
                 RejectReason::unknown_instrument);
-  expect_reject(v.submit(new_limit(a, 1, eth, Side::buy, 0, 200000)),
-                RejectReason::bad_quantity);
-  expect_reject(v.submit(new_limit(a, 1, eth, Side::buy, -4, 200000)),
-                RejectReason::bad_quantity);
-  expect_reject(v.submit(new_limit(a, 1, eth, Side::buy, 2, 200000)),
-                RejectReason::below_min_qty);
+  expect_reject(v.submit(new_limit(a, 1, eth, Side::buy, 0, 200000)), RejectReason::bad_quantity);
+  expect_reject(v.submit(new_limit(a, 1, eth, Side::buy, -4, 200000)), RejectReason::bad_quantity);
+  expect_reject(v.submit(new_limit(a, 1, eth, Side::buy, 2, 200000)), RejectReason::below_min_qty);
   expect_reject(v.submit(new_limit(a, 1, eth, Side::buy, 1001, 200000)),
                 RejectReason::above_max_qty);
   expect_reject(v.submit(new_limit(a, 1, eth, Side::buy, 5, 0)), RejectReason::bad_price);
@@ -189,20 +186,17 @@ TEST_F(SimulatedVenueTest, EveryRejectReasonIsReported) {
                 RejectReason::post_only_would_cross);
   expect_reject(v.submit(new_limit(a, 4, eth, Side::sell, 4, 200200, TimeInForce::gtc, true)),
                 RejectReason::reduce_only_would_increase);
-  expect_reject(
-      v.submit(new_limit(a, 5, tu.spot, Side::sell, 4, 200200, TimeInForce::gtc, true)),
-      RejectReason::unsupported);
+  expect_reject(v.submit(new_limit(a, 5, tu.spot, Side::sell, 4, 200200, TimeInForce::gtc, true)),
+                RejectReason::unsupported);
   // 10 cash at 5x leverage holds 50 of notional: 1 contract of 1 BTC at 1600 is far more.
   expect_reject(v.submit(new_limit(poor, 6, tu.perp, Side::buy, 1, 3200)),
                 RejectReason::insufficient_margin);
 
   v.faults().reject_next(2);
-  expect_reject(v.submit(new_limit(a, 7, eth, Side::buy, 4, 199000)),
-                RejectReason::injected_fault);
+  expect_reject(v.submit(new_limit(a, 7, eth, Side::buy, 4, 199000)), RejectReason::injected_fault);
   // Internal accounts are exempt and do not use up the count.
   EXPECT_NE(v.submit(new_limit(mm2, 51, eth, Side::sell, 4, 200300)), kNoOrder);
-  expect_reject(v.submit(new_limit(a, 8, eth, Side::buy, 4, 199000)),
-                RejectReason::injected_fault);
+  expect_reject(v.submit(new_limit(a, 8, eth, Side::buy, 4, 199000)), RejectReason::injected_fault);
   EXPECT_NE(v.submit(new_limit(a, 9, eth, Side::buy, 4, 199000)), kNoOrder);
 
   EXPECT_EQ(v.account(a).rejects, 18u);
@@ -231,9 +225,8 @@ TEST_F(SimulatedVenueTest, ReduceOnlyTrimsRejectsAndFollowsThePosition) {
 
   venue.seed_position(engine, tu.perp, 5, 1600.0, mm);
   // Long 5: a reduce-only buy would increase it.
-  EXPECT_EQ(
-      venue.submit(new_limit(engine, 2, tu.perp, Side::buy, 1, 3100, TimeInForce::gtc, true)),
-      kNoOrder);
+  EXPECT_EQ(venue.submit(new_limit(engine, 2, tu.perp, Side::buy, 1, 3100, TimeInForce::gtc, true)),
+            kNoOrder);
   // A reduce-only sell of 8 is trimmed to the 5 held.
   const OrderId ro =
       venue.submit(new_limit(engine, 3, tu.perp, Side::sell, 8, 3300, TimeInForce::gtc, true));

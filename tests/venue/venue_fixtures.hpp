@@ -130,9 +130,9 @@ inline OrderEntry market(AccountId account, Side side, std::int64_t lots) {
   return e;
 }
 
-inline NewOrder new_limit(AccountId account, std::uint64_t client_id, InstrumentId i,
-                          Side side, std::int64_t lots, std::int64_t price,
-                          TimeInForce tif = TimeInForce::gtc, bool reduce_only = false) {
+inline NewOrder new_limit(AccountId account, std::uint64_t client_id, InstrumentId i, Side side,
+                          std::int64_t lots, std::int64_t price, TimeInForce tif = TimeInForce::gtc,
+                          bool reduce_only = false) {
   NewOrder o;
   o.account = account;
   o.client_order_id = client_id;
@@ -146,8 +146,8 @@ inline NewOrder new_limit(AccountId account, std::uint64_t client_id, Instrument
   return o;
 }
 
-inline NewOrder new_market(AccountId account, std::uint64_t client_id, InstrumentId i,
-                           Side side, std::int64_t lots, bool reduce_only = false) {
+inline NewOrder new_market(AccountId account, std::uint64_t client_id, InstrumentId i, Side side,
+                           std::int64_t lots, bool reduce_only = false) {
   NewOrder o;
   o.account = account;
   o.client_order_id = client_id;

@@ -57,7 +57,9 @@ SimulationConfig md_sim_config() {
   return c;
 }
 
-double num(const std::string& s) { return s.empty() ? 0.0 : std::stod(s); }
+double num(const std::string& s) {
+  return s.empty() ? 0.0 : std::stod(s);
+}
 
 class VenueMarketDataTest : public ::testing::Test {
  protected:
@@ -236,7 +238,8 @@ TEST_F(VenueMarketDataTest, StatusOfLiveFinishedAndUnknownOrders) {
   exec_ids.insert(r[17]);
 
   // Cancelled: the status follows.
-  client_->send("F", {{11, "c1"}, {41, "live1"}, {55, "BTCUSDT"}, {54, "1"}, {60, "20260101-00:00:00"}});
+  client_->send("F",
+                {{11, "c1"}, {41, "live1"}, {55, "BTCUSDT"}, {54, "1"}, {60, "20260101-00:00:00"}});
   r = client_->expect("8");
   ASSERT_EQ(r[150], "4");
   exec_ids.insert(r[17]);
@@ -250,10 +253,12 @@ TEST_F(VenueMarketDataTest, StatusOfLiveFinishedAndUnknownOrders) {
 
 TEST_F(VenueMarketDataTest, FundingLongPaysAndShortReceivesWhenTheRateIsPositive) {
   client_->send("D", new_order("b1", "BTCUSDT", "1", "0.5", "1", "", "3"));
-  ASSERT_EQ(client_->expect_if([](const FixMessage& m) { return m.type() == "8" && m.at(150) == "F"; })[32],
+  ASSERT_EQ(client_->expect_if(
+                [](const FixMessage& m) { return m.type() == "8" && m.at(150) == "F"; })[32],
             "0.5");
   client_->send("D", new_order("s1", "ETHUSDT", "2", "1", "1", "", "3"));
-  ASSERT_EQ(client_->expect_if([](const FixMessage& m) { return m.type() == "8" && m.at(150) == "F"; })[32],
+  ASSERT_EQ(client_->expect_if(
+                [](const FixMessage& m) { return m.type() == "8" && m.at(150) == "F"; })[32],
             "1");
   server_->with_simulation([](VenueSimulation& s) {
     s.marks().set_premium(kBtc, 0.001);  // rate = 0.001 + clamp(0.0001 - 0.001) = 0.0005

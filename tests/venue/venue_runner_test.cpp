@@ -38,7 +38,9 @@ BallastConfig test_config() {
   return c;
 }
 
-double num(const std::string& s) { return s.empty() ? 0.0 : std::stod(s); }
+double num(const std::string& s) {
+  return s.empty() ? 0.0 : std::stod(s);
+}
 
 class VenueRunnerTest : public ::testing::Test {
  protected:
@@ -252,8 +254,8 @@ TEST_F(VenueRunnerTest, ReplayFileDrivesTheMarks) {
     });
     ASSERT_FALSE(m.empty());
     const auto px = m.all(270);
-    EXPECT_NEAR(num(px[3]), mark - 10.0, 1e-6);           // index
-    EXPECT_NEAR(num(px[0]), mark, mark * 0.001);          // quotes around the replayed mark
+    EXPECT_NEAR(num(px[3]), mark - 10.0, 1e-6);   // index
+    EXPECT_NEAR(num(px[0]), mark, mark * 0.001);  // quotes around the replayed mark
     EXPECT_NEAR(num(px[1]), mark, mark * 0.001);
     EXPECT_LT(num(px[0]), num(px[1]));
     EXPECT_NEAR(num(m.at(5701)), mark == 61'000.0 ? 0.0002 : 0.0003, 1e-12);

@@ -2,6 +2,8 @@
 // Beast client (ws_test_client.hpp): market streams and their shapes, the depth chain and
 // snapshot, SUBSCRIBE, signed orders and the user-data stream, Binance's error codes,
 // cancel/modify/status, the `drop` fault, and Binance's documented signature example.
+#include "venue_ws_server.hpp"
+
 #include <gtest/gtest.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -18,7 +20,6 @@
 #include "../common/loopback.hpp"
 #include "../common/perp_universe.hpp"
 #include "../common/temp_dir.hpp"
-#include "venue_ws_server.hpp"
 #include "ws_protocol.hpp"
 #include "ws_test_client.hpp"
 
@@ -85,7 +86,7 @@ class VenueWsServerTest : public ::testing::Test {
     sim_ = std::make_unique<VenueSimulation>(universe_, sim_config());
     o.credentials.push_back({kKey, kSecret, "BALLAST"});
     o.client_account = AccountConfig{"", 1e6, false, true};  // margin checked, as Binance
-    o.md_interval_ms = 0.0;  // every step publishes
+    o.md_interval_ms = 0.0;                                  // every step publishes
     server_ = std::make_unique<VenueWsServer>(*sim_, o);
     server_->start();
   }
@@ -110,7 +111,8 @@ class VenueWsServerTest : public ::testing::Test {
 
   // The book's best prices from a depth request: {bid, ask} as text.
   std::pair<std::string, std::string> best() {
-    const std::string r = call(request("900", "depth", {{"symbol", "BTCUSDT"}, {"limit", "5", false}}), "900");
+    const std::string r =
+        call(request("900", "depth", {{"symbol", "BTCUSDT"}, {"limit", "5", false}}), "900");
     Json j(r);
     simdjson::dom::array bids, asks;
     EXPECT_EQ(j["result"]["bids"].get(bids), simdjson::SUCCESS) << r;
@@ -154,13 +156,17 @@ TEST(VenueWsProtocolTest, BinanceDocumentedSignatureExample) {
   // payload sorted by name, values as sent, and the documented signature.
   const std::string key = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A";
   const std::string secret = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
-  std::vector<ws::Param> params = {
-      {"symbol", "BTCUSDT", true},       {"side", "SELL", true},
-      {"type", "LIMIT", true},           {"timeInForce", "GTC", true},
-      {"quantity", "0.01000000", true},  {"price", "52000.00", true},
-      {"newOrderRespType", "ACK", true}, {"recvWindow", "100", false},
-      {"timestamp", "1645423376532", false}, {"apiKey", key, true},
-      {"signature", "ignored", true}};
+  std::vector<ws::Param> params = {{"symbol", "BTCUSDT", true},
+                                   {"side", "SELL", true},
+                                   {"type", "LIMIT", true},
+                                   {"timeInForce", "GTC", true},
+                                   {"quantity", "0.01000000", true},
+                                   {"price", "52000.00", true},
+                                   {"newOrderRespType", "ACK", true},
+                                   {"recvWindow", "100", false},
+                                   {"timestamp", "1645423376532", false},
+                                   {"apiKey", key, true},
+                                   {"signature", "ignored", true}};
   const std::string payload = ws::signature_payload(params);
   EXPECT_EQ(payload, "apiKey=" + key +
                          "&newOrderRespType=ACK&price=52000.00&quantity=0.01000000&recvWindow=100"
@@ -168,8 +174,9 @@ TEST(VenueWsProtocolTest, BinanceDocumentedSignatureExample) {
                          "&type=LIMIT");
   EXPECT_EQ(ws::hmac_sha256_hex(secret, payload),
             "cc15477742bd704c29492d96c7ead9414dfd8e0ec4a00f947bb5bb454ddbd08a");
-  EXPECT_TRUE(ws::signature_equal("CC15477742BD704C29492D96C7EAD9414DFD8E0EC4A00F947BB5BB454DDBD08A",
-                                  "cc15477742bd704c29492d96c7ead9414dfd8e0ec4a00f947bb5bb454ddbd08a"));
+  EXPECT_TRUE(
+      ws::signature_equal("CC15477742BD704C29492D96C7EAD9414DFD8E0EC4A00F947BB5BB454DDBD08A",
+                          "cc15477742bd704c29492d96c7ead9414dfd8e0ec4a00f947bb5bb454ddbd08a"));
   EXPECT_EQ(ws::binance_symbol(ws_universe().instruments[0]), "BTCUSDT");
   EXPECT_EQ(ws::binance_symbol(ws_universe().instruments[1]), "");  // spot: not listed
   InstrumentSpec dated = ws_universe().instruments[0];
@@ -190,7 +197,9 @@ TEST_F(VenueWsServerTest, VerifiesBinanceDocumentedSignatureExampleOverTheWire) 
       "{\"id\":\"4885f793-e5ad-4c3b-8f6c-55d891472b71\",\"method\":\"order.place\",\"params\":{"
       "\"symbol\":\"BTCUSDT\",\"side\":\"SELL\",\"type\":\"LIMIT\",\"timeInForce\":\"GTC\","
       "\"quantity\":\"0.01000000\",\"price\":\"52000.00\",\"newOrderRespType\":\"ACK\","
-      "\"recvWindow\":100,\"timestamp\":1645423376532,\"apiKey\":\"" + key + "\","
+      "\"recvWindow\":100,\"timestamp\":1645423376532,\"apiKey\":\"" +
+      key +
+      "\","
       "\"signature\":\"cc15477742bd704c29492d96c7ead9414dfd8e0ec4a00f947bb5bb454ddbd08a\"}}";
   const std::string id = "\"4885f793-e5ad-4c3b-8f6c-55d891472b71\"";
   expect_error(call(doc, id), 400, -1021);
@@ -252,7 +261,8 @@ TEST_F(VenueWsServerTest, DepthChainHoldsAndSnapshotMatchesTheStream) {
   ASSERT_TRUE(raw.ok()) << raw.error();
   step();
   // Snapshot, then apply the events after it (Binance's "manage a local order book").
-  const std::string snap = call(request("1", "depth", {{"symbol", "BTCUSDT"}, {"limit", "1000", false}}), "1");
+  const std::string snap =
+      call(request("1", "depth", {{"symbol", "BTCUSDT"}, {"limit", "1000", false}}), "1");
   Json s(snap);
   ASSERT_EQ(num(s["status"]), 200) << snap;
   const std::int64_t last_id = num(s["result"]["lastUpdateId"]);
@@ -291,7 +301,8 @@ TEST_F(VenueWsServerTest, DepthChainHoldsAndSnapshotMatchesTheStream) {
   }
   EXPECT_GT(applied, 5);
   // The book built from snapshot + stream equals a fresh snapshot.
-  const std::string end = call(request("2", "depth", {{"symbol", "BTCUSDT"}, {"limit", "1000", false}}), "2");
+  const std::string end =
+      call(request("2", "depth", {{"symbol", "BTCUSDT"}, {"limit", "1000", false}}), "2");
   Json e(end);
   EXPECT_EQ(num(e["result"]["lastUpdateId"]), prev_u);
   std::map<double, std::string> bids2, asks2;
@@ -307,17 +318,20 @@ TEST_F(VenueWsServerTest, LiveSubscribeAndUnsubscribe) {
   md.send(R"({"method":"SUBSCRIBE","params":["btcusdt@bookTicker"],"id":1})");
   EXPECT_EQ(md.read().value_or(""), R"({"result":null,"id":1})");
   step();
-  auto t = md.read_until([](const std::string& m) { return m.find("bookTicker") != std::string::npos; });
+  auto t =
+      md.read_until([](const std::string& m) { return m.find("bookTicker") != std::string::npos; });
   ASSERT_TRUE(t.has_value());
   md.send(R"({"method":"LIST_SUBSCRIPTIONS","id":2})");
   EXPECT_TRUE(md.read_until([](const std::string& m) {
-    return m == R"({"result":["btcusdt@bookTicker"],"id":2})";
-  }).has_value());
+                  return m == R"({"result":["btcusdt@bookTicker"],"id":2})";
+                }).has_value());
   md.send(R"({"method":"UNSUBSCRIBE","params":["btcusdt@bookTicker"],"id":3})");
-  EXPECT_TRUE(md.read_until([](const std::string& m) { return m == R"({"result":null,"id":3})"; })
-                  .has_value());
+  EXPECT_TRUE(md.read_until([](const std::string& m) {
+                  return m == R"({"result":null,"id":3})";
+                }).has_value());
   md.send(R"({"method":"SUBSCRIBE","params":["ethusdt@bookTicker"],"id":4})");
-  auto err = md.read_until([](const std::string& m) { return m.find("\"id\":4") != std::string::npos; });
+  auto err =
+      md.read_until([](const std::string& m) { return m.find("\"id\":4") != std::string::npos; });
   ASSERT_TRUE(err.has_value());
   EXPECT_NE(err->find("\"error\""), std::string::npos) << *err;
   for (int n = 0; n < 5; ++n) step();
@@ -339,9 +353,14 @@ TEST_F(VenueWsServerTest, SignedIocInsideTheSpreadFillsWithNewAndTradeOnTheUserS
   WsClient user(server_->port(), "/ws/" + key);
   ASSERT_TRUE(user.ok()) << user.error();
   const auto [bid, ask] = best();
-  const std::string r = place("10", {{"symbol", "BTCUSDT"}, {"side", "BUY"}, {"type", "LIMIT"},
-                                     {"timeInForce", "IOC"}, {"quantity", "0.010"}, {"price", ask},
-                                     {"newClientOrderId", "hedge-1"}, {"newOrderRespType", "RESULT"}});
+  const std::string r = place("10", {{"symbol", "BTCUSDT"},
+                                     {"side", "BUY"},
+                                     {"type", "LIMIT"},
+                                     {"timeInForce", "IOC"},
+                                     {"quantity", "0.010"},
+                                     {"price", ask},
+                                     {"newClientOrderId", "hedge-1"},
+                                     {"newOrderRespType", "RESULT"}});
   Json j(r);
   ASSERT_EQ(num(j["status"]), 200) << r;
   const auto o = j["result"];
@@ -384,8 +403,12 @@ TEST_F(VenueWsServerTest, SignedIocInsideTheSpreadFillsWithNewAndTradeOnTheUserS
   EXPECT_DOUBLE_EQ(clients[0].positions[0].contracts, 10.0);
 
   // An IOC priced away from the book: NEW then EXPIRED (Binance's IOC remainder).
-  const std::string r2 = place("11", {{"symbol", "BTCUSDT"}, {"side", "BUY"}, {"type", "LIMIT"},
-                                      {"timeInForce", "IOC"}, {"quantity", "0.005"}, {"price", "1000.0"}});
+  const std::string r2 = place("11", {{"symbol", "BTCUSDT"},
+                                      {"side", "BUY"},
+                                      {"type", "LIMIT"},
+                                      {"timeInForce", "IOC"},
+                                      {"quantity", "0.005"},
+                                      {"price", "1000.0"}});
   EXPECT_EQ(str(Json(r2)["result"]["status"]), "NEW") << r2;  // ACK: as accepted
   EXPECT_EQ(str(next()["o"]["x"]), "NEW");
   Json e = next();
@@ -396,9 +419,9 @@ TEST_F(VenueWsServerTest, SignedIocInsideTheSpreadFillsWithNewAndTradeOnTheUserS
 
 TEST_F(VenueWsServerTest, RejectsBadSignatureWithBinanceError) {
   step();
-  const std::string r = place("20", {{"symbol", "BTCUSDT"}, {"side", "BUY"}, {"type", "MARKET"},
-                                     {"quantity", "0.001"}},
-                              "not-the-secret");
+  const std::string r = place(
+      "20", {{"symbol", "BTCUSDT"}, {"side", "BUY"}, {"type", "MARKET"}, {"quantity", "0.001"}},
+      "not-the-secret");
   expect_error(r, 401, -1022);
   EXPECT_NE(r.find("Signature for this request is not valid."), std::string::npos);
   EXPECT_EQ(server_->counters().rejects_by_code.at(-1022), 1u);
@@ -406,7 +429,8 @@ TEST_F(VenueWsServerTest, RejectsBadSignatureWithBinanceError) {
 
 TEST_F(VenueWsServerTest, RejectsStaleOrFutureTimestampWith1021) {
   step();
-  std::vector<P> order = {{"symbol", "BTCUSDT"}, {"side", "BUY"}, {"type", "MARKET"}, {"quantity", "0.001"}};
+  std::vector<P> order = {
+      {"symbol", "BTCUSDT"}, {"side", "BUY"}, {"type", "MARKET"}, {"quantity", "0.001"}};
   expect_error(place("21", order, kSecret, testing::now_ms() - 6'000), 400, -1021);
   expect_error(place("22", order, kSecret, testing::now_ms() + 5'000), 400, -1021);
   // Inside a wider recvWindow it passes; above the server's maximum it is refused.
@@ -419,16 +443,18 @@ TEST_F(VenueWsServerTest, RejectsStaleOrFutureTimestampWith1021) {
 
 TEST_F(VenueWsServerTest, RejectsUnknownApiKeyWith2015) {
   step();
-  expect_error(place("30", {{"symbol", "BTCUSDT"}, {"side", "BUY"}, {"type", "MARKET"},
-                            {"quantity", "0.001"}},
-                     kSecret, 0, "someone-else"),
-               401, -2015);
+  expect_error(
+      place("30",
+            {{"symbol", "BTCUSDT"}, {"side", "BUY"}, {"type", "MARKET"}, {"quantity", "0.001"}},
+            kSecret, 0, "someone-else"),
+      401, -2015);
   expect_error(call(request("31", "userDataStream.start", {}, "someone-else"), "31"), 401, -2015);
 }
 
 TEST_F(VenueWsServerTest, RejectsOffTickPriceAndOffStepQuantityNeverRounds) {
   step();
-  std::vector<P> base = {{"symbol", "BTCUSDT"}, {"side", "BUY"}, {"type", "LIMIT"}, {"timeInForce", "GTC"}};
+  std::vector<P> base = {
+      {"symbol", "BTCUSDT"}, {"side", "BUY"}, {"type", "LIMIT"}, {"timeInForce", "GTC"}};
   auto with = [&](std::string qty, std::string px) {
     std::vector<P> p = base;
     p.push_back({"quantity", std::move(qty)});
@@ -439,10 +465,14 @@ TEST_F(VenueWsServerTest, RejectsOffTickPriceAndOffStepQuantityNeverRounds) {
   expect_error(place("41", with("0.0015", "40000.0")), 400, -1111);
   expect_error(place("42", with("0", "40000.0")), 400, -4003);
   expect_error(place("43", with("1e-3", "40000.0")), 400, -1100);
-  expect_error(place("44", {{"symbol", "BTCUSDT"}, {"side", "BUY"}, {"type", "LIMIT"}, {"quantity", "0.001"}}),
-               400, -1102);  // no timeInForce / price
-  expect_error(place("45", {{"symbol", "ETHUSDT"}, {"side", "BUY"}, {"type", "MARKET"}, {"quantity", "0.001"}}),
-               400, -1121);
+  expect_error(
+      place("44",
+            {{"symbol", "BTCUSDT"}, {"side", "BUY"}, {"type", "LIMIT"}, {"quantity", "0.001"}}),
+      400, -1102);  // no timeInForce / price
+  expect_error(
+      place("45",
+            {{"symbol", "ETHUSDT"}, {"side", "BUY"}, {"type", "MARKET"}, {"quantity", "0.001"}}),
+      400, -1121);
   expect_error(place("46", with("1000", "40000.0")), 400, -2019);  // 40M notional, 1M cash
   expect_error(place("47", with("0.001", "400.0")), 400, -4164);   // 0.4 USDT < min notional 5
   const VenueWsCounters c = server_->counters();
@@ -456,21 +486,32 @@ TEST_F(VenueWsServerTest, CancelModifyAndStatusOfARestingOrder) {
   const std::string key = listen_key();
   WsClient user(server_->port(), "/ws/" + key);
   ASSERT_TRUE(user.ok());
-  const std::string r = place("50", {{"symbol", "BTCUSDT"}, {"side", "BUY"}, {"type", "LIMIT"},
-                                     {"timeInForce", "GTC"}, {"quantity", "0.002"},
-                                     {"price", "40000.0"}, {"newClientOrderId", "rest-1"}});
+  const std::string r = place("50", {{"symbol", "BTCUSDT"},
+                                     {"side", "BUY"},
+                                     {"type", "LIMIT"},
+                                     {"timeInForce", "GTC"},
+                                     {"quantity", "0.002"},
+                                     {"price", "40000.0"},
+                                     {"newClientOrderId", "rest-1"}});
   const std::int64_t id = num(Json(r)["result"]["orderId"]);
   ASSERT_GT(id, 0) << r;
   EXPECT_EQ(str(Json(user.read().value_or("{}"))["o"]["x"]), "NEW");
 
-  Json st(call(request("51", "order.status", {{"symbol", "BTCUSDT"}, {"origClientOrderId", "rest-1"}}, kKey, kSecret), "51"));
+  Json st(call(request("51", "order.status",
+                       {{"symbol", "BTCUSDT"}, {"origClientOrderId", "rest-1"}}, kKey, kSecret),
+               "51"));
   EXPECT_EQ(str(st["result"]["status"]), "NEW");
   EXPECT_EQ(num(st["result"]["orderId"]), id);
   EXPECT_EQ(str(st["result"]["price"]), "40000.0");
 
-  Json m(call(request("52", "order.modify", {{"symbol", "BTCUSDT"}, {"orderId", std::to_string(id), false},
-                                             {"side", "BUY"}, {"quantity", "0.003"}, {"price", "40100.5"}},
-                      kKey, kSecret), "52"));
+  Json m(call(request("52", "order.modify",
+                      {{"symbol", "BTCUSDT"},
+                       {"orderId", std::to_string(id), false},
+                       {"side", "BUY"},
+                       {"quantity", "0.003"},
+                       {"price", "40100.5"}},
+                      kKey, kSecret),
+              "52"));
   EXPECT_EQ(num(m["status"]), 200);
   EXPECT_EQ(str(m["result"]["price"]), "40100.5");
   EXPECT_EQ(str(m["result"]["origQty"]), "0.003");
@@ -478,17 +519,28 @@ TEST_F(VenueWsServerTest, CancelModifyAndStatusOfARestingOrder) {
   EXPECT_EQ(str(a["o"]["x"]), "AMENDMENT");
   EXPECT_EQ(str(a["o"]["p"]), "40100.5");
 
-  Json c(call(request("53", "order.cancel", {{"symbol", "BTCUSDT"}, {"orderId", std::to_string(id), false}}, kKey, kSecret), "53"));
+  Json c(
+      call(request("53", "order.cancel",
+                   {{"symbol", "BTCUSDT"}, {"orderId", std::to_string(id), false}}, kKey, kSecret),
+           "53"));
   EXPECT_EQ(str(c["result"]["status"]), "CANCELED");
   Json cu(user.read().value_or("{}"));
   EXPECT_EQ(str(cu["o"]["x"]), "CANCELED");
   EXPECT_EQ(str(cu["o"]["X"]), "CANCELED");
-  Json st2(call(request("54", "order.status", {{"symbol", "BTCUSDT"}, {"orderId", std::to_string(id), false}}, kKey, kSecret), "54"));
+  Json st2(
+      call(request("54", "order.status",
+                   {{"symbol", "BTCUSDT"}, {"orderId", std::to_string(id), false}}, kKey, kSecret),
+           "54"));
   EXPECT_EQ(str(st2["result"]["status"]), "CANCELED");
 
-  expect_error(call(request("55", "order.cancel", {{"symbol", "BTCUSDT"}, {"orderId", std::to_string(id), false}}, kKey, kSecret), "55"),
-               400, -2011);
-  expect_error(call(request("56", "order.status", {{"symbol", "BTCUSDT"}, {"origClientOrderId", "nope"}}, kKey, kSecret), "56"),
+  expect_error(
+      call(request("55", "order.cancel",
+                   {{"symbol", "BTCUSDT"}, {"orderId", std::to_string(id), false}}, kKey, kSecret),
+           "55"),
+      400, -2011);
+  expect_error(call(request("56", "order.status",
+                            {{"symbol", "BTCUSDT"}, {"origClientOrderId", "nope"}}, kKey, kSecret),
+                    "56"),
                400, -2013);
   const VenueWsCounters k = server_->counters();
   EXPECT_EQ(k.cancels, 2u);
@@ -502,7 +554,8 @@ TEST_F(VenueWsServerTest, DropFaultResetsEveryConnectionAndClientsReconnect) {
   ASSERT_TRUE(md.ok());
   ASSERT_TRUE(api().ok());
   ASSERT_EQ(num(Json(call(request("60", "depth", {{"symbol", "BTCUSDT"}}), "60"))["status"]), 200);
-  ASSERT_TRUE(testing::wait_for([&] { return server_->counters().open_connections == 2; }, std::chrono::seconds(5), std::chrono::milliseconds(5)));
+  ASSERT_TRUE(testing::wait_for([&] { return server_->counters().open_connections == 2; },
+                                std::chrono::seconds(5), std::chrono::milliseconds(5)));
   EXPECT_EQ(server_->drop_all(), 2u);
   // No close frame: the reads fail with a transport error, not websocket::error::closed.
   EXPECT_FALSE(md.read_until([](const std::string&) { return false; }, std::chrono::seconds(3)));
@@ -570,15 +623,20 @@ TEST_F(VenueWsServerTest, ServesTheSameProtocolOverTls) {
   ASSERT_TRUE(api.ok()) << api.error();
   WsClient md(server_->port(), "/stream?streams=btcusdt@bookTicker", &ctx);
   ASSERT_TRUE(md.ok()) << md.error();
-  api.send(request("70", "order.place", {{"symbol", "BTCUSDT"}, {"side", "SELL"}, {"type", "MARKET"},
-                                         {"quantity", "0.003"}, {"newOrderRespType", "RESULT"}},
+  api.send(request("70", "order.place",
+                   {{"symbol", "BTCUSDT"},
+                    {"side", "SELL"},
+                    {"type", "MARKET"},
+                    {"quantity", "0.003"},
+                    {"newOrderRespType", "RESULT"}},
                    kKey, kSecret));
   Json r(api.read().value_or("{}"));
   EXPECT_EQ(num(r["status"]), 200);
   EXPECT_EQ(str(r["result"]["status"]), "FILLED");
   EXPECT_EQ(str(r["result"]["type"]), "MARKET");
   step();
-  auto t = md.read_until([](const std::string& m) { return m.find("\"bookTicker\"") != std::string::npos; });
+  auto t = md.read_until(
+      [](const std::string& m) { return m.find("\"bookTicker\"") != std::string::npos; });
   EXPECT_TRUE(t.has_value());
   // A plain client cannot talk to the TLS port.
   EXPECT_FALSE(WsClient(server_->port(), "/ws-fapi/v1").ok());
@@ -609,9 +667,9 @@ TEST(VenueWsProtocolTest, CredentialsFileMustBePrivate) {
 
 #ifdef BALLAST_VENUE_BIN
 // ---- VenueRunner and the ballast-venue process with [venue] ws_port --------------------
+#include "../common/child_process.hpp"
 #include "ballast/core/config.hpp"
 #include "ballast/venue/venue_runner.hpp"
-#include "../common/child_process.hpp"
 
 namespace ballast::venue {
 namespace {
@@ -628,8 +686,9 @@ void set_env_credentials() {
 // fresh depth snapshot; returns the order.place reply.
 std::string buy_at_ask(WsClient& api) {
   api.send(request("1", "depth", {{"symbol", "BTCUSDT"}, {"limit", "5", false}}));
-  Json d(api.read_until([](const std::string& m) { return m.find("\"id\":1,") != std::string::npos; })
-             .value_or("{}"));
+  Json d(
+      api.read_until([](const std::string& m) { return m.find("\"id\":1,") != std::string::npos; })
+          .value_or("{}"));
   simdjson::dom::array asks;
   if (d["result"]["asks"].get(asks) != simdjson::SUCCESS || asks.size() == 0) return "<no book>";
   // 0.5% through the published ask: the live book may have been re-quoted since the last
@@ -638,11 +697,17 @@ std::string buy_at_ask(WsClient& api) {
   char limit[32];
   std::snprintf(limit, sizeof limit, "%.1f", std::stod(str(asks.at(0).at(0))) * 1.005);
   const std::string ask = limit;
-  api.send(request("2", "order.place", {{"symbol", "BTCUSDT"}, {"side", "BUY"}, {"type", "LIMIT"},
-                                        {"timeInForce", "IOC"}, {"quantity", "0.010"}, {"price", ask},
-                                        {"newOrderRespType", "RESULT"}},
+  api.send(request("2", "order.place",
+                   {{"symbol", "BTCUSDT"},
+                    {"side", "BUY"},
+                    {"type", "LIMIT"},
+                    {"timeInForce", "IOC"},
+                    {"quantity", "0.010"},
+                    {"price", ask},
+                    {"newOrderRespType", "RESULT"}},
                    kKey, kSecret));
-  return api.read_until([](const std::string& m) { return m.find("\"id\":2,") != std::string::npos; })
+  return api
+      .read_until([](const std::string& m) { return m.find("\"id\":2,") != std::string::npos; })
       .value_or("<no reply>");
 }
 
@@ -709,10 +774,10 @@ TEST(VenueWsCliTest, BallastVenueProcessServesSignedOrdersOverWebSocket) {
   const fs::path dir = testing::fresh_temp_dir("ballast-venue-ws-cli");
   const int port = testing::free_port();
   const int ws_port = testing::free_port();
-  testing::ChildProcess venue({BALLAST_VENUE_BIN, "--config", kDemo, "--port", std::to_string(port),
-                               "--ws-port", std::to_string(ws_port), "--store",
-                               (dir / "store").string(), "--speed", "1"},
-                              (dir / "venue").string());
+  testing::ChildProcess venue(
+      {BALLAST_VENUE_BIN, "--config", kDemo, "--port", std::to_string(port), "--ws-port",
+       std::to_string(ws_port), "--store", (dir / "store").string(), "--speed", "1"},
+      (dir / "venue").string());
   ASSERT_TRUE(venue.started());
   ASSERT_TRUE(venue.wait_for_output("ws://127.0.0.1:" + std::to_string(ws_port)))
       << venue.out() << venue.err();

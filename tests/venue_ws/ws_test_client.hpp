@@ -149,8 +149,9 @@ class WsClient {
   }
 
   // Reads until a message satisfies `pred`; nullopt after `timeout` in total.
-  std::optional<std::string> read_until(const std::function<bool(const std::string&)>& pred,
-                                        std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+  std::optional<std::string> read_until(
+      const std::function<bool(const std::string&)>& pred,
+      std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
     const auto end = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < end) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(

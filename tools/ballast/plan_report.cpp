@@ -131,9 +131,10 @@ std::string render_account_risk(const BallastConfig& c, const PlanReport& r) {
   std::string out = format(
       "\nRisk after the plan (state %s): leverage %.2fx (max %gx), margin utilisation %s "
       "(max %s), initial margin %s of %s available (wallet and collateral %s)\n",
-      ballast::to_string(r.state), a.leverage, c.risk.max_leverage, pct(a.margin_utilization).c_str(),
-      pct(c.risk.max_margin_utilization).c_str(), money(a.initial_margin).c_str(),
-      money(a.available_margin).c_str(), money(a.wallet_balance).c_str());
+      ballast::to_string(r.state), a.leverage, c.risk.max_leverage,
+      pct(a.margin_utilization).c_str(), pct(c.risk.max_margin_utilization).c_str(),
+      money(a.initial_margin).c_str(), money(a.available_margin).c_str(),
+      money(a.wallet_balance).c_str());
   for (std::size_t k = 0; k < a.position_count; ++k) {
     const risk::PositionRisk& p = a.positions[k];
     const bool short_of_limit = p.liquidation.distance < c.risk.min_liquidation_distance;

@@ -16,7 +16,8 @@ struct HmacSha256Signer::KeyedStates {
   SHA256_CTX outer;  // after absorbing key ^ opad
 };
 
-HmacSha256Signer::HmacSha256Signer(std::string_view key) : states_(std::make_unique<KeyedStates>()) {
+HmacSha256Signer::HmacSha256Signer(std::string_view key)
+    : states_(std::make_unique<KeyedStates>()) {
   constexpr std::size_t kBlock = SHA256_CBLOCK;
   unsigned char block[kBlock] = {};
   if (key.size() > kBlock) {

@@ -17,7 +17,9 @@ constexpr std::int64_t kNsPerMs = 1'000'000;
 // Far enough for any venue timestamp, small enough that ms -> ns cannot overflow.
 constexpr std::int64_t kMaxTimestampMs = 9'000'000'000'000;
 
-bool valid_timestamp(std::int64_t ms) noexcept { return ms >= 0 && ms <= kMaxTimestampMs; }
+bool valid_timestamp(std::int64_t ms) noexcept {
+  return ms >= 0 && ms <= kMaxTimestampMs;
+}
 
 // [["price","qty"], ...]: keeps the first kDepthLevelsPerSide, validates every one.
 bool parse_levels(od::value side, std::array<PriceLevel, kDepthLevelsPerSide>& out,
@@ -103,32 +105,65 @@ bool BinanceMarketDataParser::collect(od::object object, EventFields& f, bool to
     bool* present = nullptr;
     if (key.size() == 1) {
       switch (key[0]) {
-        case 'e': text = &f.e; present = nullptr; break;
-        case 's': text = &f.s; break;
+        case 'e':
+          text = &f.e;
+          present = nullptr;
+          break;
+        case 's':
+          text = &f.s;
+          break;
         case 'b':
           if (type == od::json_type::array) {
             if (!parse_levels(v, depth_->bids, depth_->bid_count, depth_->truncated)) return false;
             f.bid_levels = true;
             continue;
           }
-          text = &f.b; present = &f.has_b; break;
-        case 'B': text = &f.B; present = &f.has_B; break;
+          text = &f.b;
+          present = &f.has_b;
+          break;
+        case 'B':
+          text = &f.B;
+          present = &f.has_B;
+          break;
         case 'a':
           if (type == od::json_type::array) {
             if (!parse_levels(v, depth_->asks, depth_->ask_count, depth_->truncated)) return false;
             f.ask_levels = true;
             continue;
           }
-          text = &f.a; present = &f.has_a; break;
-        case 'A': text = &f.A; present = &f.has_A; break;
-        case 'p': text = &f.p; present = &f.has_p; break;
-        case 'i': text = &f.i; present = &f.has_i; break;
-        case 'r': text = &f.r; present = &f.has_r; break;
-        case 'E': if (is_number && !read_int(v, f.E, f.has_E)) return false; continue;
-        case 'T': if (is_number && !read_int(v, f.T, f.has_T)) return false; continue;
-        case 'u': if (is_number && !read_int(v, f.u, f.has_u)) return false; continue;
-        case 'U': if (is_number && !read_int(v, f.U, f.has_U)) return false; continue;
-        default: continue;
+          text = &f.a;
+          present = &f.has_a;
+          break;
+        case 'A':
+          text = &f.A;
+          present = &f.has_A;
+          break;
+        case 'p':
+          text = &f.p;
+          present = &f.has_p;
+          break;
+        case 'i':
+          text = &f.i;
+          present = &f.has_i;
+          break;
+        case 'r':
+          text = &f.r;
+          present = &f.has_r;
+          break;
+        case 'E':
+          if (is_number && !read_int(v, f.E, f.has_E)) return false;
+          continue;
+        case 'T':
+          if (is_number && !read_int(v, f.T, f.has_T)) return false;
+          continue;
+        case 'u':
+          if (is_number && !read_int(v, f.u, f.has_u)) return false;
+          continue;
+        case 'U':
+          if (is_number && !read_int(v, f.U, f.has_U)) return false;
+          continue;
+        default:
+          continue;
       }
     } else if (key == "pu") {
       if (is_number && !read_int(v, f.pu, f.has_pu)) return false;
@@ -151,12 +186,24 @@ BinanceMarketDataParser::BinanceMarketDataParser(const BinanceSymbolMap& symbols
 
 MarketDataResult BinanceMarketDataParser::count(MarketDataResult r) noexcept {
   switch (r) {
-    case MarketDataResult::tick: ++counters_.ticks; break;
-    case MarketDataResult::no_tick: ++counters_.control; break;
-    case MarketDataResult::depth_update: ++counters_.depth_updates; break;
-    case MarketDataResult::malformed: ++counters_.malformed; break;
-    case MarketDataResult::unknown_symbol: ++counters_.unknown_symbol; break;
-    case MarketDataResult::unsupported: ++counters_.unsupported; break;
+    case MarketDataResult::tick:
+      ++counters_.ticks;
+      break;
+    case MarketDataResult::no_tick:
+      ++counters_.control;
+      break;
+    case MarketDataResult::depth_update:
+      ++counters_.depth_updates;
+      break;
+    case MarketDataResult::malformed:
+      ++counters_.malformed;
+      break;
+    case MarketDataResult::unknown_symbol:
+      ++counters_.unknown_symbol;
+      break;
+    case MarketDataResult::unsupported:
+      ++counters_.unsupported;
+      break;
   }
   return r;
 }
@@ -178,7 +225,8 @@ MarketDataResult BinanceMarketDataParser::parse(const char* data, std::size_t le
   depth_->truncated = false;
   if (!collect(top, f, true)) return count(MarketDataResult::malformed);
   if (f.wrapped_not_object) return count(MarketDataResult::unsupported);
-  if (f.e.empty()) return count(f.has_id ? MarketDataResult::no_tick : MarketDataResult::unsupported);
+  if (f.e.empty())
+    return count(f.has_id ? MarketDataResult::no_tick : MarketDataResult::unsupported);
   if (f.e == "bookTicker") return count(book_ticker(f, tick));
   if (f.e == "markPriceUpdate") return count(mark_price(f, tick));
   if (f.e == "depthUpdate") return count(depth(f));
@@ -211,7 +259,8 @@ bool non_negative(bool present, std::string_view text, double& out) noexcept {
 }
 }  // namespace
 
-MarketDataResult BinanceMarketDataParser::book_ticker(const EventFields& f, MarketTick& tick) noexcept {
+MarketDataResult BinanceMarketDataParser::book_ticker(const EventFields& f,
+                                                      MarketTick& tick) noexcept {
   ++counters_.book_tickers;
   double bid = 0, bid_qty = 0, ask = 0, ask_qty = 0;
   if (!f.has_u || f.s.empty() || !non_negative(f.has_b, f.b, bid) ||
@@ -238,7 +287,8 @@ MarketDataResult BinanceMarketDataParser::book_ticker(const EventFields& f, Mark
   return MarketDataResult::tick;
 }
 
-MarketDataResult BinanceMarketDataParser::mark_price(const EventFields& f, MarketTick& tick) noexcept {
+MarketDataResult BinanceMarketDataParser::mark_price(const EventFields& f,
+                                                     MarketTick& tick) noexcept {
   ++counters_.mark_prices;
   double mark = 0.0;
   if (!f.has_E || !valid_timestamp(f.E) || f.s.empty() || !non_negative(f.has_p, f.p, mark))
@@ -265,8 +315,8 @@ MarketDataResult BinanceMarketDataParser::mark_price(const EventFields& f, Marke
 
 MarketDataResult BinanceMarketDataParser::depth(const EventFields& f) noexcept {
   DepthUpdate& d = *depth_;
-  if (!f.has_E || !f.has_T || f.s.empty() || !f.has_U || !f.has_u || !f.has_pu ||
-      !f.bid_levels || !f.ask_levels || !valid_timestamp(f.E) || f.U > f.u)
+  if (!f.has_E || !f.has_T || f.s.empty() || !f.has_U || !f.has_u || !f.has_pu || !f.bid_levels ||
+      !f.ask_levels || !valid_timestamp(f.E) || f.U > f.u)
     return MarketDataResult::malformed;
   d.event_time_ms = f.E;
   d.transaction_time_ms = f.T;
@@ -340,7 +390,8 @@ MarketDataResult BinanceMarketDataParser::parse_depth_snapshot(const char* data,
 
 // ---- DepthBookSync ------------------------------------------------------------------
 
-DepthBookSync::DepthBookSync() : buffer_(std::make_unique<std::array<DepthUpdate, kBufferedEvents>>()) {}
+DepthBookSync::DepthBookSync()
+    : buffer_(std::make_unique<std::array<DepthUpdate, kBufferedEvents>>()) {}
 
 void DepthBookSync::reset() noexcept {
   state_ = DepthSyncState::awaiting_snapshot;
@@ -427,7 +478,8 @@ void DepthBookSync::set_level(bool bid_side, PriceLevel level) noexcept {
   std::size_t& count = bid_side ? bid_count_ : ask_count_;
   std::size_t i = 0;
   // Bids best (highest) first, asks best (lowest) first.
-  while (i < count && (bid_side ? levels[i].price > level.price : levels[i].price < level.price)) ++i;
+  while (i < count && (bid_side ? levels[i].price > level.price : levels[i].price < level.price))
+    ++i;
   if (i < count && levels[i].price == level.price) {
     if (level.qty == 0.0) {
       for (std::size_t k = i + 1; k < count; ++k) levels[k - 1] = levels[k];

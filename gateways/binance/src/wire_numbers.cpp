@@ -103,8 +103,8 @@ std::optional<double> parse_wire_double(std::string_view text) noexcept {
       if (!((c >= '0' && c <= '9') || c == '.' || c == '-')) return std::nullopt;
   }
   double v = 0.0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v,
-                                         std::chars_format::fixed);
+  const auto [end, ec] =
+      std::from_chars(text.data(), text.data() + text.size(), v, std::chars_format::fixed);
   if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(v))
     return std::nullopt;
   return v;

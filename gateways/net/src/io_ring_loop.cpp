@@ -1,7 +1,5 @@
 #include "ballast/net/io_ring_loop.hpp"
 
-#include "ballast/core/clock.hpp"
-
 #include <sys/mman.h>
 #include <sys/uio.h>
 
@@ -9,6 +7,8 @@
 #include <cstring>
 #include <system_error>
 #include <vector>
+
+#include "ballast/core/clock.hpp"
 
 namespace ballast::net {
 

@@ -36,7 +36,8 @@ std::int64_t ReconnectBackoff::next_delay_ns() noexcept {
   const std::int64_t cap = options_.max_ns;
   // base * 2^n without overflow: stop doubling at the cap.
   std::int64_t ceiling = base;
-  for (std::uint32_t i = 0; i < attempts_ && ceiling < cap; ++i) ceiling = std::min(cap, ceiling * 2);
+  for (std::uint32_t i = 0; i < attempts_ && ceiling < cap; ++i)
+    ceiling = std::min(cap, ceiling * 2);
   ++attempts_;
   std::int64_t d = 0;
   switch (options_.jitter) {
@@ -56,7 +57,9 @@ std::int64_t ReconnectBackoff::next_delay_ns() noexcept {
   return d;
 }
 
-void ReconnectBackoff::on_connected(std::int64_t now_ns) noexcept { connected_at_ns_ = now_ns; }
+void ReconnectBackoff::on_connected(std::int64_t now_ns) noexcept {
+  connected_at_ns_ = now_ns;
+}
 
 void ReconnectBackoff::on_disconnected(std::int64_t now_ns) noexcept {
   if (connected_at_ns_ >= 0 && now_ns - connected_at_ns_ >= options_.reset_after_ns) reset();

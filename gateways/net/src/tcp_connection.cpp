@@ -91,8 +91,8 @@ bool TcpConnection::connect(const TcpAddress& peer) noexcept {
   io_uring_prep_connect(c, fd_, reinterpret_cast<const sockaddr*>(&peer_.addr), peer_.len);
   // The linked timeout cancels the connect in the kernel: no timer of our own to race.
   io_uring_sqe_set_flags(c, IOSQE_IO_LINK);
-  const std::int64_t t = options_.connect_timeout_ns > 0 ? options_.connect_timeout_ns
-                                                         : 2'000'000'000;
+  const std::int64_t t =
+      options_.connect_timeout_ns > 0 ? options_.connect_timeout_ns : 2'000'000'000;
   connect_ts_.tv_sec = t / 1'000'000'000;
   connect_ts_.tv_nsec = t % 1'000'000'000;
   io_uring_sqe* lt = loop_.sqe_for(timeout_op_);

@@ -52,18 +52,21 @@ TlsContext::TlsContext(const TlsContextOptions& options) {
   if (ok != 1) {
     const std::string why = openssl_errors();
     SSL_CTX_free(ctx_);
-    throw std::runtime_error("cannot load CA " +
-                             (options.ca_file.empty() ? std::string("default paths")
-                                                      : options.ca_file) +
-                             ": " + why);
+    throw std::runtime_error(
+        "cannot load CA " +
+        (options.ca_file.empty() ? std::string("default paths") : options.ca_file) + ": " + why);
   }
 }
 
-TlsContext::~TlsContext() { SSL_CTX_free(ctx_); }
+TlsContext::~TlsContext() {
+  SSL_CTX_free(ctx_);
+}
 
 TlsSession::TlsSession(TlsContext& ctx, std::size_t bio_bytes) : ctx_(ctx), bio_bytes_(bio_bytes) {}
 
-TlsSession::~TlsSession() { reset(); }
+TlsSession::~TlsSession() {
+  reset();
+}
 
 void TlsSession::reset() noexcept {
   if (ssl_ != nullptr) SSL_free(ssl_);  // frees the SSL's end of the pair
@@ -105,7 +108,8 @@ bool TlsSession::start(std::string_view host) noexcept {
       return false;
     }
   } else {
-    if (SSL_set_tlsext_host_name(ssl_, name.c_str()) != 1 || SSL_set1_host(ssl_, name.c_str()) != 1) {
+    if (SSL_set_tlsext_host_name(ssl_, name.c_str()) != 1 ||
+        SSL_set1_host(ssl_, name.c_str()) != 1) {
       set_error("cannot set the TLS host name");
       reset();
       return false;

@@ -10,18 +10,18 @@ namespace {
 
 // Byte classes: the ranges of the RFC 3629 grammar that lead to different transitions.
 enum ByteClass : std::uint8_t {
-  kAscii,           // 00-7F
-  kCont80to8F,      // continuation bytes, split where E0/ED/F0/F4 restrict the second byte
+  kAscii,       // 00-7F
+  kCont80to8F,  // continuation bytes, split where E0/ED/F0/F4 restrict the second byte
   kCont90to9F,
   kContA0toBF,
-  kNeverValid,      // C0, C1 (overlong 2-byte leads), F5-FF (beyond U+10FFFF)
-  kLead2,           // C2-DF
-  kLeadE0,          // E0: second byte A0-BF, else overlong
-  kLead3,           // E1-EC, EE-EF
-  kLeadED,          // ED: second byte 80-9F, else a UTF-16 surrogate
-  kLeadF0,          // F0: second byte 90-BF, else overlong
-  kLead4,           // F1-F3
-  kLeadF4,          // F4: second byte 80-8F, else above U+10FFFF
+  kNeverValid,  // C0, C1 (overlong 2-byte leads), F5-FF (beyond U+10FFFF)
+  kLead2,       // C2-DF
+  kLeadE0,      // E0: second byte A0-BF, else overlong
+  kLead3,       // E1-EC, EE-EF
+  kLeadED,      // ED: second byte 80-9F, else a UTF-16 surrogate
+  kLeadF0,      // F0: second byte 90-BF, else overlong
+  kLead4,       // F1-F3
+  kLeadF4,      // F4: second byte 80-8F, else above U+10FFFF
   kClassCount
 };
 
@@ -61,24 +61,41 @@ constexpr State next_state(State state, ByteClass cls) {
   switch (state) {
     case kAccept:
       switch (cls) {
-        case kAscii: return kAccept;
-        case kLead2: return kNeed1;
-        case kLeadE0: return kAfterE0;
-        case kLead3: return kNeed2;
-        case kLeadED: return kAfterED;
-        case kLeadF0: return kAfterF0;
-        case kLead4: return kNeed3;
-        case kLeadF4: return kAfterF4;
-        default: return kReject;
+        case kAscii:
+          return kAccept;
+        case kLead2:
+          return kNeed1;
+        case kLeadE0:
+          return kAfterE0;
+        case kLead3:
+          return kNeed2;
+        case kLeadED:
+          return kAfterED;
+        case kLeadF0:
+          return kAfterF0;
+        case kLead4:
+          return kNeed3;
+        case kLeadF4:
+          return kAfterF4;
+        default:
+          return kReject;
       }
-    case kNeed1: return any_cont ? kAccept : kReject;
-    case kNeed2: return any_cont ? kNeed1 : kReject;
-    case kNeed3: return any_cont ? kNeed2 : kReject;
-    case kAfterE0: return cls == kContA0toBF ? kNeed1 : kReject;
-    case kAfterED: return (cls == kCont80to8F || cls == kCont90to9F) ? kNeed1 : kReject;
-    case kAfterF0: return (cls == kCont90to9F || cls == kContA0toBF) ? kNeed2 : kReject;
-    case kAfterF4: return cls == kCont80to8F ? kNeed2 : kReject;
-    default: return kReject;
+    case kNeed1:
+      return any_cont ? kAccept : kReject;
+    case kNeed2:
+      return any_cont ? kNeed1 : kReject;
+    case kNeed3:
+      return any_cont ? kNeed2 : kReject;
+    case kAfterE0:
+      return cls == kContA0toBF ? kNeed1 : kReject;
+    case kAfterED:
+      return (cls == kCont80to8F || cls == kCont90to9F) ? kNeed1 : kReject;
+    case kAfterF0:
+      return (cls == kCont90to9F || cls == kContA0toBF) ? kNeed2 : kReject;
+    case kAfterF4:
+      return cls == kCont80to8F ? kNeed2 : kReject;
+    default:
+      return kReject;
   }
 }
 

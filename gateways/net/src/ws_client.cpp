@@ -17,36 +17,57 @@ constexpr std::size_t kHeaderSlot = kWsMaxClientHeader;  // 14
 constexpr std::size_t kUpgradeRoom = 4096;
 // Ciphertext per plaintext byte is 1 + 22/16384 (TLS 1.3 record header, type byte and
 // AEAD tag per 16 KiB record): room for one record's overhead per 16 KiB plus one.
-std::size_t tls_overhead(std::size_t n) noexcept { return (n / 16384 + 1) * 64; }
+std::size_t tls_overhead(std::size_t n) noexcept {
+  return (n / 16384 + 1) * 64;
+}
 }  // namespace
 
 const char* to_string(WsClientState s) noexcept {
   switch (s) {
-    case WsClientState::disconnected: return "disconnected";
-    case WsClientState::connecting: return "connecting";
-    case WsClientState::tls_handshake: return "tls_handshake";
-    case WsClientState::ws_handshake: return "ws_handshake";
-    case WsClientState::open: return "open";
-    case WsClientState::closing: return "closing";
-    case WsClientState::backoff: return "backoff";
+    case WsClientState::disconnected:
+      return "disconnected";
+    case WsClientState::connecting:
+      return "connecting";
+    case WsClientState::tls_handshake:
+      return "tls_handshake";
+    case WsClientState::ws_handshake:
+      return "ws_handshake";
+    case WsClientState::open:
+      return "open";
+    case WsClientState::closing:
+      return "closing";
+    case WsClientState::backoff:
+      return "backoff";
   }
   return "?";
 }
 
 const char* to_string(WsClientError e) noexcept {
   switch (e) {
-    case WsClientError::resolve_failed: return "resolve_failed";
-    case WsClientError::connect_failed: return "connect_failed";
-    case WsClientError::connect_timeout: return "connect_timeout";
-    case WsClientError::tls_failed: return "tls_failed";
-    case WsClientError::handshake_failed: return "handshake_failed";
-    case WsClientError::handshake_timeout: return "handshake_timeout";
-    case WsClientError::protocol_error: return "protocol_error";
-    case WsClientError::invalid_utf8: return "invalid_utf8";
-    case WsClientError::message_too_big: return "message_too_big";
-    case WsClientError::connection_lost: return "connection_lost";
-    case WsClientError::close_timeout: return "close_timeout";
-    case WsClientError::pong_timeout: return "pong_timeout";
+    case WsClientError::resolve_failed:
+      return "resolve_failed";
+    case WsClientError::connect_failed:
+      return "connect_failed";
+    case WsClientError::connect_timeout:
+      return "connect_timeout";
+    case WsClientError::tls_failed:
+      return "tls_failed";
+    case WsClientError::handshake_failed:
+      return "handshake_failed";
+    case WsClientError::handshake_timeout:
+      return "handshake_timeout";
+    case WsClientError::protocol_error:
+      return "protocol_error";
+    case WsClientError::invalid_utf8:
+      return "invalid_utf8";
+    case WsClientError::message_too_big:
+      return "message_too_big";
+    case WsClientError::connection_lost:
+      return "connection_lost";
+    case WsClientError::close_timeout:
+      return "close_timeout";
+    case WsClientError::pong_timeout:
+      return "pong_timeout";
   }
   return "?";
 }
@@ -55,8 +76,7 @@ WsClient::WsClient(IoRingLoop& loop, WsHandler& handler, WsClientOptions options
     : loop_(loop),
       handler_(handler),
       options_(std::move(options)),
-      tcp_(loop, *this,
-           TcpOptions{options_.connect_timeout_ns, options_.busy_poll_us, 0, 0}),
+      tcp_(loop, *this, TcpOptions{options_.connect_timeout_ns, options_.busy_poll_us, 0, 0}),
       assembler_(options_.max_message_bytes, WsRole::client),
       backoff_(options_.backoff),
       state_timer_(&WsClient::on_state_timer, this),
@@ -77,7 +97,8 @@ WsClient::WsClient(IoRingLoop& loop, WsHandler& handler, WsClientOptions options
     plain_out_ = std::make_unique<std::uint8_t[]>(plain_out_cap_);
   }
   max_frame_payload_ = frame_cap - kHeaderSlot;
-  if (options_.max_message_bytes < max_frame_payload_) max_frame_payload_ = options_.max_message_bytes;
+  if (options_.max_message_bytes < max_frame_payload_)
+    max_frame_payload_ = options_.max_message_bytes;
   // The mask PRNG is seeded from the CSPRNG once; see next_mask().
   if (RAND_bytes(reinterpret_cast<unsigned char*>(&mask_state_), sizeof mask_state_) != 1)
     mask_state_ = static_cast<std::uint64_t>(monotonic_ns());
@@ -248,11 +269,11 @@ void WsClient::send_upgrade() noexcept {
   }
   std::uint8_t* p = tcp_.write_reserve(kUpgradeRoom);
   const std::size_t n =
-      p == nullptr ? 0
-                   : write_ws_upgrade_request(reinterpret_cast<char*>(p), kUpgradeRoom,
-                                              host_header_, options_.endpoint.path,
-                                              std::string_view(key, sizeof key),
-                                              options_.extra_headers);
+      p == nullptr
+          ? 0
+          : write_ws_upgrade_request(reinterpret_cast<char*>(p), kUpgradeRoom, host_header_,
+                                     options_.endpoint.path, std::string_view(key, sizeof key),
+                                     options_.extra_headers);
   if (n == 0) {
     report_error(WsClientError::handshake_failed, "upgrade request does not fit");
     abort_connection();
@@ -325,9 +346,9 @@ void WsClient::tls_pump(std::uint64_t recv_tsc) noexcept {
 std::size_t WsClient::process(std::uint8_t* buf, std::size_t len, std::uint64_t recv_tsc) noexcept {
   std::size_t off = 0;
   if (state_ == WsClientState::ws_handshake) {
-    const WsHandshakeResult hr = parse_ws_upgrade_response(
-        reinterpret_cast<const char*>(buf), len,
-        std::string_view(expected_accept_, sizeof expected_accept_));
+    const WsHandshakeResult hr =
+        parse_ws_upgrade_response(reinterpret_cast<const char*>(buf), len,
+                                  std::string_view(expected_accept_, sizeof expected_accept_));
     if (hr.status == WsDecodeStatus::need_more) return 0;
     if (hr.status == WsDecodeStatus::error) {
       char detail[96];
@@ -344,14 +365,16 @@ std::size_t WsClient::process(std::uint8_t* buf, std::size_t len, std::uint64_t 
     if (counters_.connects > 1) ++counters_.reconnects;
     backoff_.on_connected(monotonic_ns());
     last_rx_ns_ = monotonic_ns();
-    if (options_.keepalive_interval_ns > 0) loop_.arm(keepalive_timer_, options_.keepalive_interval_ns);
+    if (options_.keepalive_interval_ns > 0)
+      loop_.arm(keepalive_timer_, options_.keepalive_interval_ns);
     handler_.on_open(*this);
   }
   while (off < len && (state_ == WsClientState::open || state_ == WsClientState::closing)) {
     // Nothing after a close frame counts; after a protocol failure the stream cannot be
     // re-synchronised (we may be inside a frame we refused), so the rest is dropped.
     if (close_received_ || discard_input_) return len;
-    const WsDecodeResult dr = decode_ws_frame(buf + off, len - off, WsRole::client, max_frame_payload_);
+    const WsDecodeResult dr =
+        decode_ws_frame(buf + off, len - off, WsRole::client, max_frame_payload_);
     if (dr.status == WsDecodeStatus::need_more) break;
     if (dr.status == WsDecodeStatus::error) {
       fail_protocol(dr.error);
@@ -413,7 +436,7 @@ void WsClient::fail_protocol(WsError error) noexcept {
   discard_input_ = true;
   ++counters_.protocol_errors;
   const std::uint16_t code = close_code_for(error);
-  const WsClientError e = code == ws_close::message_too_big ? WsClientError::message_too_big
+  const WsClientError e = code == ws_close::message_too_big   ? WsClientError::message_too_big
                           : code == ws_close::invalid_payload ? WsClientError::invalid_utf8
                                                               : WsClientError::protocol_error;
   report_error(e, to_string(error));
@@ -548,8 +571,12 @@ bool WsClient::commit(WsOpcode op, std::size_t len) noexcept {
   return true;
 }
 
-bool WsClient::commit_text(std::size_t len) noexcept { return commit(WsOpcode::text, len); }
-bool WsClient::commit_binary(std::size_t len) noexcept { return commit(WsOpcode::binary, len); }
+bool WsClient::commit_text(std::size_t len) noexcept {
+  return commit(WsOpcode::text, len);
+}
+bool WsClient::commit_binary(std::size_t len) noexcept {
+  return commit(WsOpcode::binary, len);
+}
 
 bool WsClient::send_text(const char* data, std::size_t len) noexcept {
   std::uint8_t* p = begin_message(len);

@@ -40,31 +40,50 @@ WsDecodeResult failed(WsError error) noexcept {
 
 const char* to_string(WsError error) noexcept {
   switch (error) {
-    case WsError::none: return "none";
-    case WsError::reserved_bits: return "reserved_bits";
-    case WsError::bad_opcode: return "bad_opcode";
-    case WsError::control_fragmented: return "control_fragmented";
-    case WsError::control_too_long: return "control_too_long";
-    case WsError::non_minimal_length: return "non_minimal_length";
-    case WsError::length_msb_set: return "length_msb_set";
-    case WsError::unexpected_mask: return "unexpected_mask";
-    case WsError::missing_mask: return "missing_mask";
-    case WsError::too_big: return "too_big";
-    case WsError::unexpected_continuation: return "unexpected_continuation";
-    case WsError::expected_continuation: return "expected_continuation";
-    case WsError::invalid_utf8: return "invalid_utf8";
-    case WsError::bad_close_payload: return "bad_close_payload";
-    case WsError::bad_close_code: return "bad_close_code";
+    case WsError::none:
+      return "none";
+    case WsError::reserved_bits:
+      return "reserved_bits";
+    case WsError::bad_opcode:
+      return "bad_opcode";
+    case WsError::control_fragmented:
+      return "control_fragmented";
+    case WsError::control_too_long:
+      return "control_too_long";
+    case WsError::non_minimal_length:
+      return "non_minimal_length";
+    case WsError::length_msb_set:
+      return "length_msb_set";
+    case WsError::unexpected_mask:
+      return "unexpected_mask";
+    case WsError::missing_mask:
+      return "missing_mask";
+    case WsError::too_big:
+      return "too_big";
+    case WsError::unexpected_continuation:
+      return "unexpected_continuation";
+    case WsError::expected_continuation:
+      return "expected_continuation";
+    case WsError::invalid_utf8:
+      return "invalid_utf8";
+    case WsError::bad_close_payload:
+      return "bad_close_payload";
+    case WsError::bad_close_code:
+      return "bad_close_code";
   }
   return "unknown";
 }
 
 std::uint16_t close_code_for(WsError error) noexcept {
   switch (error) {
-    case WsError::none: return ws_close::normal;
-    case WsError::invalid_utf8: return ws_close::invalid_payload;
-    case WsError::too_big: return ws_close::message_too_big;
-    default: return ws_close::protocol_error;
+    case WsError::none:
+      return ws_close::normal;
+    case WsError::invalid_utf8:
+      return ws_close::invalid_payload;
+    case WsError::too_big:
+      return ws_close::message_too_big;
+    default:
+      return ws_close::protocol_error;
   }
 }
 

@@ -18,7 +18,8 @@ std::size_t base64_encode(const std::uint8_t* in, std::size_t n, char* out) noex
   std::size_t o = 0;
   std::size_t i = 0;
   for (; i + 3 <= n; i += 3) {
-    const std::uint32_t v = (std::uint32_t{in[i]} << 16) | (std::uint32_t{in[i + 1]} << 8) | in[i + 2];
+    const std::uint32_t v =
+        (std::uint32_t{in[i]} << 16) | (std::uint32_t{in[i + 1]} << 8) | in[i + 2];
     out[o++] = kBase64Alphabet[(v >> 18) & 0x3F];
     out[o++] = kBase64Alphabet[(v >> 12) & 0x3F];
     out[o++] = kBase64Alphabet[(v >> 6) & 0x3F];
@@ -48,7 +49,9 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
   return true;
 }
 
-bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
+bool is_ows(char c) noexcept {
+  return c == ' ' || c == '\t';
+}
 
 std::string_view trim_ows(std::string_view s) noexcept {
   while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
@@ -135,16 +138,26 @@ std::size_t write_ws_upgrade_request(char* out, std::size_t cap, std::string_vie
 
 const char* to_string(WsHandshakeError error) noexcept {
   switch (error) {
-    case WsHandshakeError::none: return "none";
-    case WsHandshakeError::too_long: return "too_long";
-    case WsHandshakeError::bad_status_line: return "bad_status_line";
-    case WsHandshakeError::not_101: return "not_101";
-    case WsHandshakeError::missing_upgrade: return "missing_upgrade";
-    case WsHandshakeError::missing_connection: return "missing_connection";
-    case WsHandshakeError::bad_accept: return "bad_accept";
-    case WsHandshakeError::unrequested_extension: return "unrequested_extension";
-    case WsHandshakeError::unrequested_protocol: return "unrequested_protocol";
-    case WsHandshakeError::bad_header: return "bad_header";
+    case WsHandshakeError::none:
+      return "none";
+    case WsHandshakeError::too_long:
+      return "too_long";
+    case WsHandshakeError::bad_status_line:
+      return "bad_status_line";
+    case WsHandshakeError::not_101:
+      return "not_101";
+    case WsHandshakeError::missing_upgrade:
+      return "missing_upgrade";
+    case WsHandshakeError::missing_connection:
+      return "missing_connection";
+    case WsHandshakeError::bad_accept:
+      return "bad_accept";
+    case WsHandshakeError::unrequested_extension:
+      return "unrequested_extension";
+    case WsHandshakeError::unrequested_protocol:
+      return "unrequested_protocol";
+    case WsHandshakeError::bad_header:
+      return "bad_header";
   }
   return "unknown";
 }
@@ -168,17 +181,20 @@ WsHandshakeResult parse_ws_upgrade_response(const char* data, std::size_t len,
   const std::string_view status_line = rest.substr(0, status_end);
   rest.remove_prefix(status_end + 2);
   constexpr std::string_view kVersion = "HTTP/1.1 ";
-  if (status_line.size() < kVersion.size() + 3 || status_line.substr(0, kVersion.size()) != kVersion ||
+  if (status_line.size() < kVersion.size() + 3 ||
+      status_line.substr(0, kVersion.size()) != kVersion ||
       (status_line.size() > kVersion.size() + 3 && status_line[kVersion.size() + 3] != ' ')) {
     return handshake_failed(WsHandshakeError::bad_status_line, 0, header_len);
   }
   int http_status = 0;
   for (std::size_t i = 0; i < 3; ++i) {
     const char c = status_line[kVersion.size() + i];
-    if (c < '0' || c > '9') return handshake_failed(WsHandshakeError::bad_status_line, 0, header_len);
+    if (c < '0' || c > '9')
+      return handshake_failed(WsHandshakeError::bad_status_line, 0, header_len);
     http_status = http_status * 10 + (c - '0');
   }
-  if (http_status != 101) return handshake_failed(WsHandshakeError::not_101, http_status, header_len);
+  if (http_status != 101)
+    return handshake_failed(WsHandshakeError::not_101, http_status, header_len);
 
   bool upgrade_ok = false;
   bool connection_ok = false;
@@ -193,7 +209,8 @@ WsHandshakeResult parse_ws_upgrade_response(const char* data, std::size_t len,
     const std::size_t colon = line.find(':');
     // No colon, an empty name or whitespace before the colon (RFC 9112 5.1), or an
     // obsolete folded continuation line: refuse rather than guess.
-    if (colon == std::string_view::npos || colon == 0 || is_ows(line[0]) || is_ows(line[colon - 1])) {
+    if (colon == std::string_view::npos || colon == 0 || is_ows(line[0]) ||
+        is_ows(line[colon - 1])) {
       return handshake_failed(WsHandshakeError::bad_header, http_status, header_len);
     }
     const std::string_view name = line.substr(0, colon);
@@ -211,7 +228,8 @@ WsHandshakeResult parse_ws_upgrade_response(const char* data, std::size_t len,
       protocol = protocol || !value.empty();
     }
   }
-  if (!upgrade_ok) return handshake_failed(WsHandshakeError::missing_upgrade, http_status, header_len);
+  if (!upgrade_ok)
+    return handshake_failed(WsHandshakeError::missing_upgrade, http_status, header_len);
   if (!connection_ok) {
     return handshake_failed(WsHandshakeError::missing_connection, http_status, header_len);
   }
@@ -221,7 +239,8 @@ WsHandshakeResult parse_ws_upgrade_response(const char* data, std::size_t len,
   if (extensions) {
     return handshake_failed(WsHandshakeError::unrequested_extension, http_status, header_len);
   }
-  if (protocol) return handshake_failed(WsHandshakeError::unrequested_protocol, http_status, header_len);
+  if (protocol)
+    return handshake_failed(WsHandshakeError::unrequested_protocol, http_status, header_len);
 
   WsHandshakeResult r;
   r.status = WsDecodeStatus::frame;

@@ -10,13 +10,20 @@ namespace ballast::net {
 
 const char* to_string(WsEventKind kind) noexcept {
   switch (kind) {
-    case WsEventKind::none: return "none";
-    case WsEventKind::text: return "text";
-    case WsEventKind::binary: return "binary";
-    case WsEventKind::ping: return "ping";
-    case WsEventKind::pong: return "pong";
-    case WsEventKind::close: return "close";
-    case WsEventKind::error: return "error";
+    case WsEventKind::none:
+      return "none";
+    case WsEventKind::text:
+      return "text";
+    case WsEventKind::binary:
+      return "binary";
+    case WsEventKind::ping:
+      return "ping";
+    case WsEventKind::pong:
+      return "pong";
+    case WsEventKind::close:
+      return "close";
+    case WsEventKind::error:
+      return "error";
   }
   return "unknown";
 }
@@ -48,8 +55,12 @@ WsAssemblerEvent WsMessageAssembler::control(const WsFrameView& frame,
                                              std::uint8_t* payload) noexcept {
   WsAssemblerEvent event;
   switch (frame.opcode) {
-    case WsOpcode::ping: event.kind = WsEventKind::ping; break;
-    case WsOpcode::pong: event.kind = WsEventKind::pong; break;
+    case WsOpcode::ping:
+      event.kind = WsEventKind::ping;
+      break;
+    case WsOpcode::pong:
+      event.kind = WsEventKind::pong;
+      break;
     default: {
       WsClosePayload close;
       const WsError error = parse_close_payload(payload, frame.payload_len, close);
@@ -114,8 +125,7 @@ WsAssemblerEvent WsMessageAssembler::feed(const WsFrameView& frame) noexcept {
   // A new text or binary message.
   if (open_kind_ != WsEventKind::none) return fail(WsError::expected_continuation);
   if (len > capacity_) return fail(WsError::too_big);
-  const WsEventKind kind =
-      frame.opcode == WsOpcode::text ? WsEventKind::text : WsEventKind::binary;
+  const WsEventKind kind = frame.opcode == WsOpcode::text ? WsEventKind::text : WsEventKind::binary;
 
   if (frame.fin) {
     // The common case: the whole message in one frame, delivered where it lies.

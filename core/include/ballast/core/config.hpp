@@ -177,7 +177,7 @@ struct WebSocketRouteConfig {
 };
 
 // [venue]: the venue simulator, run inside `ballast run` (embedded = true) or read by
-// `ballast-venue` (its command-line flags override these). Plain data: tools/venue turns it
+// `ballast-venue` (its command-line flags override these). Plain data: sim turns it
 // into a simulation.
 struct VenueSimConfig {
   bool present = false;   // a [venue] table was given
@@ -200,7 +200,7 @@ struct VenueSimConfig {
   // Faults at wall-clock seconds since the venue started, "SECONDS COMMAND"
   // (commands: docs/fix-dialect.md).
   std::vector<std::string> faults;
-  // The WebSocket server (tools/venue/ws): 0 = none. TLS when both PEM files are given.
+  // The WebSocket server (sim/ws): 0 = none. TLS when both PEM files are given.
   int ws_port = 0;
   std::string ws_cert_file;
   std::string ws_key_file;

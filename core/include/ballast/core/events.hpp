@@ -62,7 +62,7 @@ struct OrderRequest {
   // ExecKind::status. cancel is not either: the venue cancels client_order_id.
   RequestKind kind = RequestKind::new_order;
   OrderReason reason = OrderReason::rebalance;  // the order's, also on its cancel/status
-  std::uint16_t tick_flags = 0;  // the flags of the tick that caused it
+  std::uint16_t tick_flags = 0;                 // the flags of the tick that caused it
 };
 static_assert(std::is_trivially_copyable_v<OrderRequest>, "orders are copied through SPSC rings");
 

@@ -86,7 +86,7 @@ struct PlanResult {
   std::uint8_t order_count = 0;
   std::array<SkippedAdjustment, kMaxInstruments> skipped{};
   std::uint8_t skipped_count = 0;
-  Valuation after;  // the portfolio valued as if every planned order filled
+  Valuation after;            // the portfolio valued as if every planned order filled
   PortfolioState after_book;  // value_after's scratch: the book with those fills
   double max_abs_drift_before = 0.0;
   double max_abs_drift_after = 0.0;

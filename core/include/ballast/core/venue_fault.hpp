@@ -1,7 +1,7 @@
 // The venue simulator's fault commands (docs/fix-dialect.md, "Faults"): one per line, typed
 // on `ballast-venue`'s standard input, given with --fault, or scheduled in [venue] faults as
 // "SECONDS COMMAND". Parsing only, in core so the config loader checks [venue] faults with
-// the same grammar the simulator (tools/venue, VenueFixServer::apply_fault) carries out.
+// the same grammar the simulator (sim, VenueFixServer::apply_fault) carries out.
 #pragma once
 
 #include <cstdint>

@@ -21,7 +21,8 @@ class HmacSha256Signer {
   HmacSha256Signer(const HmacSha256Signer&) = delete;
   HmacSha256Signer& operator=(const HmacSha256Signer&) = delete;
 
-  void sign(std::string_view payload, std::array<unsigned char, kDigestBytes>& digest) const noexcept;
+  void sign(std::string_view payload,
+            std::array<unsigned char, kDigestBytes>& digest) const noexcept;
   // kHexLength lowercase hex characters into `out` (no terminator).
   void sign_hex(std::string_view payload, char* out) const noexcept;
 

@@ -8,12 +8,12 @@
 // than letting the parser grow: parse() never allocates.
 #pragma once
 
+#include <simdjson.h>
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-
-#include <simdjson.h>
 
 #include "ballast/binance/symbol_map.hpp"
 #include "ballast/core/events.hpp"
@@ -40,11 +40,11 @@ inline constexpr std::size_t kDepthLevelsPerSide = 64;
 // One diff-depth event (e = depthUpdate). Sides are in the venue's order; more than
 // kDepthLevelsPerSide levels on a side keeps the first ones and sets `truncated`.
 struct DepthUpdate {
-  std::int64_t first_update_id = 0;     // U
-  std::int64_t final_update_id = 0;     // u
-  std::int64_t previous_final_id = 0;   // pu: the u of the previous event of this stream
-  std::int64_t event_time_ms = 0;       // E
-  std::int64_t transaction_time_ms = 0; // T
+  std::int64_t first_update_id = 0;      // U
+  std::int64_t final_update_id = 0;      // u
+  std::int64_t previous_final_id = 0;    // pu: the u of the previous event of this stream
+  std::int64_t event_time_ms = 0;        // E
+  std::int64_t transaction_time_ms = 0;  // T
   InstrumentId instrument = kNoInstrument;
   std::uint16_t bid_count = 0;
   std::uint16_t ask_count = 0;
@@ -75,8 +75,8 @@ struct MarketDataCounters {
   std::uint64_t depth_truncated = 0;  // depth messages with more than kDepthLevelsPerSide a side
   std::uint64_t control = 0;          // subscription replies
   std::uint64_t malformed = 0;
-  std::uint64_t too_large = 0;        // part of malformed: longer than kMaxMessageBytes
-  std::uint64_t crossed = 0;          // part of malformed: bid >= ask
+  std::uint64_t too_large = 0;  // part of malformed: longer than kMaxMessageBytes
+  std::uint64_t crossed = 0;    // part of malformed: bid >= ask
   std::uint64_t unknown_symbol = 0;
   std::uint64_t unsupported = 0;
 };
@@ -142,10 +142,10 @@ enum class DepthSyncState : std::uint8_t {
 };
 
 enum class DepthApplyResult : std::uint8_t {
-  buffered,      // waiting for a snapshot (awaiting_snapshot and needs_resync buffer)
+  buffered,  // waiting for a snapshot (awaiting_snapshot and needs_resync buffer)
   applied,
-  dropped_stale, // u < lastUpdateId, or older than the last applied event
-  gap,           // state became needs_resync (the event is kept for the next snapshot)
+  dropped_stale,  // u < lastUpdateId, or older than the last applied event
+  gap,            // state became needs_resync (the event is kept for the next snapshot)
 };
 
 struct DepthSyncCounters {
@@ -180,8 +180,12 @@ class DepthBookSync {
   [[nodiscard]] DepthSyncState state() const noexcept { return state_; }
   [[nodiscard]] std::int64_t last_update_id() const noexcept { return last_u_; }
   // Best level a side; qty 0 when the side is empty.
-  [[nodiscard]] PriceLevel best_bid() const noexcept { return bid_count_ ? bids_[0] : PriceLevel{}; }
-  [[nodiscard]] PriceLevel best_ask() const noexcept { return ask_count_ ? asks_[0] : PriceLevel{}; }
+  [[nodiscard]] PriceLevel best_bid() const noexcept {
+    return bid_count_ ? bids_[0] : PriceLevel{};
+  }
+  [[nodiscard]] PriceLevel best_ask() const noexcept {
+    return ask_count_ ? asks_[0] : PriceLevel{};
+  }
   [[nodiscard]] std::size_t bid_count() const noexcept { return bid_count_; }
   [[nodiscard]] std::size_t ask_count() const noexcept { return ask_count_; }
   [[nodiscard]] const PriceLevel& bid(std::size_t i) const noexcept { return bids_[i]; }

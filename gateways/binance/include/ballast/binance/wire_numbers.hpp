@@ -20,7 +20,7 @@ namespace ballast::binance {
 // quantity that is not a whole number of lots is a protocol error, not something to round),
 // unparseable, or overflows.
 [[nodiscard]] std::optional<std::int64_t> wire_decimal_to_steps_exact(std::string_view text,
-                                                                     const Decimal& step) noexcept;
+                                                                      const Decimal& step) noexcept;
 
 struct NearestSteps {
   std::int64_t steps = 0;

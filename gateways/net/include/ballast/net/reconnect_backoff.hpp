@@ -14,8 +14,8 @@ enum class BackoffJitter : std::uint8_t {
 };
 
 struct BackoffOptions {
-  std::int64_t initial_ns = 100'000'000;       // first delay's scale
-  std::int64_t max_ns = 10'000'000'000;        // cap
+  std::int64_t initial_ns = 100'000'000;         // first delay's scale
+  std::int64_t max_ns = 10'000'000'000;          // cap
   std::int64_t reset_after_ns = 30'000'000'000;  // up this long: the next failure starts over
   BackoffJitter jitter = BackoffJitter::full;
   std::uint64_t seed = 0;  // 0: seeded from RAND_bytes

@@ -107,8 +107,8 @@ class TcpConnection {
   void begin_close() noexcept;
   void maybe_finish_close() noexcept;
   [[nodiscard]] bool ops_pending() const noexcept {
-    return connect_op_.pending || timeout_op_.pending || read_op_.pending ||
-           write_op_.pending || close_op_.pending;
+    return connect_op_.pending || timeout_op_.pending || read_op_.pending || write_op_.pending ||
+           close_op_.pending;
   }
 
   IoRingLoop& loop_;
@@ -130,9 +130,9 @@ class TcpConnection {
   int close_reason_ = 0;
   std::size_t rhead_ = 0;
   std::size_t rtail_ = 0;
-  std::size_t whead_ = 0;     // first byte not yet acknowledged by a write completion
-  std::size_t wflight_ = 0;   // end of the bytes in the write in flight
-  std::size_t wtail_ = 0;     // end of queued bytes
+  std::size_t whead_ = 0;    // first byte not yet acknowledged by a write completion
+  std::size_t wflight_ = 0;  // end of the bytes in the write in flight
+  std::size_t wtail_ = 0;    // end of queued bytes
   std::size_t reserve_at_ = 0;
   int last_error_ = 0;
   std::uint64_t bytes_in_ = 0;

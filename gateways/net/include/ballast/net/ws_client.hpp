@@ -21,19 +21,19 @@
 namespace ballast::net {
 
 enum class WsClientState : std::uint8_t {
-  disconnected,   // not started, or stopped by close()
-  connecting,     // TCP connect in flight
+  disconnected,  // not started, or stopped by close()
+  connecting,    // TCP connect in flight
   tls_handshake,
-  ws_handshake,   // upgrade request sent, waiting for the 101
+  ws_handshake,  // upgrade request sent, waiting for the 101
   open,
-  closing,        // close frame sent or received, waiting for the peer / the TCP end
-  backoff,        // waiting to reconnect
+  closing,  // close frame sent or received, waiting for the peer / the TCP end
+  backoff,  // waiting to reconnect
 };
 [[nodiscard]] const char* to_string(WsClientState s) noexcept;
 
 enum class WsClientError : std::uint8_t {
   resolve_failed,
-  connect_failed,     // refused, unreachable (detail: strerror)
+  connect_failed,  // refused, unreachable (detail: strerror)
   connect_timeout,
   tls_failed,         // detail: e.g. "certificate verify failed: certificate has expired"
   handshake_failed,   // HTTP upgrade refused or malformed
@@ -56,8 +56,8 @@ class WsHandler {
   // After every (re)connect, once the upgrade is accepted: (re)subscribe here.
   virtual void on_open(WsClient& client) = 0;
   // recv_tsc: TscClock::now() when the completion carrying the last byte was dispatched.
-  virtual void on_message(WsClient& client, const std::uint8_t* data, std::size_t len,
-                          bool is_text, std::uint64_t recv_tsc) = 0;
+  virtual void on_message(WsClient& client, const std::uint8_t* data, std::size_t len, bool is_text,
+                          std::uint64_t recv_tsc) = 0;
   // An open connection ended: the peer's close code (1005 when it sent none); the code we
   // sent when we closed first (close(), or 1002/1007/1009 after on_error); 1006 when the
   // connection was lost without a close frame.
@@ -83,11 +83,11 @@ struct WsClientOptions {
   std::string ca_file;        // TLS trust anchors; empty = system default paths
   std::string extra_headers;  // verbatim "Name: value\r\n" lines for the upgrade request
   std::size_t max_message_bytes = 1 << 20;  // larger: close 1009 (a single frame is
-                                             // also bounded by the loop's buffer size)
+                                            // also bounded by the loop's buffer size)
   std::int64_t connect_timeout_ns = 2'000'000'000;
   std::int64_t handshake_timeout_ns = 5'000'000'000;  // TLS + HTTP upgrade
   std::int64_t close_timeout_ns = 1'000'000'000;
-  std::int64_t keepalive_interval_ns = 0;  // client pings every interval; 0 = off
+  std::int64_t keepalive_interval_ns = 0;         // client pings every interval; 0 = off
   std::int64_t pong_timeout_ns = 30'000'000'000;  // keepalive: silence this long = dead
   bool auto_reconnect = true;
   BackoffOptions backoff{};
@@ -106,7 +106,7 @@ struct WsClientCounters {
   std::uint64_t pings_answered = 0;
   std::uint64_t pings_sent = 0;
   std::uint64_t pongs_received = 0;
-  std::uint64_t protocol_errors = 0;  // includes invalid UTF-8 and too-big messages
+  std::uint64_t protocol_errors = 0;   // includes invalid UTF-8 and too-big messages
   std::uint64_t send_buffer_full = 0;  // begin_message refused for lack of room
 };
 

@@ -23,15 +23,15 @@ enum class WsRole : std::uint8_t { client, server };
 
 enum class WsError : std::uint8_t {
   none,
-  reserved_bits,          // RSV1-3 set, and no extension was negotiated
-  bad_opcode,             // 3-7 or 11-15
-  control_fragmented,     // control frame with FIN = 0
-  control_too_long,       // control frame payload > 125
-  non_minimal_length,     // 16-bit length < 126 or 64-bit length <= 0xFFFF
-  length_msb_set,         // 64-bit length with the most significant bit set
-  unexpected_mask,        // masked frame received by a client
-  missing_mask,           // unmasked frame received by a server
-  too_big,                // frame or message larger than the configured maximum
+  reserved_bits,            // RSV1-3 set, and no extension was negotiated
+  bad_opcode,               // 3-7 or 11-15
+  control_fragmented,       // control frame with FIN = 0
+  control_too_long,         // control frame payload > 125
+  non_minimal_length,       // 16-bit length < 126 or 64-bit length <= 0xFFFF
+  length_msb_set,           // 64-bit length with the most significant bit set
+  unexpected_mask,          // masked frame received by a client
+  missing_mask,             // unmasked frame received by a server
+  too_big,                  // frame or message larger than the configured maximum
   unexpected_continuation,  // continuation with no fragmented message open
   expected_continuation,    // new data frame while a fragmented message is open
   invalid_utf8,             // text message or close reason is not valid UTF-8

@@ -30,7 +30,7 @@ std::size_t write_ws_upgrade_request(char* out, std::size_t cap, std::string_vie
 
 enum class WsHandshakeError : std::uint8_t {
   none,
-  too_long,               // no end of headers within max_header bytes
+  too_long,  // no end of headers within max_header bytes
   bad_status_line,
   not_101,                // a well-formed response with another status (see http_status)
   missing_upgrade,        // no "Upgrade: websocket"

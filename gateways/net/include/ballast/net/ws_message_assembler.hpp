@@ -51,7 +51,9 @@ class WsMessageAssembler {
   // For a new connection: drops any partial message and a sticky error.
   void reset() noexcept;
 
-  [[nodiscard]] bool in_fragmented_message() const noexcept { return open_kind_ != WsEventKind::none; }
+  [[nodiscard]] bool in_fragmented_message() const noexcept {
+    return open_kind_ != WsEventKind::none;
+  }
   [[nodiscard]] std::size_t max_message_bytes() const noexcept { return capacity_; }
   [[nodiscard]] WsRole role() const noexcept { return role_; }
 

@@ -392,7 +392,7 @@ void SimulatedVenue::on_maker_canceled(const BookOrder& order, RejectReason why)
 std::int64_t SimulatedVenue::maker_fill_cap(const BookOrder& maker) {
   const std::int64_t pos = accounts_[maker.account].portfolio.positions[matching_].lots;
   return maker.side == Side::sell ? std::max<std::int64_t>(0, pos)
-                                       : std::max<std::int64_t>(0, -pos);
+                                  : std::max<std::int64_t>(0, -pos);
 }
 
 // ---------------------------------------------------------------------------------------

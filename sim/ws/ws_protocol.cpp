@@ -4,12 +4,12 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <sys/stat.h>
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
-#include <toml++/toml.h>
 
 namespace ballast::venue::ws {
 
@@ -121,14 +121,19 @@ std::optional<Credential> load_credentials(const std::string& path) {
   return c;
 }
 
-ApiError err_signature() { return {401, -1022, "Signature for this request is not valid."}; }
-ApiError err_api_key() { return {401, -2015, "Invalid API-key, IP, or permissions for action."}; }
+ApiError err_signature() {
+  return {401, -1022, "Signature for this request is not valid."};
+}
+ApiError err_api_key() {
+  return {401, -2015, "Invalid API-key, IP, or permissions for action."};
+}
 ApiError err_timestamp() {
   return {400, -1021, "Timestamp for this request is outside of the recvWindow."};
 }
 ApiError err_mandatory(std::string_view p) {
-  return {400, -1102,
-          "Mandatory parameter '" + std::string(p) + "' was not sent, was empty/null, or malformed."};
+  return {
+      400, -1102,
+      "Mandatory parameter '" + std::string(p) + "' was not sent, was empty/null, or malformed."};
 }
 ApiError err_illegal(std::string_view p) {
   return {400, -1100, "Illegal characters found in parameter '" + std::string(p) + "'."};

@@ -1,4 +1,4 @@
-# The simulator's WebSocket server (tools/venue/ws): ballast::venue_ws, the Binance
+# The simulator's WebSocket server (sim/ws): ballast::venue_ws, the Binance
 # USDⓈ-M dialect (market streams, WebSocket API, user-data stream) over Boost.Beast, plain
 # or TLS, in front of the same VenueSimulation as the FIX acceptor.
 find_package(Boost REQUIRED)

@@ -5,7 +5,7 @@
 // (VenueFixServer: order entry, market data, funding, docs/fix-dialect.md) and a stepping
 // thread that moves the simulated clock to start + wall elapsed * speed every ~10 ms,
 // publishes market data and runs the scheduled faults. With [venue] ws_port != 0 it also
-// owns a VenueWsServer (tools/venue/ws: the same books and accounts in Binance's USDⓈ-M
+// owns a VenueWsServer (sim/ws: the same books and accounts in Binance's USDⓈ-M
 // dialect over WebSocket), stepped by the same thread.
 //
 // Library: ballast::venue_fix (link it; QuickFIX stays behind its C++14 seam).
@@ -45,7 +45,7 @@ struct VenueRunSummary {
   VenueFixCounters counters;
   bool ws_enabled = false;  // a WebSocket server ran ([venue] ws_port != 0)
   int ws_port = 0;
-  VenueWsCounters ws;       // its counters (zero when none)
+  VenueWsCounters ws;  // its counters (zero when none)
   std::vector<VenueClientSummary> clients;
   double wall_seconds = 0.0;  // since start()
   double sim_seconds = 0.0;   // simulated time since start()
@@ -91,7 +91,7 @@ class VenueRunner {
 
   [[nodiscard]] VenueRunSummary summary() const;
   [[nodiscard]] int port() const noexcept;
-  // The WebSocket server's port (tools/venue/ws/README.md); 0 when there is none.
+  // The WebSocket server's port (sim/ws/README.md); 0 when there is none.
   [[nodiscard]] int ws_port() const noexcept;
   [[nodiscard]] bool ws_tls() const noexcept;
   [[nodiscard]] const std::string& store_dir() const noexcept;

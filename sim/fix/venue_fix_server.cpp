@@ -84,7 +84,9 @@ std::string utc_text(std::int64_t ns) {
   return buf;
 }
 
-char fix_side(Side s) { return s == Side::buy ? '1' : '2'; }
+char fix_side(Side s) {
+  return s == Side::buy ? '1' : '2';
+}
 char fix_tif(TimeInForce t) {
   switch (t) {
     case TimeInForce::ioc:
@@ -97,7 +99,9 @@ char fix_tif(TimeInForce t) {
 }
 
 // OrdStatus of an order still live with `cum` filled.
-char live_status(std::int64_t cum) { return cum > 0 ? '1' : '0'; }
+char live_status(std::int64_t cum) {
+  return cum > 0 ? '1' : '0';
+}
 
 }  // namespace
 
@@ -682,8 +686,10 @@ void VenueFixServer::send_md_locked(Client& c, InstrumentId i, bool incremental)
   auto entry = [&](char type, std::string price, std::string size) {
     m.entries.push_back(venue_fix::OutboundMdEntry{type, std::move(price), std::move(size)});
   };
-  entry('0', s.bid > 0 ? steps_text(s.bid, spec.tick_size) : "0", steps_text(s.bid_lots, spec.lot_size));
-  entry('1', s.ask > 0 ? steps_text(s.ask, spec.tick_size) : "0", steps_text(s.ask_lots, spec.lot_size));
+  entry('0', s.bid > 0 ? steps_text(s.bid, spec.tick_size) : "0",
+        steps_text(s.bid_lots, spec.lot_size));
+  entry('1', s.ask > 0 ? steps_text(s.ask, spec.tick_size) : "0",
+        steps_text(s.ask_lots, spec.lot_size));
   entry('6', float_text(s.mark), "0");
   entry('3', float_text(s.index), "0");
   if (spec.kind == InstrumentKind::perpetual) {
@@ -707,7 +713,8 @@ void VenueFixServer::snapshot_all_locked(Client& c) {
 
 void VenueFixServer::snapshot_symbol_locked(InstrumentId i) {
   for (auto& kv : clients_)
-    if (kv.second->md[i].active && !sim_.faults().feed_frozen(i)) send_md_locked(*kv.second, i, false);
+    if (kv.second->md[i].active && !sim_.faults().feed_frozen(i))
+      send_md_locked(*kv.second, i, false);
 }
 
 void VenueFixServer::publish_md_locked() {
@@ -749,8 +756,7 @@ std::vector<VenueClientSummary> VenueFixServer::clients() const {
     for (std::size_t i = 0; i < u.instruments.size() && i < kMaxInstruments; ++i) {
       const std::int64_t lots = a.portfolio.positions[i].lots;
       if (lots != 0)
-        s.positions.push_back({u.instruments[i].symbol,
-                               lots_to_contracts(u.instruments[i], lots)});
+        s.positions.push_back({u.instruments[i].symbol, lots_to_contracts(u.instruments[i], lots)});
     }
     out.push_back(std::move(s));
   }

@@ -6,7 +6,7 @@
 // runs under the lock that guards it (options.run_locked: VenueFixServer::with_simulation
 // inside VenueRunner, else the server's own mutex), and what it produces (responses,
 // ORDER_TRADE_UPDATEs, market data) is posted to the io thread *while that lock is held*,
-// so messages leave in the order the venue produced them. Protocol: tools/venue/ws/README.md.
+// so messages leave in the order the venue produced them. Protocol: sim/ws/README.md.
 #pragma once
 
 #include <cstdint>
@@ -24,12 +24,12 @@
 namespace ballast::venue {
 
 struct VenueWsServerOptions {
-  int port = 0;                          // 0: an ephemeral port (see port())
+  int port = 0;  // 0: an ephemeral port (see port())
   std::string bind_address = "127.0.0.1";
-  std::string tls_cert_file;             // PEM chain; with tls_key_file: wss only
-  std::string tls_key_file;              // PEM private key
+  std::string tls_cert_file;                // PEM chain; with tls_key_file: wss only
+  std::string tls_key_file;                 // PEM private key
   std::vector<ws::Credential> credentials;  // API keys accepted, each trading one account
-  std::int64_t recv_window_ms = 5000;    // the largest recvWindow accepted
+  std::int64_t recv_window_ms = 5000;       // the largest recvWindow accepted
   // The account each credential's `account` gets (name replaced), created on first use.
   // Margin is checked (-2019), as on Binance.
   AccountConfig client_account{"", 1e9, false, true};

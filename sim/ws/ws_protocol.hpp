@@ -61,12 +61,12 @@ struct ApiError {
   std::string msg;
 };
 
-[[nodiscard]] ApiError err_signature();             // 401 -1022
-[[nodiscard]] ApiError err_api_key();               // 401 -2015
-[[nodiscard]] ApiError err_timestamp();             // 400 -1021
+[[nodiscard]] ApiError err_signature();                        // 401 -1022
+[[nodiscard]] ApiError err_api_key();                          // 401 -2015
+[[nodiscard]] ApiError err_timestamp();                        // 400 -1021
 [[nodiscard]] ApiError err_mandatory(std::string_view param);  // 400 -1102
 [[nodiscard]] ApiError err_illegal(std::string_view param);    // 400 -1100
-[[nodiscard]] ApiError err_precision();             // 400 -1111
+[[nodiscard]] ApiError err_precision();                        // 400 -1111
 
 // JSON string literal (quotes included) for any text.
 [[nodiscard]] std::string json_quote(std::string_view s);

@@ -91,8 +91,10 @@ std::vector<std::string> validate_venue_config(const BallastConfig& cfg, const V
   std::vector<std::string> e;
   const Universe& u = cfg.universe;
   if (u.instruments.empty()) e.push_back("venue: the config lists no [[instrument]]");
-  if (v.port <= 0 || v.port > 65535) e.push_back("venue.port: not a port: " + std::to_string(v.port));
-  if (!(v.volatility >= 0.0) || v.volatility > 10.0) e.push_back("venue.volatility: not in [0, 10]");
+  if (v.port <= 0 || v.port > 65535)
+    e.push_back("venue.port: not a port: " + std::to_string(v.port));
+  if (!(v.volatility >= 0.0) || v.volatility > 10.0)
+    e.push_back("venue.volatility: not in [0, 10]");
   if (!(v.correlation >= -1.0) || !(v.correlation < 1.0))
     e.push_back("venue.correlation: not in [-1, 1)");
   const std::size_t n_assets = traded_assets(u).size();
@@ -100,18 +102,21 @@ std::vector<std::string> validate_venue_config(const BallastConfig& cfg, const V
       !(v.correlation > -1.0 / static_cast<double>(n_assets - 1)))
     e.push_back("venue.correlation: below -1/(assets-1): not a valid correlation matrix for " +
                 std::to_string(n_assets) + " assets");
-  if (!(v.jump_per_day >= 0.0) || v.jump_per_day > 1e4) e.push_back("venue.jump_per_day: not in [0, 10000]");
+  if (!(v.jump_per_day >= 0.0) || v.jump_per_day > 1e4)
+    e.push_back("venue.jump_per_day: not in [0, 10000]");
   if (!(v.jump_size >= 0.0) || !(v.jump_size < 1.0)) e.push_back("venue.jump_size: not in [0, 1)");
   if (!(v.speed > 0.0) || v.speed > 1e6) e.push_back("venue.speed: not in (0, 1e6]");
   if (v.funding_interval_s < 0) e.push_back("venue.funding_interval_s: negative");
-  if (!(v.cash >= 0.0) || !std::isfinite(v.cash)) e.push_back("venue.cash: not a non-negative number");
+  if (!(v.cash >= 0.0) || !std::isfinite(v.cash))
+    e.push_back("venue.cash: not a non-negative number");
   if (!(v.tick_interval_ms > 0.0) || v.tick_interval_ms > 3.6e6)
     e.push_back("venue.tick_interval_ms: not in (0, 3600000]");
-  // The WebSocket server (tools/venue/ws).
+  // The WebSocket server (sim/ws).
   if (v.ws_port < 0 || v.ws_port > 65535)
     e.push_back("venue.ws_port: not a port: " + std::to_string(v.ws_port));
   if (v.ws_port != 0 && v.ws_port == v.port)
-    e.push_back("venue.ws_port: the same port as the FIX acceptor (" + std::to_string(v.port) + ")");
+    e.push_back("venue.ws_port: the same port as the FIX acceptor (" + std::to_string(v.port) +
+                ")");
   if (v.ws_cert_file.empty() != v.ws_key_file.empty())
     e.push_back("venue.ws_cert_file / ws_key_file: TLS needs both (neither = plain ws)");
   for (const std::string* f : {&v.ws_cert_file, &v.ws_key_file})
@@ -172,7 +177,8 @@ std::string format_summary(const VenueRunSummary& s, std::string_view prefix) {
   }
   for (const VenueClientSummary& a : s.clients) {
     std::string name = a.session;
-    if (const auto arrow = name.rfind("->"); arrow != std::string::npos) name = name.substr(arrow + 2);
+    if (const auto arrow = name.rfind("->"); arrow != std::string::npos)
+      name = name.substr(arrow + 2);
     line += " | " + name + ": cash=" + fmt(a.cash) + " fees=" + fmt(a.fees_paid) +
             " funding_received=" + fmt(a.funding_received) +
             " funding_paid=" + fmt(a.funding_paid) + " funding_payments=" + u(a.funding_payments);
@@ -236,8 +242,9 @@ VenueRunner::VenueRunner(const BallastConfig& cfg, const VenueSimConfig& v,
       if (spec.kind == InstrumentKind::perpetual) spec.funding_interval_s = v.funding_interval_s;
   for (const std::string& line : v.faults)
     if (auto f = parse_scheduled_fault(line)) s.schedule.push_back(std::move(*f));
-  std::stable_sort(s.schedule.begin(), s.schedule.end(),
-                   [](const ScheduledFault& a, const ScheduledFault& b) { return a.at_s < b.at_s; });
+  std::stable_sort(
+      s.schedule.begin(), s.schedule.end(),
+      [](const ScheduledFault& a, const ScheduledFault& b) { return a.at_s < b.at_s; });
 
   s.start_ns = s.options.start_ns > 0 ? s.options.start_ns : wall_now_ns();
   std::vector<double> replay_prices;
@@ -285,7 +292,8 @@ VenueRunner::VenueRunner(const BallastConfig& cfg, const VenueSimConfig& v,
                             : market_price(cfg, spec.base) * spec.contract_size_d * spec.lot_size_d;
       if (!(per_lot > 0.0)) continue;
       QuoteConfig q = s.sim->market_maker().config(i);
-      q.lots_per_level = std::max<std::int64_t>(1, static_cast<std::int64_t>(v.depth_notional / per_lot));
+      q.lots_per_level =
+          std::max<std::int64_t>(1, static_cast<std::int64_t>(v.depth_notional / per_lot));
       s.sim->market_maker().configure(i, q);
     }
   }

@@ -26,10 +26,10 @@
 #include <unordered_map>
 #include <vector>
 
-#include "ballast/venue/account.hpp"
 #include "ballast/core/venue_fault.hpp"
-#include "ballast/venue/venue_summary.hpp"
+#include "ballast/venue/account.hpp"
 #include "ballast/venue/simulation.hpp"
+#include "ballast/venue/venue_summary.hpp"
 #include "fix_acceptor.hpp"
 
 namespace ballast::venue {

@@ -62,8 +62,7 @@ const BookOrder* OrderBook::find(OrderId id) const noexcept {
   return slot != kNil && nodes_[slot].resting ? &nodes_[slot].order : nullptr;
 }
 
-std::size_t OrderBook::level_index(const Ladder& side, Side s,
-                                   std::int64_t price) const noexcept {
+std::size_t OrderBook::level_index(const Ladder& side, Side s, std::int64_t price) const noexcept {
   // Bids ascend and asks descend, so the best price is at the back of either.
   const auto it =
       s == Side::buy
@@ -75,8 +74,7 @@ std::size_t OrderBook::level_index(const Ladder& side, Side s,
 }
 
 bool OrderBook::would_cross(Side side, std::int64_t price) const noexcept {
-  return side == Side::buy ? has_ask() && price >= best_ask()
-                                : has_bid() && price <= best_bid();
+  return side == Side::buy ? has_ask() && price >= best_ask() : has_bid() && price <= best_bid();
 }
 
 std::int64_t OrderBook::lots_at(Side side, std::int64_t price_ticks) const noexcept {

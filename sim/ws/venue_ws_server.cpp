@@ -1,7 +1,12 @@
 // VenueWsServer: Binance USDⓈ-M over WebSocket in front of the VenueSimulation (see the
-// header; the protocol as served: tools/venue/ws/README.md).
+// header; the protocol as served: sim/ws/README.md).
 #include "venue_ws_server.hpp"
 
+#include <simdjson.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
@@ -10,11 +15,6 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
-#include <simdjson.h>
-
-#include <algorithm>
-#include <array>
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -99,8 +99,8 @@ bool plain_decimal(std::string_view s) {
 bool valid_client_id(std::string_view s) {
   if (s.empty() || s.size() > 36) return false;
   for (const char c : s)
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-          c == '.' || c == ':' || c == '/' || c == '_' || c == '-'))
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+          c == ':' || c == '/' || c == '_' || c == '-'))
       return false;
   return true;
 }
@@ -147,8 +147,12 @@ ApiError reject_error(RejectReason r, const InstrumentSpec& spec) {
   }
 }
 
-const char* side_text(Side s) { return s == Side::buy ? "BUY" : "SELL"; }
-const char* type_text(OrderType t) { return t == OrderType::market ? "MARKET" : "LIMIT"; }
+const char* side_text(Side s) {
+  return s == Side::buy ? "BUY" : "SELL";
+}
+const char* type_text(OrderType t) {
+  return t == OrderType::market ? "MARKET" : "LIMIT";
+}
 const char* tif_text(TimeInForce t) {
   switch (t) {
     case TimeInForce::ioc:
@@ -169,7 +173,7 @@ struct Listing {
   std::string lower;   // "btcusdt"
   Decimal qty_step;    // base units per lot: contract_size x lot_size
   Decimal tick;
-  std::string quote;   // commission asset
+  std::string quote;  // commission asset
 };
 
 using OrderKey = std::pair<InstrumentId, OrderId>;
@@ -274,7 +278,7 @@ struct VenueWsServer::Impl : std::enable_shared_from_this<VenueWsServer::Impl> {
   bool started = false;
   int bound_port = 0;
   std::unordered_set<std::shared_ptr<Session>> sessions;  // io thread only
-  simdjson::ondemand::parser parser;                     // io thread only
+  simdjson::ondemand::parser parser;                      // io thread only
 
   std::mutex own_mu;  // the simulation's lock when options.run_locked is empty
 
@@ -390,8 +394,7 @@ class WsSession final : public Session {
   void route() {
     std::string refuse;
     if (!websocket::is_upgrade(req_)) refuse = "not a WebSocket upgrade";
-    if (refuse.empty())
-      server_->on_handshake(shared(), std::string(req_.target()), &refuse);
+    if (refuse.empty()) server_->on_handshake(shared(), std::string(req_.target()), &refuse);
     if (!refuse.empty()) {
       server_->count([](VenueWsCounters& c) { ++c.refused_handshakes; });
       auto res = std::make_shared<http::response<http::string_body>>(http::status::bad_request,
@@ -512,7 +515,8 @@ void VenueWsServer::Impl::accept() {
     std::shared_ptr<Session> s;
     if (self->tls) {
       s = std::make_shared<WsSession<beast::ssl_stream<beast::tcp_stream>>>(
-          self, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(sock)), *self->tls));
+          self,
+          beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(sock)), *self->tls));
     } else {
       s = std::make_shared<WsSession<beast::tcp_stream>>(self, beast::tcp_stream(std::move(sock)));
     }
@@ -533,8 +537,8 @@ bool VenueWsServer::Impl::resolve_stream(const std::string& name) const {
          rest == "depth@100ms" || rest == "depth";
 }
 
-void VenueWsServer::Impl::on_handshake(const std::shared_ptr<Session>& s,
-                                       const std::string& target, std::string* refuse) {
+void VenueWsServer::Impl::on_handshake(const std::shared_ptr<Session>& s, const std::string& target,
+                                       std::string* refuse) {
   std::string path = target;
   std::string query;
   if (const auto q = target.find('?'); q != std::string::npos) {
@@ -706,8 +710,8 @@ bool parse_request(simdjson::ondemand::parser& parser, const std::string& text, 
           } else if (type == simdjson::ondemand::json_type::number ||
                      type == simdjson::ondemand::json_type::boolean) {
             std::string raw(std::string_view(pv.raw_json_token()));
-            while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' ||
-                                    raw.back() == '\t' || raw.back() == '\r'))
+            while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\t' ||
+                                    raw.back() == '\r'))
               raw.pop_back();
             p.text = raw;
             if (type == simdjson::ondemand::json_type::boolean) (void)pv.get_bool().value();
@@ -778,26 +782,24 @@ std::string VenueWsServer::Impl::order_json(const WsAccount& a, const OrderInfo&
   const InstrumentSpec& spec = sim.venue().universe().instruments[o.instrument];
   const std::int64_t cum = ack ? 0 : o.cum_lots;
   const std::string status = ack ? std::string("NEW") : o.status;
-  std::string j = "{\"orderId\":" + std::to_string(o.id) + ",\"symbol\":" + json_quote(l.symbol) +
-                  ",\"status\":" + json_quote(status) +
-                  ",\"clientOrderId\":" + json_quote(o.client_id) + ",\"price\":\"" +
-                  (o.type == OrderType::limit ? steps_text(o.price_ticks, l.tick)
-                                              : steps_text(0, l.tick)) +
-                  "\",\"avgPrice\":\"" +
-                  amount_text(cum > 0 ? o.avg_ticks * spec.tick_size_d : 0.0) +
-                  "\",\"origQty\":\"" + steps_text(o.orig_lots, l.qty_step) +
-                  "\",\"executedQty\":\"" + steps_text(cum, l.qty_step) + "\",\"cumQty\":\"" +
-                  steps_text(cum, l.qty_step) + "\",\"cumQuote\":\"" +
-                  amount_text(ack ? 0.0 : o.cum_quote) + "\",\"timeInForce\":\"" +
-                  tif_text(o.tif) + "\",\"type\":\"" + type_text(o.type) +
-                  "\",\"reduceOnly\":" + (o.reduce_only ? "true" : "false") +
-                  ",\"closePosition\":false,\"side\":\"" + side_text(o.side) +
-                  "\",\"positionSide\":\"BOTH\",\"stopPrice\":\"" + steps_text(0, l.tick) +
-                  "\",\"workingType\":\"CONTRACT_PRICE\",\"priceProtect\":false,\"origType\":\"" +
-                  type_text(o.type) +
-                  "\",\"priceMatch\":\"NONE\",\"selfTradePreventionMode\":\"NONE\","
-                  "\"goodTillDate\":0,\"updateTime\":" +
-                  std::to_string(o.update_ms) + "}";
+  std::string j =
+      "{\"orderId\":" + std::to_string(o.id) + ",\"symbol\":" + json_quote(l.symbol) +
+      ",\"status\":" + json_quote(status) + ",\"clientOrderId\":" + json_quote(o.client_id) +
+      ",\"price\":\"" +
+      (o.type == OrderType::limit ? steps_text(o.price_ticks, l.tick) : steps_text(0, l.tick)) +
+      "\",\"avgPrice\":\"" + amount_text(cum > 0 ? o.avg_ticks * spec.tick_size_d : 0.0) +
+      "\",\"origQty\":\"" + steps_text(o.orig_lots, l.qty_step) + "\",\"executedQty\":\"" +
+      steps_text(cum, l.qty_step) + "\",\"cumQty\":\"" + steps_text(cum, l.qty_step) +
+      "\",\"cumQuote\":\"" + amount_text(ack ? 0.0 : o.cum_quote) + "\",\"timeInForce\":\"" +
+      tif_text(o.tif) + "\",\"type\":\"" + type_text(o.type) +
+      "\",\"reduceOnly\":" + (o.reduce_only ? "true" : "false") +
+      ",\"closePosition\":false,\"side\":\"" + side_text(o.side) +
+      "\",\"positionSide\":\"BOTH\",\"stopPrice\":\"" + steps_text(0, l.tick) +
+      "\",\"workingType\":\"CONTRACT_PRICE\",\"priceProtect\":false,\"origType\":\"" +
+      type_text(o.type) +
+      "\",\"priceMatch\":\"NONE\",\"selfTradePreventionMode\":\"NONE\","
+      "\"goodTillDate\":0,\"updateTime\":" +
+      std::to_string(o.update_ms) + "}";
   (void)a;
   return j;
 }
@@ -817,16 +819,16 @@ std::string VenueWsServer::Impl::trade_event(const WsAccount& a, const OrderInfo
          steps_text(o.orig_lots, l.qty_step) + "\",\"p\":\"" +
          (o.type == OrderType::limit ? steps_text(o.price_ticks, l.tick) : steps_text(0, l.tick)) +
          "\",\"ap\":\"" + amount_text(o.cum_lots > 0 ? o.avg_ticks * spec.tick_size_d : 0.0) +
-         "\",\"sp\":\"" + steps_text(0, l.tick) + "\",\"x\":\"" + exec + "\",\"X\":\"" +
-         o.status + "\",\"i\":" + std::to_string(o.id) + ",\"l\":\"" +
+         "\",\"sp\":\"" + steps_text(0, l.tick) + "\",\"x\":\"" + exec + "\",\"X\":\"" + o.status +
+         "\",\"i\":" + std::to_string(o.id) + ",\"l\":\"" +
          steps_text(fill ? x.last_lots : 0, l.qty_step) + "\",\"z\":\"" +
          steps_text(o.cum_lots, l.qty_step) + "\",\"L\":\"" +
          steps_text(fill ? x.last_price_ticks : 0, l.tick) + "\",\"N\":" + json_quote(l.quote) +
          ",\"n\":\"" + amount_text(fill ? x.fee : 0.0) + "\",\"T\":" + std::to_string(now) +
          ",\"t\":" + std::to_string(fill ? trade_id : 0) +
          ",\"b\":\"0\",\"a\":\"0\",\"m\":" + (fill && x.maker ? "true" : "false") +
-         ",\"R\":" + (o.reduce_only ? "true" : "false") +
-         ",\"wt\":\"CONTRACT_PRICE\",\"ot\":\"" + type_text(o.type) +
+         ",\"R\":" + (o.reduce_only ? "true" : "false") + ",\"wt\":\"CONTRACT_PRICE\",\"ot\":\"" +
+         type_text(o.type) +
          "\",\"ps\":\"BOTH\",\"cp\":false,\"rp\":\"0\",\"pP\":false,\"si\":0,\"ss\":0,"
          "\"V\":\"NONE\",\"pm\":\"NONE\",\"gtd\":0}}";
 }
@@ -935,9 +937,9 @@ void VenueWsServer::Impl::drain_locked(VenueSimulation& v) {
     Outgoing g;
     g.account = a.id;
     g.raw = std::make_shared<const std::string>(
-        "{\"e\":\"ACCOUNT_UPDATE\",\"E\":" + std::to_string(now) + ",\"T\":" +
-        std::to_string(now) + ",\"a\":{\"m\":\"FUNDING_FEE\",\"B\":[{\"a\":" + json_quote(quote) +
-        ",\"wb\":\"" + amount_text(cash) + "\",\"cw\":\"" + amount_text(cash) + "\",\"bc\":\"" +
+        "{\"e\":\"ACCOUNT_UPDATE\",\"E\":" + std::to_string(now) + ",\"T\":" + std::to_string(now) +
+        ",\"a\":{\"m\":\"FUNDING_FEE\",\"B\":[{\"a\":" + json_quote(quote) + ",\"wb\":\"" +
+        amount_text(cash) + "\",\"cw\":\"" + amount_text(cash) + "\",\"bc\":\"" +
         amount_text(ev.amount) + "\"}],\"P\":[]}}");
     out.push_back(std::move(g));
   }
@@ -1033,11 +1035,10 @@ void VenueWsServer::Impl::publish_locked(VenueSimulation& v, bool force) {
         return s + "]";
       };
       emit(l.lower + "@depth@100ms",
-           "{\"e\":\"depthUpdate\",\"E\":" + std::to_string(now) + ",\"T\":" +
-               std::to_string(now) + ",\"s\":" + json_quote(l.symbol) +
-               ",\"U\":" + std::to_string(first) + ",\"u\":" + std::to_string(last) +
-               ",\"pu\":" + std::to_string(pu) + ",\"b\":" + levels(db) + ",\"a\":" + levels(da) +
-               "}");
+           "{\"e\":\"depthUpdate\",\"E\":" + std::to_string(now) + ",\"T\":" + std::to_string(now) +
+               ",\"s\":" + json_quote(l.symbol) + ",\"U\":" + std::to_string(first) +
+               ",\"u\":" + std::to_string(last) + ",\"pu\":" + std::to_string(pu) +
+               ",\"b\":" + levels(db) + ",\"a\":" + levels(da) + "}");
       st.bids = std::move(bids);
       st.asks = std::move(asks);
       st.last_u = last;
@@ -1050,11 +1051,10 @@ void VenueWsServer::Impl::publish_locked(VenueSimulation& v, bool force) {
       st.ticker_sent = true;
       emit(l.lower + "@bookTicker",
            "{\"e\":\"bookTicker\",\"u\":" + std::to_string(st.last_u) +
-               ",\"E\":" + std::to_string(now) + ",\"T\":" + std::to_string(now) +
-               ",\"s\":" + json_quote(l.symbol) + ",\"b\":\"" + steps_text(best[0], l.tick) +
-               "\",\"B\":\"" + steps_text(best[1], l.qty_step) + "\",\"a\":\"" +
-               steps_text(best[2], l.tick) + "\",\"A\":\"" + steps_text(best[3], l.qty_step) +
-               "\"}");
+               ",\"E\":" + std::to_string(now) + ",\"T\":" + std::to_string(now) + ",\"s\":" +
+               json_quote(l.symbol) + ",\"b\":\"" + steps_text(best[0], l.tick) + "\",\"B\":\"" +
+               steps_text(best[1], l.qty_step) + "\",\"a\":\"" + steps_text(best[2], l.tick) +
+               "\",\"A\":\"" + steps_text(best[3], l.qty_step) + "\"}");
     }
     // Mark price once per publish (the simulated clock runs at `speed`, so "every
     // second" of Binance's stream is every publish here).
@@ -1066,8 +1066,8 @@ void VenueWsServer::Impl::publish_locked(VenueSimulation& v, bool force) {
     char rate[32];
     std::snprintf(rate, sizeof rate, "%.8f", venue.funding_rate(i));
     const std::string mark_json =
-        "{\"e\":\"markPriceUpdate\",\"E\":" + std::to_string(now) + ",\"s\":" +
-        json_quote(l.symbol) + ",\"p\":\"" + price(venue.mark(i)) + "\",\"i\":\"" +
+        "{\"e\":\"markPriceUpdate\",\"E\":" + std::to_string(now) +
+        ",\"s\":" + json_quote(l.symbol) + ",\"p\":\"" + price(venue.mark(i)) + "\",\"i\":\"" +
         price(venue.index(i)) + "\",\"P\":\"" + price(venue.index(i)) + "\",\"r\":\"" +
         (spec.kind == InstrumentKind::perpetual ? std::string(rate) : std::string()) +
         "\",\"T\":" + std::to_string(spec.kind == InstrumentKind::perpetual ? next_funding : 0) +
@@ -1100,9 +1100,8 @@ void VenueWsServer::Impl::on_api_message(const std::shared_ptr<Session>& s,
     });
     // Posted like every other reply, so replies leave in the order they were made.
     send_locked(s, "{\"id\":" + r.id_json + ",\"status\":" + std::to_string(e.status) +
-                       ",\"error\":{\"code\":" + std::to_string(e.code) +
-                       ",\"msg\":" + json_quote(e.msg) +
-                       "},\"rateLimits\":" + rate_limits_json(*s) + "}");
+                       ",\"error\":{\"code\":" + std::to_string(e.code) + ",\"msg\":" +
+                       json_quote(e.msg) + "},\"rateLimits\":" + rate_limits_json(*s) + "}");
   };
   const bool parsed = parse_request(parser, text, r, &bad);
   s->weight += 1;
@@ -1172,9 +1171,9 @@ void VenueWsServer::Impl::on_api_message(const std::shared_ptr<Session>& s,
         return;
       }
       if (window > options.recv_window_ms) {
-        respond_error({400, -1131,
-                       "recvWindow must be less than " + std::to_string(options.recv_window_ms) +
-                           "."});
+        respond_error(
+            {400, -1131,
+             "recvWindow must be less than " + std::to_string(options.recv_window_ms) + "."});
         return;
       }
     }
@@ -1241,9 +1240,8 @@ void VenueWsServer::Impl::on_api_message(const std::shared_ptr<Session>& s,
     if (!symbol_of(i)) return;
     std::int64_t limit = 500;
     if (const Param* p = r.find("limit")) {
-      if (!parse_int(p->text, limit) ||
-          (limit != 5 && limit != 10 && limit != 20 && limit != 50 && limit != 100 &&
-           limit != 500 && limit != 1000)) {
+      if (!parse_int(p->text, limit) || (limit != 5 && limit != 10 && limit != 20 && limit != 50 &&
+                                         limit != 100 && limit != 500 && limit != 1000)) {
         respond_error(ws::err_illegal("limit"));
         return;
       }
@@ -1264,9 +1262,9 @@ void VenueWsServer::Impl::on_api_message(const std::shared_ptr<Session>& s,
         return out + "]";
       };
       const std::int64_t now = wall_ms();
-      respond("{\"lastUpdateId\":" + std::to_string(st.last_u) + ",\"E\":" +
-              std::to_string(now) + ",\"T\":" + std::to_string(now) + ",\"bids\":" +
-              levels(st.bids) + ",\"asks\":" + levels(st.asks) + "}");
+      respond("{\"lastUpdateId\":" + std::to_string(st.last_u) + ",\"E\":" + std::to_string(now) +
+              ",\"T\":" + std::to_string(now) + ",\"bids\":" + levels(st.bids) +
+              ",\"asks\":" + levels(st.asks) + "}");
     });
     return;
   }
@@ -1282,7 +1280,8 @@ void VenueWsServer::Impl::on_api_message(const std::shared_ptr<Session>& s,
   if (r.method == "order.place") {
     count([](VenueWsCounters& c) { ++c.orders; });
     if (++s->orders > 300) {
-      respond_error({429, -1015, "Too many new orders; current limit is 300 orders per TEN_SECONDS."});
+      respond_error(
+          {429, -1015, "Too many new orders; current limit is 300 orders per TEN_SECONDS."});
       return;
     }
     NewOrder no;
@@ -1291,7 +1290,8 @@ void VenueWsServer::Impl::on_api_message(const std::shared_ptr<Session>& s,
     if (side != "BUY" && side != "SELL") return respond_error({400, -1117, "Invalid side."});
     no.side = side == "BUY" ? Side::buy : Side::sell;
     if (type.empty()) return respond_error(ws::err_mandatory("type"));
-    if (type != "LIMIT" && type != "MARKET") return respond_error({400, -1116, "Invalid orderType."});
+    if (type != "LIMIT" && type != "MARKET")
+      return respond_error({400, -1116, "Invalid orderType."});
     no.type = type == "LIMIT" ? OrderType::limit : OrderType::market;
     if (no.type == OrderType::limit) {
       if (tif.empty()) return respond_error(ws::err_mandatory("timeInForce"));
@@ -1307,12 +1307,14 @@ void VenueWsServer::Impl::on_api_message(const std::shared_ptr<Session>& s,
         return respond_error({400, -1115, "Invalid timeInForce."});
     } else {
       no.tif = TimeInForce::ioc;
-      if (r.find("price")) return respond_error({400, -1106, "Parameter 'price' sent when not required."});
+      if (r.find("price"))
+        return respond_error({400, -1106, "Parameter 'price' sent when not required."});
     }
     if (const Param* ps = r.find("positionSide"); ps && ps->text != "BOTH")
       return respond_error({400, -4061, "Order's position side does not match user's setting."});
     const std::string ro = str("reduceOnly");
-    if (!ro.empty() && ro != "true" && ro != "false") return respond_error(ws::err_illegal("reduceOnly"));
+    if (!ro.empty() && ro != "true" && ro != "false")
+      return respond_error(ws::err_illegal("reduceOnly"));
     no.reduce_only = ro == "true";
     const std::string resp_type = str("newOrderRespType");
     if (!resp_type.empty() && resp_type != "ACK" && resp_type != "RESULT")
@@ -1381,7 +1383,8 @@ void VenueWsServer::Impl::on_api_message(const std::shared_ptr<Session>& s,
   std::int64_t new_lots = 0, new_ticks = 0;
   if (is_modify) {
     if (++s->orders > 300)
-      return respond_error({429, -1015, "Too many new orders; current limit is 300 orders per TEN_SECONDS."});
+      return respond_error(
+          {429, -1015, "Too many new orders; current limit is 300 orders per TEN_SECONDS."});
     const std::string side = str("side"), qty = str("quantity"), px = str("price");
     if (side.empty()) return respond_error(ws::err_mandatory("side"));
     if (side != "BUY" && side != "SELL") return respond_error({400, -1117, "Invalid side."});
@@ -1438,7 +1441,8 @@ void VenueWsServer::Impl::on_api_message(const std::shared_ptr<Session>& s,
     drain_locked(v);
     if (!ok) {
       const auto why = a.refused.find(cl);
-      const RejectReason reason = why == a.refused.end() ? RejectReason::unknown_order : why->second;
+      const RejectReason reason =
+          why == a.refused.end() ? RejectReason::unknown_order : why->second;
       a.refused.erase(cl);
       error = reason == RejectReason::unknown_order
                   ? ApiError{400, -2013, "Order does not exist."}
@@ -1480,8 +1484,7 @@ VenueWsServer::VenueWsServer(VenueSimulation& sim, VenueWsServerOptions options)
   if (cert) {
     s.tls.emplace(ssl::context::tls_server);
     s.tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                       ssl::context::no_tlsv1_1);
+                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
     try {
       s.tls->use_certificate_chain_file(s.options.tls_cert_file);
       s.tls->use_private_key_file(s.options.tls_key_file, ssl::context::pem);
@@ -1601,7 +1604,8 @@ std::vector<VenueClientSummary> VenueWsServer::clients() const {
       for (std::size_t i = 0; i < u.instruments.size() && i < kMaxInstruments; ++i) {
         const std::int64_t lots = acct.portfolio.positions[i].lots;
         if (lots != 0)
-          c.positions.push_back({u.instruments[i].symbol, lots_to_contracts(u.instruments[i], lots)});
+          c.positions.push_back(
+              {u.instruments[i].symbol, lots_to_contracts(u.instruments[i], lots)});
       }
       out.push_back(std::move(c));
     }

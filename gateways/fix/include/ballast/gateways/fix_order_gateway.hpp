@@ -29,11 +29,11 @@
 // SendingTime(52); recv_tsc when QuickFIX hands the message over. Ticks go onto an SPSC
 // ring drained by market_data(), a TickSource for the md agent (poll never allocates or
 // blocks). 270=0 clears an entry (an empty side; a mark or index not given). A message
-// that would leave garbage (unparseable, non-finite or negative price, negative size, bid >= ask, entry count not matching 268) is dropped whole,
-// counted in md_malformed and answered with a session Reject; an entry for a symbol
-// outside the universe is dropped and counted in md_unknown_symbol (no reject). When the
-// ring is full the instrument's newest state waits and goes out with the next market
-// data message (md_conflated); nothing blocks QuickFIX's thread.
+// that would leave garbage (unparseable, non-finite or negative price, negative size, bid >= ask,
+// entry count not matching 268) is dropped whole, counted in md_malformed and answered with a
+// session Reject; an entry for a symbol outside the universe is dropped and counted in
+// md_unknown_symbol (no reject). When the ring is full the instrument's newest state waits and goes
+// out with the next market data message (md_conflated); nothing blocks QuickFIX's thread.
 //
 // QuickFIX stays behind a pimpl in gateways/fix/ (compiled as C++14: Debian's QuickFIX
 // headers use dynamic exception specifications); this header is C++20 and Ballast-only.
@@ -88,11 +88,11 @@ struct FixGatewayOptions {
   std::string host_override;        // empty: SocketConnectHost from the file
   int port_override = 0;            // 0: SocketConnectPort from the file
   std::string store_path_override;  // empty: FileStorePath from the file
-  FixStoreKind store = FixStoreKind::async_file;  // async_file and file need FileStorePath
-  int store_flush_interval_ms = 10;               // async_file: the writer's period
+  FixStoreKind store = FixStoreKind::async_file;       // async_file and file need FileStorePath
+  int store_flush_interval_ms = 10;                    // async_file: the writer's period
   FixTimeInForce time_in_force = FixTimeInForce::ioc;  // a hedge is marketable or nothing
-  int logout_wait_ms = 2000;  // stop(): how long to wait for the Logout reply
-  VenueId venue = 0;          // ExecReport::venue of session_down / session_up
+  int logout_wait_ms = 2000;          // stop(): how long to wait for the Logout reply
+  VenueId venue = 0;                  // ExecReport::venue of session_down / session_up
   bool subscribe_market_data = true;  // send MarketDataRequest (V) on every logon
   // Username (553) / Password (554) on Logon; from [orders] fix_credentials_file.
   std::string logon_username;
@@ -127,7 +127,7 @@ struct FixGatewayCounters {
   std::uint64_t resends_suppressed = 0;  // PossDup resends of orders gap-filled (DoNotSend)
   std::uint64_t session_rejects = 0;     // 35=3 received
   std::uint64_t logons = 0;
-  std::uint64_t disconnects = 0;  // logouts and dropped connections of a live session
+  std::uint64_t disconnects = 0;          // logouts and dropped connections of a live session
   std::uint64_t status_queries_sent = 0;  // OrderStatusRequest (H)
   std::uint64_t status_reports = 0;       // ExecType=I mapped to ExecKind::status
   std::uint64_t funding_reports = 0;      // UF mapped to ExecKind::funding

@@ -46,7 +46,7 @@ constexpr const char* kUsage =
     "  --config FILE   Ballast config: [[instrument]]s, [market] prices, [venue] settings\n"
     "  --port N        FIX acceptor port (default [venue] port, 9878; all interfaces)\n"
     "  --ws-port N     WebSocket server port, Binance USDM dialect on 127.0.0.1\n"
-    "                  (default [venue] ws_port; 0 = none; tools/venue/ws/README.md)\n"
+    "                  (default [venue] ws_port; 0 = none; sim/ws/README.md)\n"
     "  --duration S    stop after S seconds (default: run until SIGINT/SIGTERM)\n"
     "  --store DIR     QuickFIX FileStore (default [venue] store_dir, else\n"
     "                  [engine] state_dir/venue, else build/venue/store)\n"
