@@ -254,6 +254,10 @@ class FixOrderGateway::Events final : public fix::SessionEvents {
     }
   }
 
+  void on_peer_logout(const std::string& text) override {
+    g_.problem_.set({"venue logged out", text.empty() ? "no reason given" : text});
+  }
+
   void on_md_reject(const fix::InboundMdReject&) override {
     g_.counters_.md_rejects.fetch_add(1, std::memory_order_relaxed);
   }

@@ -257,8 +257,13 @@ class BridgeApplication final : public FIX::Application {
                  const FIX::SessionID&) throw(FIX::FieldNotFound, FIX::IncorrectDataFormat,
                                               FIX::IncorrectTagValue, FIX::RejectLogon) override {
     const FIX::Header& header = message.getHeader();
-    if (header.isSetField(kMsgType) && header.getField(kMsgType) == FIX::MsgType_Reject)
-      events_.on_session_reject();
+    if (!header.isSetField(kMsgType)) return;
+    const std::string& type = header.getField(kMsgType);
+    if (type == FIX::MsgType_Reject) events_.on_session_reject();
+    if (type == FIX::MsgType_Logout) {
+      const FixText t = text_of(message, kText);
+      events_.on_peer_logout(t.data == nullptr ? std::string() : std::string(t.data, t.size));
+    }
   }
 
   // Every inbound application message. ExecutionReport, OrderCancelReject and

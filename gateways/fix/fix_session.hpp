@@ -123,6 +123,9 @@ class SessionEvents {
   // Logon done; the C++20 side may send (market data subscription) from inside it.
   virtual void on_logon() = 0;
   virtual void on_logout() = 0;
+  // A Logout (35=5) from the venue, with its Text (58): why it ends the session or
+  // refuses a logon ("" when it gives no text).
+  virtual void on_peer_logout(const std::string& text) = 0;
   virtual InboundVerdict on_report(const InboundReport& report) = 0;
   virtual InboundVerdict on_market_data(const InboundMarketData& md) = 0;
   virtual void on_md_reject(const InboundMdReject& reject) = 0;

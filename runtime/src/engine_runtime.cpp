@@ -59,6 +59,26 @@ void make_private_parent_dirs(const ControlConfig& control) {
   }
 }
 
+// "[FIX up]", or "[FIX down: venue logged out: ...]" with the reason when there is one.
+std::string fix_state(const OrderRoutes& r) {
+  if (!r.fix) return "";
+  if (r.fix->logged_on()) return "[FIX up]  ";
+  const std::string why = r.fix->last_problem();
+  return why.empty() ? "[FIX down]" : "[FIX down: " + why + "]  ";
+}
+
+std::string websocket_state(const OrderRoutes& r) {
+  if (r.websocket.empty()) return "";
+  if (r.websocket_up()) return "[WS up]  ";
+  for (const WebSocketVenue& w : r.websocket) {
+    if (w.orders->session_up()) continue;
+    std::string why = w.orders->last_problem();
+    if (why.empty()) why = w.market_data->last_problem();
+    if (!why.empty()) return "[WS down: " + why + "]  ";
+  }
+  return "[WS down]";
+}
+
 }  // namespace
 
 // Declared in the order they are built; destroyed in reverse, so nothing outlives what
@@ -257,10 +277,7 @@ void EngineRuntime::print_status() const {
   std::fprintf(p.outside.log,
                "ballast: %s%s%s ticks %llu  orders %llu  fills %llu  rejects %llu  %s  "
                "p99 tick-to-order %llu ns\n",
-               mode.c_str(), r.fix ? (r.fix->logged_on() ? "[FIX up]  " : "[FIX down]") : "",
-               r.websocket.empty() ? ""
-               : r.websocket_up()  ? "[WS up]  "
-                                   : "[WS down]",
+               mode.c_str(), fix_state(r).c_str(), websocket_state(r).c_str(),
                static_cast<unsigned long long>(t.ticks.load()),
                static_cast<unsigned long long>(t.orders.load()),
                static_cast<unsigned long long>(t.fills.load()),
@@ -358,10 +375,14 @@ RunSummary EngineRuntime::summarize(double elapsed_s, bool drained) const {
     if (u.instruments[i].is_derivative())
       r.positions.push_back({u.instruments[i].symbol, p.core->portfolio().positions[i].lots});
   if (p.routes->fix)
-    r.fix = FixSessionSummary{p.routes->fix->counters(), p.routes->fix->next_sender_seq_num()};
-  for (const WebSocketVenue& w : p.routes->websocket)
+    r.fix = FixSessionSummary{p.routes->fix->counters(), p.routes->fix->next_sender_seq_num(),
+                              p.routes->fix->last_problem()};
+  for (const WebSocketVenue& w : p.routes->websocket) {
+    std::string problem = w.orders->last_problem();
+    if (problem.empty()) problem = w.market_data->last_problem();
     r.websocket.push_back({u.venues[w.venue], w.orders->counters(), w.market_data->counters(),
-                           w.orders->parser_counters()});
+                           w.orders->parser_counters(), std::move(problem)});
+  }
   if (p.config.venue.embedded && p.outside.venue) r.venue = p.outside.venue->report();
   r.latency = p.pipeline->orders().latency();
   r.tick_to_engine_done = p.pipeline->engine().tick_latency();

@@ -48,6 +48,7 @@ void write_fix(JsonWriter& j, const FixSessionSummary& f) {
   j.field("md_malformed", n(c.md_malformed));
   j.field("md_unknown_symbol", n(c.md_unknown_symbol));
   j.field("next_sender_seq_num", static_cast<long long>(f.next_sender_seq_num));
+  j.field("last_problem", f.last_problem);
   j.end_object();
 }
 
@@ -72,6 +73,7 @@ void write_websocket_venue(JsonWriter& j, const WebSocketVenueSummary& w) {
   j.field("api_connects", n(c.api_connects));
   j.field("user_connects", n(c.user_connects));
   j.field("errors", n(c.errors));
+  j.field("last_problem", w.last_problem);
   j.key("market_data").begin_object();
   j.field("connects", n(m.connects));
   j.field("disconnects", n(m.disconnects));
@@ -207,6 +209,7 @@ void text_sessions(std::string& out, const RunSummary& r) {
             "status queries %llu  next seq out %d\n",
             u(c.logons), u(c.disconnects), u(c.orders_sent), u(c.resends_suppressed),
             u(r.stats.status_queries), r.fix->next_sender_seq_num);
+    if (!r.fix->last_problem.empty()) out += "    last problem: " + r.fix->last_problem + "\n";
   }
   for (const WebSocketVenueSummary& w : r.websocket) {
     const gateways::BinanceOrderGatewayCounters& c = w.orders;
@@ -216,6 +219,7 @@ void text_sessions(std::string& out, const RunSummary& r) {
             w.venue.c_str(), u(c.session_ups), u(c.session_downs), u(c.orders_sent), u(c.rejects),
             u(c.status_queries_sent), u(w.market_data.ticks),
             u(c.malformed + w.market_data.malformed));
+    if (!w.last_problem.empty()) out += "    last problem: " + w.last_problem + "\n";
   }
   if (r.venue) out += "  " + r.venue->text + "\n";
 }

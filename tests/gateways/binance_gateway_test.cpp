@@ -368,6 +368,13 @@ TEST_F(BinanceGatewayTest, CertificateForAnotherHostNeverConnects) {
   EXPECT_GT(orders_->counters().errors, 0u);
   EXPECT_GT(feed_->counters().errors, 0u);
   EXPECT_EQ(server_->counters().orders, 0u);
+  // Said in words, not only counted: the operator reads why the venue is down.
+  EXPECT_NE(orders_->last_problem().find("api: tls_failed: certificate verify failed"),
+            std::string::npos)
+      << orders_->last_problem();
+  EXPECT_NE(feed_->last_problem().find("market data: tls_failed: certificate verify failed"),
+            std::string::npos)
+      << feed_->last_problem();
 }
 
 // Connecting to an address while verifying a name: 127.0.0.1, certificate for "localhost".

@@ -160,6 +160,20 @@ TEST_F(FixGatewayTest, LogonCarriesUsernameAndPasswordWhenGiven) {
   EXPECT_EQ(acceptor_->last_logon_password(), "s3cr3t-pw");
 }
 
+// A venue that refuses the Logon says why in its Logout; the operator reads those words
+// (status line, summary), not only "[FIX down]".
+TEST_F(FixGatewayTest, RefusedLogonIsSaidInTheVenuesWords) {
+  acceptor_->refuse_logons("unknown SenderCompID BALLAST");
+  FixOrderGateway g(universe_, options());
+  g.start();
+  for (int k = 0; k < 500 && g.last_problem().empty(); ++k)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_FALSE(g.logged_on());
+  EXPECT_EQ(g.last_problem(),
+            "venue logged out: Rejected Logon Attempt: unknown SenderCompID BALLAST");
+  g.stop();
+}
+
 TEST_F(FixGatewayTest, LogonWithoutCredentialsCarriesNeither) {
   start_gateway();
   EXPECT_EQ(acceptor_->last_logon_username(), "");

@@ -48,6 +48,7 @@ class AcceptorApp final : public FIX::Application {
   mutable std::mutex logon_mu;
   std::string logon_username;
   std::string logon_password;
+  std::string refuse_text;  // non-empty: RejectLogon with it
   std::atomic<double> max_qty{0.0};
   std::atomic<int> next_exec_id{1};
   std::atomic<bool> poss_dup_next{false};
@@ -73,6 +74,7 @@ class AcceptorApp final : public FIX::Application {
       std::lock_guard<std::mutex> lock(logon_mu);
       logon_username = field_or_empty(m, FIX::FIELD::Username);
       logon_password = field_or_empty(m, FIX::FIELD::Password);
+      if (!refuse_text.empty()) throw FIX::RejectLogon(refuse_text);
     }
     if (type == FIX::MsgType_Reject) ++session_rejects;
     if (type == FIX::MsgType_SequenceReset && field_or_empty(m, FIX::FIELD::GapFillFlag) == "Y")
@@ -268,6 +270,10 @@ std::size_t FixTestAcceptor::session_rejects_received() const {
 std::string FixTestAcceptor::last_logon_username() const {
   std::lock_guard<std::mutex> lock(impl_->app.logon_mu);
   return impl_->app.logon_username;
+}
+void FixTestAcceptor::refuse_logons(const std::string& text) {
+  std::lock_guard<std::mutex> lock(impl_->app.logon_mu);
+  impl_->app.refuse_text = text;
 }
 std::string FixTestAcceptor::last_logon_password() const {
   std::lock_guard<std::mutex> lock(impl_->app.logon_mu);

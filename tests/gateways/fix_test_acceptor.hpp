@@ -100,6 +100,8 @@ class FixTestAcceptor {
   // Username (553) and Password (554) of the last Logon received ("" when absent).
   std::string last_logon_username() const;
   std::string last_logon_password() const;
+  // Every Logon from now on is refused with this text (RejectLogon: a Logout carrying it).
+  void refuse_logons(const std::string& text);
 
   bool send_execution(const ExecSpec& spec);
   bool send_execution(const ExecSpec& spec, const ExecExtra& extra);

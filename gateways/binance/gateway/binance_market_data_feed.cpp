@@ -153,8 +153,10 @@ void BinanceMarketDataFeed::on_close(net::WsClient& client, std::uint16_t, std::
   }
 }
 
-void BinanceMarketDataFeed::on_error(net::WsClient&, net::WsClientError, std::string_view) {
+void BinanceMarketDataFeed::on_error(net::WsClient&, net::WsClientError error,
+                                     std::string_view detail) {
   ++counters_.errors;
+  problem_.set({"market data", net::to_string(error), detail});
 }
 
 void BinanceMarketDataFeed::on_message(net::WsClient& client, const std::uint8_t* data,

@@ -2,6 +2,7 @@
 
 #include <time.h>
 
+#include <charconv>
 #include <cstring>
 #include <stdexcept>
 
@@ -227,8 +228,10 @@ void BinanceOrderGateway::on_close(net::WsClient& client, std::uint16_t, std::st
   update_session();
 }
 
-void BinanceOrderGateway::on_error(net::WsClient&, net::WsClientError, std::string_view) {
+void BinanceOrderGateway::on_error(net::WsClient& client, net::WsClientError error,
+                                   std::string_view detail) {
   ++counters_.errors;
+  problem_.set({&client == api_.get() ? "api" : "user stream", net::to_string(error), detail});
 }
 
 void BinanceOrderGateway::on_message(net::WsClient& client, const std::uint8_t* data,
@@ -271,6 +274,14 @@ void BinanceOrderGateway::on_api_message(const std::uint8_t* data, std::size_t l
     }
     update_session();
     return;
+  }
+  if (req.kind == binance::BinanceRequestKind::user_data_stream_start &&
+      parser_.last_error_code() != 0) {
+    // The venue refused the key: no user stream, so the session never comes up.
+    char code[24];
+    const auto end = std::to_chars(code, code + sizeof code, parser_.last_error_code()).ptr;
+    problem_.set({"API key refused", std::string_view(code, static_cast<std::size_t>(end - code)),
+                  "check BALLAST_API_KEY / the credentials file"});
   }
   if (r != binance::ResponseResult::reports) return;
   if (parser_.last_error_code() != 0) ++counters_.rejects;

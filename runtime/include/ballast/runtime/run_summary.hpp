@@ -21,6 +21,7 @@ namespace ballast::runtime {
 struct FixSessionSummary {
   gateways::FixGatewayCounters counters;
   int next_sender_seq_num = 0;
+  std::string last_problem;  // why the session last ended, in the venue's words; "" none
 };
 
 struct WebSocketVenueSummary {
@@ -28,6 +29,7 @@ struct WebSocketVenueSummary {
   gateways::BinanceOrderGatewayCounters orders;
   gateways::BinanceMarketDataCounters market_data;
   binance::ResponseCounters parser;
+  std::string last_problem;  // why a socket last failed (orders first, then market data)
 };
 
 struct RiskDenialCount {

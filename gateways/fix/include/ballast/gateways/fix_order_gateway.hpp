@@ -61,6 +61,7 @@
 #include "ballast/core/order_gate.hpp"
 #include "ballast/core/spsc_link.hpp"
 #include "ballast/core/tick_source.hpp"
+#include "ballast/core/venue_problem.hpp"
 
 namespace ballast::gateways {
 
@@ -199,6 +200,9 @@ class FixOrderGateway final : public OrderSink {
     return logged_on_.load(std::memory_order_acquire);
   }
   [[nodiscard]] FixGatewayCounters counters() const noexcept;
+  // Why the session last ended or a logon was refused, in the venue's words ("venue
+  // logged out: ..."); "" if it never did. Any thread.
+  [[nodiscard]] std::string last_problem() const { return problem_.get(); }
   [[nodiscard]] std::string session_id() const;
   [[nodiscard]] std::string store_path() const;
   [[nodiscard]] int next_sender_seq_num() const noexcept;
@@ -228,6 +232,7 @@ class FixOrderGateway final : public OrderSink {
   std::atomic<bool> logged_on_{false};
   std::atomic<bool> consumer_stalled_{false};
   Counters counters_;
+  VenueProblem problem_;
   SpscLink<ExecReport, 1024> reports_;
   FixMarketDataFeed md_feed_;
   std::uint64_t status_req_seq_ = 0;  // OrdStatusReqID(790): order thread only

@@ -22,6 +22,7 @@
 #include "ballast/core/events.hpp"
 #include "ballast/core/model.hpp"
 #include "ballast/core/tick_source.hpp"
+#include "ballast/core/venue_problem.hpp"
 #include "ballast/gateways/binance_connection.hpp"
 #include "ballast/net/io_ring_loop.hpp"
 #include "ballast/net/ws_client.hpp"
@@ -78,6 +79,8 @@ class BinanceMarketDataFeed final : public TickSource, private net::WsHandler {
   }
   // Read after the polling thread stopped (or from it).
   [[nodiscard]] const BinanceMarketDataCounters& counters() const noexcept { return counters_; }
+  // Why the market socket last failed, in words; "" if it never did. Any thread.
+  [[nodiscard]] std::string last_problem() const { return problem_.get(); }
   [[nodiscard]] const binance::DepthBookSync& depth_book(InstrumentId id) const noexcept;
   [[nodiscard]] const binance::BinanceSymbolMap& symbols() const noexcept { return symbols_; }
   // The path the market socket subscribes with ("/stream?streams=btcusdt@bookTicker/...").
@@ -105,6 +108,7 @@ class BinanceMarketDataFeed final : public TickSource, private net::WsHandler {
   BinanceMarketDataOptions options_;
   binance::BinanceSymbolMap symbols_;
   binance::BinanceMarketDataParser parser_;
+  VenueProblem problem_;
   std::unique_ptr<binance::BinanceOrderEncoder> depth_encoder_;  // unsigned `depth` requests
   std::string stream_path_;
   std::unique_ptr<net::IoRingLoop> loop_;

@@ -33,6 +33,7 @@
 #include "ballast/core/events.hpp"
 #include "ballast/core/model.hpp"
 #include "ballast/core/order_gate.hpp"
+#include "ballast/core/venue_problem.hpp"
 #include "ballast/gateways/binance_connection.hpp"
 #include "ballast/net/io_ring_loop.hpp"
 #include "ballast/net/ws_client.hpp"
@@ -92,6 +93,9 @@ class BinanceOrderGateway final : public OrderSink, private net::WsHandler {
   void warm() noexcept override;
 
   [[nodiscard]] bool session_up() const noexcept { return up_.load(std::memory_order_acquire); }
+  // Why the session last failed, in words ("api: tls_failed: certificate verify failed:
+  // ...", "API key refused: -2015 ..."); "" if it never did. Any thread.
+  [[nodiscard]] std::string last_problem() const { return problem_.get(); }
   // Read after the order thread stopped (or from it).
   [[nodiscard]] const BinanceOrderGatewayCounters& counters() const noexcept { return counters_; }
   [[nodiscard]] const binance::ResponseCounters& parser_counters() const noexcept {
@@ -126,6 +130,7 @@ class BinanceOrderGateway final : public OrderSink, private net::WsHandler {
   binance::BinanceSymbolMap symbols_;
   binance::BinanceOrderEncoder encoder_;
   binance::BinanceResponseParser parser_;
+  VenueProblem problem_;
   std::unique_ptr<net::IoRingLoop> loop_;
   std::unique_ptr<net::WsClient> api_;
   std::unique_ptr<net::WsClient> user_;
