@@ -209,7 +209,8 @@ void text_sessions(std::string& out, const RunSummary& r) {
             "status queries %llu  next seq out %d\n",
             u(c.logons), u(c.disconnects), u(c.orders_sent), u(c.resends_suppressed),
             u(r.stats.status_queries), r.fix->next_sender_seq_num);
-    if (!r.fix->last_problem.empty()) out += "    last problem: " + r.fix->last_problem + "\n";
+    if (!r.fix->last_problem.empty())
+      out += "    why it last went down: " + r.fix->last_problem + "\n";
   }
   for (const WebSocketVenueSummary& w : r.websocket) {
     const gateways::BinanceOrderGatewayCounters& c = w.orders;
@@ -219,7 +220,7 @@ void text_sessions(std::string& out, const RunSummary& r) {
             w.venue.c_str(), u(c.session_ups), u(c.session_downs), u(c.orders_sent), u(c.rejects),
             u(c.status_queries_sent), u(w.market_data.ticks),
             u(c.malformed + w.market_data.malformed));
-    if (!w.last_problem.empty()) out += "    last problem: " + w.last_problem + "\n";
+    if (!w.last_problem.empty()) out += "    why it last went down: " + w.last_problem + "\n";
   }
   if (r.venue) out += "  " + r.venue->text + "\n";
 }
