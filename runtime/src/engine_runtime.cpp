@@ -20,19 +20,6 @@
 namespace ballast::runtime {
 namespace {
 
-// Adapts the replay file to the pipeline's TickSource seam.
-class ReplayFeed final : public TickSource {
- public:
-  explicit ReplayFeed(ReplayTickSource& replay) noexcept : replay_(replay) {}
-  bool poll(std::int64_t now_ns, MarketTick& out) noexcept override {
-    return replay_.poll(now_ns, out);
-  }
-  [[nodiscard]] bool exhausted() const noexcept override { return replay_.exhausted(); }
-
- private:
-  ReplayTickSource& replay_;
-};
-
 std::int64_t wall_offset_ns() {
   timespec real{};
   clock_gettime(CLOCK_REALTIME, &real);
@@ -72,9 +59,7 @@ std::string websocket_state(const OrderRoutes& r) {
   if (r.websocket_up()) return "[WS up]  ";
   for (const WebSocketVenue& w : r.websocket) {
     if (w.orders->session_up()) continue;
-    std::string why = w.orders->last_problem();
-    if (why.empty()) why = w.market_data->last_problem();
-    if (!why.empty()) return "[WS down: " + why + "]  ";
+    if (const std::string why = w.last_problem(); !why.empty()) return "[WS down: " + why + "]  ";
   }
   return "[WS down]";
 }
@@ -87,7 +72,6 @@ struct EngineRuntime::Parts {
   BallastConfig config;
   RuntimeParts outside;
   std::optional<ReplayTickSource> replay;
-  std::unique_ptr<ReplayFeed> replay_feed;
   std::unique_ptr<PipelineTelemetry> telemetry = std::make_unique<PipelineTelemetry>();
   std::unique_ptr<ControlPort> control_port;
   std::unique_ptr<control::ControlServer> control_server;
@@ -129,7 +113,6 @@ int EngineRuntime::build_feed(Parts& p) {
       std::fprintf(p.outside.log, "  %s\n", sample.c_str());
   }
   p.replay = std::move(load.source);
-  p.replay_feed = std::make_unique<ReplayFeed>(*p.replay);
   return 0;
 }
 
@@ -190,7 +173,7 @@ int EngineRuntime::build_engine(Parts& p) {
   if (!built.routes) return 2;
   p.routes = std::move(built.routes);
   OrderRoutes& r = *p.routes;
-  if (p.replay_feed) p.merged.add(*p.replay_feed);
+  if (p.replay) p.merged.add(*p.replay);
   if (config.feed.kind == FeedKind::fix && r.fix) p.merged.add(r.fix->market_data());
   for (WebSocketVenue& w : r.websocket) p.merged.add(*w.market_data);
   if (p.merged.size() == 0) {
@@ -232,9 +215,10 @@ EngineRuntime::Built EngineRuntime::build(const BallastConfig& config, RuntimePa
 int EngineRuntime::start() {
   Parts& p = *p_;
   const FeedConfig& feed = p.config.feed;
-  if (p.replay)
+  if (p.replay) {
     p.replay->start(feed.pace, feed.rate_per_s, feed.loop, TscClock::to_ns(TscClock::now()));
-  if (p.replay) p.stop_reason = "feed ended";
+    p.stop_reason = "feed ended";
+  }
   p.started = std::chrono::steady_clock::now();
   p.pipeline->start(p.config.threads);
   if (p.routes->fix) {
@@ -377,12 +361,9 @@ RunSummary EngineRuntime::summarize(double elapsed_s, bool drained) const {
   if (p.routes->fix)
     r.fix = FixSessionSummary{p.routes->fix->counters(), p.routes->fix->next_sender_seq_num(),
                               p.routes->fix->last_problem()};
-  for (const WebSocketVenue& w : p.routes->websocket) {
-    std::string problem = w.orders->last_problem();
-    if (problem.empty()) problem = w.market_data->last_problem();
+  for (const WebSocketVenue& w : p.routes->websocket)
     r.websocket.push_back({u.venues[w.venue], w.orders->counters(), w.market_data->counters(),
-                           w.orders->parser_counters(), std::move(problem)});
-  }
+                           w.orders->parser_counters(), w.last_problem()});
   if (p.config.venue.embedded && p.outside.venue) r.venue = p.outside.venue->report();
   r.latency = p.pipeline->orders().latency();
   r.tick_to_engine_done = p.pipeline->engine().tick_latency();

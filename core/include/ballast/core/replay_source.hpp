@@ -13,6 +13,7 @@
 #include "ballast/core/config.hpp"
 #include "ballast/core/events.hpp"
 #include "ballast/core/model.hpp"
+#include "ballast/core/tick_source.hpp"
 
 namespace ballast {
 
@@ -27,7 +28,7 @@ struct ReplayLoad;
 // with '#' are skipped.
 // Lines that fail validation are dropped and counted rather than failing the whole load: a
 // long recording with a few damaged lines is still worth replaying.
-class ReplayTickSource {
+class ReplayTickSource final : public TickSource {
  public:
   ReplayTickSource() = default;  // empty: poll never returns a tick
 
@@ -51,7 +52,7 @@ class ReplayTickSource {
   // per call, each with its own scheduled_ns, so a slow consumer shows up as latency instead
   // of silently stretching the schedule (coordinated omission). recv_tsc is left 0 for the
   // caller to stamp.
-  [[nodiscard]] bool poll(std::int64_t now_ns, MarketTick& out) noexcept;
+  [[nodiscard]] bool poll(std::int64_t now_ns, MarketTick& out) noexcept override;
 
   [[nodiscard]] std::size_t size() const noexcept { return ticks_.size(); }
   [[nodiscard]] std::size_t emitted() const noexcept { return emitted_; }
@@ -60,7 +61,7 @@ class ReplayTickSource {
   [[nodiscard]] std::int64_t scheduled_ns() const noexcept { return scheduled_ns_; }
   // True once a non-looping replay has emitted its last tick, or the source is empty, or a
   // loop's next pass would push timestamps past int64 (centuries of simulated time).
-  [[nodiscard]] bool exhausted() const noexcept { return exhausted_; }
+  [[nodiscard]] bool exhausted() const noexcept override { return exhausted_; }
   // Recorded time from the first to the last tick, and how far each loop pass shifts
   // timestamps: the span plus one average spacing, so the seam looks like any other gap.
   [[nodiscard]] std::int64_t span_ns() const noexcept { return span_ns_; }

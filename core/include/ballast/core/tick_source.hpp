@@ -1,4 +1,5 @@
-// Where the market-data agent gets ticks: a replay file now, venue feeds later. poll()
+// Where the market-data agent gets ticks: a replay file (ReplayTickSource), a venue's feed
+// (FIX market data, Binance streams), or several merged (MergedTickSource). poll()
 // is non-blocking and allocation-free; a source may stamp recv_tsc itself (an open-loop
 // benchmark stamps the tick's scheduled time), otherwise the agent stamps the read.
 #pragma once

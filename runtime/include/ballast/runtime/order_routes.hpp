@@ -23,6 +23,12 @@ struct WebSocketVenue {
   VenueId venue = 0;
   std::unique_ptr<gateways::BinanceOrderGateway> orders;
   std::unique_ptr<gateways::BinanceMarketDataFeed> market_data;
+
+  // Why the venue last went down: the order sockets' reason first, else the market data's.
+  [[nodiscard]] std::string last_problem() const {
+    std::string why = orders->last_problem();
+    return why.empty() ? market_data->last_problem() : why;
+  }
 };
 
 struct OrderRoutes {
