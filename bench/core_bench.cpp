@@ -15,7 +15,7 @@ namespace {
 
 const ballast::BallastConfig& demo_config() {
   static const ballast::BallastConfig config = [] {
-    auto r = ballast::load_config_file(BALLAST_SOURCE_DIR "/config/demo.toml");
+    auto r = ballast::load_domain_config(BALLAST_SOURCE_DIR "/config/demo.toml");
     if (!r.ok()) {
       for (const auto& e : r.errors) std::fprintf(stderr, "%s\n", e.to_string().c_str());
       std::abort();

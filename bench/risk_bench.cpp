@@ -73,7 +73,7 @@ void BM_RiskEngine_CheckOrder(benchmark::State& state) {
   auto current = std::make_unique<risk::AccountRisk>();
   auto scratch = std::make_unique<risk::AccountRisk>();
   engine.assess(in, nullptr, *current);
-  const risk::OrderIntent order{2, false, 150, 350000};  // sell 150 ETHUSDT-PERP at 3,500
+  const risk::OrderIntent order{2, Side::sell, 150, 350000};  // sell 150 ETHUSDT-PERP at 3,500
   for (auto _ : state) {
     const risk::RiskVerdict v = engine.check(order, in, *current, *scratch);
     benchmark::DoNotOptimize(v);

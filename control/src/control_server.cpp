@@ -103,8 +103,13 @@ struct ControlServer::Impl {
         port(control_port),
         live(std::move(config)),
         options(std::move(server_options)) {
-    if (options.socket_path.empty()) options.socket_path = live.control.socket;
-    if (options.audit_log_path.empty()) options.audit_log_path = live.control.audit_log;
+    if (!options.load_config)
+      options.load_config = [](const std::string& path) {
+        ControlConfig control;
+        ConfigSchema schema;
+        add_control_table(schema, control);
+        return load_config_file(path, ConfigParseOptions{}, schema);
+      };
   }
 
   ControlServer& owner;
@@ -378,7 +383,7 @@ struct ControlServer::Impl {
         break;
       }
       case ControlCmd::reload: {
-        ConfigLoadResult loaded = load_config_file(live.source_path);
+        ConfigLoadResult loaded = options.load_config(live.source_path);
         if (!loaded.ok()) {
           std::vector<std::string> errors;
           for (const ConfigError& e : loaded.errors) errors.push_back(e.to_string());
@@ -707,6 +712,13 @@ struct ControlServer::Impl {
 
 ControlServer::ControlServer(ControlPort& port, BallastConfig config, ControlServerOptions options)
     : impl_(std::make_unique<Impl>(*this, port, std::move(config), std::move(options))) {}
+
+ControlServerOptions ControlServer::options_for(const ControlConfig& control) {
+  ControlServerOptions o;
+  o.socket_path = control.socket;
+  o.audit_log_path = control.audit_log;
+  return o;
+}
 
 ControlServer::~ControlServer() {
   stop();

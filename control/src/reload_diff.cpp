@@ -156,6 +156,30 @@ bool same_universe(const Universe& a, const Universe& b) {
   return true;
 }
 
+// The tables other modules own ([feed], [orders], [websocket], [control], [venue]) are
+// read at start only: each key whose text differs is named, "(default)" where unset.
+void diff_module_keys(const std::vector<std::pair<std::string, std::string>>& a,
+                      const std::vector<std::pair<std::string, std::string>>& b, Changes& c) {
+  static const std::string kDefault = "(default)";
+  std::size_t i = 0, j = 0;  // both sorted by key
+  while (i < a.size() || j < b.size()) {
+    const bool take_a = j == b.size() || (i < a.size() && a[i].first < b[j].first);
+    const bool take_b = i == a.size() || (j < b.size() && b[j].first < a[i].first);
+    if (take_a) {
+      c.lines.push_back(a[i].first + " " + a[i].second + " -> " + kDefault);
+      ++i;
+    } else if (take_b) {
+      c.lines.push_back(b[j].first + " " + kDefault + " -> " + b[j].second);
+      ++j;
+    } else {
+      if (a[i].second != b[j].second)
+        c.lines.push_back(a[i].first + " " + a[i].second + " -> " + b[j].second);
+      ++i;
+      ++j;
+    }
+  }
+}
+
 void diff_restart_only(const BallastConfig& a, const BallastConfig& b, Changes& c) {
   const Universe& ua = a.universe;
   const Universe& ub = b.universe;
@@ -177,53 +201,8 @@ void diff_restart_only(const BallastConfig& a, const BallastConfig& b, Changes& 
                      a.threads[k].cpu != b.threads[k].cpu || a.threads[k].idle != b.threads[k].idle;
   c.section("threads", threads_differ);
 
-  c.compare("feed.kind", a.feed.kind, b.feed.kind);
-  c.compare("feed.file", a.feed.file, b.feed.file);
-  c.compare("feed.pace", a.feed.pace, b.feed.pace);
-  c.compare("feed.rate", a.feed.rate_per_s, b.feed.rate_per_s);
-  c.compare("feed.loop", a.feed.loop, b.feed.loop);
-
-  const OrderRouteConfig& oa = a.orders;
-  const OrderRouteConfig& ob = b.orders;
-  c.section("orders", oa.kind != ob.kind || oa.fix_settings != ob.fix_settings ||
-                          oa.fix_host != ob.fix_host || oa.fix_port != ob.fix_port ||
-                          oa.fix_store != ob.fix_store ||
-                          oa.time_in_force_gtc != ob.time_in_force_gtc ||
-                          oa.fix_store_kind != ob.fix_store_kind ||
-                          oa.fix_store_flush_ms != ob.fix_store_flush_ms);
-
-  const VenueSimConfig& va = a.venue;
-  const VenueSimConfig& vb = b.venue;
-  c.section("venue", va.present != vb.present || va.embedded != vb.embedded || va.port != vb.port ||
-                         va.store_dir != vb.store_dir || va.seed != vb.seed ||
-                         va.volatility != vb.volatility || va.correlation != vb.correlation ||
-                         va.jump_per_day != vb.jump_per_day || va.jump_size != vb.jump_size ||
-                         va.speed != vb.speed || va.funding_interval_s != vb.funding_interval_s ||
-                         va.cash != vb.cash || va.feed_file != vb.feed_file ||
-                         va.tick_interval_ms != vb.tick_interval_ms ||
-                         va.depth_notional != vb.depth_notional || va.faults != vb.faults ||
-                         va.ws_port != vb.ws_port || va.ws_cert_file != vb.ws_cert_file ||
-                         va.ws_key_file != vb.ws_key_file ||
-                         va.ws_credentials_file != vb.ws_credentials_file ||
-                         va.ws_recv_window_ms != vb.ws_recv_window_ms);
-
-  const WebSocketRouteConfig& wa = a.websocket;
-  const WebSocketRouteConfig& wb = b.websocket;
-  c.section("websocket", wa.present != wb.present || wa.host != wb.host || wa.port != wb.port ||
-                             wa.tls != wb.tls || wa.ca_file != wb.ca_file ||
-                             wa.server_name != wb.server_name || wa.market_path != wb.market_path ||
-                             wa.api_path != wb.api_path ||
-                             wa.credentials_file != wb.credentials_file ||
-                             wa.recv_window_ms != wb.recv_window_ms || wa.venues != wb.venues ||
-                             wa.idle != wb.idle || wa.connect_timeout_ms != wb.connect_timeout_ms ||
-                             wa.reconnect_min_ms != wb.reconnect_min_ms ||
-                             wa.reconnect_max_ms != wb.reconnect_max_ms ||
-                             wa.max_message_bytes != wb.max_message_bytes);
-
   c.compare("engine.state_dir", a.state_dir, b.state_dir);
-  c.compare("control.socket", a.control.socket, b.control.socket);
-  c.compare("control.audit_log", a.control.audit_log, b.control.audit_log);
-  c.compare("control.snapshot_ms", a.control.snapshot_ms, b.control.snapshot_ms);
+  diff_module_keys(a.module_keys, b.module_keys, c);
 
   // The portfolio is where the engine started; afterwards fills are the truth.
   bool portfolio_differs = a.portfolio.cash != b.portfolio.cash ||

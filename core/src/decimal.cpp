@@ -7,12 +7,12 @@
 #include <cstring>
 #include <limits>
 
+#include "ballast/core/int128.hpp"
+
 namespace ballast {
 namespace {
 
-// 128-bit intermediates: a scaled int64 times a power of ten must not wrap.
-__extension__ using i128 = __int128;
-
+// 128-bit intermediates (Int128): a scaled int64 times a power of ten must not wrap.
 constexpr std::int64_t kPow10[19] = {1,
                                      10,
                                      100,
@@ -33,15 +33,15 @@ constexpr std::int64_t kPow10[19] = {1,
                                      100000000000000000,
                                      1000000000000000000};
 
-bool fits_i64(i128 v) {
+bool fits_i64(Int128 v) {
   return v >= std::numeric_limits<std::int64_t>::min() &&
          v <= std::numeric_limits<std::int64_t>::max();
 }
 
-// a * 10^k as i128, nullopt when it leaves the int64 range.
-std::optional<i128> scale_up(std::int64_t a, std::int32_t k) {
+// a * 10^k as Int128, nullopt when it leaves the int64 range.
+std::optional<Int128> scale_up(std::int64_t a, std::int32_t k) {
   if (k < 0 || k > 18) return std::nullopt;
-  const i128 r = static_cast<i128>(a) * kPow10[k];
+  const Int128 r = static_cast<Int128>(a) * kPow10[k];
   if (!fits_i64(r)) return std::nullopt;
   return r;
 }
@@ -55,7 +55,7 @@ std::optional<Decimal> Decimal::parse(std::string_view text) noexcept {
     negative = text[i] == '-';
     ++i;
   }
-  i128 units = 0;
+  Int128 units = 0;
   std::int32_t scale = 0;
   bool any_digit = false;
   bool in_fraction = false;
@@ -71,7 +71,7 @@ std::optional<Decimal> Decimal::parse(std::string_view text) noexcept {
     if (c < '0' || c > '9') return std::nullopt;
     any_digit = true;
     units = units * 10 + (c - '0');
-    if (units > static_cast<i128>(std::numeric_limits<std::int64_t>::max())) return std::nullopt;
+    if (units > static_cast<Int128>(std::numeric_limits<std::int64_t>::max())) return std::nullopt;
     if (in_fraction) ++scale;
   }
   if (!any_digit) return std::nullopt;
@@ -96,6 +96,37 @@ std::optional<Decimal> Decimal::parse(std::string_view text) noexcept {
   d = d.normalized();
   if (d.scale > kMaxScale) return std::nullopt;
   return d;
+}
+
+std::optional<Decimal> Decimal::parse_wire(std::string_view text) noexcept {
+  std::size_t i = 0;
+  bool negative = false;
+  if (i < text.size() && text[i] == '-') {
+    negative = true;
+    ++i;
+  }
+  std::int64_t units = 0;
+  std::int32_t scale = 0;
+  int digits = 0;
+  bool any_digit = false;
+  bool in_fraction = false;
+  for (; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '.') {
+      if (in_fraction) return std::nullopt;
+      in_fraction = true;
+      continue;
+    }
+    if (c < '0' || c > '9') return std::nullopt;
+    any_digit = true;
+    // Leading zeros are not significant digits; they cannot overflow the mantissa.
+    if (units != 0 || c != '0') ++digits;
+    if (digits > 18) return std::nullopt;
+    units = units * 10 + (c - '0');
+    if (in_fraction) ++scale;
+  }
+  if (!any_digit || scale > kMaxScale) return std::nullopt;
+  return Decimal{negative ? -units : units, scale};
 }
 
 std::optional<Decimal> Decimal::from_double(double value) noexcept {
@@ -173,8 +204,8 @@ std::optional<StepRounding> steps_exact(const Decimal& value, const Decimal& ste
   const auto v = scale_up(value.units, scale - value.scale);
   const auto s = scale_up(step.units, scale - step.scale);
   if (!v || !s) return std::nullopt;
-  const i128 q = *v / *s;  // C++ division truncates toward zero
-  const i128 r = *v - q * *s;
+  const Int128 q = *v / *s;  // C++ division truncates toward zero
+  const Int128 r = *v - q * *s;
   if (!fits_i64(q)) return std::nullopt;
   StepRounding out;
   out.steps = static_cast<std::int64_t>(q);
@@ -222,14 +253,14 @@ StepRounding steps_toward_zero(double value, double step_d) noexcept {
 }
 
 std::optional<Decimal> multiply_steps(std::int64_t steps, const Decimal& step) noexcept {
-  const i128 r = static_cast<i128>(steps) * step.units;
+  const Int128 r = static_cast<Int128>(steps) * step.units;
   if (!fits_i64(r)) return std::nullopt;
   return Decimal{static_cast<std::int64_t>(r), step.scale}.normalized();
 }
 
 std::size_t write_steps_decimal(std::int64_t steps, const Decimal& step, char* out,
                                 std::size_t cap) noexcept {
-  i128 v = static_cast<i128>(steps) * step.units;
+  Int128 v = static_cast<Int128>(steps) * step.units;
   std::int32_t scale = step.scale;
   if (scale < 0) {  // not canonical, but exact all the same
     if (-scale > 18) return 0;
@@ -238,8 +269,8 @@ std::size_t write_steps_decimal(std::int64_t steps, const Decimal& step, char* o
   }
   if (scale > Decimal::kMaxScale) return 0;
   const bool negative = v < 0;
-  const i128 mag = negative ? -v : v;
-  if (mag > static_cast<i128>(std::numeric_limits<unsigned long long>::max())) return 0;
+  const Int128 mag = negative ? -v : v;
+  if (mag > static_cast<Int128>(std::numeric_limits<unsigned long long>::max())) return 0;
   char digits[24];
   auto [p, ec] =
       std::to_chars(digits, digits + sizeof digits, static_cast<unsigned long long>(mag));

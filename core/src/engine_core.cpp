@@ -139,7 +139,7 @@ std::size_t EngineCore::on_tick(const MarketTick& tick, std::uint64_t popped_tsc
   ++stats_.triggers;
 
   HedgePlanner::plan(ctx, v, trigger, *plan_);
-  const std::uint64_t planned_tsc = TscClock::now();
+  const StageStamps stamps = stage_stamps(tick, popped_tsc);
 
   std::size_t n = 0;
   // A synthetic pair goes out whole, as planned, or not at all: one leg alone (or cut
@@ -166,17 +166,8 @@ std::size_t EngineCore::on_tick(const MarketTick& tick, std::uint64_t popped_tsc
       break;
     }
     if (!admitted) continue;
-    if (order.lots != planned_lots) {
-      ++stats_.shrunk;
-      HedgePlanner::resize(ctx, order, order.lots);
-    }
     if (open_.count >= open_.orders.size()) break;
-    OrderRequest& r = out[n++];
-    add_open(order, r);
-    r.stamps.tick_recv = tick.recv_tsc;
-    r.stamps.engine_popped = popped_tsc;
-    r.stamps.planned = planned_tsc;
-    gate_.on_sent(order, now_ns);
+    emit_admitted(ctx, order, planned_lots, stamps, now_ns, out[n++]);
   }
   // What risk let out of a cut plan must still be worth its cost, as `plan` weighs it
   // (HedgePlanner::reweigh); if not, none of it goes. The check costs nothing otherwise.
@@ -193,6 +184,31 @@ std::size_t EngineCore::on_tick(const MarketTick& tick, std::uint64_t popped_tsc
     for (std::size_t k = 0; k < n; ++k) out[k].stamps.risk_done = done;
   }
   return n;
+}
+
+StageStamps EngineCore::stage_stamps(const MarketTick& tick, std::uint64_t popped_tsc) noexcept {
+  StageStamps s;
+  s.tick_recv = tick.recv_tsc;
+  s.engine_popped = popped_tsc;
+  s.planned = TscClock::now();
+  return s;
+}
+
+// Every order the engine sends (rebalance, unwind, flatten) leaves here once the gate has
+// admitted it: a size risk cut is re-priced, the order is recorded as open under a fresh
+// client id, stamped, and its throttle token taken.
+void EngineCore::emit_admitted(const PlanContext& ctx, PlannedOrder& order, std::int64_t asked_lots,
+                               const StageStamps& stamps, std::int64_t now_ns,
+                               OrderRequest& r) noexcept {
+  if (order.lots != asked_lots) {
+    ++stats_.shrunk;
+    HedgePlanner::resize(ctx, order, order.lots);
+  }
+  add_open(order, r);
+  r.stamps.tick_recv = stamps.tick_recv;
+  r.stamps.engine_popped = stamps.engine_popped;
+  r.stamps.planned = stamps.planned;
+  gate_.on_sent(order, now_ns);
 }
 
 void EngineCore::add_open(const PlannedOrder& order, OrderRequest& r) noexcept {
@@ -461,7 +477,7 @@ std::size_t EngineCore::flatten_step(const GateView& view, const PlanContext& ct
     alert(AlertKind::flatten_done, 0);
     return 0;
   }
-  const std::uint64_t planned_tsc = TscClock::now();
+  const StageStamps stamps = stage_stamps(tick, popped_tsc);
   const Universe& u = config_.universe;
   std::size_t n = 0;
   for (std::size_t i = 0; i < u.instruments.size() && n < max; ++i) {
@@ -482,16 +498,7 @@ std::size_t EngineCore::flatten_step(const GateView& view, const PlanContext& ct
       on_denied(view.now_ns);
       continue;
     }
-    if (order.lots != size) {
-      ++stats_.shrunk;
-      HedgePlanner::resize(ctx, order, order.lots);
-    }
-    OrderRequest& r = out[n++];
-    add_open(order, r);
-    r.stamps.tick_recv = tick.recv_tsc;
-    r.stamps.engine_popped = popped_tsc;
-    r.stamps.planned = planned_tsc;
-    gate_.on_sent(order, view.now_ns);
+    emit_admitted(ctx, order, size, stamps, view.now_ns, out[n++]);
   }
   stats_.orders += n;
   const std::uint64_t done = TscClock::now();

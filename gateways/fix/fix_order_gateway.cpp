@@ -19,8 +19,6 @@
 namespace ballast::gateways {
 namespace {
 
-__extension__ using i128 = __int128;
-
 std::string_view view(const fix::FixText& t) noexcept {
   return t.present() ? std::string_view(t.data, t.size) : std::string_view();
 }
@@ -55,7 +53,7 @@ bool one_char(std::string_view s, char& out) noexcept {
 
 // A quantity as whole lots: exact, non-negative.
 bool to_lots(std::string_view s, const Decimal& lot, std::int64_t& out) noexcept {
-  const auto d = parse_fix_decimal(s);
+  const auto d = Decimal::parse_wire(s);
   if (!d || d->units < 0) return false;
   const auto steps = steps_exact(*d, lot);
   if (!steps || !steps->exact) return false;
@@ -66,7 +64,7 @@ bool to_lots(std::string_view s, const Decimal& lot, std::int64_t& out) noexcept
 // A price in ticks, rounded to the nearest tick when the venue reports one off the grid
 // (`off_tick` set): a real fill is never dropped over its last digit.
 bool to_ticks(std::string_view s, const Decimal& tick, std::int64_t& out, bool& off_tick) noexcept {
-  const auto d = parse_fix_decimal(s);
+  const auto d = Decimal::parse_wire(s);
   if (!d || !tick.is_positive()) return false;
   const auto steps = steps_exact(*d, tick);
   if (!steps) return false;
@@ -92,7 +90,7 @@ std::uint16_t reason_code(std::string_view s) noexcept {
 // A FIX price or size as a double: the strict FIX float grammar (parse_fix_decimal), then
 // the correctly rounded double of that text. False for anything else.
 bool parse_fix_double(std::string_view s, double& out) noexcept {
-  if (!parse_fix_decimal(s)) return false;
+  if (!Decimal::parse_wire(s)) return false;
   const char* end = s.data() + s.size();
   auto [p, ec] = std::from_chars(s.data(), end, out, std::chars_format::fixed);
   return ec == std::errc() && p == end && std::isfinite(out);
@@ -633,7 +631,7 @@ class FixOrderGateway::Events final : public fix::SessionEvents {
       const std::string_view ct = view(in.comm_type);
       if (in.commission.present() && (ct.empty() || ct == "3")) {
         const std::string_view c = view(in.commission);
-        const auto fee = parse_fix_decimal(c);
+        const auto fee = Decimal::parse_wire(c);
         if (!fee) return bad(12);
         r.fee = fee->to_double();
       }
@@ -1009,36 +1007,6 @@ int FixOrderGateway::next_sender_seq_num() const noexcept {
   } catch (...) {
     return 0;
   }
-}
-
-std::optional<Decimal> parse_fix_decimal(std::string_view s) noexcept {
-  std::size_t i = 0;
-  bool negative = false;
-  if (i < s.size() && s[i] == '-') {
-    negative = true;
-    ++i;
-  }
-  std::int64_t units = 0;
-  std::int32_t scale = 0;
-  int digits = 0;
-  bool fraction = false;
-  bool any = false;
-  for (; i < s.size(); ++i) {
-    const char c = s[i];
-    if (c == '.') {
-      if (fraction) return std::nullopt;
-      fraction = true;
-      continue;
-    }
-    if (c < '0' || c > '9') return std::nullopt;
-    any = true;
-    if (units != 0 || c != '0') ++digits;  // leading zeros are free
-    if (digits > 18) return std::nullopt;
-    units = units * 10 + (c - '0');
-    if (fraction) ++scale;
-  }
-  if (!any || scale > Decimal::kMaxScale) return std::nullopt;
-  return Decimal{negative ? -units : units, scale};
 }
 
 bool fix_resend_suppressed(std::string_view raw_message) {

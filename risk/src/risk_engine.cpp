@@ -168,7 +168,7 @@ RiskVerdict check_reduce_only(TradingState state, const InstrumentSpec& spec, In
   if (state != TradingState::reducing) return {};
   // Spot orders never reduce a hedge; a futures order must shrink |position| without
   // crossing through zero.
-  const std::int64_t signed_lots = order.buy ? order.lots : -order.lots;
+  const std::int64_t signed_lots = order.side == Side::buy ? order.lots : -order.lots;
   const bool reduces = spec.is_derivative() && position_lots != 0 &&
                        (position_lots > 0) != (signed_lots > 0) &&
                        std::llabs(signed_lots) <= std::llabs(position_lots);
@@ -376,9 +376,9 @@ void RiskEngine::assess(const RiskInputs& in, const OrderIntent* extra,
   std::array<double, kMaxInstruments> add_price;  // volume-weighted limit price
   std::fill_n(add_lots.begin(), n_inst, 0);
   std::fill_n(add_price.begin(), n_inst, 0.0);
-  auto add = [&](InstrumentId i, bool buy, std::int64_t lots, std::int64_t ticks) {
+  auto add = [&](InstrumentId i, Side side, std::int64_t lots, std::int64_t ticks) {
     const double price = static_cast<double>(ticks) * u.instruments[i].tick_size_d;
-    const std::int64_t signed_lots = buy ? lots : -lots;
+    const std::int64_t signed_lots = side == Side::buy ? lots : -lots;
     const std::int64_t prev = add_lots[i];
     add_lots[i] = prev + signed_lots;
     add_price[i] = add_lots[i] != 0 ? (add_price[i] * static_cast<double>(prev) +
@@ -388,10 +388,9 @@ void RiskEngine::assess(const RiskInputs& in, const OrderIntent* extra,
   };
   for (std::size_t k = 0; k < in.open_orders.count; ++k) {
     const OpenOrder& o = in.open_orders.orders[k];
-    if (o.lots > 0 && o.instrument < n_inst)
-      add(o.instrument, o.side == Side::buy, o.lots, o.limit_ticks);
+    if (o.lots > 0 && o.instrument < n_inst) add(o.instrument, o.side, o.lots, o.limit_ticks);
   }
-  if (extra) add(extra->instrument, extra->buy, extra->lots, extra->limit_ticks);
+  if (extra) add(extra->instrument, extra->side, extra->lots, extra->limit_ticks);
 
   out.nav = in.valuation.nav;
   out.wallet_balance = in.wallet_balance;
@@ -551,9 +550,9 @@ RiskVerdict RiskEngine::check_order_level(const OrderIntent& order, const RiskIn
     return v;
   if (v = check_duplicate_in_flight(in.open_orders, i); !v.accepted()) return v;
   // Breakers stop the policy adding exposure; they never block getting out.
-  const bool reduces =
-      spec.is_derivative() && (order.buy ? position_lots < 0 && order.lots <= -position_lots
-                                         : position_lots > 0 && order.lots <= position_lots);
+  const bool reduces = spec.is_derivative() &&
+                       (order.side == Side::buy ? position_lots < 0 && order.lots <= -position_lots
+                                                : position_lots > 0 && order.lots <= position_lots);
   if (!reduces) {
     const BreakerState& b = breakers_;
     if (v = check_consecutive_rejects(b.consecutive_rejects, limits_.max_consecutive_rejects, i);

@@ -26,8 +26,7 @@ RiskInputs RiskGate::inputs(const GateView& view) const noexcept {
 
 bool RiskGate::admit(PlannedOrder& order, const GateView& view) noexcept {
   const RiskInputs in = inputs(view);
-  const OrderIntent intent{order.instrument, order.side == Side::buy, order.lots,
-                           order.limit_ticks};
+  const OrderIntent intent{order.instrument, order.side, order.lots, order.limit_ticks};
   bool current_valid = false;
   RiskVerdict v = engine_.check_lazy(intent, in, *scratch_, *current_, current_valid);
   if (!v.accepted() && is_size_bound(v.check)) {
@@ -48,9 +47,8 @@ bool RiskGate::admit(PlannedOrder& order, const GateView& view) noexcept {
 }
 
 void RiskGate::on_sent(const PlannedOrder& order, std::int64_t now_ns) noexcept {
-  engine_.on_order_sent(
-      OrderIntent{order.instrument, order.side == Side::buy, order.lots, order.limit_ticks},
-      now_ns);
+  engine_.on_order_sent(OrderIntent{order.instrument, order.side, order.lots, order.limit_ticks},
+                        now_ns);
 }
 
 void RiskGate::set_mode(TradingState state) noexcept {

@@ -69,7 +69,7 @@ std::string websocket_state(const OrderRoutes& r) {
 // Declared in the order they are built; destroyed in reverse, so nothing outlives what
 // it refers to (the pipeline goes first, the feed last).
 struct EngineRuntime::Parts {
-  BallastConfig config;
+  RunConfig config;
   RuntimeParts outside;
   std::optional<ReplayTickSource> replay;
   std::unique_ptr<PipelineTelemetry> telemetry = std::make_unique<PipelineTelemetry>();
@@ -91,7 +91,7 @@ EngineRuntime::EngineRuntime(std::unique_ptr<Parts> parts) : p_(std::move(parts)
 EngineRuntime::~EngineRuntime() = default;
 
 int EngineRuntime::build_feed(Parts& p) {
-  const BallastConfig& config = p.config;
+  const RunConfig& config = p.config;
   if (config.feed.kind == FeedKind::none) {
     std::fprintf(p.outside.log,
                  "%s: feed: `ballast run` needs a market-data feed: [feed] kind = \"replay\" "
@@ -119,12 +119,13 @@ int EngineRuntime::build_feed(Parts& p) {
 // The control socket first of all: a second engine on the same socket (or one the
 // operator does not own) stops here, before a venue, a session or a thread starts.
 int EngineRuntime::build_control(Parts& p) {
-  const BallastConfig& config = p.config;
+  const RunConfig& config = p.config;
   if (!config.control.present) return 0;
   p.control_port = std::make_unique<ControlPort>();
   p.control_port->snapshot_period_ns.store(static_cast<std::int64_t>(config.control.snapshot_ms) *
                                            1'000'000);
-  control::ControlServerOptions o;
+  control::ControlServerOptions o = control::ControlServer::options_for(config.control);
+  o.load_config = p.outside.load_config;
   PipelineTelemetry* t = p.telemetry.get();
   o.latency = [t] {
     return control::LatencyNumbers{t->tick_to_order_p50_ns.load(), t->tick_to_order_p99_ns.load(),
@@ -147,7 +148,7 @@ int EngineRuntime::build_venue(Parts& p) {
     std::fprintf(p.outside.log, "ballast: websocket: cannot draw random demo credentials\n");
     return 1;
   }
-  if (!p.config.venue.embedded) return 0;
+  if (!p.config.embedded_venue.present) return 0;
   if (!p.outside.venue) {
     std::fprintf(p.outside.log, "ballast: embedded venue: this executable has no simulator\n");
     return 1;
@@ -167,7 +168,7 @@ int EngineRuntime::build_venue(Parts& p) {
 
 // Routes, every feed on the one md thread, order ids, the risk gate, the core, the pipeline.
 int EngineRuntime::build_engine(Parts& p) {
-  const BallastConfig& config = p.config;
+  const RunConfig& config = p.config;
   OrderRoutesResult built = build_order_routes(config);
   for (const std::string& e : built.errors) std::fprintf(p.outside.log, "%s\n", e.c_str());
   if (!built.routes) return 2;
@@ -202,7 +203,7 @@ int EngineRuntime::build_engine(Parts& p) {
   return 0;
 }
 
-EngineRuntime::Built EngineRuntime::build(const BallastConfig& config, RuntimeParts parts) {
+EngineRuntime::Built EngineRuntime::build(const RunConfig& config, RuntimeParts parts) {
   auto p = std::make_unique<Parts>();
   p->config = config;
   p->outside = std::move(parts);
@@ -304,7 +305,7 @@ void EngineRuntime::wait_for_sessions_to_close() const {
 
 RunSummary EngineRuntime::shutdown() {
   Parts& p = *p_;
-  EmbeddedVenue* venue = p.config.venue.embedded ? p.outside.venue.get() : nullptr;
+  EmbeddedVenue* venue = p.config.embedded_venue.present ? p.outside.venue.get() : nullptr;
   // The embedded venue's clock stops first: no funding or fills happen that the engine
   // would not see. Then drain: read nothing new, let every order in flight finish.
   if (venue) venue->pause();
@@ -364,7 +365,7 @@ RunSummary EngineRuntime::summarize(double elapsed_s, bool drained) const {
   for (const WebSocketVenue& w : p.routes->websocket)
     r.websocket.push_back({u.venues[w.venue], w.orders->counters(), w.market_data->counters(),
                            w.orders->parser_counters(), w.last_problem()});
-  if (p.config.venue.embedded && p.outside.venue) r.venue = p.outside.venue->report();
+  if (p.config.embedded_venue.present && p.outside.venue) r.venue = p.outside.venue->report();
   r.latency = p.pipeline->orders().latency();
   r.tick_to_engine_done = p.pipeline->engine().tick_latency();
   return r;

@@ -13,17 +13,17 @@
 namespace ballast::runtime {
 namespace {
 
-std::string problem(const BallastConfig& config, const char* key, const std::string& what) {
+std::string problem(const RunConfig& config, const char* key, const std::string& what) {
   return config.source_path + ": " + key + ": " + what;
 }
 
-gateways::BinanceConnectionOptions websocket_connection(const BallastConfig& config) {
+gateways::BinanceConnectionOptions websocket_connection(const RunConfig& config) {
   const WebSocketRouteConfig& w = config.websocket;
   gateways::BinanceConnectionOptions c;
   c.host = w.host;
   c.server_name = w.server_name;
-  c.port = static_cast<std::uint16_t>(w.port != 0 ? w.port : config.venue.ws_port);
-  if (config.venue.embedded && w.host.empty()) c.host = "127.0.0.1";
+  c.port = static_cast<std::uint16_t>(w.port != 0 ? w.port : config.embedded_venue.ws_port);
+  if (config.embedded_venue.present && w.host.empty()) c.host = "127.0.0.1";
   c.tls = w.tls;
   c.ca_file = w.ca_file;
   c.market_path = w.market_path;
@@ -37,7 +37,7 @@ gateways::BinanceConnectionOptions websocket_connection(const BallastConfig& con
 }
 
 // One order gateway and one market-data feed per WebSocket venue, sharing the API key.
-bool add_websocket_venues(const BallastConfig& config, const std::vector<VenueId>& venues,
+bool add_websocket_venues(const RunConfig& config, const std::vector<VenueId>& venues,
                           OrderRoutes& r, std::vector<std::string>& errors) {
   if (venues.empty()) return true;
   binance::CredentialsLoadResult credentials =
@@ -87,7 +87,7 @@ gateways::FixStoreKind fix_store_kind(OrderRouteConfig::Store store) noexcept {
 }
 
 // The FIX session for whatever is not on WebSocket (one FIX venue per config so far).
-bool add_fix_session(const BallastConfig& config, VenueId venue, OrderRoutes& r,
+bool add_fix_session(const RunConfig& config, VenueId venue, OrderRoutes& r,
                      std::vector<std::string>& errors) {
   const OrderRouteConfig& orders = config.orders;
   gateways::FixGatewayOptions o;
@@ -111,9 +111,9 @@ bool add_fix_session(const BallastConfig& config, VenueId venue, OrderRoutes& r,
     o.logon_password = std::string(c.credentials->api_secret.reveal());
   }
   o.venue = venue;
-  if (config.venue.embedded) {  // our own simulator, on this machine
+  if (config.embedded_venue.present) {  // our own simulator, on this machine
     if (o.host_override.empty()) o.host_override = "127.0.0.1";
-    if (o.port_override == 0) o.port_override = config.venue.port;
+    if (o.port_override == 0) o.port_override = config.embedded_venue.fix_port;
   }
   r.fix_venue = venue;
   try {
@@ -149,7 +149,7 @@ bool OrderRoutes::websocket_up() const noexcept {
   return !websocket.empty();
 }
 
-std::vector<VenueId> websocket_venues(const BallastConfig& config) {
+std::vector<VenueId> websocket_venues(const RunConfig& config) {
   std::vector<VenueId> out;
   if (!config.websocket.present) return out;
   const Universe& u = config.universe;
@@ -167,11 +167,11 @@ std::vector<VenueId> websocket_venues(const BallastConfig& config) {
   return out;
 }
 
-bool ensure_demo_credentials(const BallastConfig& config) {
+bool ensure_demo_credentials(const RunConfig& config) {
   const WebSocketRouteConfig& w = config.websocket;
-  if (!config.venue.embedded || websocket_venues(config).empty() || !w.credentials_file.empty() ||
-      !config.venue.ws_credentials_file.empty() || std::getenv("BALLAST_API_KEY") != nullptr ||
-      std::getenv("BALLAST_API_SECRET") != nullptr)
+  if (!config.embedded_venue.present || websocket_venues(config).empty() ||
+      !w.credentials_file.empty() || config.embedded_venue.has_credentials_file ||
+      std::getenv("BALLAST_API_KEY") != nullptr || std::getenv("BALLAST_API_SECRET") != nullptr)
     return true;
   unsigned char raw[48];
   if (RAND_bytes(raw, sizeof raw) != 1) return false;
@@ -189,7 +189,7 @@ bool ensure_demo_credentials(const BallastConfig& config) {
   return true;
 }
 
-OrderRoutesResult build_order_routes(const BallastConfig& config) {
+OrderRoutesResult build_order_routes(const RunConfig& config) {
   OrderRoutesResult out;
   OrderRoutes r;
   if (config.orders.kind == OrderRouteKind::loopback) {

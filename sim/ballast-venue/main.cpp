@@ -28,7 +28,8 @@
 
 #include "ballast/core/config.hpp"
 #include "ballast/core/guarded_main.hpp"
-#include "ballast/core/venue_fault.hpp"
+#include "ballast/venue/venue_config.hpp"
+#include "ballast/venue/venue_fault.hpp"
 #include "ballast/venue/venue_runner.hpp"
 
 namespace {
@@ -181,7 +182,7 @@ static int run_main(int argc, char** argv) {
       cash = *c;
     } else if (arg == "--fault") {
       std::string why;
-      if (!parse_scheduled_fault(value, &why))
+      if (!venue::parse_scheduled_fault(value, &why))
         return bad_input("--fault \"" + std::string(value) + "\": " + why);
       faults.emplace_back(value);
     } else {
@@ -190,10 +191,14 @@ static int run_main(int argc, char** argv) {
   }
   if (config_path.empty()) return bad_input("--config FILE is required (see --help)");
 
-  const ConfigLoadResult loaded = load_config_file(config_path);
+  // The domain tables and [venue]; the engine's own tables are `ballast check-config`'s.
+  VenueSimConfig vc;
+  ConfigSchema schema;
+  venue::add_venue_table(schema, vc);
+  schema.tolerate_other_tables();
+  const ConfigLoadResult loaded = load_config_file(config_path, ConfigParseOptions{}, schema);
   if (!loaded.ok()) return bad_input(loaded.errors.front().to_string());
   const BallastConfig& cfg = *loaded.config;
-  VenueSimConfig vc = cfg.venue;
   if (port) vc.port = *port;
   if (ws_port) vc.ws_port = *ws_port;
   if (!store.empty()) vc.store_dir = store;

@@ -26,9 +26,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "ballast/core/venue_fault.hpp"
 #include "ballast/venue/account.hpp"
 #include "ballast/venue/simulation.hpp"
+#include "ballast/venue/venue_fault.hpp"
 #include "ballast/venue/venue_summary.hpp"
 #include "fix_acceptor.hpp"
 

@@ -20,8 +20,8 @@
 #include <utility>
 
 #include "ballast/core/replay_source.hpp"
-#include "ballast/core/venue_fault.hpp"
 #include "ballast/venue/simulation.hpp"
+#include "ballast/venue/venue_fault.hpp"
 #include "venue_fix_server.hpp"
 #include "venue_ws_server.hpp"
 

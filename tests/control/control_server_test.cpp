@@ -310,10 +310,12 @@ class ControlServerTest : public ::testing::Test {
     dir_ = ballast::testing::fresh_temp_dir("ctl");
     config_path_ = (dir_ / "ballast.toml").string();
     write_config(kConfig);
-    ConfigLoadResult r = load_config_file(config_path_);
+    ConfigSchema schema;
+    add_control_table(schema, control_);
+    ConfigLoadResult r = load_config_file(config_path_, ConfigParseOptions{}, schema);
     ASSERT_TRUE(r.ok()) << (r.errors.empty() ? "" : r.errors[0].to_string());
     config_ = *r.config;
-    socket_ = config_.control.socket;
+    socket_ = control_.socket;
   }
   void TearDown() override {
     server_.reset();
@@ -322,6 +324,8 @@ class ControlServerTest : public ::testing::Test {
   }
   void write_config(const std::string& text) { std::ofstream(config_path_) << text; }
   void start(ControlServerOptions o = {}, bool with_engine = true) {
+    if (o.socket_path.empty()) o.socket_path = control_.socket;
+    if (o.audit_log_path.empty()) o.audit_log_path = control_.audit_log;
     if (with_engine) engine_ = std::make_unique<EngineStandIn>(port_, config_);
     if (!o.latency) o.latency = [] { return LatencyNumbers{1200, 4500, 77}; };
     server_ = std::make_unique<ControlServer>(port_, config_, std::move(o));
@@ -337,7 +341,7 @@ class ControlServerTest : public ::testing::Test {
     return audit_lines();
   }
   std::vector<std::string> audit_lines() {
-    std::ifstream f(config_.control.audit_log);
+    std::ifstream f(control_.audit_log);
     std::vector<std::string> out;
     for (std::string line; std::getline(f, line);) out.push_back(line);
     return out;
@@ -346,6 +350,7 @@ class ControlServerTest : public ::testing::Test {
   std::filesystem::path dir_;
   std::string config_path_;
   BallastConfig config_;
+  ControlConfig control_;
   std::string socket_;
   ControlPort port_;
   std::unique_ptr<EngineStandIn> engine_;
@@ -593,7 +598,7 @@ TEST_F(ControlServerTest, SocketIsBorn0600AndRemovedOnStop) {
 TEST_F(ControlServerTest, SecondServerOnTheSamePathIsRefused) {
   start();
   ControlPort other_port;
-  ControlServer second(other_port, config_, {});
+  ControlServer second(other_port, config_, ControlServer::options_for(control_));
   const auto error = second.start();
   ASSERT_TRUE(error);
   EXPECT_NE(error->find("is in use by another engine (pid " + std::to_string(::getpid()) + ")"),
@@ -620,7 +625,7 @@ TEST_F(ControlServerTest, StaleSocketIsReplaced) {
 
 TEST_F(ControlServerTest, RegularFileAtThePathIsRefused) {
   std::ofstream(socket_) << "not a socket";
-  ControlServer s(port_, config_, {});
+  ControlServer s(port_, config_, ControlServer::options_for(control_));
   const auto error = s.start();
   ASSERT_TRUE(error);
   EXPECT_NE(error->find("exists and is not a socket"), std::string::npos) << *error;
@@ -638,7 +643,7 @@ TEST_F(ControlServerTest, SocketOwnedByAnotherUserIsRefused) {
     ::close(fd);
   }
   ASSERT_EQ(::chown(socket_.c_str(), 65534, 65534), 0);
-  ControlServer s(port_, config_, {});
+  ControlServer s(port_, config_, ControlServer::options_for(control_));
   const auto error = s.start();
   ASSERT_TRUE(error);
   EXPECT_NE(error->find("is owned by uid 65534, not by this user (uid 0)"), std::string::npos)
@@ -707,7 +712,7 @@ TEST_F(ControlServerTest, AuditLogRecordsEveryCommandAndEveryMalformedLine) {
     std::this_thread::sleep_for(300ms);
   }
   struct stat st {};
-  ASSERT_EQ(::stat(config_.control.audit_log.c_str(), &st), 0);
+  ASSERT_EQ(::stat(control_.audit_log.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   const std::vector<std::string> lines = audit_lines();
   ASSERT_EQ(lines.size(), 5u);
@@ -855,7 +860,7 @@ TEST_F(ControlServerTest, ReloadAppliesLiveKeysAndListsTheRest) {
   const std::vector<std::string> restart = strings(r.doc["restart_needed"]);
   EXPECT_EQ(applied,
             (std::vector<std::string>{"target.BTC.weight 0.5 -> 0.4", "risk.max_leverage 3 -> 2"}));
-  EXPECT_EQ(restart, (std::vector<std::string>{"control.snapshot_ms 100 -> 200"}));
+  EXPECT_EQ(restart, (std::vector<std::string>{"control.snapshot_ms (default) -> 200"}));
   EXPECT_EQ(engine_->reloads.load(), 1);
   EXPECT_DOUBLE_EQ(server_->live_config().risk.max_leverage, 2.0);
   // The engine applies the limits; its next snapshots carry them.

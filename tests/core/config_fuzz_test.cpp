@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "ballast/ballast_config.hpp"
 #include "ballast/core/config.hpp"
 
 namespace ballast {
@@ -80,13 +81,13 @@ std::string mutate(const std::string& base, std::mt19937_64& rng) {
 TEST(ConfigFuzzTest, MutatedConfigsNeverCrashAndAlwaysExplain) {
   const std::string base = demo_text();
   ASSERT_FALSE(base.empty());
-  ASSERT_TRUE(parse_config(base, "demo.toml").ok());
+  ASSERT_TRUE(tools::parse_ballast_config(base, "demo.toml").ok());
   std::mt19937_64 rng(0xBA11A57);
   int rejected = 0;
   for (int iteration = 0; iteration < 4000; ++iteration) {
     const std::string text = mutate(base, rng);
-    ConfigLoadResult r;
-    ASSERT_NO_THROW(r = parse_config(text, "fuzz.toml")) << text;
+    LoadResult<tools::BallastFileConfig> r;
+    ASSERT_NO_THROW(r = tools::parse_ballast_config(text, "fuzz.toml")) << text;
     ASSERT_EQ(r.config.has_value(), r.errors.empty()) << text;
     for (const ConfigError& e : r.errors) {
       ASSERT_EQ(e.file, "fuzz.toml");
@@ -123,15 +124,15 @@ TEST(ConfigFuzzTest, DeepNestingAndHugeInputsAreErrorsNotCrashes) {
       {std::string(2u << 20, '#'), "larger than 1048576 bytes"},
   };
   for (const auto& [text, words] : cases) {
-    ConfigLoadResult r;
-    ASSERT_NO_THROW(r = parse_config(text, "deep.toml"));
+    LoadResult<tools::BallastFileConfig> r;
+    ASSERT_NO_THROW(r = tools::parse_ballast_config(text, "deep.toml"));
     ASSERT_EQ(r.errors.size(), 1u);
     EXPECT_NE(r.errors[0].problem.find(words), std::string::npos) << r.errors[0].to_string();
   }
   // Nesting a real config uses still parses; strings and comments do not count.
   const std::string ok_text =
       demo_text() + "# [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\n";
-  EXPECT_TRUE(parse_config(ok_text, "demo.toml").ok());
+  EXPECT_TRUE(tools::parse_ballast_config(ok_text, "demo.toml").ok());
   // A device or FIFO is not a config file: refused before a byte is read.
   const ConfigLoadResult dev = load_config_file("/dev/zero");
   ASSERT_EQ(dev.errors.size(), 1u);

@@ -17,7 +17,7 @@ namespace ballast {
 namespace {
 
 TEST(PlannerAllocationTest, PlanningTheDemoMakesNoHeapAllocation) {
-  const auto loaded = load_config_file(std::string(BALLAST_SOURCE_DIR) + "/config/demo.toml");
+  const auto loaded = load_domain_config(std::string(BALLAST_SOURCE_DIR) + "/config/demo.toml");
   ASSERT_TRUE(loaded.ok());
   const BallastConfig& c = *loaded.config;
   auto valuation = std::make_unique<Valuation>();

@@ -50,7 +50,7 @@ struct SeedPlan {
 
 SeedPlan plan_example(const std::string& name) {
   SeedPlan s;
-  const auto r = load_config_file(std::string(BALLAST_SOURCE_DIR) + "/config/examples/" + name);
+  const auto r = load_domain_config(std::string(BALLAST_SOURCE_DIR) + "/config/examples/" + name);
   if (!r.ok()) {
     for (const auto& e : r.errors) ADD_FAILURE() << e.to_string();
     return s;

@@ -67,6 +67,7 @@ TEST(FixDecimalText, WritesExactStepsWithTheStepsPlaces) {
 }
 
 TEST(FixDecimalText, ParsesOnlyFixFloats) {
+  const auto parse_fix_decimal = [](std::string_view t) { return Decimal::parse_wire(t); };
   EXPECT_EQ(parse_fix_decimal("0.250"), (Decimal{250, 3}));
   EXPECT_EQ(parse_fix_decimal("89991.1"), (Decimal{899911, 1}));
   EXPECT_EQ(parse_fix_decimal("-1.5"), (Decimal{-15, 1}));

@@ -83,7 +83,7 @@ struct RiskBook {
     return static_cast<std::int64_t>(std::llround(price / universe.instruments[i].tick_size_d));
   }
   OrderIntent at_mark(InstrumentId i, bool buy, std::int64_t lots) const {
-    return OrderIntent{i, buy, lots, ticks(i, market->mark[i])};
+    return OrderIntent{i, buy ? Side::buy : Side::sell, lots, ticks(i, market->mark[i])};
   }
 
   // Runs the engine's full check of `order` on the current book.
@@ -265,9 +265,12 @@ TEST(RiskEngineTest, ConsecutiveRejectsTripOnceAndAFillResetsThem) {
 
 TEST(RiskEngineTest, PriceCollarAtAndPastTheLimit) {
   RiskBook b;  // mark 70,000, collar 50 bps = 350
-  EXPECT_TRUE(b.check(OrderIntent{b.btc_perp, true, 1, b.ticks(b.btc_perp, 70350.0)}).accepted());
-  EXPECT_TRUE(b.check(OrderIntent{b.btc_perp, false, 1, b.ticks(b.btc_perp, 69650.0)}).accepted());
-  const RiskVerdict v = b.check(OrderIntent{b.btc_perp, true, 1, b.ticks(b.btc_perp, 70350.1)});
+  EXPECT_TRUE(
+      b.check(OrderIntent{b.btc_perp, Side::buy, 1, b.ticks(b.btc_perp, 70350.0)}).accepted());
+  EXPECT_TRUE(
+      b.check(OrderIntent{b.btc_perp, Side::sell, 1, b.ticks(b.btc_perp, 69650.0)}).accepted());
+  const RiskVerdict v =
+      b.check(OrderIntent{b.btc_perp, Side::buy, 1, b.ticks(b.btc_perp, 70350.1)});
   EXPECT_EQ(v.check, RiskCheck::price_collar);
   EXPECT_NEAR(v.value, 350.1 / 70000 * 1e4, 1e-9);
   EXPECT_EQ(v.limit, 50);
@@ -505,7 +508,7 @@ TEST(RiskEngineTest, ShrinksASizeBoundRejectionToTheLargestPassingSize) {
 TEST(RiskEngineTest, CollarAndStalenessAreNeverShrunk) {
   RiskBook b;
   RiskEngine engine(b.universe, b.limits);
-  const OrderIntent far{b.btc_perp, true, 100, b.ticks(b.btc_perp, 71000)};
+  const OrderIntent far{b.btc_perp, Side::buy, 100, b.ticks(b.btc_perp, 71000)};
   value_portfolio(b.universe, b.targets, b.portfolio, *b.market, b.valuation);
   const RiskInputs in{b.portfolio, *b.market, b.valuation, b.open, b.portfolio.cash, true, kNow};
   auto current = std::make_unique<AccountRisk>();

@@ -200,7 +200,7 @@ TEST(BallastVenueCli, ServesFixFromTheDemoConfigAndStopsOnSigterm) {
   const pid_t pid = spawn({"--config", kDemo, "--port", std::to_string(port), "--ws-port", "0",
                            "--store", (dir / "venue").string(), "--duration", "60"});
 
-  const ConfigLoadResult loaded = load_config_file(kDemo);
+  const ConfigLoadResult loaded = load_domain_config(kDemo);
   ASSERT_TRUE(loaded.ok());
   const Universe& u = loaded.config->universe;
   const InstrumentId perp = u.find_instrument("BTCUSDT-PERP");

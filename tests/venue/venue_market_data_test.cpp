@@ -15,7 +15,7 @@
 #include "../common/loopback.hpp"
 #include "../common/perp_universe.hpp"
 #include "../common/temp_dir.hpp"
-#include "ballast/core/venue_fault.hpp"
+#include "ballast/venue/venue_fault.hpp"
 #include "raw_fix_client.hpp"
 #include "venue_fix_server.hpp"
 

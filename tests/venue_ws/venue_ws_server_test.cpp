@@ -674,6 +674,14 @@ TEST(VenueWsProtocolTest, CredentialsFileMustBePrivate) {
 namespace ballast::venue {
 namespace {
 
+// The demo's domain tables and its [venue], as ballast-venue reads them.
+ConfigLoadResult load_with_venue(const std::string& path, VenueSimConfig& venue) {
+  ConfigSchema schema;
+  add_venue_table(schema, venue);
+  schema.tolerate_other_tables();
+  return load_config_file(path, ConfigParseOptions{}, schema);
+}
+
 const std::string kDemo = std::string(BALLAST_SOURCE_DIR) + "/config/demo.toml";
 
 // The credentials the runner and the process read from the environment (no file given).
@@ -713,10 +721,11 @@ std::string buy_at_ask(WsClient& api) {
 
 TEST(VenueWsRunnerTest, RunnerServesWebSocketNextToFixOnOneBook) {
   set_env_credentials();
-  const ConfigLoadResult loaded = load_config_file(kDemo);
+  VenueSimConfig demo_venue;
+  const ConfigLoadResult loaded = load_with_venue(kDemo, demo_venue);
   ASSERT_TRUE(loaded.ok());
   const fs::path dir = testing::fresh_temp_dir("ballast-venue-ws-runner");
-  VenueSimConfig vc = loaded.config->venue;
+  VenueSimConfig vc = demo_venue;
   vc.port = testing::free_port();
   vc.ws_port = testing::free_port();
   vc.store_dir = (dir / "store").string();
@@ -756,9 +765,10 @@ TEST(VenueWsRunnerTest, RunnerServesWebSocketNextToFixOnOneBook) {
 }
 
 TEST(VenueWsRunnerTest, ValidationNamesWebSocketProblems) {
-  const ConfigLoadResult loaded = load_config_file(kDemo);
+  VenueSimConfig demo_venue;
+  const ConfigLoadResult loaded = load_with_venue(kDemo, demo_venue);
   ASSERT_TRUE(loaded.ok());
-  VenueSimConfig vc = loaded.config->venue;
+  VenueSimConfig vc = demo_venue;
   vc.ws_port = vc.port;
   vc.ws_cert_file = "/nonexistent/cert.pem";
   vc.ws_credentials_file = "/nonexistent/cred.toml";

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ballast/control/control_config.hpp"
 #include "ballast/core/config.hpp"
 #include "ballast/core/guarded_main.hpp"
 #include "console_format.hpp"
@@ -120,14 +121,19 @@ static int run_main(int argc, char** argv) {
     if (socket_path->empty()) return bad_argument("--socket needs a non-empty path");
     socket = *socket_path;
   } else {
-    const auto result = ballast::load_config_file(*config_path);
+    // Core's tables and [control]; the engine's other tables are `ballast check-config`'s.
+    ballast::ControlConfig control;
+    ballast::ConfigSchema schema;
+    ballast::add_control_table(schema, control);
+    schema.tolerate_other_tables();
+    const auto result = ballast::load_config_file(*config_path, {}, schema);
     if (!result.ok()) {
       for (const auto& e : result.errors) std::fprintf(stderr, "%s\n", e.to_string().c_str());
       return kExitBadInput;
     }
-    if (!result.config->control.present || result.config->control.socket.empty())
+    if (!control.present || control.socket.empty())
       return bad_argument(*config_path + " has no [control] socket");
-    socket = result.config->control.socket;
+    socket = control.socket;
   }
 
   if (once) return run_once(socket, *once, json);

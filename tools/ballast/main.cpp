@@ -74,7 +74,7 @@ std::int64_t wall_clock_s() {
 
 // [venue] is checked against the simulator too (symbols in fault commands, the replay
 // file, prices for every traded asset): what the config loader cannot see from core.
-std::vector<ballast::ConfigError> venue_errors(const ballast::BallastConfig& c) {
+std::vector<ballast::ConfigError> venue_errors(const ballast::tools::BallastFileConfig& c) {
   std::vector<ballast::ConfigError> errors;
   if (!c.venue.present) return errors;
   for (const std::string& e : ballast::venue::validate_venue_config(c, c.venue)) {
@@ -123,7 +123,7 @@ void warn_expiring(const ballast::BallastConfig& c, std::int64_t now_s) {
 
 int run_check_config(const std::vector<std::string_view>& args) {
   if (args.size() != 1) return bad_argument("check-config: expected exactly one FILE argument");
-  const auto result = ballast::load_config_file(std::string(args[0]));
+  const auto result = ballast::tools::load_ballast_config(std::string(args[0]));
   if (!result.ok()) return report_config_errors(result.errors);
   const auto& c = *result.config;
   if (const auto errors = venue_errors(c); !errors.empty()) return report_config_errors(errors);
@@ -171,7 +171,7 @@ int run_plan(const std::vector<std::string_view>& args) {
   }
   if (!config_path) return bad_argument("plan: --config FILE is required");
 
-  const auto result = ballast::load_config_file(*config_path);
+  const auto result = ballast::tools::load_ballast_config(*config_path);
   if (!result.ok()) return report_config_errors(result.errors);
   const ballast::BallastConfig& config = *result.config;
   if (const auto errors = ballast::validate_for_planning(config); !errors.empty())
@@ -234,7 +234,7 @@ int run_run(const std::vector<std::string_view>& args) {
     }
   }
   if (!config_path) return bad_argument("run: --config FILE is required");
-  const auto result = ballast::load_config_file(*config_path);
+  const auto result = ballast::tools::load_ballast_config(*config_path);
   if (!result.ok()) return report_config_errors(result.errors);
   if (result.config->venue.embedded)
     if (const auto errors = venue_errors(*result.config); !errors.empty())

@@ -156,7 +156,7 @@ std::int64_t minimum_lots(const BallastConfig& c, const PlannedOrder& o) {
 }
 
 risk::OrderIntent intent_of(const PlannedOrder& o) {
-  return risk::OrderIntent{o.instrument, o.side == Side::buy, o.lots, o.limit_ticks};
+  return risk::OrderIntent{o.instrument, o.side, o.lots, o.limit_ticks};
 }
 
 void write_verdict_fields(JsonWriter& j, const BallastConfig& c, const risk::RiskVerdict& v) {

@@ -72,7 +72,7 @@ void write_venue_summary(JsonWriter& j, const venue::VenueRunSummary& v) {
 // The simulator behind the runtime's EmbeddedVenue seam: only this executable links both.
 class EmbeddedSimulator final : public runtime::EmbeddedVenue {
  public:
-  explicit EmbeddedSimulator(const BallastConfig& config) : config_(config) {}
+  explicit EmbeddedSimulator(const BallastFileConfig& config) : config_(config) {}
 
   // Built here, not earlier: the control socket's check comes before any venue state.
   void start() override {
@@ -104,15 +104,16 @@ class EmbeddedSimulator final : public runtime::EmbeddedVenue {
   }
 
  private:
-  const BallastConfig& config_;
+  const BallastFileConfig& config_;
   std::unique_ptr<venue::VenueRunner> runner_;
   std::optional<venue::VenueRunSummary> summary_;
 };
 
 }  // namespace
 
-int run_command(const BallastConfig& config, const RunOptions& options) {
+int run_command(const BallastFileConfig& config, const RunOptions& options) {
   runtime::RuntimeParts parts;
+  parts.load_config = reload_ballast_config;
   if (config.venue.embedded) parts.venue = std::make_unique<EmbeddedSimulator>(config);
   runtime::EngineRuntime::Built built = runtime::EngineRuntime::build(config, std::move(parts));
   if (!built.runtime) return built.exit_code;

@@ -5,7 +5,7 @@
 
 #include <optional>
 
-#include "ballast/core/config.hpp"
+#include "ballast/ballast_config.hpp"
 
 namespace ballast::tools {
 
@@ -15,6 +15,6 @@ struct RunOptions {
 };
 
 // Returns the process exit code (0 ok, 1 runtime failure, 2 bad input).
-int run_command(const BallastConfig& config, const RunOptions& options);
+int run_command(const BallastFileConfig& config, const RunOptions& options);
 
 }  // namespace ballast::tools

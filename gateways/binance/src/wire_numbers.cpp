@@ -3,91 +3,57 @@
 #include <charconv>
 #include <cmath>
 
+#include "ballast/core/int128.hpp"
+
 namespace ballast::binance {
 namespace {
 
-// GCC's 128-bit integer: products of two 18-digit mantissas need it.
-__extension__ typedef __int128 int128;
-
-constexpr int kMaxDigits = 18;
-
-bool pow10(std::int32_t e, int128& out) noexcept {
+bool pow10(std::int32_t e, Int128& out) noexcept {
   if (e < 0 || e > 36) return false;
-  int128 v = 1;
+  Int128 v = 1;
   for (std::int32_t i = 0; i < e; ++i) v *= 10;
   out = v;
   return true;
 }
 
 // value / step as an integer quotient and remainder over a common scale.
-bool divide(const Decimal& value, const Decimal& step, int128& quotient, int128& remainder,
-            int128& divisor) noexcept {
+bool divide(const Decimal& value, const Decimal& step, Int128& quotient, Int128& remainder,
+            Int128& divisor) noexcept {
   if (step.units <= 0 || step.scale < 0 || value.scale < 0) return false;
   const std::int32_t scale = value.scale > step.scale ? value.scale : step.scale;
-  int128 vm = 0, sm = 0;
+  Int128 vm = 0, sm = 0;
   if (!pow10(scale - value.scale, vm) || !pow10(scale - step.scale, sm)) return false;
-  const int128 v = static_cast<int128>(value.units) * vm;
-  divisor = static_cast<int128>(step.units) * sm;
+  const Int128 v = static_cast<Int128>(value.units) * vm;
+  divisor = static_cast<Int128>(step.units) * sm;
   quotient = v / divisor;
   remainder = v % divisor;
   return true;
 }
 
-bool fits_int64(int128 v) noexcept {
-  return v >= static_cast<int128>(INT64_MIN) && v <= static_cast<int128>(INT64_MAX);
+bool fits_int64(Int128 v) noexcept {
+  return v >= static_cast<Int128>(INT64_MIN) && v <= static_cast<Int128>(INT64_MAX);
 }
 
 }  // namespace
 
-std::optional<Decimal> parse_wire_decimal(std::string_view text) noexcept {
-  std::size_t i = 0;
-  bool negative = false;
-  if (i < text.size() && text[i] == '-') {
-    negative = true;
-    ++i;
-  }
-  std::int64_t units = 0;
-  std::int32_t scale = 0;
-  int digits = 0;
-  bool any_digit = false;
-  bool in_fraction = false;
-  for (; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '.') {
-      if (in_fraction) return std::nullopt;
-      in_fraction = true;
-      continue;
-    }
-    if (c < '0' || c > '9') return std::nullopt;
-    any_digit = true;
-    // Leading zeros are not significant digits; they cannot overflow the mantissa.
-    if (units != 0 || c != '0') ++digits;
-    if (digits > kMaxDigits) return std::nullopt;
-    units = units * 10 + (c - '0');
-    if (in_fraction) ++scale;
-  }
-  if (!any_digit || scale > Decimal::kMaxScale) return std::nullopt;
-  return Decimal{negative ? -units : units, scale};
-}
-
 std::optional<std::int64_t> wire_decimal_to_steps_exact(std::string_view text,
                                                         const Decimal& step) noexcept {
-  const auto value = parse_wire_decimal(text);
+  const auto value = Decimal::parse_wire(text);
   if (!value) return std::nullopt;
-  int128 q = 0, r = 0, d = 0;
+  Int128 q = 0, r = 0, d = 0;
   if (!divide(*value, step, q, r, d) || r != 0 || !fits_int64(q)) return std::nullopt;
   return static_cast<std::int64_t>(q);
 }
 
 std::optional<NearestSteps> wire_decimal_to_steps_nearest(std::string_view text,
                                                           const Decimal& step) noexcept {
-  const auto value = parse_wire_decimal(text);
+  const auto value = Decimal::parse_wire(text);
   if (!value) return std::nullopt;
-  int128 q = 0, r = 0, d = 0;
+  Int128 q = 0, r = 0, d = 0;
   if (!divide(*value, step, q, r, d)) return std::nullopt;
   NearestSteps out;
   out.exact = r == 0;
-  const int128 abs_r = r < 0 ? -r : r;
+  const Int128 abs_r = r < 0 ? -r : r;
   if (2 * abs_r >= d) q += (r < 0 ? -1 : 1);
   if (!fits_int64(q)) return std::nullopt;
   out.steps = static_cast<std::int64_t>(q);
@@ -96,7 +62,7 @@ std::optional<NearestSteps> wire_decimal_to_steps_nearest(std::string_view text,
 
 std::optional<double> parse_wire_double(std::string_view text) noexcept {
   // The grammar check first: from_chars alone would accept "1e5", "inf" and "nan".
-  if (!parse_wire_decimal(text)) {
+  if (!Decimal::parse_wire(text)) {
     // More than 18 significant digits is still a valid price for market data.
     if (text.empty()) return std::nullopt;
     for (char c : text)

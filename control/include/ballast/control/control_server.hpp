@@ -18,6 +18,7 @@
 #include <string>
 #include <thread>
 
+#include "ballast/control/control_config.hpp"
 #include "ballast/control/snapshot_json.hpp"
 #include "ballast/core/config.hpp"
 #include "ballast/core/control.hpp"
@@ -25,8 +26,11 @@
 namespace ballast::control {
 
 struct ControlServerOptions {
-  std::string socket_path;     // "" = config.control.socket
-  std::string audit_log_path;  // "" = config.control.audit_log
+  std::string socket_path;     // [control] socket
+  std::string audit_log_path;  // [control] audit_log
+  // Reads the config file again for `reload`, with every table the engine was started
+  // with (the runtime passes its own loader); empty: core's tables and [control] only.
+  std::function<ConfigLoadResult(const std::string& path)> load_config;
   uid_t allowed_uid = ::geteuid();
   // Tick-to-order numbers for `latency` (the pipeline's telemetry); empty = zeros.
   std::function<LatencyNumbers()> latency;
@@ -38,6 +42,8 @@ struct ControlServerOptions {
 class ControlServer {
  public:
   ControlServer(ControlPort& port, BallastConfig config, ControlServerOptions options);
+  // The options of a [control] table: its socket and audit log.
+  [[nodiscard]] static ControlServerOptions options_for(const ControlConfig& control);
   ~ControlServer();
   ControlServer(const ControlServer&) = delete;
   ControlServer& operator=(const ControlServer&) = delete;

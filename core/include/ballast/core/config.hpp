@@ -7,8 +7,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "ballast/core/config_section.hpp"
 #include "ballast/core/model.hpp"
 
 namespace ballast {
@@ -106,119 +108,6 @@ struct ThreadSpec {
   IdleKind idle = IdleKind::spin;
 };
 
-// Where market data comes from in `ballast run` ([feed]).
-// fix: MarketDataRequest on the FIX session of [orders] (route = "fix"), see
-// docs/fix-dialect.md. websocket: the [websocket] market streams (venues routed over
-// WebSocket always take their market data from there, whatever kind says).
-enum class FeedKind : std::uint8_t { none, replay, fix, websocket };
-enum class ReplayPaceKind : std::uint8_t { recorded, fixed_rate, as_fast_as_possible };
-struct FeedConfig {
-  FeedKind kind = FeedKind::none;
-  std::string file;  // replay CSV, resolved relative to the config file's directory
-  ReplayPaceKind pace = ReplayPaceKind::recorded;
-  double rate_per_s = 0.0;  // fixed_rate only
-  bool loop = false;        // start over at the end (timestamps keep increasing)
-};
-
-// Where orders go in `ballast run` ([orders]). websocket: the Binance USDⓈ-M WebSocket API
-// of [websocket] for every venue; with route = "fix" and [websocket] venues = [...], the
-// listed venues go over WebSocket and the rest over FIX (docs/binance-dialect.md).
-enum class OrderRouteKind : std::uint8_t { loopback, fix, websocket };
-struct OrderRouteConfig {
-  OrderRouteKind kind = OrderRouteKind::loopback;
-  // fix: a QuickFIX settings file with one FIX.4.4 initiator session (resolved against the
-  // config file's directory); host/port/store override what the file says.
-  std::string fix_settings;
-  std::string fix_host;
-  // Username (553) / Password (554) for the Logon: a TOML file (username, password) of
-  // mode 0600/0400, like [websocket] credentials_file. Empty: no credentials on Logon.
-  std::string fix_credentials_file;
-  // FIX is plain TCP here: a host off this machine needs allow_plaintext = true (and a TLS
-  // tunnel such as stunnel on loopback is the documented way, docs/fix-dialect.md).
-  bool allow_plaintext = false;
-  int fix_port = 0;
-  std::string fix_store;
-  bool time_in_force_gtc = false;  // default IOC: a hedge is marketable or nothing
-  // fix_store_kind: where QuickFIX keeps sequence numbers and sent messages. async-file
-  // (default): FileStore's files, sequence numbers written before each send returns and
-  // messages by a background thread every fix_store_flush_ms; file: QuickFIX's FileStore
-  // (every write on the sending thread); memory / null: nothing survives a restart.
-  enum class Store : std::uint8_t { async_file, file, memory, null };
-  Store fix_store_kind = Store::async_file;
-  int fix_store_flush_ms = 10;
-};
-
-// [websocket]: the Binance USDⓈ-M dialect over WebSocket (gateways/net + gateways/binance).
-// Market data for its venues always comes from its streams (the engine trades on live
-// prices only); orders go over the WebSocket API, fills come from the user-data stream.
-enum class WsIdleKind : std::uint8_t { busy_poll, blocking };
-struct WebSocketRouteConfig {
-  bool present = false;            // a [websocket] table was given
-  std::string host = "127.0.0.1";  // resolved once at start, never on the hot path
-  int port = 0;                    // not given, with an embedded venue: [venue] ws_port
-  bool tls = false;                // wss: certificate and host name verified, TLS 1.2+
-  // A host off this machine without TLS would carry the API key and signed orders in the
-  // clear: refused unless this names the risk (a tunnel does the encryption, say).
-  bool allow_plaintext = false;
-  std::string ca_file;                   // PEM bundle; "" = the system's trust store
-  std::string server_name;               // SNI and the name verified; "" = host
-  std::string market_path = "/stream";   // combined market streams
-  std::string api_path = "/ws-fapi/v1";  // WebSocket API (orders, depth, user data)
-  // API key and secret: a TOML file (api_key, api_secret) of mode 0600/0400, else the
-  // environment (BALLAST_API_KEY, BALLAST_API_SECRET). Never in this config.
-  std::string credentials_file;
-  std::int64_t recv_window_ms = 5000;
-  std::vector<std::string> venues;  // venues routed here; empty with route = "websocket": all
-  WsIdleKind idle = WsIdleKind::busy_poll;
-  int connect_timeout_ms = 3000;
-  int reconnect_min_ms = 100;  // back-off: capped exponential with jitter
-  int reconnect_max_ms = 5000;
-  std::int64_t max_message_bytes = 1 << 20;  // a bigger message closes the connection (1009)
-};
-
-// [venue]: the venue simulator, run inside `ballast run` (embedded = true) or read by
-// `ballast-venue` (its command-line flags override these). Plain data: sim turns it
-// into a simulation.
-struct VenueSimConfig {
-  bool present = false;   // a [venue] table was given
-  bool embedded = false;  // `ballast run` starts the simulator in-process
-  int port = 9878;        // FIX acceptor port
-  std::string store_dir;  // QuickFIX FileStore of the acceptor ("" = state_dir/venue or a temp)
-  std::uint64_t seed = 1;
-  double volatility = 0.5;              // annualised, every asset
-  double correlation = 0.0;             // pairwise between asset walks, in [-1, 1)
-  double jump_per_day = 0.0;            // expected jumps per simulated day
-  double jump_size = 0.0;               // jump size, as a fraction (sign random)
-  double speed = 1.0;                   // simulated seconds per wall second
-  std::int64_t funding_interval_s = 0;  // > 0 overrides every perpetual's interval
-  double cash = 0.0;      // the FIX client's starting cash; 0 = [portfolio] margin_balance
-  std::string feed_file;  // replay CSV for the venue's marks instead of random walks
-  double tick_interval_ms = 100.0;  // market data publication period
-  // Quote size per level of the market maker, in quote currency (0: its default of 10
-  // lots, thin for a hedge of tens of thousands); five levels a side.
-  double depth_notional = 0.0;
-  // Faults at wall-clock seconds since the venue started, "SECONDS COMMAND"
-  // (commands: docs/fix-dialect.md).
-  std::vector<std::string> faults;
-  // The WebSocket server (sim/ws): 0 = none. TLS when both PEM files are given.
-  int ws_port = 0;
-  std::string ws_cert_file;
-  std::string ws_key_file;
-  // The API key it accepts and the secret it checks signatures with (TOML: api_key,
-  // api_secret, optional account), mode 0600/0400; "" = BALLAST_API_KEY/BALLAST_API_SECRET.
-  std::string ws_credentials_file;
-  std::int64_t ws_recv_window_ms = 5000;  // the largest recvWindow accepted
-};
-
-// [control]: the operator's Unix socket (docs/control-protocol.md). Absent: no socket, the
-// engine runs unattended as before.
-struct ControlConfig {
-  bool present = false;   // a [control] table was given
-  std::string socket;     // resolved against the config file's directory; fits sun_path
-  std::string audit_log;  // default: control-audit.log in the socket's directory
-  int snapshot_ms = 100;  // how often the idle engine publishes a snapshot, 20..1000
-};
-
 struct BallastConfig {
   std::string source_path;
   Universe universe;
@@ -233,13 +122,12 @@ struct BallastConfig {
   OpenOrderSet open_orders;                         // [portfolio] open_orders
   std::optional<std::int64_t> market_as_of_unix_s;  // [market] as_of
   std::vector<ThreadSpec> threads;  // [[thread]]; defaulted from the CPU count when absent
-  FeedConfig feed;                  // [feed]
-  OrderRouteConfig orders;          // [orders]
-  VenueSimConfig venue;             // [venue]
-  WebSocketRouteConfig websocket;   // [websocket]
-  ControlConfig control;            // [control]
   std::string state_dir;            // [engine] state_dir: persisted client order id base
   int market_line = 0;              // line of [market] in the file, for planning diagnostics
+  // Every key of the tables other modules own ([orders], [venue], ...) as "table.key" and
+  // its `key = value` text as written, sorted: a reload tells from these which of them
+  // changed (each needs a restart) without knowing those modules' types.
+  std::vector<std::pair<std::string, std::string>> module_keys;
 };
 
 // One problem in a config file. Printed as `file:line: key: problem` (line omitted when
@@ -252,11 +140,13 @@ struct ConfigError {
   [[nodiscard]] std::string to_string() const;
 };
 
-struct ConfigLoadResult {
-  std::optional<BallastConfig> config;  // set only when errors is empty
+template <class Config>
+struct LoadResult {
+  std::optional<Config> config;  // set only when errors is empty
   std::vector<ConfigError> errors;
   [[nodiscard]] bool ok() const noexcept { return errors.empty(); }
 };
+using ConfigLoadResult = LoadResult<BallastConfig>;
 
 // What the loader checks [[thread]] against. An empty usable_cpus means this process's
 // affinity mask (sched_getaffinity); tests pass a list so results do not depend on the
@@ -265,28 +155,33 @@ struct ConfigParseOptions {
   std::vector<int> usable_cpus;
 };
 
-// Parses TOML text and validates it. file_name is used in messages and to resolve the
-// relative paths the file names (feed.file, engine.state_dir) against its directory.
+// Parses TOML text and validates it: core's domain tables, then the tables `schema`
+// registers (ballast/core/config_section.hpp); any other table is an error. file_name is
+// used in messages and to resolve the relative paths the file names against its directory.
 [[nodiscard]] ConfigLoadResult parse_config(std::string_view toml_text,
                                             const std::string& file_name);
 [[nodiscard]] ConfigLoadResult parse_config(std::string_view toml_text,
                                             const std::string& file_name,
                                             const ConfigParseOptions& options);
+[[nodiscard]] ConfigLoadResult parse_config(std::string_view toml_text,
+                                            const std::string& file_name,
+                                            const ConfigParseOptions& options,
+                                            const ConfigSchema& schema);
 // Reads and parses a file; a missing or unreadable file is a ConfigError naming the path.
 [[nodiscard]] ConfigLoadResult load_config_file(const std::string& path);
 [[nodiscard]] ConfigLoadResult load_config_file(const std::string& path,
                                                 const ConfigParseOptions& options);
+[[nodiscard]] ConfigLoadResult load_config_file(const std::string& path,
+                                                const ConfigParseOptions& options,
+                                                const ConfigSchema& schema);
+
+// Core's tables of a file whose other tables belong to modules this caller does not read
+// (benchmarks and tests that need a book): those pass unread; `ballast check-config`
+// checks the whole file.
+[[nodiscard]] ConfigLoadResult load_domain_config(const std::string& path);
 
 // Checks needed only to plan from the [market] snapshot: every instrument has a price,
 // every asset with a target or a holding has a spot price.
 [[nodiscard]] std::vector<ConfigError> validate_for_planning(const BallastConfig& config);
-
-// The QuickFIX SSL settings (SSLProtocol, CertificateAuthoritiesFile, ...) named in a
-// QuickFIX settings file's text, each once: Ballast's FIX session is plain TCP, so these
-// would be silently ignored and are refused instead (docs/fix-dialect.md, Transport).
-[[nodiscard]] std::vector<std::string> quickfix_ssl_keys_in(std::string_view settings);
-
-// 127.0.0.0/8, ::1 and "localhost": traffic that never leaves the machine.
-[[nodiscard]] bool is_loopback_host(std::string_view host) noexcept;
 
 }  // namespace ballast

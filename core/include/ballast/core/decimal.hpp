@@ -22,7 +22,12 @@ struct Decimal {
   // mean the config value is not the number the user wrote.
   static constexpr int kMaxSignificantDigits = 15;
 
+  // Config text: an optional sign, digits with '_' separators, '.', an exponent.
   [[nodiscard]] static std::optional<Decimal> parse(std::string_view text) noexcept;
+  // Wire text, the one grammar FIX floats and Binance's decimal strings share: optional
+  // '-', digits, optional '.' and digits; nothing else, at most 18 significant digits.
+  // Trailing zeros stay in the scale (not canonical). No allocation, never throws.
+  [[nodiscard]] static std::optional<Decimal> parse_wire(std::string_view text) noexcept;
   // The shortest decimal that round-trips to `value` (std::to_chars). For any literal of
   // up to 15 significant digits this is exactly the literal the config file held.
   [[nodiscard]] static std::optional<Decimal> from_double(double value) noexcept;

@@ -119,6 +119,12 @@ class EngineCore {
   [[nodiscard]] bool can_trade() const noexcept;
   std::size_t flatten_step(const GateView& view, const PlanContext& ctx, const MarketTick& tick,
                            std::uint64_t popped_tsc, OrderRequest* out, std::size_t max) noexcept;
+  // The tick's stamps and the time planning finished, for every order of this tick.
+  [[nodiscard]] static StageStamps stage_stamps(const MarketTick& tick,
+                                                std::uint64_t popped_tsc) noexcept;
+  // The one way out for an order the gate admitted (asked_lots: its size before risk).
+  void emit_admitted(const PlanContext& ctx, PlannedOrder& order, std::int64_t asked_lots,
+                     const StageStamps& stamps, std::int64_t now_ns, OrderRequest& r) noexcept;
   // Records an order as in flight and fills its request.
   void add_open(const PlannedOrder& order, OrderRequest& r) noexcept;
   void on_denied(std::int64_t now_ns) noexcept;

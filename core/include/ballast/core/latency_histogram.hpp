@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <limits>
 
+#include "ballast/core/int128.hpp"
+
 namespace ballast {
 
 // Bucketing (HdrHistogram's scheme, unit = 1 ns):
@@ -70,7 +72,7 @@ class alignas(64) LatencyHistogram {  // Own cache lines: no false sharing betwe
     if (n == 0) return;  // would otherwise move min/max without recording anything
     counts_[counter_index(value)] += n;
     total_count_ += n;
-    sum_ += static_cast<Uint128>(value) * n;
+    sum_ += static_cast<UInt128>(value) * n;
     min_ = std::min(min_, value);
     max_ = std::max(max_, value);
   }
@@ -140,14 +142,13 @@ class alignas(64) LatencyHistogram {  // Own cache lines: no false sharing betwe
   }
 
  private:
-  __extension__ using Uint128 = unsigned __int128;  // GCC/Clang; -Wpedantic-clean
   static constexpr std::uint64_t kEmptyMin = std::numeric_limits<std::uint64_t>::max();
 
   // Scalars first: record() touches this line plus the one counter line.
   std::uint64_t total_count_ = 0;
   std::uint64_t min_ = kEmptyMin;
   std::uint64_t max_ = 0;
-  Uint128 sum_ = 0;
+  UInt128 sum_ = 0;
   std::array<std::uint64_t, kCounterCount> counts_{};
 };
 

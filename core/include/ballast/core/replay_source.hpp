@@ -17,6 +17,9 @@
 
 namespace ballast {
 
+// How a recording is paced: as recorded, at a fixed rate, or as fast as the engine takes it.
+enum class ReplayPaceKind : std::uint8_t { recorded, fixed_rate, as_fast_as_possible };
+
 struct ReplayLoad;
 
 // CSV format, one tick a line:

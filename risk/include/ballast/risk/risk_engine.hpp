@@ -43,7 +43,7 @@ struct RiskVerdict {
 
 struct OrderIntent {
   InstrumentId instrument = kNoInstrument;
-  bool buy = true;
+  Side side = Side::buy;
   std::int64_t lots = 0;  // positive
   std::int64_t limit_ticks = 0;
 };

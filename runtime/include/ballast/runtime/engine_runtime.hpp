@@ -7,13 +7,14 @@
 
 #include <atomic>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "ballast/core/config.hpp"
 #include "ballast/runtime/embedded_venue.hpp"
+#include "ballast/runtime/run_config.hpp"
 #include "ballast/runtime/run_summary.hpp"
 
 namespace ballast::runtime {
@@ -23,6 +24,8 @@ namespace ballast::runtime {
 struct RuntimeParts {
   std::unique_ptr<EmbeddedVenue> venue;  // required when [venue] embedded = true
   std::FILE* log = stderr;               // start-up, status and error lines
+  // How the executable read the config, so a `reload` reads it again with the same tables.
+  std::function<ConfigLoadResult(const std::string& path)> load_config;
 };
 
 struct StopWhen {
@@ -39,7 +42,7 @@ class EngineRuntime {
   // Loads the feed, binds the control socket (a second engine stops here, before any
   // venue or thread), starts the embedded venue, builds the routes and the engine.
   // Failures are written to parts.log, one line each.
-  [[nodiscard]] static Built build(const BallastConfig& config, RuntimeParts parts);
+  [[nodiscard]] static Built build(const RunConfig& config, RuntimeParts parts);
 
   ~EngineRuntime();
   EngineRuntime(const EngineRuntime&) = delete;

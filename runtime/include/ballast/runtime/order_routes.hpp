@@ -9,12 +9,12 @@
 #include <string>
 #include <vector>
 
-#include "ballast/core/config.hpp"
 #include "ballast/core/loopback_venue.hpp"
 #include "ballast/core/venue_routing.hpp"
 #include "ballast/gateways/binance_market_data_feed.hpp"
 #include "ballast/gateways/binance_order_gateway.hpp"
 #include "ballast/gateways/fix_order_gateway.hpp"
+#include "ballast/runtime/run_config.hpp"
 
 namespace ballast::runtime {
 
@@ -49,15 +49,15 @@ struct OrderRoutesResult {
 };
 
 // Gateways are constructed, not started: nothing connects until the runtime starts them.
-[[nodiscard]] OrderRoutesResult build_order_routes(const BallastConfig& config);
+[[nodiscard]] OrderRoutesResult build_order_routes(const RunConfig& config);
 
 // The venues that go over WebSocket: [websocket] venues, or with route = "websocket"
 // every venue that has a derivative to hedge with.
-[[nodiscard]] std::vector<VenueId> websocket_venues(const BallastConfig& config);
+[[nodiscard]] std::vector<VenueId> websocket_venues(const RunConfig& config);
 
 // An embedded simulator with WebSocket venues and no credentials given gets a one-off
 // random key pair, set in this process's environment where the simulator and the
 // gateways both read it; it is never written anywhere. False if no randomness.
-[[nodiscard]] bool ensure_demo_credentials(const BallastConfig& config);
+[[nodiscard]] bool ensure_demo_credentials(const RunConfig& config);
 
 }  // namespace ballast::runtime

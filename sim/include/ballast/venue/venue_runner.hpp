@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "ballast/core/config.hpp"
+#include "ballast/venue/venue_config.hpp"
 #include "ballast/venue/venue_summary.hpp"
 
 namespace ballast::venue {

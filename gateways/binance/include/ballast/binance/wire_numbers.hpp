@@ -11,10 +11,7 @@
 
 namespace ballast::binance {
 
-// Optional '-', digits, optional '.' and digits (at least one digit; no exponent, no
-// '+', at most 18 significant digits). Trailing zeros are kept in the scale (not
-// canonical), which the step conversions below do not care about.
-[[nodiscard]] std::optional<Decimal> parse_wire_decimal(std::string_view text) noexcept;
+// The grammar is Decimal::parse_wire's (core/decimal.hpp), shared with FIX.
 
 // `text` as a whole number of `step`s; nullopt when it is not a whole multiple (a
 // quantity that is not a whole number of lots is a protocol error, not something to round),

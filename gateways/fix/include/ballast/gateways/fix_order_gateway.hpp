@@ -244,10 +244,6 @@ class FixOrderGateway final : public OrderSink {
 // The order encoders' exact decimal writer lives in core (decimal.hpp).
 using ballast::write_steps_decimal;
 
-// FIX float text (optional '-', digits, optional '.' and digits; nothing else) as an
-// exact Decimal; nullopt for anything else or more than 18 digits.
-std::optional<Decimal> parse_fix_decimal(std::string_view text) noexcept;
-
 // The toApp rule on a raw FIX message: true when QuickFIX's resend of it would be
 // suppressed (DoNotSend, gap-filled): NewOrderSingle or OrderCancelReplaceRequest with
 // PossDupFlag=Y. False for anything else or unparseable text.

@@ -1,12 +1,12 @@
 // The venue fault grammar (docs/fix-dialect.md, "Faults"), shared by the config loader's
 // check of [venue] faults and the simulator that carries the commands out.
-#include "ballast/core/venue_fault.hpp"
+#include "ballast/venue/venue_fault.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-namespace ballast {
+namespace ballast::venue {
 namespace {
 
 TEST(VenueFaultTest, ParsesTheDialectsCommandsAndRefusesTheRest) {
@@ -35,4 +35,4 @@ TEST(VenueFaultTest, ParsesTheDialectsCommandsAndRefusesTheRest) {
 }
 
 }  // namespace
-}  // namespace ballast
+}  // namespace ballast::venue

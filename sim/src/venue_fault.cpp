@@ -1,11 +1,11 @@
-#include "ballast/core/venue_fault.hpp"
+#include "ballast/venue/venue_fault.hpp"
 
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <vector>
 
-namespace ballast {
+namespace ballast::venue {
 namespace {
 
 std::vector<std::string_view> words(std::string_view s) {
@@ -114,4 +114,4 @@ std::optional<ScheduledFault> parse_scheduled_fault(std::string_view line, std::
   return ScheduledFault{*at, std::move(*cmd)};
 }
 
-}  // namespace ballast
+}  // namespace ballast::venue

@@ -1,7 +1,7 @@
 // The venue simulator's fault commands (docs/fix-dialect.md, "Faults"): one per line, typed
 // on `ballast-venue`'s standard input, given with --fault, or scheduled in [venue] faults as
-// "SECONDS COMMAND". Parsing only, in core so the config loader checks [venue] faults with
-// the same grammar the simulator (sim, VenueFixServer::apply_fault) carries out.
+// "SECONDS COMMAND". Parsing only: [venue] faults are checked at load with the same grammar
+// the simulator (VenueFixServer::apply_fault) carries out.
 #pragma once
 
 #include <cstdint>
@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace ballast {
+namespace ballast::venue {
 
 struct FaultCommand {
   enum class Kind : std::uint8_t { drop, delay, reject, freeze, unfreeze, widen, clear };
@@ -37,4 +37,4 @@ struct ScheduledFault {
 [[nodiscard]] std::optional<ScheduledFault> parse_scheduled_fault(std::string_view line,
                                                                   std::string* error = nullptr);
 
-}  // namespace ballast
+}  // namespace ballast::venue
