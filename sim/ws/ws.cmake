@@ -5,10 +5,13 @@ find_package(Boost REQUIRED)
 find_package(OpenSSL REQUIRED)
 find_package(simdjson REQUIRED)
 find_package(Threads REQUIRED)
-# Two TUs: the Beast one is slow to compile, the protocol helpers are not.
+# Only venue_ws_server.cpp includes Beast (slow to compile); the streams, the API and the
+# protocol helpers do not.
 add_library(ballast_venue_ws STATIC
   ${CMAKE_CURRENT_LIST_DIR}/ws_protocol.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/venue_ws_server.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/venue_ws_server.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/venue_ws_streams.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/venue_ws_api.cpp)
 add_library(ballast::venue_ws ALIAS ballast_venue_ws)
 target_include_directories(ballast_venue_ws PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_link_libraries(ballast_venue_ws
