@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v clang-format >/dev/null || { echo "check-format: clang-format is not installed" >&2; exit 1; }
-mapfile -t files < <(git ls-files '*.cpp' '*.hpp' 2>/dev/null || find core risk control gateways runtime tools tests bench -name '*.[ch]pp')
+mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.cpp' '*.hpp' 2>/dev/null || find core risk control gateways runtime tools tests bench -name '*.[ch]pp')
 if [[ "${1:-}" == "--fix" ]]; then
   clang-format -i "${files[@]}"
   echo "check-format: formatted ${#files[@]} files"

@@ -156,9 +156,13 @@ struct ApiCall {
   void write_rate_limits(JsonWriter& j) const {
     j.key("rateLimits").begin_array();
     j.begin_object().field("rateLimitType", "REQUEST_WEIGHT").field("interval", "MINUTE");
-    j.field("intervalNum", 1LL).field("limit", 2400LL).field("count", static_cast<long long>(session->weight));
+    j.field("intervalNum", 1LL)
+        .field("limit", 2400LL)
+        .field("count", static_cast<long long>(session->weight));
     j.end_object().begin_object().field("rateLimitType", "ORDERS").field("interval", "SECOND");
-    j.field("intervalNum", 10LL).field("limit", 300LL).field("count", static_cast<long long>(session->orders));
+    j.field("intervalNum", 10LL)
+        .field("limit", 300LL)
+        .field("count", static_cast<long long>(session->orders));
     j.end_object().end_array();
   }
 };
@@ -310,8 +314,7 @@ bool read_order_terms(ApiCall& call, NewOrder& no) {
       return call.fail({400, -1106, "Parameter 'price' sent when not required."}), false;
   }
   if (const Param* ps = call.find("positionSide"); ps && ps->text != "BOTH")
-    return call.fail({400, -4061, "Order's position side does not match user's setting."}),
-           false;
+    return call.fail({400, -4061, "Order's position side does not match user's setting."}), false;
   const std::string ro = call.text("reduceOnly");
   if (!ro.empty() && ro != "true" && ro != "false")
     return call.fail(ws::err_illegal("reduceOnly")), false;

@@ -3,7 +3,6 @@
 // JSON) and venue_ws_api.cpp (the WebSocket API's method table). Private to sim/ws.
 #pragma once
 
-
 #include <simdjson.h>
 
 #include <algorithm>
@@ -321,6 +320,5 @@ struct VenueWsServer::Impl : std::enable_shared_from_this<VenueWsServer::Impl> {
 
   [[nodiscard]] bool resolve_stream(const std::string& name) const;
 };
-
 
 }  // namespace ballast::venue

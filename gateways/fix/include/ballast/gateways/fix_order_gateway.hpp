@@ -208,8 +208,11 @@ class FixOrderGateway final : public OrderSink {
   [[nodiscard]] int next_sender_seq_num() const noexcept;
 
  private:
+  // The inbound side, on QuickFIX's thread (fix_gateway_parts.hpp): nested, so each part
+  // reaches the counters and rings it feeds.
   class Events;
-  friend class Events;
+  class MarketDataBook;
+  class ReportMapper;
 
   bool send_status_request(OrderRequest& order) noexcept;
   bool send_message(char msg_type, std::uint64_t cl_ord_id, std::uint64_t orig_cl_ord_id,
