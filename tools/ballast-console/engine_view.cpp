@@ -250,15 +250,18 @@ std::string limit_pair(double value, double limit, bool percent) {
   return text(value) + "/" + (limit > 0 ? text(limit) : std::string("-"));
 }
 
-}  // namespace
-
-std::vector<ScreenLine> layout_screen(const ScreenModel& m, int width, int height) {
+// The screen's lines as they are built: each one cut to the width.
+struct ScreenLines {
   std::vector<ScreenLine> lines;
-  const EngineView& v = m.view;
-  const auto add = [&](std::string text, LineStyle style = LineStyle::normal) {
+  int width = 0;
+  void add(std::string text, LineStyle style = LineStyle::normal) {
     lines.push_back({fit(text, width), style});
-  };
+  }
+};
 
+void add_title(ScreenLines& out, const ScreenModel& m) {
+  const EngineView& v = m.view;
+  const auto add = [&](std::string text, LineStyle style) { out.add(std::move(text), style); };
   // Title: who, state, flags, venues.
   std::string title = " BALLAST  ";
   bool alarm = false;
@@ -283,7 +286,13 @@ std::vector<ScreenLine> layout_screen(const ScreenModel& m, int width, int heigh
     }
   }
   add(title, alarm ? LineStyle::title_alarm : LineStyle::title);
+}
 
+// NAV and counters, the risk limits in use, the latency.
+void add_summary(ScreenLines& out, const EngineView& v) {
+  const auto add = [&](std::string text, LineStyle style = LineStyle::normal) {
+    out.add(std::move(text), style);
+  };
   add(" nav " + format_money(v.nav, true) + "  max drift " + format_percent(v.max_abs_drift) +
       "  ticks " + format_count(v.ticks) + "  orders " + format_count(v.orders) + "  fills " +
       format_count(v.fills) + "  rejects " + format_count(v.rejects) + "  risk " +
@@ -301,7 +310,13 @@ std::vector<ScreenLine> layout_screen(const ScreenModel& m, int width, int heigh
   add(risk, risk_alarm ? LineStyle::alarm : LineStyle::normal);
   add(" latency  tick-to-order p50 " + format_ns(v.latency_p50_ns) + "  p99 " +
       format_ns(v.latency_p99_ns) + "  (" + std::to_string(v.latency_count) + " orders)");
+}
 
+void add_assets(ScreenLines& out, const EngineView& v) {
+  const int width = out.width;
+  const auto add = [&](std::string text, LineStyle style = LineStyle::normal) {
+    out.add(std::move(text), style);
+  };
   // Assets: fixed columns, then the drift bar (wider on a wider screen), then the hedge.
   constexpr int kFixed = 46;
   int bar_width = std::clamp((width - kFixed) / 2, 13, 41);
@@ -322,7 +337,14 @@ std::vector<ScreenLine> layout_screen(const ScreenModel& m, int width, int heigh
             hedge_text(v, a.asset),
         outside ? LineStyle::alarm : LineStyle::normal);
   }
+}
 
+void add_orders_and_alerts(ScreenLines& out, const ScreenModel& m, int height) {
+  const EngineView& v = m.view;
+  std::vector<ScreenLine>& lines = out.lines;
+  const auto add = [&](std::string text, LineStyle style = LineStyle::normal) {
+    out.add(std::move(text), style);
+  };
   // Orders and alerts share what is left; the two bottom lines are status and keys.
   const int used = static_cast<int>(lines.size()) + 2 + 2;  // + two headings
   const int avail = std::max(height - used, 2);
@@ -351,7 +373,13 @@ std::vector<ScreenLine> layout_screen(const ScreenModel& m, int width, int heigh
        ++i)
     add("  " + m.alerts[static_cast<std::size_t>(i)]);
   if (m.alerts.empty()) add("  (none)");
+}
 
+void add_footer(ScreenLines& out, const ScreenModel& m, int height) {
+  std::vector<ScreenLine>& lines = out.lines;
+  const auto add = [&](std::string text, LineStyle style = LineStyle::normal) {
+    out.add(std::move(text), style);
+  };
   // Pad to the height, then the status (or prompt) line and the key line at the bottom.
   if (static_cast<int>(lines.size()) > height - 2)
     lines.resize(static_cast<std::size_t>(std::max(height - 2, 0)));
@@ -366,7 +394,19 @@ std::vector<ScreenLine> layout_screen(const ScreenModel& m, int width, int heigh
   if (height >= 1)
     add("p pause  r resume  k kill  f flatten  t target  : command  ? help  q quit",
         LineStyle::keys);
-  return lines;
+}
+
+}  // namespace
+
+std::vector<ScreenLine> layout_screen(const ScreenModel& m, int width, int height) {
+  ScreenLines out;
+  out.width = width;
+  add_title(out, m);
+  add_summary(out, m.view);
+  add_assets(out, m.view);
+  add_orders_and_alerts(out, m, height);
+  add_footer(out, m, height);
+  return std::move(out.lines);
 }
 
 }  // namespace ballast::console

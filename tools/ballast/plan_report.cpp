@@ -252,6 +252,26 @@ void write_account_risk(JsonWriter& j, const BallastConfig& c, const PlanReport&
   j.end_object();
 }
 
+// What risk let out goes only if it still makes sense as a whole: a synthetic pair goes
+// out whole, as planned, or waits (no naked leg, no lopsided pair), as the engine sends
+// it; and the rest must still be worth its cost. Otherwise nothing of the plan goes
+// (true: dropped).
+bool drop_unless_whole(const BallastConfig& config, const PlanContext& ctx, PlanReport& report) {
+  bool pair_refused = false;
+  if (config.policy.method == HedgeMethod::synthetic_pair)
+    for (std::size_t k = 0; k < report.plan.order_count; ++k)
+      pair_refused |= !report.order_risk[k].verdict.accepted() || report.order_risk[k].shrunk;
+  if (!pair_refused && HedgePlanner::reweigh(ctx, report.valuation, report.plan)) return false;
+  for (std::size_t k = 0; k < report.plan.order_count; ++k) {
+    if (report.plan.orders[k].blocked) continue;
+    report.plan.orders[k].blocked = true;
+    (pair_refused ? report.order_risk[k].pair_leg_refused : report.order_risk[k].not_worth_cost) =
+        true;
+  }
+  HedgePlanner::reweigh(ctx, report.valuation, report.plan);
+  return true;
+}
+
 }  // namespace
 
 void compute_plan(const BallastConfig& config, std::int64_t now_s, risk::TradingState state,
@@ -323,21 +343,7 @@ void compute_plan(const BallastConfig& config, std::int64_t now_s, risk::Trading
     value_portfolio(config.universe, config.targets, book, *market, valuation);
     engine.on_order_sent(intent_of(order), now_ns);
   }
-  // What risk let out goes only if it still makes sense as a whole: a synthetic pair goes
-  // out whole, as planned, or waits (no naked leg, no lopsided pair), as the engine sends
-  // it; and the rest must still be worth its cost. Otherwise nothing of the plan goes.
-  bool pair_refused = false;
-  if (config.policy.method == HedgeMethod::synthetic_pair)
-    for (std::size_t k = 0; k < report.plan.order_count; ++k)
-      pair_refused |= !report.order_risk[k].verdict.accepted() || report.order_risk[k].shrunk;
-  if (pair_refused || !HedgePlanner::reweigh(ctx, report.valuation, report.plan)) {
-    for (std::size_t k = 0; k < report.plan.order_count; ++k) {
-      if (report.plan.orders[k].blocked) continue;
-      report.plan.orders[k].blocked = true;
-      (pair_refused ? report.order_risk[k].pair_leg_refused : report.order_risk[k].not_worth_cost) =
-          true;
-    }
-    HedgePlanner::reweigh(ctx, report.valuation, report.plan);
+  if (drop_unless_whole(config, ctx, report)) {
     book = config.portfolio;
     valuation = report.valuation;
   }
@@ -347,11 +353,12 @@ void compute_plan(const BallastConfig& config, std::int64_t now_s, risk::Trading
   engine.assess(in, nullptr, report.risk_after);
 }
 
-std::string render_plan_json(const BallastConfig& c, const PlanReport& r) {
+namespace {
+
+// The plan's head: where it comes from, what fired, the policy it follows.
+void write_plan_head(JsonWriter& j, const BallastConfig& c, const PlanReport& r) {
   const Valuation& v = r.valuation;
   const PlanResult& p = r.plan;
-  JsonWriter j;
-  j.begin_object();
   j.field("config", c.source_path);
   j.field("base_currency", asset_name(c, c.universe.base_currency));
   j.field("nav", v.nav);
@@ -375,7 +382,12 @@ std::string render_plan_json(const BallastConfig& c, const PlanReport& r) {
   j.field("tracking_error_aversion", c.policy.tracking_error_aversion);
   j.field("roll_before_s", static_cast<long long>(c.policy.roll_before_s));
   j.end_object();
+}
 
+// Per asset: where it stands, what the plan wants, where it ends.
+void write_plan_assets(JsonWriter& j, const BallastConfig& c, const PlanReport& r) {
+  const Valuation& v = r.valuation;
+  const PlanResult& p = r.plan;
   j.key("assets").begin_array();
   for (std::size_t a = 0; a < v.asset_count; ++a) {
     const auto id = static_cast<AssetId>(a);
@@ -405,7 +417,10 @@ std::string render_plan_json(const BallastConfig& c, const PlanReport& r) {
     j.end_object();
   }
   j.end_array();
+}
 
+void write_plan_orders(JsonWriter& j, const BallastConfig& c, const PlanReport& r) {
+  const PlanResult& p = r.plan;
   j.key("orders").begin_array();
   for (std::size_t k = 0; k < p.order_count; ++k) {
     const PlannedOrder& o = p.orders[k];
@@ -432,7 +447,10 @@ std::string render_plan_json(const BallastConfig& c, const PlanReport& r) {
     j.end_object();
   }
   j.end_array();
+}
 
+void write_plan_skipped(JsonWriter& j, const BallastConfig& c, const PlanReport& r) {
+  const PlanResult& p = r.plan;
   j.key("skipped").begin_array();
   for (std::size_t k = 0; k < p.skipped_count; ++k) {
     const SkippedAdjustment& s = p.skipped[k];
@@ -451,7 +469,18 @@ std::string render_plan_json(const BallastConfig& c, const PlanReport& r) {
     j.end_object();
   }
   j.end_array();
+}
 
+}  // namespace
+
+std::string render_plan_json(const BallastConfig& c, const PlanReport& r) {
+  const PlanResult& p = r.plan;
+  JsonWriter j;
+  j.begin_object();
+  write_plan_head(j, c, r);
+  write_plan_assets(j, c, r);
+  write_plan_orders(j, c, r);
+  write_plan_skipped(j, c, r);
   j.field("max_abs_drift_before", p.max_abs_drift_before);
   j.field("max_abs_drift_after", p.max_abs_drift_after);
   j.field("tracking_error_before", p.tracking_error_before);
@@ -464,6 +493,63 @@ std::string render_plan_json(const BallastConfig& c, const PlanReport& r) {
   j.end_object();
   return j.str() + "\n";
 }
+
+namespace {
+
+// The lines under an order: rounding, shrinking, refusal and dropping, each with why.
+std::string order_notes(const BallastConfig& c, const InstrumentSpec& spec, const PlannedOrder& o,
+                        const OrderRisk& risk) {
+  std::string out;
+  if (!(o.rounding_residual == 0.0))
+    out += format("  %-14s rounded toward zero from %.10g contracts (%.10g left)\n", "",
+                  std::fabs(o.raw_contracts), std::fabs(o.rounding_residual));
+  if (risk.shrunk)
+    out += format("  %-14s shrunk from %s contracts: %s\n", "",
+                  exact_contracts(spec, o.requested_lots).c_str(),
+                  risk::describe(risk.shrink_cause, c.universe).c_str());
+  if (!risk.verdict.accepted())
+    out += format("  %-14s rejected: %s\n", "", risk::describe(risk.verdict, c.universe).c_str());
+  if (risk.pair_leg_refused)
+    out += format("  %-14s dropped: risk refused or cut a leg of the pair (no naked leg)\n", "");
+  if (risk.not_worth_cost)
+    out += format(
+        "  %-14s dropped: what risk let out of the plan removes less tracking "
+        "error than it costs\n",
+        "");
+  return out;
+}
+
+// The orders table.
+std::string render_plan_orders(const BallastConfig& c, const PlanReport& r) {
+  const PlanResult& p = r.plan;
+  std::string out;
+  if (p.order_count == 0) {
+    out += "\nOrders: none\n";
+  } else {
+    out +=
+        format("\n%-16s %-4s %14s %12s %14s %14s %10s %7s  %-9s %s\n", "instrument", "side",
+               "contracts", "qty_base", "notional", "limit", "est_cost", "bps", "purpose", "risk");
+    for (std::size_t k = 0; k < p.order_count; ++k) {
+      const PlannedOrder& o = p.orders[k];
+      const OrderRisk& risk = r.order_risk[k];
+      const InstrumentSpec& spec = c.universe.instruments[o.instrument];
+      std::string verdict = risk.not_worth_cost || risk.pair_leg_refused ? "DROPPED"
+                            : !risk.verdict.accepted()                   ? "REJECTED"
+                            : risk.shrunk                                ? "SHRUNK"
+                                                                         : "ok";
+      if (risk.verdict.accepted() && risk.paced_ns > 0)
+        verdict += format(" (paced +%.1f s)", static_cast<double>(risk.paced_ns) / 1e9);
+      out += format("%-16s %-4s %14s %12.8g %14s %14s %10s %7.2f  %-9s %s\n", spec.symbol.c_str(),
+                    to_string(o.side), exact_contracts(spec, o.lots).c_str(), o.qty_base,
+                    money(o.notional).c_str(), exact_price(spec, o.limit_ticks).c_str(),
+                    money(o.cost.total).c_str(), o.cost_bps, to_string(o.reason), verdict.c_str());
+      out += order_notes(c, spec, o, risk);
+    }
+  }
+  return out;
+}
+
+}  // namespace
 
 std::string render_plan_text(const BallastConfig& c, const PlanReport& r) {
   const Valuation& v = r.valuation;
@@ -503,46 +589,7 @@ std::string render_plan_text(const BallastConfig& c, const PlanReport& r) {
                   signed_money(ap.adjust_notional).c_str(), signed_pct(ap.drift_after).c_str());
   }
 
-  if (p.order_count == 0) {
-    out += "\nOrders: none\n";
-  } else {
-    out +=
-        format("\n%-16s %-4s %14s %12s %14s %14s %10s %7s  %-9s %s\n", "instrument", "side",
-               "contracts", "qty_base", "notional", "limit", "est_cost", "bps", "purpose", "risk");
-    for (std::size_t k = 0; k < p.order_count; ++k) {
-      const PlannedOrder& o = p.orders[k];
-      const OrderRisk& risk = r.order_risk[k];
-      const InstrumentSpec& spec = c.universe.instruments[o.instrument];
-      std::string verdict = risk.not_worth_cost || risk.pair_leg_refused ? "DROPPED"
-                            : !risk.verdict.accepted()                   ? "REJECTED"
-                            : risk.shrunk                                ? "SHRUNK"
-                                                                         : "ok";
-      if (risk.verdict.accepted() && risk.paced_ns > 0)
-        verdict += format(" (paced +%.1f s)", static_cast<double>(risk.paced_ns) / 1e9);
-      out += format("%-16s %-4s %14s %12.8g %14s %14s %10s %7.2f  %-9s %s\n", spec.symbol.c_str(),
-                    to_string(o.side), exact_contracts(spec, o.lots).c_str(), o.qty_base,
-                    money(o.notional).c_str(), exact_price(spec, o.limit_ticks).c_str(),
-                    money(o.cost.total).c_str(), o.cost_bps, to_string(o.reason), verdict.c_str());
-      if (!(o.rounding_residual == 0.0))
-        out += format("  %-14s rounded toward zero from %.10g contracts (%.10g left)\n", "",
-                      std::fabs(o.raw_contracts), std::fabs(o.rounding_residual));
-      if (risk.shrunk)
-        out += format("  %-14s shrunk from %s contracts: %s\n", "",
-                      exact_contracts(spec, o.requested_lots).c_str(),
-                      risk::describe(risk.shrink_cause, c.universe).c_str());
-      if (!risk.verdict.accepted())
-        out +=
-            format("  %-14s rejected: %s\n", "", risk::describe(risk.verdict, c.universe).c_str());
-      if (risk.pair_leg_refused)
-        out +=
-            format("  %-14s dropped: risk refused or cut a leg of the pair (no naked leg)\n", "");
-      if (risk.not_worth_cost)
-        out += format(
-            "  %-14s dropped: what risk let out of the plan removes less tracking "
-            "error than it costs\n",
-            "");
-    }
-  }
+  out += render_plan_orders(c, r);
   if (p.skipped_count > 0) {
     out += "\nSkipped:\n";
     for (std::size_t k = 0; k < p.skipped_count; ++k) {
