@@ -122,6 +122,7 @@ class NoEvents final : public fix::SessionEvents {
   void on_logon() override {}
   void on_logout() override {}
   void on_peer_logout(const std::string&) override {}
+  void on_socket_error(const std::string&, const std::string&) override {}
   fix::InboundVerdict on_report(const fix::InboundReport&) override { return {}; }
   fix::InboundVerdict on_market_data(const fix::InboundMarketData&) override { return {}; }
   void on_md_reject(const fix::InboundMdReject&) override {}

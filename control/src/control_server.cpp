@@ -455,7 +455,7 @@ struct ControlServer::Impl {
     begin_reply(j, r.id_json, cmd, true);
     switch (r.cmd) {
       case ControlCmd::status:
-        write_status_fields(j, s, live.universe);
+        write_status_fields(j, s, live.universe, options.venue_problem);
         break;
       case ControlCmd::positions:
         write_positions_fields(j, s, live.universe);
@@ -630,7 +630,7 @@ struct ControlServer::Impl {
       j.begin_object();
       j.field("v", 1LL);
       j.field("type", "snapshot");
-      write_status_fields(j, s, live.universe);
+      write_status_fields(j, s, live.universe, options.venue_problem);
       write_positions_fields(j, s, live.universe);
       write_orders_fields(j, s, live.universe);
       write_risk_fields(j, s, live.universe);

@@ -30,7 +30,8 @@ const char* check_name(std::uint8_t check) {
 
 }  // namespace
 
-void write_status_fields(JsonWriter& j, const EngineSnapshot& s, const Universe& u) {
+void write_status_fields(JsonWriter& j, const EngineSnapshot& s, const Universe& u,
+                         const VenueProblemLookup& why) {
   j.field("state", to_string(s.mode));
   j.field("paused", s.paused);
   j.field("flattening", s.flattening);
@@ -41,6 +42,9 @@ void write_status_fields(JsonWriter& j, const EngineSnapshot& s, const Universe&
     j.begin_object();
     j.field("name", venue_name(v, u));
     j.field("up", s.venue_up[v]);
+    if (why)
+      if (const std::string problem = why(static_cast<VenueId>(v)); !problem.empty())
+        j.field("last_problem", problem);
     j.end_object();
   }
   j.end_array();

@@ -285,6 +285,7 @@ class FixOrderGateway::Events final : public fix::SessionEvents {
   // end of a live session counts as a disconnect (and is reported as session_down).
   void on_logout() override;
   void on_peer_logout(const std::string& text) override;
+  void on_socket_error(const std::string& where, const std::string& error) override;
   void on_md_reject(const fix::InboundMdReject&) override;
   fix::InboundVerdict on_funding(const fix::InboundFunding& in) override {
     return reports_.on_funding(in);

@@ -44,6 +44,10 @@ void FixOrderGateway::Events::on_peer_logout(const std::string& text) {
   g_.problem_.set({"venue logged out", text.empty() ? "no reason given" : text});
 }
 
+void FixOrderGateway::Events::on_socket_error(const std::string& where, const std::string& error) {
+  g_.problem_.set({"socket error", where.empty() ? "no address given" : where, error});
+}
+
 void FixOrderGateway::Events::on_md_reject(const fix::InboundMdReject&) {
   g_.counters_.md_rejects.fetch_add(1, std::memory_order_relaxed);
 }

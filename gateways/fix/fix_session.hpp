@@ -126,6 +126,10 @@ class SessionEvents {
   // A Logout (35=5) from the venue, with its Text (58): why it ends the session or
   // refuses a logon ("" when it gives no text).
   virtual void on_peer_logout(const std::string& text) = 0;
+  // The connection to `where` ("127.0.0.1 on port 9878") failed or broke with `error`
+  // ("Connection reset by peer": also what a refused connect shows). Said by QuickFIX's
+  // log only, which the session tees to here.
+  virtual void on_socket_error(const std::string& where, const std::string& error) = 0;
   virtual InboundVerdict on_report(const InboundReport& report) = 0;
   virtual InboundVerdict on_market_data(const InboundMarketData& md) = 0;
   virtual void on_md_reject(const InboundMdReject& reject) = 0;

@@ -76,6 +76,8 @@ struct EngineRuntime::Parts {
   std::unique_ptr<ControlPort> control_port;
   std::unique_ptr<control::ControlServer> control_server;
   std::optional<OrderRoutes> routes;
+  // `routes` once built, for the control thread's "why is this venue down".
+  std::atomic<const OrderRoutes*> routes_built{nullptr};
   MergedTickSource merged;
   std::string id_file;
   std::unique_ptr<ClientOrderIdGenerator> ids;
@@ -126,6 +128,10 @@ int EngineRuntime::build_control(Parts& p) {
                                            1'000'000);
   control::ControlServerOptions o = control::ControlServer::options_for(config.control);
   o.load_config = p.outside.load_config;
+  o.venue_problem = [routes = &p.routes_built](VenueId v) {
+    const OrderRoutes* r = routes->load(std::memory_order_acquire);
+    return r ? r->last_problem(v) : std::string();
+  };
   PipelineTelemetry* t = p.telemetry.get();
   o.latency = [t] {
     return control::LatencyNumbers{t->tick_to_order_p50_ns.load(), t->tick_to_order_p99_ns.load(),
@@ -173,6 +179,7 @@ int EngineRuntime::build_engine(Parts& p) {
   for (const std::string& e : built.errors) std::fprintf(p.outside.log, "%s\n", e.c_str());
   if (!built.routes) return 2;
   p.routes = std::move(built.routes);
+  p.routes_built.store(&*p.routes, std::memory_order_release);
   OrderRoutes& r = *p.routes;
   if (p.replay) p.merged.add(*p.replay);
   if (config.feed.kind == FeedKind::fix && r.fix) p.merged.add(r.fix->market_data());

@@ -149,6 +149,12 @@ bool OrderRoutes::websocket_up() const noexcept {
   return !websocket.empty();
 }
 
+std::string OrderRoutes::last_problem(VenueId venue) const {
+  for (const WebSocketVenue& w : websocket)
+    if (w.venue == venue) return w.last_problem();
+  return fix ? fix->last_problem() : std::string();
+}
+
 std::vector<VenueId> websocket_venues(const RunConfig& config) {
   std::vector<VenueId> out;
   if (!config.websocket.present) return out;

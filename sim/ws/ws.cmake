@@ -5,11 +5,14 @@ find_package(Boost REQUIRED)
 find_package(OpenSSL REQUIRED)
 find_package(simdjson REQUIRED)
 find_package(Threads REQUIRED)
-# Only venue_ws_server.cpp includes Beast (slow to compile); the streams, the API and the
-# protocol helpers do not.
+# Beast (the slowest code of the tree to compile) is in two files only, one per stream
+# kind, so they build side by side; the server, streams, API and protocol helpers do not
+# include it.
 add_library(ballast_venue_ws STATIC
   ${CMAKE_CURRENT_LIST_DIR}/ws_protocol.cpp
   ${CMAKE_CURRENT_LIST_DIR}/venue_ws_server.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/venue_ws_session_plain.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/venue_ws_session_tls.cpp
   ${CMAKE_CURRENT_LIST_DIR}/venue_ws_streams.cpp
   ${CMAKE_CURRENT_LIST_DIR}/venue_ws_api.cpp)
 add_library(ballast::venue_ws ALIAS ballast_venue_ws)

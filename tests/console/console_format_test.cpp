@@ -196,6 +196,21 @@ TEST(ScreenLayoutTest, FitsEightyByTwentyFour) {
   EXPECT_EQ(lines[23].text.rfind("p pause", 0), 0u);
 }
 
+TEST(ScreenLayoutTest, ADownVenueSaysWhyInTheTitle) {
+  ScreenModel m;
+  m.connected = true;
+  ASSERT_TRUE(apply_snapshot(kSnapshot, m.view));
+  ASSERT_FALSE(m.view.venues.empty());
+  m.view.venues[0].up = false;
+  m.view.venues[0].last_problem = "socket error: 127.0.0.1 on port 9878: Connection refused";
+  const auto lines = layout_screen(m, 160, 24);
+  EXPECT_NE(lines[0].text.find("default DOWN (socket error: 127.0.0.1 on port 9878: Connection "
+                               "refused)"),
+            std::string::npos)
+      << lines[0].text;
+  EXPECT_EQ(lines[0].style, LineStyle::title_alarm);
+}
+
 TEST(ScreenLayoutTest, BiggerScreensGetWiderBarsAndMoreAlerts) {
   ScreenModel m;
   m.connected = true;

@@ -595,6 +595,21 @@ TEST_F(ControlServerTest, SocketIsBorn0600AndRemovedOnStop) {
   EXPECT_NE(::lstat(socket_.c_str(), &st), 0);
 }
 
+TEST_F(ControlServerTest, StatusSaysWhyAVenueIsDown) {
+  ControlServerOptions o;
+  o.venue_problem = [](VenueId v) {
+    return v == 0 ? std::string("socket error: 127.0.0.1 on port 9878: Connection reset by peer")
+                  : std::string();
+  };
+  start(std::move(o));
+  Client c(socket_);
+  Json status(c.request(R"({"v":1,"cmd":"status"})"));
+  ASSERT_TRUE(status.ok);
+  std::string_view why;
+  ASSERT_EQ(status.doc["venues"].at(0)["last_problem"].get(why), simdjson::SUCCESS);
+  EXPECT_EQ(why, "socket error: 127.0.0.1 on port 9878: Connection reset by peer");
+}
+
 TEST_F(ControlServerTest, SecondServerOnTheSamePathIsRefused) {
   start();
   ControlPort other_port;

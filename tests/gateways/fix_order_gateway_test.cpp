@@ -175,6 +175,18 @@ TEST_F(FixGatewayTest, RefusedLogonIsSaidInTheVenuesWords) {
   g.stop();
 }
 
+TEST_F(FixGatewayTest, RefusedConnectIsSaidWithTheAddress) {
+  acceptor_.reset();  // nobody listening: QuickFIX's connect fails and it retries
+  FixOrderGateway g(universe_, options());
+  g.start();
+  for (int k = 0; k < 500 && g.last_problem().empty(); ++k)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_FALSE(g.logged_on());
+  EXPECT_EQ(g.last_problem(), "socket error: 127.0.0.1 on port " + std::to_string(port_) +
+                                  ": Connection reset by peer");
+  g.stop();
+}
+
 TEST_F(FixGatewayTest, LogonWithoutCredentialsCarriesNeither) {
   start_gateway();
   EXPECT_EQ(acceptor_->last_logon_username(), "");

@@ -9,23 +9,13 @@
 #include <string_view>
 #include <vector>
 
-#include "../common/config_test_support.hpp"
-#include "ballast/ballast_config.hpp"
+#include "../common/ballast_config_parse.hpp"
 
 namespace ballast {
 namespace {
 
 using namespace config_test;
 using tools::BallastFileConfig;
-using BallastLoad = LoadResult<BallastFileConfig>;
-
-// The whole `ballast` file, as `ballast run` and `check-config` read it.
-[[maybe_unused]] BallastLoad parse(std::string_view text, const std::string& file = kFile) {
-  return tools::parse_ballast_config(text, file);
-}
-[[maybe_unused]] BallastLoad parse_on(std::string_view text, std::vector<int> cpus) {
-  return tools::parse_ballast_config(text, kFile, ConfigParseOptions{std::move(cpus)});
-}
 
 std::string with_feed(std::string_view lines) {
   return std::string(kMinimal) + "\n[feed]\n" + std::string(lines) + "\n";

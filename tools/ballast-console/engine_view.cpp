@@ -122,6 +122,7 @@ bool apply_snapshot(std::string_view line, EngineView& v) {
     read_rows(o, "venues", v.venues, [](object r, VenueView& x) {
       read(r, "name", x.name);
       read(r, "up", x.up);
+      read(r, "last_problem", x.last_problem);
     });
     read(o, "ticks", v.ticks);
     read(o, "orders", v.orders);  // the count (the open orders are "open")
@@ -281,6 +282,7 @@ void add_title(ScreenLines& out, const ScreenModel& m) {
       title += "   venues:";
       for (const auto& venue : v.venues) {
         title += " " + venue.name + (venue.up ? " up" : " DOWN");
+        if (!venue.up && !venue.last_problem.empty()) title += " (" + venue.last_problem + ")";
         if (!venue.up) alarm = true;
       }
     }

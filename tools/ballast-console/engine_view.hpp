@@ -14,6 +14,7 @@ namespace ballast::console {
 struct VenueView {
   std::string name;
   bool up = false;
+  std::string last_problem;  // why it last went down, in the venue's words
 };
 
 struct AssetView {

@@ -34,6 +34,8 @@ struct ControlServerOptions {
   uid_t allowed_uid = ::geteuid();
   // Tick-to-order numbers for `latency` (the pipeline's telemetry); empty = zeros.
   std::function<LatencyNumbers()> latency;
+  // Why each venue last went down, for `status` and the console; empty = not said.
+  VenueProblemLookup venue_problem;
   std::chrono::milliseconds reply_timeout{2000};  // then "engine did not answer"
   std::size_t max_clients = 16;
   std::size_t max_output_backlog = 1 << 20;  // a client further behind is dropped

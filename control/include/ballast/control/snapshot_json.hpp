@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <string>
 
 #include "ballast/core/config.hpp"
 #include "ballast/core/control.hpp"
@@ -19,7 +21,11 @@ struct LatencyNumbers {
 };
 
 // Each writes its fields into an object the caller has opened.
-void write_status_fields(JsonWriter& j, const EngineSnapshot& s, const Universe& u);
+// Why a venue last went down, in words ("" when nothing was said); any thread.
+using VenueProblemLookup = std::function<std::string(VenueId venue)>;
+// `why`, when given, adds "last_problem" to each venue that has one.
+void write_status_fields(JsonWriter& j, const EngineSnapshot& s, const Universe& u,
+                         const VenueProblemLookup& why = {});
 void write_positions_fields(JsonWriter& j, const EngineSnapshot& s, const Universe& u);
 void write_orders_fields(JsonWriter& j, const EngineSnapshot& s, const Universe& u);
 void write_risk_fields(JsonWriter& j, const EngineSnapshot& s, const Universe& u);

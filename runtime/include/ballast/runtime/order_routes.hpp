@@ -41,6 +41,9 @@ struct OrderRoutes {
 
   // Every WebSocket venue's session is up (false when there is none).
   [[nodiscard]] bool websocket_up() const noexcept;
+  // Why `venue`'s route last went down: its WebSocket gateways, else the FIX session that
+  // carries every other venue; "" when nothing was said. Any thread.
+  [[nodiscard]] std::string last_problem(VenueId venue) const;
 };
 
 struct OrderRoutesResult {

@@ -1,0 +1,14 @@
+// The plain (ws://) connection of the simulator's WebSocket server.
+#include "venue_ws_session.hpp"
+#include "venue_ws_sessions.hpp"
+
+namespace ballast::venue {
+
+std::shared_ptr<Session> make_plain_session(VenueWsServer::Impl* server,
+                                            boost::asio::ip::tcp::socket socket) {
+  using namespace session_detail;
+  return std::make_shared<WsSession<beast::tcp_stream>>(server,
+                                                        beast::tcp_stream(std::move(socket)));
+}
+
+}  // namespace ballast::venue

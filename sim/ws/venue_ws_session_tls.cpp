@@ -1,0 +1,15 @@
+// The TLS (wss://) connection of the simulator's WebSocket server.
+#include "venue_ws_session.hpp"
+#include "venue_ws_sessions.hpp"
+
+namespace ballast::venue {
+
+std::shared_ptr<Session> make_tls_session(VenueWsServer::Impl* server,
+                                          boost::asio::ip::tcp::socket socket,
+                                          boost::asio::ssl::context& tls) {
+  using namespace session_detail;
+  return std::make_shared<WsSession<beast::ssl_stream<beast::tcp_stream>>>(
+      server, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), tls));
+}
+
+}  // namespace ballast::venue
