@@ -79,7 +79,7 @@ class VenueFixServer final : private venue_fix::AcceptorEvents {
   [[nodiscard]] std::vector<std::string> session_ids() const { return acceptor_->session_ids(); }
   [[nodiscard]] std::vector<VenueClientSummary> clients() const;
 
-  // Carries out one fault command (core/venue_fault.hpp); "" when done, else why not (an
+  // Carries out one fault command (ballast/venue/venue_fault.hpp); "" when done, else why not (an
   // unknown symbol). Thread-safe; `drop` returns before the sessions are down.
   [[nodiscard]] std::string apply_fault(const FaultCommand& command);
   [[nodiscard]] std::int64_t delay_ms() const noexcept { return delay_ms_.load(); }
