@@ -86,6 +86,7 @@ struct EngineRuntime::Parts {
   std::unique_ptr<Pipeline<>> pipeline;
   std::vector<std::string> threads;
   std::chrono::steady_clock::time_point started;
+  std::optional<std::chrono::steady_clock::time_point> stopped;  // run_until's end
   const char* stop_reason = "stopped";
 };
 
@@ -279,6 +280,12 @@ void EngineRuntime::print_status() const {
 
 void EngineRuntime::run_until(const StopWhen& stop) {
   Parts& p = *p_;
+  wait_for(stop);
+  p.stopped = std::chrono::steady_clock::now();
+}
+
+void EngineRuntime::wait_for(const StopWhen& stop) {
+  Parts& p = *p_;
   auto next_status = p.started + std::chrono::seconds(1);
   while (true) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -333,11 +340,16 @@ RunSummary EngineRuntime::shutdown() {
     w.market_data->shutdown();
   }
   if (p.routes->fix) p.routes->fix->stop();
-  const double elapsed =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - p.started).count();
+  // The run is what the operator asked for (--duration); closing is reported apart.
+  const auto now = std::chrono::steady_clock::now();
+  const auto stopped = p.stopped.value_or(now);
+  const double elapsed = std::chrono::duration<double>(stopped - p.started).count();
+  const double closing = std::chrono::duration<double>(now - stopped).count();
   if (!p.id_file.empty() && p.ids->last() != 0)
     ClientOrderIdGenerator::write_floor(p.id_file, p.ids->last());
-  return summarize(elapsed, drained);
+  RunSummary r = summarize(elapsed, drained);
+  r.shutdown_s = closing;
+  return r;
 }
 
 RunSummary EngineRuntime::summarize(double elapsed_s, bool drained) const {

@@ -233,6 +233,7 @@ std::string render_json(const RunSummary& r) {
   j.field("stop_reason", r.stop_reason);
   j.field("drained", r.drained);
   j.field("elapsed_s", r.elapsed_s);
+  j.field("shutdown_s", r.shutdown_s);
   j.key("threads").begin_array();
   for (const auto& t : r.threads) j.value(t);
   j.end_array();
@@ -252,8 +253,8 @@ std::string render_json(const RunSummary& r) {
 
 std::string render_text(const RunSummary& r) {
   std::string out;
-  appendf(out, "ballast run: %s after %.2f s%s\n", r.stop_reason.c_str(), r.elapsed_s,
-          r.drained ? "" : " (not fully drained)");
+  appendf(out, "ballast run: %s after %.2f s (shutdown %.2f s)%s\n", r.stop_reason.c_str(),
+          r.elapsed_s, r.shutdown_s, r.drained ? "" : " (not fully drained)");
   for (const auto& t : r.threads) out += "  thread " + t + "\n";
   text_engine(out, r);
   text_sessions(out, r);

@@ -90,6 +90,26 @@ TEST(RunCliTest, ReplayThroughThePipelineBringsDriftBackInsideTheBand) {
   std::remove(path.c_str());
 }
 
+TEST(RunCliTest, DurationIsTheRunAndShutdownIsToldApart) {
+  // A looping recording never ends: only --duration stops the run.
+  const std::string path = replay_config("duration", "rate = 20000", "rate = 2000\nloop = true");
+  const ProcessResult r = run("run --config " + path + " --duration 1.5 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_EQ(parser.parse(r.out).get(doc), simdjson::SUCCESS) << r.out;
+  std::string_view reason;
+  double elapsed = 0, shutdown = -1;
+  ASSERT_EQ(doc["stop_reason"].get(reason), simdjson::SUCCESS) << r.out;
+  ASSERT_EQ(doc["elapsed_s"].get(elapsed), simdjson::SUCCESS);
+  ASSERT_EQ(doc["shutdown_s"].get(shutdown), simdjson::SUCCESS);
+  EXPECT_EQ(reason, "duration reached");
+  EXPECT_GE(elapsed, 1.5);
+  EXPECT_LT(elapsed, 1.6) << "the run stops within the 10 ms poll of --duration";
+  EXPECT_GE(shutdown, 0.0);
+  std::remove(path.c_str());
+}
+
 TEST(RunCliTest, SigintAndSigtermDrainAndPrintTheSummary) {
   for (const int sig : {SIGINT, SIGTERM}) {
     const std::string path =

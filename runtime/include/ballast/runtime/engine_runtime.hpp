@@ -67,6 +67,7 @@ class EngineRuntime {
   void print_status() const;
   void wait_for_sessions_to_close() const;
   [[nodiscard]] RunSummary summarize(double elapsed_s, bool drained) const;
+  void wait_for(const StopWhen& stop);
 
   std::unique_ptr<Parts> p_;
 };

@@ -45,7 +45,8 @@ struct PositionLots {
 struct RunSummary {
   std::string stop_reason;
   bool drained = false;
-  double elapsed_s = 0.0;
+  double elapsed_s = 0.0;   // running: start() until the stop condition
+  double shutdown_s = 0.0;  // then draining and closing the sessions
   std::vector<std::string> threads;
   EngineStats stats{};
   std::uint64_t ticks_read = 0;
