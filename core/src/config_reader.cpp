@@ -309,16 +309,7 @@ std::optional<std::size_t> ConfigSection::choice_index(std::string_view key, Nee
                                                        std::size_t count) {
   const toml::node* n = reader_.find(section_, key, need);
   if (!n) return std::nullopt;
-  const std::string path = section_.child(key);
-  const auto s = reader_.as_string(*n, path);
-  if (!s) return std::nullopt;
-  std::string listed;
-  for (std::size_t k = 0; k < count; ++k) {
-    if (names[k] == *s) return k;
-    listed += (listed.empty() ? "\"" : ", \"") + std::string(names[k]) + "\"";
-  }
-  reader_.error(*n, path, "expected one of " + listed + ", got \"" + *s + "\"");
-  return std::nullopt;
+  return reader_.as_choice_index(*n, section_.child(key), names, count);
 }
 std::optional<std::vector<ConfigSection::Item>> ConfigSection::names(std::string_view key,
                                                                      Need need) {

@@ -217,14 +217,24 @@ class ConfigReader {
   template <class E, std::size_t N>
   std::optional<E> as_choice(const toml::node& n, const std::string& path,
                              const std::array<Option<E>, N>& options) {
+    std::array<std::string_view, N> names{};
+    for (std::size_t k = 0; k < N; ++k) names[k] = options[k].name;
+    const auto index = as_choice_index(n, path, names.data(), N);
+    if (!index) return std::nullopt;
+    return options[*index].value;
+  }
+
+  // Which of `names` the string node is; "expected one of ..." otherwise.
+  std::optional<std::size_t> as_choice_index(const toml::node& n, const std::string& path,
+                                             const std::string_view* names, std::size_t count) {
     const auto s = as_string(n, path);
     if (!s) return std::nullopt;
-    std::string names;
-    for (const Option<E>& o : options) {
-      if (o.name == *s) return o.value;
-      names += (names.empty() ? "\"" : ", \"") + std::string(o.name) + "\"";
+    std::string listed;
+    for (std::size_t k = 0; k < count; ++k) {
+      if (names[k] == *s) return k;
+      listed += (listed.empty() ? "\"" : ", \"") + std::string(names[k]) + "\"";
     }
-    error(n, path, "expected one of " + names + ", got \"" + *s + "\"");
+    error(n, path, "expected one of " + listed + ", got \"" + *s + "\"");
     return std::nullopt;
   }
 
