@@ -15,23 +15,6 @@
 #include "ballast/binance/response_parser.hpp"
 #include "binance_test_support.hpp"
 
-// simdjson allocates its buffers with new (std::nothrow): counted and paired with the
-// counter's delete (malloc/free) too, or ASan sees its own nothrow new freed by ours.
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  ballast::testing::g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(size == 0 ? 1 : size);
-}
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
-  ballast::testing::g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(size == 0 ? 1 : size);
-}
-void operator delete(void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
-
 namespace {
 
 std::atomic<long> g_openssl_allocations{0};

@@ -14,7 +14,7 @@
 #include <fstream>
 #include <string>
 
-namespace ballast::binance {
+namespace ballast::binance::credentials_test {
 namespace {
 
 constexpr const char* kKey = "dbefbc809e3e83c283a984c3a1459732ea7db1360ca80c5c2c8867408d28cc83";
@@ -165,4 +165,4 @@ TEST(BinanceApiSecretTest, RendersRedactedAndMovesOwnership) {
 }
 
 }  // namespace
-}  // namespace ballast::binance
+}  // namespace ballast::binance::credentials_test

@@ -13,7 +13,7 @@
 #include "ballast/binance/response_parser.hpp"
 #include "binance_test_support.hpp"
 
-namespace ballast::binance {
+namespace ballast::binance::fuzz_test {
 namespace {
 
 using namespace ballast::binance::testing;
@@ -156,4 +156,4 @@ TEST(BinanceParserFuzzTest, MutatedFixturesAndRandomBytesNeverYieldBadTicksOrRep
 }
 
 }  // namespace
-}  // namespace ballast::binance
+}  // namespace ballast::binance::fuzz_test

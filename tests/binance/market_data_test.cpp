@@ -10,7 +10,7 @@
 #include "ballast/binance/wire_numbers.hpp"
 #include "binance_test_support.hpp"
 
-namespace ballast::binance {
+namespace ballast::binance::market_data_test {
 namespace {
 
 using namespace ballast::binance::testing;
@@ -362,4 +362,4 @@ TEST(BinanceDepthBookSyncTest, BufferOverflowKeepsTheNewestEvents) {
 }
 
 }  // namespace
-}  // namespace ballast::binance
+}  // namespace ballast::binance::market_data_test

@@ -14,7 +14,7 @@
 #include "ballast/binance/hmac_signer.hpp"
 #include "binance_test_support.hpp"
 
-namespace ballast::binance {
+namespace ballast::binance::order_encoder_test {
 namespace {
 
 using namespace ballast::binance::testing;
@@ -301,4 +301,4 @@ TEST(BinanceRequestIdTest, RoundTripsAndRejectsOthers) {
 }
 
 }  // namespace
-}  // namespace ballast::binance
+}  // namespace ballast::binance::order_encoder_test

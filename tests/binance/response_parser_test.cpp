@@ -8,7 +8,7 @@
 
 #include "binance_test_support.hpp"
 
-namespace ballast::binance {
+namespace ballast::binance::response_parser_test {
 namespace {
 
 using namespace ballast::binance::testing;
@@ -355,4 +355,4 @@ TEST_F(BinanceResponseParserTest, GarbageIsMalformed) {
 }
 
 }  // namespace
-}  // namespace ballast::binance
+}  // namespace ballast::binance::response_parser_test

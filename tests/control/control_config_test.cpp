@@ -11,7 +11,7 @@
 
 #include "../common/ballast_config_parse.hpp"
 
-namespace ballast {
+namespace ballast::control_config_test {
 namespace {
 
 using namespace config_test;
@@ -81,4 +81,4 @@ TEST(ControlConfigTest, ControlSnapshotMsMustBeAnInteger) {
 }
 
 }  // namespace
-}  // namespace ballast
+}  // namespace ballast::control_config_test

@@ -30,7 +30,7 @@
 #include "ballast/core/clock.hpp"
 #include "ballast/risk/risk_engine.hpp"
 
-namespace ballast::control {
+namespace ballast::control::control_server_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -908,4 +908,4 @@ TEST_F(ControlServerTest, ReloadAppliesLiveKeysAndListsTheRest) {
 }
 
 }  // namespace
-}  // namespace ballast::control
+}  // namespace ballast::control::control_server_test

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace ballast::control {
+namespace ballast::control::request_parser_test {
 namespace {
 
 const std::vector<std::string>& valid_requests() {
@@ -177,4 +177,4 @@ TEST(ControlRequestParserTest, TruncationsAndMutationsOfValidRequestsNeverCrash)
 }
 
 }  // namespace
-}  // namespace ballast::control
+}  // namespace ballast::control::request_parser_test

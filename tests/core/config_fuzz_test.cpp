@@ -13,7 +13,7 @@
 #include "ballast/ballast_config.hpp"
 #include "ballast/core/config.hpp"
 
-namespace ballast {
+namespace ballast::config_fuzz_test {
 namespace {
 
 std::string demo_text() {
@@ -140,4 +140,4 @@ TEST(ConfigFuzzTest, DeepNestingAndHugeInputsAreErrorsNotCrashes) {
 }
 
 }  // namespace
-}  // namespace ballast
+}  // namespace ballast::config_fuzz_test

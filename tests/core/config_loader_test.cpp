@@ -16,7 +16,7 @@
 #include "../common/config_test_support.hpp"
 #include "ballast/core/config.hpp"
 
-namespace ballast {
+namespace ballast::config_loader_test {
 namespace {
 
 using namespace config_test;
@@ -1446,4 +1446,4 @@ TEST(ConfigLoaderTest, ValidateForPlanningWithoutMarketTable) {
 }
 
 }  // namespace
-}  // namespace ballast
+}  // namespace ballast::config_loader_test

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <random>
 
-namespace ballast {
+namespace ballast::decimal_test {
 namespace {
 
 TEST(DecimalTest, ParsesPlainAndExponentText) {
@@ -130,4 +130,4 @@ TEST(DecimalTest, PropertyFifteenDigitLiteralsRoundTripThroughDouble) {
 }
 
 }  // namespace
-}  // namespace ballast
+}  // namespace ballast::decimal_test

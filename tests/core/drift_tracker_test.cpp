@@ -23,7 +23,7 @@
 #include "allocation_counter.hpp"
 #include "test_model.hpp"
 
-namespace ballast {
+namespace ballast::drift_tracker_test {
 namespace {
 
 using testing::TestBook;
@@ -640,4 +640,4 @@ TEST(DriftTrackerTest, PropertyLazyValuationSeesEveryUpdate) {
 }
 
 }  // namespace
-}  // namespace ballast
+}  // namespace ballast::drift_tracker_test

@@ -14,7 +14,7 @@
 #include "ballast/risk/risk_gate.hpp"
 #include "test_sources.hpp"
 
-namespace ballast {
+namespace ballast::engine_control_alloc_test {
 namespace {
 
 using testing::perp_tick;
@@ -268,4 +268,4 @@ TEST(EngineControlAllocationTest, AgentControlPollingAllocatesNothingOnceWarm) {
 }
 
 }  // namespace
-}  // namespace ballast
+}  // namespace ballast::engine_control_alloc_test

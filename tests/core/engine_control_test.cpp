@@ -15,7 +15,7 @@
 #include "ballast/risk/risk_gate.hpp"
 #include "test_sources.hpp"
 
-namespace ballast {
+namespace ballast::engine_control_test {
 namespace {
 
 using testing::perp_tick;
@@ -550,4 +550,4 @@ TEST(EngineControlTest, AlertRingKeepsTheNewest) {
 }
 
 }  // namespace
-}  // namespace ballast
+}  // namespace ballast::engine_control_test

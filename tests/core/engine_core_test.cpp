@@ -10,7 +10,7 @@
 #include "ballast/core/loopback_venue.hpp"
 #include "test_sources.hpp"
 
-namespace ballast {
+namespace ballast::engine_core_test {
 namespace {
 
 using testing::perp_tick;
@@ -560,4 +560,4 @@ TEST(LoopbackVenueTest, EncodesAFixNewOrderSingleAndFills) {
 }
 
 }  // namespace
-}  // namespace ballast
+}  // namespace ballast::engine_core_test

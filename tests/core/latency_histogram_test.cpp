@@ -10,7 +10,7 @@
 #include <random>
 #include <vector>
 
-namespace ballast {
+namespace ballast::latency_histogram_test {
 namespace {
 
 constexpr std::uint64_t kU64Max = std::numeric_limits<std::uint64_t>::max();
@@ -258,4 +258,4 @@ TEST(LatencyHistogramTest, RecordNMatchesRepeatedRecord) {
 }
 
 }  // namespace
-}  // namespace ballast
+}  // namespace ballast::latency_histogram_test

@@ -9,7 +9,7 @@
 #include "ballast/core/planner.hpp"
 #include "test_model.hpp"
 
-namespace ballast {
+namespace ballast::overlay_test {
 namespace {
 
 using testing::TestBook;
@@ -319,4 +319,4 @@ TEST(OverlayTest, GapInsideTheToleranceIsLeftAlone) {
 }
 
 }  // namespace
-}  // namespace ballast
+}  // namespace ballast::overlay_test

@@ -16,7 +16,7 @@
 #include "ballast/risk/risk_gate.hpp"
 #include "test_sources.hpp"
 
-namespace ballast {
+namespace ballast::pipeline_test {
 namespace {
 
 using testing::perp_tick;
@@ -153,4 +153,4 @@ TEST(PipelineAllocationTest, HotPathMakesNoHeapAllocationOnceWarm) {
 }
 
 }  // namespace
-}  // namespace ballast
+}  // namespace ballast::pipeline_test

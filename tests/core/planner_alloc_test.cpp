@@ -13,7 +13,7 @@
 #include "ballast/core/config.hpp"
 #include "ballast/core/planner.hpp"
 
-namespace ballast {
+namespace ballast::planner_alloc_test {
 namespace {
 
 TEST(PlannerAllocationTest, PlanningTheDemoMakesNoHeapAllocation) {
@@ -43,4 +43,4 @@ TEST(PlannerAllocationTest, PlanningTheDemoMakesNoHeapAllocation) {
 }
 
 }  // namespace
-}  // namespace ballast
+}  // namespace ballast::planner_alloc_test

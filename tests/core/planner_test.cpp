@@ -6,7 +6,7 @@
 
 #include "test_model.hpp"
 
-namespace ballast {
+namespace ballast::planner_test {
 namespace {
 
 using testing::TestBook;
@@ -309,4 +309,4 @@ TEST(HedgePlannerTest, NothingHappensInsideTheBand) {
 }
 
 }  // namespace
-}  // namespace ballast
+}  // namespace ballast::planner_test

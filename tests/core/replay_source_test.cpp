@@ -20,7 +20,7 @@
 
 #include "allocation_counter.hpp"
 
-namespace ballast {
+namespace ballast::replay_source_test {
 namespace {
 
 constexpr std::int64_t kMs = 1'000'000;
@@ -830,4 +830,4 @@ TEST(ReplaySourceTest, FileIsStreamedBlankFloodAndOverlongLinesCostNoMemory) {
 }
 
 }  // namespace
-}  // namespace ballast
+}  // namespace ballast::replay_source_test

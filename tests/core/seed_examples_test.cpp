@@ -11,7 +11,7 @@
 #include "ballast/core/planner.hpp"
 #include "ballast/plan_report.hpp"
 
-namespace ballast {
+namespace ballast::seed_examples_test {
 namespace {
 
 constexpr std::int64_t kPlanTime = 1'796'000'000;  // 2026-11-29: a fixed --now
@@ -191,4 +191,4 @@ TEST(SeedExamplesTest, Seed003TrimSellsSixteenHundredOfSol) {
 }
 
 }  // namespace
-}  // namespace ballast
+}  // namespace ballast::seed_examples_test

@@ -4,7 +4,7 @@
 
 #include "test_model.hpp"
 
-namespace ballast {
+namespace ballast::trigger_test {
 namespace {
 
 using testing::TestBook;
@@ -109,4 +109,4 @@ TEST(TriggerTest, OutsideBandHelpersHonourTolerance) {
 }
 
 }  // namespace
-}  // namespace ballast
+}  // namespace ballast::trigger_test

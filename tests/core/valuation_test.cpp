@@ -4,7 +4,7 @@
 
 #include "test_model.hpp"
 
-namespace ballast {
+namespace ballast::valuation_test {
 namespace {
 
 using testing::TestBook;
@@ -160,4 +160,4 @@ TEST(ValuationTest, NonPositiveNavGivesZeroWeights) {
 }
 
 }  // namespace
-}  // namespace ballast
+}  // namespace ballast::valuation_test

@@ -9,7 +9,7 @@
 
 #include "allocation_counter.hpp"
 
-namespace ballast {
+namespace ballast::venue_routing_test {
 namespace {
 
 Universe two_venue_universe() {
@@ -180,4 +180,4 @@ TEST(MergedTickSourceTest, RefusesMoreThanItsCapacity) {
 }
 
 }  // namespace
-}  // namespace ballast
+}  // namespace ballast::venue_routing_test

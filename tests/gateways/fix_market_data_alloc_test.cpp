@@ -6,7 +6,7 @@
 #include "../core/allocation_counter.hpp"
 #include "fix_gateway_fixture.hpp"
 
-namespace ballast::gateways {
+namespace ballast::gateways::fix_market_data_alloc_test {
 namespace {
 
 using fix_testing::FixGatewayTest;
@@ -44,4 +44,4 @@ TEST_F(FixGatewayTest, MarketDataPollDoesNotAllocate) {
 }
 
 }  // namespace
-}  // namespace ballast::gateways
+}  // namespace ballast::gateways::fix_market_data_alloc_test

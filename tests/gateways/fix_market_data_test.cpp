@@ -10,7 +10,7 @@
 
 #include "fix_gateway_fixture.hpp"
 
-namespace ballast::gateways {
+namespace ballast::gateways::fix_market_data_test {
 namespace {
 
 using fix_testing::FixGatewayTest;
@@ -433,4 +433,4 @@ TEST_F(FixMarketDataTest, UnknownAppMessagesStayRejected) {
 }
 
 }  // namespace
-}  // namespace ballast::gateways
+}  // namespace ballast::gateways::fix_market_data_test

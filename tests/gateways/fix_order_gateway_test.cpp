@@ -27,7 +27,7 @@
 #include "fix_gateway_fixture.hpp"
 #include "fix_test_acceptor.hpp"
 
-namespace ballast::gateways {
+namespace ballast::gateways::fix_order_gateway_test {
 namespace {
 
 using ballast::testing::free_port;
@@ -629,4 +629,4 @@ TEST_F(FixGatewayTest, MemoryAndNullStoresNeedNoStorePath) {
 }
 
 }  // namespace
-}  // namespace ballast::gateways
+}  // namespace ballast::gateways::fix_order_gateway_test

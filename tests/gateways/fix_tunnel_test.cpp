@@ -23,7 +23,7 @@
 #include "ballast/gateways/fix_order_gateway.hpp"
 #include "fix_test_acceptor.hpp"
 
-namespace ballast::gateways {
+namespace ballast::gateways::fix_tunnel_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -123,4 +123,4 @@ TEST_F(FixTunnelTest, TunnelThatDoesNotTrustTheVenueCarriesNothing) {
 }
 
 }  // namespace
-}  // namespace ballast::gateways
+}  // namespace ballast::gateways::fix_tunnel_test

@@ -11,7 +11,7 @@
 
 #include "../common/ballast_config_parse.hpp"
 
-namespace ballast {
+namespace ballast::route_config_test {
 namespace {
 
 using namespace config_test;
@@ -355,4 +355,4 @@ TEST(RouteConfigTest, UnknownKeyInOrders) {
 }
 
 }  // namespace
-}  // namespace ballast
+}  // namespace ballast::route_config_test

@@ -23,7 +23,7 @@
 #include "../common/child_process.hpp"
 #include "../common/loopback.hpp"
 
-namespace {
+namespace control_end_to_end_test {
 
 using ballast::testing::ChildProcess;
 using ballast::testing::free_port;
@@ -383,4 +383,4 @@ TEST_F(ControlEndToEndTest, KillCancelsRestingOrdersAndNothingNewGoesOut) {
   EXPECT_EQ(venue->out().find("cancels=0 "), std::string::npos) << venue->out();
 }
 
-}  // namespace
+}  // namespace control_end_to_end_test

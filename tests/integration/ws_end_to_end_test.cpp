@@ -26,7 +26,7 @@
 #include "../common/loopback.hpp"
 #include "test_certs.hpp"
 
-namespace {
+namespace ws_end_to_end_test {
 
 using ballast::testing::ChildProcess;
 using ballast::testing::free_port;
@@ -523,4 +523,4 @@ TEST_F(WsEndToEndTest, EmbeddedDemoTradesOverFixAndWebSocket) {
   EXPECT_GT(over_ws.at("ETHUSDT-PERP"), 0);
 }
 
-}  // namespace
+}  // namespace ws_end_to_end_test

@@ -18,7 +18,7 @@
 #include "ballast/core/clock.hpp"
 #include "ballast/net/tcp_connection.hpp"
 
-namespace ballast::net {
+namespace ballast::net::io_ring_loop_test {
 namespace {
 
 using ballast::monotonic_ns;
@@ -260,4 +260,4 @@ TEST(IoRingLoopTest, FixedBuffersAreClaimedAndReleased) {
 }
 
 }  // namespace
-}  // namespace ballast::net
+}  // namespace ballast::net::io_ring_loop_test

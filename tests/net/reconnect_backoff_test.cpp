@@ -5,7 +5,7 @@
 
 #include <vector>
 
-namespace ballast::net {
+namespace ballast::net::reconnect_backoff_test {
 namespace {
 
 constexpr std::int64_t kMs = 1'000'000;
@@ -66,4 +66,4 @@ TEST(ReconnectBackoffTest, ResetsOnlyAfterStayingUpLongEnough) {
 }
 
 }  // namespace
-}  // namespace ballast::net
+}  // namespace ballast::net::reconnect_backoff_test

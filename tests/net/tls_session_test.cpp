@@ -21,7 +21,7 @@
 #include "ballast/net/tcp_connection.hpp"
 #include "test_certs.hpp"
 
-namespace ballast::net {
+namespace ballast::net::tls_session_test {
 namespace {
 
 using ballast::monotonic_ns;
@@ -278,4 +278,4 @@ TEST(TlsSessionTest, MissingCaFileIsASetupError) {
 }
 
 }  // namespace
-}  // namespace ballast::net
+}  // namespace ballast::net::tls_session_test

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace ballast::net {
+namespace ballast::net::utf8_test {
 namespace {
 
 std::vector<std::uint8_t> bytes(std::initializer_list<int> list) {
@@ -236,4 +236,4 @@ TEST(Utf8ValidatorTest, MatchesReferenceOnEveryFourByteLeadAndSecondByte) {
 }
 
 }  // namespace
-}  // namespace ballast::net
+}  // namespace ballast::net::utf8_test

@@ -10,7 +10,7 @@
 
 #include "ballast/net/utf8.hpp"
 
-namespace ballast::net {
+namespace ballast::net::ws_close_test {
 namespace {
 
 using Bytes = std::vector<std::uint8_t>;
@@ -149,4 +149,4 @@ TEST(WsClosePayloadTest, WriterTruncatesOnACodePointBoundary) {
 }
 
 }  // namespace
-}  // namespace ballast::net
+}  // namespace ballast::net::ws_close_test

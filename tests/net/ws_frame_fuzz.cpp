@@ -3,6 +3,8 @@
 // validator), checking invariants that must hold for any input. Out-of-bounds reads are
 // left to ASan. Built standalone with clang -fsanitize=fuzzer, or driven by
 // ws_frame_fuzz_test.cpp under gtest.
+#include "ws_frame_fuzz.hpp"
+
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -26,19 +28,6 @@
   } while (0)
 
 namespace ballast::net {
-
-// What the inputs reached, so the gtest driver can show the fuzzing was not vacuous.
-// 0..15: decoder/assembler errors by WsError value; the named slots after that.
-enum WsFuzzCounter : int {
-  kFuzzErrorBase = 0,
-  kFuzzFrames = 16,
-  kFuzzNeedMore = 17,
-  kFuzzMessages = 18,
-  kFuzzFragmentsBuffered = 19,
-  kFuzzControls = 20,
-  kFuzzCounterCount = 21
-};
-std::uint64_t ws_fuzz_counter(int index);
 
 namespace {
 

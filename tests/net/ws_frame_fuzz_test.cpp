@@ -1,6 +1,8 @@
 // Drives the ws_frame_fuzz.cpp target under gtest with ~200k seeded inputs (random bytes
 // and mutated valid frame streams), so every test run, and the ASan one, fuzzes the
 // codec reproducibly. A failing input aborts with the invariant that broke.
+#include "ws_frame_fuzz.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -10,20 +12,7 @@
 #include "ballast/net/ws_close.hpp"
 #include "ballast/net/ws_frame.hpp"
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
-
-namespace ballast::net {
-
-enum WsFuzzCounter : int {
-  kFuzzErrorBase = 0,
-  kFuzzFrames = 16,
-  kFuzzNeedMore = 17,
-  kFuzzMessages = 18,
-  kFuzzFragmentsBuffered = 19,
-  kFuzzControls = 20,
-  kFuzzCounterCount = 21
-};
-std::uint64_t ws_fuzz_counter(int index);
+namespace ballast::net::ws_frame_fuzz_test {
 
 namespace {
 
@@ -151,4 +140,4 @@ TEST(WsFrameFuzzTest, MutatedValidFrameStreams) {
 }
 
 }  // namespace
-}  // namespace ballast::net
+}  // namespace ballast::net::ws_frame_fuzz_test

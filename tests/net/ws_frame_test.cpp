@@ -9,7 +9,7 @@
 #include <random>
 #include <vector>
 
-namespace ballast::net {
+namespace ballast::net::ws_frame_test {
 namespace {
 
 using Bytes = std::vector<std::uint8_t>;
@@ -449,4 +449,4 @@ TEST(WsFrameRoundTripTest, RandomFramesEncodeThenDecodeToTheSameFrame) {
 }
 
 }  // namespace
-}  // namespace ballast::net
+}  // namespace ballast::net::ws_frame_test

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <string>
 
-namespace ballast::net {
+namespace ballast::net::ws_handshake_test {
 namespace {
 
 constexpr std::string_view kRfcKey = "dGhlIHNhbXBsZSBub25jZQ==";
@@ -225,4 +225,4 @@ TEST(WsHandshakeTest, ErrorNames) {
 }
 
 }  // namespace
-}  // namespace ballast::net
+}  // namespace ballast::net::ws_handshake_test

@@ -14,7 +14,7 @@
 #include "ballast/net/ws_close.hpp"
 #include "ballast/net/ws_frame.hpp"
 
-namespace ballast::net {
+namespace ballast::net::ws_message_assembler_test {
 namespace {
 
 using Bytes = std::vector<std::uint8_t>;
@@ -392,4 +392,4 @@ TEST(WsMessageAssemblerTest, DecodeAndAssembleAllocateNothingAsServer) {
 }
 
 }  // namespace
-}  // namespace ballast::net
+}  // namespace ballast::net::ws_message_assembler_test

@@ -6,7 +6,7 @@
 
 #include <cmath>
 
-namespace ballast::risk {
+namespace ballast::risk::liquidation_model_test {
 namespace {
 
 InstrumentSpec linear_btc(std::vector<MarginBracket> brackets = {{1e12, 0.004, 0.0}}) {
@@ -132,4 +132,4 @@ TEST(LiquidationModelTest, NoBracketsUsesTheDefaultRate) {
 }
 
 }  // namespace
-}  // namespace ballast::risk
+}  // namespace ballast::risk::liquidation_model_test

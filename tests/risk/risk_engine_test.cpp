@@ -8,7 +8,7 @@
 #include <cmath>
 #include <memory>
 
-namespace ballast::risk {
+namespace ballast::risk::risk_engine_test {
 namespace {
 
 constexpr std::int64_t kNow = 1'000'000'000'000;  // ns
@@ -574,4 +574,4 @@ TEST(TokenBucketTest, StartsFullRefillsContinuouslyAndCaps) {
 }
 
 }  // namespace
-}  // namespace ballast::risk
+}  // namespace ballast::risk::risk_engine_test

@@ -13,7 +13,7 @@
 
 #include "../common/ballast_config_parse.hpp"
 
-namespace ballast {
+namespace ballast::ballast_config_test {
 namespace {
 
 using namespace config_test;
@@ -98,4 +98,4 @@ TEST(BallastConfigTest, RuntimeErrorsReportedWithTheRestInFileOrder) {
 }
 
 }  // namespace
-}  // namespace ballast
+}  // namespace ballast::ballast_config_test

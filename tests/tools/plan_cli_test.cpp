@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-namespace {
+namespace plan_cli_test {
 
 struct ProcessResult {
   int exit_code = -1;
@@ -234,9 +234,9 @@ TEST(PlanCliTest, TomlSyntaxErrorNamesTheLine) {
   std::remove(path.c_str());
 }
 
-}  // namespace
+}  // namespace plan_cli_test
 
-namespace {
+namespace plan_cli_test {
 
 std::string demo_with(const std::string& from, const std::string& to) {
   std::string text = slurp(source("config/demo.toml"));
@@ -491,4 +491,4 @@ TEST(PlanCliRiskTest, HostileConfigsExitTwoWithOneLineNeverCrash) {
   std::remove(zero_path.c_str());
 }
 
-}  // namespace
+}  // namespace plan_cli_test

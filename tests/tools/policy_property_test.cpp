@@ -17,7 +17,7 @@
 #include "ballast/core/planner.hpp"
 #include "ballast/plan_report.hpp"
 
-namespace ballast {
+namespace ballast::policy_property_test {
 namespace {
 
 constexpr std::int64_t kNow = 1'796'000'000;  // 2026-11-29, a fixed plan time
@@ -396,4 +396,4 @@ TEST(PolicyPropertyTest, OverlayHoldsItsPropertiesOverGeneratedBooks) {
 }
 
 }  // namespace
-}  // namespace ballast
+}  // namespace ballast::policy_property_test

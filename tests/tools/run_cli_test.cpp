@@ -14,7 +14,7 @@
 #include <string>
 #include <thread>
 
-namespace {
+namespace run_cli_test {
 
 std::string slurp(const std::string& path) {
   std::ifstream f(path);
@@ -179,9 +179,9 @@ TEST(RunCliTest, BadArgumentsExitTwo) {
   EXPECT_EQ(run("run --config x.toml --frobnicate").exit_code, 2);
 }
 
-}  // namespace
+}  // namespace run_cli_test
 
-namespace {
+namespace run_cli_test {
 
 // [venue] problems only the simulator can see (a fault naming an unknown symbol) are
 // reported like every other config error: one line naming file and key, exit 2.
@@ -201,4 +201,4 @@ TEST(RunCliTest, VenueFaultOnAnUnknownSymbolExits2WithOneLine) {
   }
 }
 
-}  // namespace
+}  // namespace run_cli_test

@@ -31,7 +31,7 @@
 
 extern char** environ;
 
-namespace ballast {
+namespace ballast::ballast_venue_cli_test {
 namespace {
 
 using ballast::testing::free_port;
@@ -254,4 +254,4 @@ TEST(BallastVenueCli, ServesFixFromTheDemoConfigAndStopsOnSigterm) {
 }
 
 }  // namespace
-}  // namespace ballast
+}  // namespace ballast::ballast_venue_cli_test

@@ -7,7 +7,7 @@
 #include "../core/allocation_counter.hpp"
 #include "venue_fixtures.hpp"
 
-namespace ballast::venue {
+namespace ballast::venue::order_book_test {
 namespace {
 
 using testing::limit;
@@ -316,4 +316,4 @@ TEST(OrderBookTest, MatchingDoesNotAllocateOnceWarm) {
 }
 
 }  // namespace
-}  // namespace ballast::venue
+}  // namespace ballast::venue::order_book_test

@@ -12,7 +12,7 @@
 #include "ballast/venue/mark_model.hpp"
 #include "venue_fixtures.hpp"
 
-namespace ballast::venue {
+namespace ballast::venue::price_process_test {
 namespace {
 
 constexpr std::int64_t kNs = 1'000'000'000;
@@ -222,4 +222,4 @@ TEST(PriceProcessTest, MarksFollowIndexPremiumAndBasis) {
 }
 
 }  // namespace
-}  // namespace ballast::venue
+}  // namespace ballast::venue::price_process_test

@@ -8,7 +8,7 @@
 #include "ballast/venue/market_maker.hpp"
 #include "venue_fixtures.hpp"
 
-namespace ballast::venue {
+namespace ballast::venue::simulated_venue_test {
 namespace {
 
 using testing::executions_of;
@@ -509,4 +509,4 @@ TEST(FaultInjectorTest, SwitchesAndClear) {
 }
 
 }  // namespace
-}  // namespace ballast::venue
+}  // namespace ballast::venue::simulated_venue_test

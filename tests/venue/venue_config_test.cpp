@@ -11,7 +11,7 @@
 
 #include "../common/ballast_config_parse.hpp"
 
-namespace ballast {
+namespace ballast::venue_config_test {
 namespace {
 
 using namespace config_test;
@@ -82,4 +82,4 @@ TEST(VenueConfigTest, VenueEveryBadKeyReported) {
 }
 
 }  // namespace
-}  // namespace ballast
+}  // namespace ballast::venue_config_test

@@ -6,7 +6,7 @@
 
 #include <string>
 
-namespace ballast::venue {
+namespace ballast::venue::venue_fault_test {
 namespace {
 
 TEST(VenueFaultTest, ParsesTheDialectsCommandsAndRefusesTheRest) {
@@ -35,4 +35,4 @@ TEST(VenueFaultTest, ParsesTheDialectsCommandsAndRefusesTheRest) {
 }
 
 }  // namespace
-}  // namespace ballast::venue
+}  // namespace ballast::venue::venue_fault_test

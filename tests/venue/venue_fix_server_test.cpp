@@ -31,7 +31,7 @@
 #include "ballast/gateways/fix_order_gateway.hpp"
 #include "raw_fix_client.hpp"
 
-namespace ballast::venue {
+namespace ballast::venue::venue_fix_server_test {
 namespace {
 
 using ballast::testing::btcusdt_universe;
@@ -322,9 +322,9 @@ TEST(VenueFixServerMapping, RejectReasonsToFix) {
 }
 
 }  // namespace
-}  // namespace ballast::venue
+}  // namespace ballast::venue::venue_fix_server_test
 
-namespace ballast::venue_fix {
+namespace ballast::venue_fix::venue_fix_server_test {
 namespace {
 
 // Issue 14, item 9: the simulator's FIX acceptor served any interface with no
@@ -355,4 +355,4 @@ TEST(VenueFixLoopbackOnly, OnlyEstablishedNonLoopbackPeersOnThePortAreNamed) {
 }
 
 }  // namespace
-}  // namespace ballast::venue_fix
+}  // namespace ballast::venue_fix::venue_fix_server_test

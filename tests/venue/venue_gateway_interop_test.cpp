@@ -17,7 +17,7 @@
 #include "ballast/gateways/fix_order_gateway.hpp"
 #include "venue_fix_server.hpp"
 
-namespace ballast::venue {
+namespace ballast::venue::venue_gateway_interop_test {
 namespace {
 
 using ballast::testing::free_port;
@@ -141,4 +141,4 @@ TEST_F(VenueGatewayInteropTest, StatusQueryAndFundingBecomeReports) {
 }
 
 }  // namespace
-}  // namespace ballast::venue
+}  // namespace ballast::venue::venue_gateway_interop_test

@@ -19,7 +19,7 @@
 #include "raw_fix_client.hpp"
 #include "venue_fix_server.hpp"
 
-namespace ballast::venue {
+namespace ballast::venue::venue_market_data_test {
 namespace {
 
 using ballast::testing::free_port;
@@ -404,4 +404,4 @@ TEST_F(VenueMarketDataTest, UnknownSymbolInAFaultIsRefused) {
 }
 
 }  // namespace
-}  // namespace ballast::venue
+}  // namespace ballast::venue::venue_market_data_test

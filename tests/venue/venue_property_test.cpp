@@ -13,7 +13,7 @@
 #include "ballast/venue/simulation.hpp"
 #include "venue_fixtures.hpp"
 
-namespace ballast::venue {
+namespace ballast::venue::venue_property_test {
 namespace {
 
 using testing::TestUniverse;
@@ -280,4 +280,4 @@ TEST(VenuePropertyTest, SimulationRunsDaysWithFundingAndFrozenFeeds) {
 }
 
 }  // namespace
-}  // namespace ballast::venue
+}  // namespace ballast::venue::venue_property_test

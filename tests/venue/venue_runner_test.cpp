@@ -19,7 +19,7 @@
 #include "../common/temp_dir.hpp"
 #include "raw_fix_client.hpp"
 
-namespace ballast::venue {
+namespace ballast::venue::venue_runner_test {
 namespace {
 
 using ballast::testing::free_port;
@@ -263,4 +263,4 @@ TEST_F(VenueRunnerTest, ReplayFileDrivesTheMarks) {
 }
 
 }  // namespace
-}  // namespace ballast::venue
+}  // namespace ballast::venue::venue_runner_test
