@@ -114,16 +114,22 @@ TEST(RunCliTest, SigintAndSigtermDrainAndPrintTheSummary) {
   for (const int sig : {SIGINT, SIGTERM}) {
     const std::string path =
         replay_config("loop", "kind = \"replay\"\n", "kind = \"replay\"\nloop = true\n");
-    const std::string out = temp("sig_out");
+    const std::string out = temp("sig_out"), err = temp("sig_err");
     const pid_t pid = fork();
     ASSERT_GE(pid, 0);
     if (pid == 0) {
       FILE* f = std::freopen(out.c_str(), "w", stdout);
+      FILE* g = std::freopen(err.c_str(), "w", stderr);
       (void)f;
+      (void)g;
       execl(BALLAST_BIN, BALLAST_BIN, "run", "--config", path.c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    // Running, not starting: the first status line (a loaded machine, or ASan, can take
+    // longer than any fixed sleep to get there).
+    for (int k = 0; k < 3000 && slurp(err).find("ticks ") == std::string::npos; ++k)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ASSERT_NE(slurp(err).find("ticks "), std::string::npos) << slurp(err);
     ASSERT_EQ(kill(pid, sig), 0);
     int status = 0;
     ASSERT_EQ(waitpid(pid, &status, 0), pid);
@@ -136,6 +142,7 @@ TEST(RunCliTest, SigintAndSigtermDrainAndPrintTheSummary) {
     EXPECT_EQ(summary.find("not fully drained"), std::string::npos) << summary;
     EXPECT_NE(summary.find("tick-to-order ns"), std::string::npos);
     std::remove(out.c_str());
+    std::remove(err.c_str());
     std::remove(path.c_str());
   }
 }

@@ -112,12 +112,14 @@ class EmbeddedSimulator final : public runtime::EmbeddedVenue {
 }  // namespace
 
 int run_command(const BallastFileConfig& config, const RunOptions& options) {
+  // First: a Ctrl-C while the engine is still being built stops it as cleanly as one later
+  // (run_until sees it at once), instead of killing the process mid-start.
+  install_signal_handlers();
   runtime::RuntimeParts parts;
   parts.load_config = reload_ballast_config;
   if (config.venue.embedded) parts.venue = std::make_unique<EmbeddedSimulator>(config);
   runtime::EngineRuntime::Built built = runtime::EngineRuntime::build(config, std::move(parts));
   if (!built.runtime) return built.exit_code;
-  install_signal_handlers();
   if (const int code = built.runtime->start(); code != 0) return code;
   built.runtime->run_until(runtime::StopWhen{options.duration_s, &g_signal});
   const runtime::RunSummary summary = built.runtime->shutdown();
