@@ -3,14 +3,18 @@
 // loopback venue, fills back to the engine) and reports latency per stage. Modes: paced
 // (one tick in flight), open loop at a fixed rate measured from each tick's scheduled
 // time (no coordinated omission), the same pipeline over mutex+condvar queues as a
-// baseline, the floor (one-way cache-line latency between the two pinned CPUs), and
-// md+engine throughput over 100 instruments. The last line is the paced summary.
+// baseline, the paced run again with the event journal on, the floor (one-way cache-line
+// latency between the two pinned CPUs), and md+engine throughput over 100 instruments.
+// The last line is the paced summary.
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -26,6 +30,7 @@
 #include "ballast/core/guarded_main.hpp"
 #include "ballast/core/loopback_venue.hpp"
 #include "ballast/core/pipeline.hpp"
+#include "ballast/journal/journal_writer.hpp"
 #include "ballast/risk/risk_gate.hpp"
 #include "locked_link.hpp"
 
@@ -242,11 +247,12 @@ struct RunResult {
 template <typename Links, typename Source>
 std::unique_ptr<RunResult> run_pipeline(const BallastConfig& config, Source& source,
                                         const std::vector<ThreadSpec>& layout, bool blocking,
-                                        double max_seconds) {
+                                        double max_seconds, JournalTap* journal = nullptr) {
   ClientOrderIdGenerator ids(1, std::nullopt);
   risk::RiskGate gate(config.universe, config.risk, config.policy, config.margin_balance);
   LoopbackVenue venue(config.universe);
   auto core = std::make_unique<EngineCore>(config, gate, ids, 0);
+  core->set_journal(journal);
   auto pipeline =
       std::make_unique<Pipeline<Links>>(*core, source, venue, config.universe.instrument_count());
   if constexpr (std::is_same_v<Source, PacedSource>) {
@@ -367,6 +373,47 @@ int tick_to_order(const Options& o) {
       static_cast<unsigned long long>(lf->orders),
       static_cast<unsigned long long>(lf->risk_rejects));
   print_stages(lf->latency);
+
+  // The same paced run with the journal on (group sync, 5 ms, a file in the temp
+  // directory): what the ring push and a third thread writing to disk cost the order path.
+  {
+    const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                      ("ballast-bench-journal-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    journal::JournalConfig jc;
+    jc.present = true;
+    jc.path = (dir / "t2o.journal").string();
+    std::string error;
+    auto writer = journal::JournalWriter::open(jc, 0, journal::RunStart{}, error);
+    if (!writer) {
+      std::fprintf(stderr, "ballast-bench: journal: %s\n", error.c_str());
+      return 1;
+    }
+    writer->start();
+    PacedSource paced_journal(o.paced_ticks + o.warmup, o.warmup);
+    const auto lj =
+        run_pipeline<LockFreeLinks>(book, paced_journal, layout, false, 120, writer.get());
+    writer->stop();
+    const journal::JournalWriterStats js = writer->stats();
+    std::printf(
+        "\npaced, lock-free SPSC, journal on (group sync 5 ms): %llu orders; journal %llu "
+        "records, %llu writes, %llu syncs, %llu refused\n",
+        static_cast<unsigned long long>(lj->orders), static_cast<unsigned long long>(js.records),
+        static_cast<unsigned long long>(js.writes), static_cast<unsigned long long>(js.syncs),
+        static_cast<unsigned long long>(js.ring_full));
+    print_row("engine (value+plan)", lj->latency.engine);
+    print_row("tick-to-order", lj->latency.tick_to_order);
+    const LatencyHistogram& a = lf->latency.tick_to_order;
+    const LatencyHistogram& b = lj->latency.tick_to_order;
+    std::printf("journal_off_on tick_to_order_ns p50=%llu->%llu p99=%llu->%llu\n",
+                static_cast<unsigned long long>(a.percentile(50)),
+                static_cast<unsigned long long>(b.percentile(50)),
+                static_cast<unsigned long long>(a.percentile(99)),
+                static_cast<unsigned long long>(b.percentile(99)));
+    writer.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
 
   // Open loop at a fixed rate, from scheduled time.
   const auto open_ticks = static_cast<std::uint64_t>(o.rate * o.open_seconds);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The dependency rule, checked on every #include "ballast/<module>/...":
-#   tools -> runtime -> {control, gateways} -> risk -> core,   sim -> core.
+#   tools -> runtime -> {control, journal, gateways} -> risk -> core,   sim -> core.
 # A source in a module may include its own headers and those of the modules below it,
 # nothing else. Prints every back edge (file:line: module -> module) and exits 1 on any.
 # tests/ and bench/ may include anything. Run by ctest (DependencyRuleTest).
@@ -12,6 +12,7 @@ module_of_path() {
     core/*) echo core ;;
     risk/*) echo risk ;;
     control/*) echo control ;;
+    journal/*) echo journal ;;
     gateways/*) echo gateways ;;
     runtime/*) echo runtime ;;
     sim/*) echo sim ;;
@@ -25,6 +26,7 @@ module_of_include() {
     core) echo core ;;
     risk) echo risk ;;
     control) echo control ;;
+    journal) echo journal ;;
     gateways | net | binance | fix) echo gateways ;;
     runtime) echo runtime ;;
     venue | sim) echo sim ;;
@@ -37,10 +39,11 @@ allowed() {  # module -> the modules it may include
     core) echo "core" ;;
     risk) echo "core risk" ;;
     control) echo "core risk control" ;;
+    journal) echo "core risk journal" ;;
     gateways) echo "core risk gateways" ;;
-    runtime) echo "core risk control gateways runtime" ;;
+    runtime) echo "core risk control journal gateways runtime" ;;
     sim) echo "core sim" ;;
-    tools) echo "core risk control gateways runtime sim tools" ;;
+    tools) echo "core risk control journal gateways runtime sim tools" ;;
   esac
 }
 
@@ -70,4 +73,4 @@ if ((bad > 0)); then
   echo "check-deps: $bad back edge(s) in $checked includes" >&2
   exit 1
 fi
-echo "check-deps: $checked includes, no back edge (tools -> runtime -> {control, gateways} -> risk -> core; sim -> core)"
+echo "check-deps: $checked includes, no back edge (tools -> runtime -> {control, journal, gateways} -> risk -> core; sim -> core)"

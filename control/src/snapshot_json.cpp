@@ -207,6 +207,9 @@ void write_alert_fields(JsonWriter& j, const AlertRecord& a, const Universe& u) 
       j.field("limit", a.limit);
       text = "price jump held until a second tick confirms it";
       break;
+    case AlertKind::journal_failed:
+      text = "HALTED: the journal could not take an event (full or failed); restart to recover";
+      break;
   }
   j.field("text", text);
 }

@@ -70,6 +70,8 @@ const char* to_string(AlertKind k) noexcept {
       return "breaker_halted";
     case AlertKind::price_held:
       return "price_held";
+    case AlertKind::journal_failed:
+      return "journal_failed";
   }
   return "?";
 }

@@ -41,7 +41,7 @@ std::size_t EngineCore::unknown_orders() const noexcept {
 // One rule for every venue: the planner may use any instrument, so a venue that is down
 // (or an order whose fate is unknown) stops all trading until it is resolved.
 bool EngineCore::can_trade() const noexcept {
-  if (halted_) return false;
+  if (halted_ || journal_lost_) return false;
   for (bool up : venue_up_)
     if (!up) return false;
   for (std::size_t k = 0; k < open_.count; ++k)
@@ -176,6 +176,7 @@ std::size_t EngineCore::on_tick(const MarketTick& tick, std::uint64_t popped_tsc
     n = 0;
     ++stats_.plans_not_worth_cost;
   }
+  n = journal_sent(out, n, now_ns);
   if (n > 0) {
     ++stats_.rebalances;
     stats_.orders += n;
@@ -322,6 +323,7 @@ void EngineCore::on_funding(const ExecReport& r) noexcept {
 }
 
 void EngineCore::on_exec(const ExecReport& r) noexcept {
+  journal(JournalEvent::report_of(r, wall_now_ns()));
   switch (r.kind) {
     case ExecKind::session_down:
     case ExecKind::session_up:
@@ -454,9 +456,10 @@ void EngineCore::resume() noexcept {
   gate_.rearm_breakers();
   paused_ = false;
   flattening_ = false;
-  halted_ = false;
   halted_by_session_loss_ = false;
-  set_mode(TradingState::active);
+  // A journal with a hole stays HALTED: only a restart (which reads the venue) recovers.
+  halted_ = journal_lost_;
+  set_mode(journal_lost_ ? TradingState::halted : TradingState::active);
 }
 
 bool EngineCore::holds_derivatives() const noexcept {
@@ -500,6 +503,7 @@ std::size_t EngineCore::flatten_step(const GateView& view, const PlanContext& ct
     }
     emit_admitted(ctx, order, size, stamps, view.now_ns, out[n++]);
   }
+  n = journal_sent(out, n, view.now_ns);
   stats_.orders += n;
   const std::uint64_t done = TscClock::now();
   for (std::size_t k = 0; k < n; ++k) out[k].stamps.risk_done = done;
@@ -521,6 +525,7 @@ std::size_t EngineCore::kill(OrderRequest* out, std::size_t max) noexcept {
     r = o.to_request(RequestKind::cancel);
     r.request_id = ids_.next();
     o.cancelling = true;
+    journal(JournalEvent::order_sent(r, wall_now_ns()));
   }
   stats_.cancels_sent += n;
   return n;
@@ -599,6 +604,7 @@ std::size_t EngineCore::apply_control(const ControlCommand& c, ControlReply& rep
   ControlResult result = ControlResult::ok;
   std::size_t n = 0;
   if (c.deadline_ns > 0 && TscClock::to_ns(TscClock::now()) > c.deadline_ns) {
+    journal(JournalEvent::control_of(c, ControlResult::expired, wall_now_ns()));
     reply.result = ControlResult::expired;
     reply.mode = mode_;
     reply.paused = paused_;
@@ -640,10 +646,76 @@ std::size_t EngineCore::apply_control(const ControlCommand& c, ControlReply& rep
       result = apply_reload(c, reply.weight_sum);
       break;
   }
+  journal(JournalEvent::control_of(c, result, wall_now_ns()));
   reply.result = result;
   reply.mode = mode_;
   reply.paused = paused_;
   reply.flattening = flattening_;
+  return n;
+}
+
+void EngineCore::restore_portfolio(const PortfolioState& portfolio) noexcept {
+  portfolio_ = portfolio;
+  tracker_.reset(portfolio_, *market_);
+  refresh_ready();
+}
+
+void EngineCore::restore_sent(const JournalEvent& sent) noexcept {
+  if (sent.request == RequestKind::cancel) {
+    for (std::size_t k = 0; k < open_.count; ++k)
+      if (open_.orders[k].client_order_id == sent.client_order_id)
+        open_.orders[k].cancelling = true;
+    return;
+  }
+  if (sent.request != RequestKind::new_order || open_.count >= open_.orders.size()) return;
+  OpenOrder& o = open_.orders[open_.count++];
+  o = OpenOrder{};
+  o.instrument = sent.instrument;
+  o.side = sent.side;
+  o.lots = sent.lots;
+  o.limit_ticks = sent.price_ticks;
+  o.client_order_id = sent.client_order_id;
+  o.reason = sent.reason;
+}
+
+void EngineCore::adopt_open_orders(const OpenOrderSet& orders) noexcept {
+  open_ = orders;
+  for (std::size_t k = 0; k < open_.count; ++k) {
+    OpenOrder& o = open_.orders[k];
+    if (!o.unknown) ++stats_.orders_marked_unknown;
+    o.unknown = true;
+    o.queried = false;
+    o.cancelling = false;  // a cancel sent before the stop is answered, if at all, by status
+  }
+}
+
+std::int64_t EngineCore::wall_now_ns() const noexcept {
+  return TscClock::to_ns(TscClock::now()) + wall_offset_ns_;
+}
+
+// A push onto the journal's ring. The first refusal halts trading and says so once.
+bool EngineCore::journal(const JournalEvent& event) noexcept {
+  if (journal_ == nullptr || journal_->append(event)) return true;
+  ++stats_.journal_refused;
+  if (journal_lost_) return false;
+  journal_lost_ = true;
+  halted_ = true;
+  flattening_ = false;
+  alert(AlertKind::journal_failed, 0);
+  set_mode(TradingState::halted);
+  return false;
+}
+
+// This tick's orders leave only once the journal holds them: after the pair and
+// worth-its-cost checks (an order held back there was never sent), and a refusal keeps
+// that order and the ones after it back (their open records go, as when a pair is held).
+std::size_t EngineCore::journal_sent(OrderRequest* out, std::size_t n,
+                                     std::int64_t now_ns) noexcept {
+  for (std::size_t k = 0; k < n; ++k) {
+    if (journal(JournalEvent::order_sent(out[k], now_ns + wall_offset_ns_))) continue;
+    open_.count = static_cast<std::uint16_t>(open_.count - (n - k));
+    return k;
+  }
   return n;
 }
 

@@ -16,6 +16,7 @@
 #include "ballast/core/venue_routing.hpp"
 #include "ballast/risk/risk_gate.hpp"
 #include "ballast/runtime/order_routes.hpp"
+#include "ballast/runtime/run_journal.hpp"
 
 namespace ballast::runtime {
 namespace {
@@ -79,6 +80,7 @@ struct EngineRuntime::Parts {
   // `routes` once built, for the control thread's "why is this venue down".
   std::atomic<const OrderRoutes*> routes_built{nullptr};
   MergedTickSource merged;
+  RunJournal journal;  // before the core, which appends to it
   std::string id_file;
   std::unique_ptr<ClientOrderIdGenerator> ids;
   std::unique_ptr<risk::RiskGate> gate;
@@ -149,6 +151,12 @@ int EngineRuntime::build_control(Parts& p) {
   return 0;
 }
 
+// The journal before any venue: a second engine on the same journal, or a corrupt one,
+// stops here.
+int EngineRuntime::build_journal(Parts& p) {
+  return open_run_journal(p.config, p.outside.log, p.journal);
+}
+
 // The simulator before the routes, so the gateways find it listening.
 int EngineRuntime::build_venue(Parts& p) {
   if (!ensure_demo_credentials(p.config)) {
@@ -197,10 +205,15 @@ int EngineRuntime::build_engine(Parts& p) {
     p.id_file = config.state_dir + "/client_order_id";
     floor = ClientOrderIdGenerator::read_floor(p.id_file);
   }
+  // The journal knows every id a previous run sent; the id file, when there is one, too.
+  if (p.journal.book && p.journal.book->last_client_order_id > floor.value_or(0))
+    floor = p.journal.book->last_client_order_id;
   p.ids = std::make_unique<ClientOrderIdGenerator>(wall_ms(), floor);
   p.gate = std::make_unique<risk::RiskGate>(config.universe, config.risk, config.policy,
                                             config.margin_balance);
   p.core = std::make_unique<EngineCore>(config, *p.gate, *p.ids, wall_offset_ns());
+  restore_from_journal(config, p.journal, *p.core, p.outside.log);
+  if (p.journal.writer) p.core->set_journal(p.journal.writer.get());
   // A venue behind a session is down until the gateway reports its logon.
   if (r.fix) p.core->set_venue_up(r.fix_venue, false);
   for (const WebSocketVenue& w : r.websocket) p.core->set_venue_up(w.venue, false);
@@ -216,7 +229,8 @@ EngineRuntime::Built EngineRuntime::build(const RunConfig& config, RuntimeParts 
   p->config = config;
   p->outside = std::move(parts);
   TscClock::calibrate();
-  for (int (*step)(Parts&) : {&build_feed, &build_control, &build_venue, &build_engine})
+  for (int (*step)(Parts&) :
+       {&build_feed, &build_control, &build_journal, &build_venue, &build_engine})
     if (const int code = step(*p); code != 0) return Built{nullptr, code};
   return Built{std::unique_ptr<EngineRuntime>(new EngineRuntime(std::move(p))), 0};
 }
@@ -229,6 +243,7 @@ int EngineRuntime::start() {
     p.stop_reason = "feed ended";
   }
   p.started = std::chrono::steady_clock::now();
+  if (p.journal.writer) p.journal.writer->start();
   p.pipeline->start(p.config.threads);
   if (p.routes->fix) {
     try {
@@ -340,6 +355,8 @@ RunSummary EngineRuntime::shutdown() {
     w.market_data->shutdown();
   }
   if (p.routes->fix) p.routes->fix->stop();
+  // Every event the engine appended is on disk (and synced) before the summary.
+  if (p.journal.writer) p.journal.writer->stop();
   // The run is what the operator asked for (--duration); closing is reported apart.
   const auto now = std::chrono::steady_clock::now();
   const auto stopped = p.stopped.value_or(now);
@@ -385,6 +402,7 @@ RunSummary EngineRuntime::summarize(double elapsed_s, bool drained) const {
     r.websocket.push_back({u.venues[w.venue], w.orders->counters(), w.market_data->counters(),
                            w.orders->parser_counters(), w.last_problem()});
   if (p.config.embedded_venue.present && p.outside.venue) r.venue = p.outside.venue->report();
+  r.journal = summarize_journal(p.config, p.journal);
   r.latency = p.pipeline->orders().latency();
   r.tick_to_engine_done = p.pipeline->engine().tick_latency();
   return r;

@@ -6,6 +6,7 @@ namespace ballast::runtime {
 void add_run_tables(ConfigSchema& schema, RunConfig& config) {
   add_route_tables(schema, RouteTables{config.feed, config.orders, config.websocket});
   add_control_table(schema, config.control);
+  journal::add_journal_table(schema, config.journal);
 }
 
 LoadResult<RunConfig> load_run_config(const std::string& path, const ConfigParseOptions& options) {

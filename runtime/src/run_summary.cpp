@@ -160,6 +160,24 @@ void write_engine(JsonWriter& j, const RunSummary& r) {
   j.end_object();
 }
 
+void write_journal(JsonWriter& j, const JournalSummary& s) {
+  j.key("journal").begin_object();
+  j.field("path", s.path);
+  j.field("records_before", n(s.records_before));
+  j.field("recovered", s.recovered);
+  j.field("orders_in_flight", n(s.orders_in_flight));
+  j.field("orders_dropped", n(s.orders_dropped));
+  j.field("records", n(s.writer.records));
+  j.field("bytes", n(s.writer.bytes));
+  j.field("writes", n(s.writer.writes));
+  j.field("syncs", n(s.writer.syncs));
+  j.field("ring_full", n(s.writer.ring_full));
+  j.field("torn_bytes_cut", n(s.torn_bytes_cut));
+  j.field("failed", s.writer.failed);
+  if (!s.failure.empty()) j.field("failure", s.failure);
+  j.end_object();
+}
+
 // printf into a std::string (reporting only, off the hot path).
 void appendf(std::string& out, const char* format, ...) __attribute__((format(printf, 2, 3)));
 void appendf(std::string& out, const char* format, ...) {
@@ -223,6 +241,18 @@ void text_sessions(std::string& out, const RunSummary& r) {
     if (!w.last_problem.empty()) out += "    why it last went down: " + w.last_problem + "\n";
   }
   if (r.venue) out += "  " + r.venue->text + "\n";
+  if (r.journal) {
+    const JournalSummary& jn = *r.journal;
+    appendf(out, "  journal %s: %llu records this run (%llu before), %llu syncs", jn.path.c_str(),
+            u(jn.writer.records), u(jn.records_before), u(jn.writer.syncs));
+    if (jn.recovered)
+      appendf(out, ", started from it (%llu orders in flight, %llu dropped)",
+              u(jn.orders_in_flight), u(jn.orders_dropped));
+    if (jn.torn_bytes_cut > 0) appendf(out, ", torn tail of %llu bytes cut", u(jn.torn_bytes_cut));
+    if (jn.writer.failed || jn.writer.ring_full > 0)
+      appendf(out, ", FAILED (%llu refused) %s", u(jn.writer.ring_full), jn.failure.c_str());
+    out += "\n";
+  }
 }
 
 }  // namespace
@@ -246,6 +276,7 @@ std::string render_json(const RunSummary& r) {
     j.end_object();
   }
   if (r.venue) j.key("venue").raw_value(r.venue->json);
+  if (r.journal) write_journal(j, *r.journal);
   write_latency(j, r);
   j.end_object();
   return j.str() + "\n";

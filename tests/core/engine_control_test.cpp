@@ -7,6 +7,8 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <optional>
+#include <vector>
 
 #include "ballast/core/clock.hpp"
 #include "ballast/core/control.hpp"
@@ -547,6 +549,68 @@ TEST(EngineControlTest, AlertRingKeepsTheNewest) {
   const AlertRecord& newest = s->alerts[(s->alert_total - 1) % kSnapshotAlerts];
   EXPECT_EQ(newest.seq, 20u);
   EXPECT_EQ(newest.detail, 0u);  // the last command was a resume
+}
+
+// A JournalTap that keeps what it is given, or refuses from the n-th event on.
+class RecordingJournal final : public JournalTap {
+ public:
+  bool append(const JournalEvent& e) noexcept override {
+    if (refuse_from_ && events.size() >= *refuse_from_) return false;
+    events.push_back(e);
+    return true;
+  }
+  std::vector<JournalEvent> events;
+  std::optional<std::size_t> refuse_from_;
+};
+
+TEST(EngineJournalTest, OrdersSentReportsAndCommandsReachTheJournalInOrder) {
+  Rig rig;
+  RecordingJournal journal;
+  rig.core->set_journal(&journal);
+  rig.tick(70000);
+  ASSERT_EQ(rig.tick(90000), 1u);
+  const OrderRequest order = rig.out[0];
+  rig.fill(order);
+  rig.command(ControlOp::pause);
+  ASSERT_EQ(journal.events.size(), 3u);
+  const JournalEvent& sent = journal.events[0];
+  EXPECT_EQ(sent.kind, JournalEventKind::order_sent);
+  EXPECT_EQ(sent.client_order_id, order.client_order_id);
+  EXPECT_EQ(sent.lots, order.lots);
+  EXPECT_EQ(sent.price_ticks, order.limit_ticks);
+  EXPECT_EQ(sent.side, order.side);
+  EXPECT_EQ(sent.request, RequestKind::new_order);
+  const JournalEvent& filled = journal.events[1];
+  EXPECT_EQ(filled.kind, JournalEventKind::report);
+  EXPECT_EQ(filled.exec, ExecKind::fill);
+  EXPECT_EQ(filled.cum_lots, order.lots);
+  EXPECT_EQ(journal.events[2].kind, JournalEventKind::control);
+  EXPECT_EQ(journal.events[2].op, ControlOp::pause);
+  EXPECT_EQ(journal.events[2].result, ControlResult::ok);
+  EXPECT_GT(sent.wall_ns, 0);
+}
+
+// An order the journal cannot hold is not sent (recovery would not know it), and the
+// engine stops trading for good: resume does not bring it back.
+TEST(EngineJournalTest, AJournalThatRefusesKeepsTheOrderBackAndHaltsForGood) {
+  Rig rig;
+  RecordingJournal journal;
+  journal.refuse_from_ = 0;
+  rig.core->set_journal(&journal);
+  rig.tick(70000);
+  EXPECT_EQ(rig.tick(90000), 0u);
+  EXPECT_TRUE(rig.core->settled()) << "the refused order must not stay open";
+  EXPECT_TRUE(rig.core->journal_lost());
+  EXPECT_EQ(rig.core->mode(), TradingState::halted);
+  EXPECT_EQ(rig.core->stats().journal_refused, 1u);
+  EXPECT_EQ(rig.core->stats().orders, 0u);
+  const auto s = rig.snapshot();
+  EXPECT_EQ(count_alerts(*s, AlertKind::journal_failed), 1u);
+  rig.command(ControlOp::resume);
+  EXPECT_EQ(rig.reply.mode, TradingState::halted);
+  EXPECT_EQ(rig.tick(90000), 0u);
+  EXPECT_EQ(rig.tick(91000), 0u);
+  EXPECT_EQ(rig.core->stats().orders, 0u);
 }
 
 }  // namespace

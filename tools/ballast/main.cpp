@@ -14,6 +14,7 @@
 
 #include "ballast/core/config.hpp"
 #include "ballast/core/guarded_main.hpp"
+#include "ballast/journal_command.hpp"
 #include "ballast/plan_report.hpp"
 #include "ballast/run_command.hpp"
 #include "ballast/venue/venue_runner.hpp"
@@ -28,6 +29,7 @@ constexpr const char* kUsage =
     "usage: ballast plan --config FILE [--json] [--now TIME] [--state STATE]\n"
     "       ballast run --config FILE [--duration S] [--json]\n"
     "       ballast check-config FILE\n"
+    "       ballast journal show FILE [--json] [--from N] [--config FILE]\n"
     "       ballast --help | --version\n"
     "\n"
     "  plan          value the [portfolio] snapshot at [market] prices and print the\n"
@@ -36,6 +38,9 @@ constexpr const char* kUsage =
     "                risk-checked hedge orders to the [orders] route, until the feed\n"
     "                ends, --duration S elapses or SIGINT/SIGTERM; prints a summary\n"
     "  check-config  validate a config file; exit 0 if good, 2 with one line per problem\n"
+    "  journal show  the engine's journal ([journal] path) record by record, in words or\n"
+    "                one JSON object per line; --config names the instruments; exit 1\n"
+    "                when the file is corrupt (the offset is said)\n"
     "  --now TIME    evaluation time for calendar triggers and carry: RFC 3339 UTC\n"
     "                (2026-11-22T00:00:00Z) or Unix seconds; default: the wall clock\n"
     "  --state STATE trading state the risk checks assume: active (default), reducing\n"
@@ -263,6 +268,7 @@ static int run_main(int argc, char** argv) {
   if (command == "plan") return run_plan(rest);
   if (command == "run") return run_run(rest);
   if (command == "check-config") return run_check_config(rest);
+  if (command == "journal") return ballast::tools::run_journal_command(rest);
   return bad_argument("unknown command '" + std::string(command) + "'");
 }
 

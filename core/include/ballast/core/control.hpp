@@ -93,6 +93,7 @@ enum class AlertKind : std::uint8_t {
   nav_nonpositive,  // NAV <= 0: halted; value = NAV
   breaker_halted,   // [risk] max_consecutive_rejects reached: HALTED; value = rejects
   price_held,       // a tick jumped beyond [risk] max_price_jump; value = jump, limit
+  journal_failed,   // the journal refused an event (full or failed): HALTED for good
 };
 [[nodiscard]] const char* to_string(AlertKind k) noexcept;
 

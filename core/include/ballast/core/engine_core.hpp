@@ -16,6 +16,7 @@
 #include "ballast/core/control.hpp"
 #include "ballast/core/drift_tracker.hpp"
 #include "ballast/core/events.hpp"
+#include "ballast/core/journal_event.hpp"
 #include "ballast/core/order_gate.hpp"
 #include "ballast/core/planner.hpp"
 
@@ -50,6 +51,7 @@ struct EngineStats {
   std::uint64_t breaker_halts = 0;          // halted by [risk] max_consecutive_rejects
   std::uint64_t ticks_held = 0;             // ticks held by the price-jump filter
   std::uint64_t price_jumps_confirmed = 0;  // held jumps a second tick confirmed
+  std::uint64_t journal_refused = 0;        // events the journal could not take: HALTED
   double max_abs_drift_first = -1.0;        // at the first fully priced valuation
   double max_abs_drift_peak = 0.0;
 };
@@ -65,6 +67,22 @@ class EngineCore {
   std::size_t on_tick(const MarketTick& tick, std::uint64_t popped_tsc, OrderRequest* out,
                       std::size_t max) noexcept;
   void on_exec(const ExecReport& report) noexcept;
+  // Every order sent (new and cancel), every report and every operator command goes to
+  // `tap` from then on. A refused event halts trading for good: a journal with a hole
+  // cannot be recovered from, so resume() does not clear it.
+  void set_journal(JournalTap* tap) noexcept { journal_ = tap; }
+  [[nodiscard]] bool journal_lost() const noexcept { return journal_lost_; }
+
+  // Recovery, before the engine runs. A journal is replayed through an EngineCore (the
+  // code that applied each event live): restore_portfolio puts the seed in place,
+  // restore_sent re-opens an order the journal says went out (a cancel marks its order
+  // cancelling), reports go through on_exec. The engine that then runs takes the
+  // replay's portfolio and open orders; adopt_open_orders marks each unknown (its state
+  // went with the process): the venue is asked about it once its session is up.
+  void restore_portfolio(const PortfolioState& portfolio) noexcept;
+  void restore_sent(const JournalEvent& sent) noexcept;
+  void adopt_open_orders(const OpenOrderSet& orders) noexcept;
+  [[nodiscard]] const OpenOrderSet& open_orders() const noexcept { return open_; }
   // Status queries due (one per order whose state was lost with its venue's session, once
   // that session is back): written into `out`, returns how many. Not trades: the sink asks
   // the venue (RequestKind::status) and the answer comes back as ExecKind::status.
@@ -137,6 +155,9 @@ class EngineCore {
   void targets_changed() noexcept;
   void alert(AlertKind kind, std::uint16_t detail, InstrumentId instrument = kNoInstrument,
              double value = 0.0, double limit = 0.0) noexcept;
+  bool journal(const JournalEvent& event) noexcept;
+  std::size_t journal_sent(OrderRequest* out, std::size_t n, std::int64_t now_ns) noexcept;
+  [[nodiscard]] std::int64_t wall_now_ns() const noexcept;
 
   const BallastConfig& config_;
   OrderGate& gate_;
@@ -174,6 +195,8 @@ class EngineCore {
   double max_price_jump_;  // [risk] max_price_jump, live (reload); read every tick
   std::array<double, kMaxInstruments> held_mark_{};  // the tick the jump filter holds
   bool ready_ = false;
+  JournalTap* journal_ = nullptr;
+  bool journal_lost_ = false;
   EngineStats stats_;
 };
 

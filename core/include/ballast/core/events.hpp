@@ -3,7 +3,9 @@
 // Each is trivially copyable and fixed-size so an SPSC ring can hold it by value.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <type_traits>
 
 #include "ballast/core/ids.hpp"
@@ -88,8 +90,23 @@ enum class ExecKind : std::uint8_t {
   session_up
 };
 
+[[nodiscard]] constexpr const char* to_string(ExecKind k) noexcept {
+  constexpr const char* kNames[] = {"ack",          "partial_fill", "fill",   "canceled",
+                                    "rejected",     "expired",      "status", "funding",
+                                    "session_down", "session_up"};
+  return static_cast<std::size_t>(k) < std::size(kNames) ? kNames[static_cast<std::size_t>(k)]
+                                                         : "?";
+}
+
 // Where the venue says an order stands (ExecKind::status), from FIX OrdStatus(39).
 enum class OrderStatus : std::uint8_t { none, open, filled, canceled, rejected, expired, unknown };
+
+[[nodiscard]] constexpr const char* to_string(OrderStatus s) noexcept {
+  constexpr const char* kNames[] = {"none",     "open",    "filled", "canceled",
+                                    "rejected", "expired", "unknown"};
+  return static_cast<std::size_t>(s) < std::size(kNames) ? kNames[static_cast<std::size_t>(s)]
+                                                         : "?";
+}
 
 struct ExecReport {
   std::uint64_t client_order_id = 0;

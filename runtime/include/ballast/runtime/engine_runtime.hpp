@@ -62,6 +62,7 @@ class EngineRuntime {
   explicit EngineRuntime(std::unique_ptr<Parts> parts);
   [[nodiscard]] static int build_feed(Parts& p);
   [[nodiscard]] static int build_control(Parts& p);
+  [[nodiscard]] static int build_journal(Parts& p);
   [[nodiscard]] static int build_venue(Parts& p);
   [[nodiscard]] static int build_engine(Parts& p);
   void print_status() const;

@@ -1,6 +1,7 @@
 // What `EngineRuntime` is built from: the domain config (core) plus the tables of the
-// modules the runtime joins: the gateways' [feed], [orders], [websocket] and control's
-// [control]. An executable that embeds a simulator says where it listens.
+// modules the runtime joins: the gateways' [feed], [orders], [websocket], control's
+// [control] and the journal's [journal]. An executable that embeds a simulator says where it
+// listens.
 #pragma once
 
 #include <string>
@@ -9,6 +10,7 @@
 #include "ballast/control/control_config.hpp"
 #include "ballast/core/config.hpp"
 #include "ballast/gateways/route_config.hpp"
+#include "ballast/journal/journal_config.hpp"
 
 namespace ballast::runtime {
 
@@ -28,10 +30,11 @@ struct RunConfig : BallastConfig {
   OrderRouteConfig orders;         // [orders]
   WebSocketRouteConfig websocket;  // [websocket]
   ControlConfig control;           // [control]
+  journal::JournalConfig journal;  // [journal]
   EmbeddedVenueEndpoints embedded_venue;
 };
 
-// Registers [feed], [orders], [websocket] and [control] to be read into `config`, which
+// Registers [feed], [orders], [websocket], [control] and [journal] to be read into `config`, which
 // must outlive the load.
 void add_run_tables(ConfigSchema& schema, RunConfig& config);
 

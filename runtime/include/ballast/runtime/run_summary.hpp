@@ -15,6 +15,7 @@
 #include "ballast/gateways/fix_order_gateway.hpp"
 #include "ballast/risk/risk_engine.hpp"
 #include "ballast/runtime/embedded_venue.hpp"
+#include "ballast/runtime/run_journal.hpp"
 
 namespace ballast::runtime {
 
@@ -64,6 +65,7 @@ struct RunSummary {
   std::optional<FixSessionSummary> fix;
   std::vector<WebSocketVenueSummary> websocket;
   std::optional<EmbeddedVenueReport> venue;
+  std::optional<JournalSummary> journal;  // [journal] on
   PipelineLatency latency;
   LatencyHistogram tick_to_engine_done;
 };

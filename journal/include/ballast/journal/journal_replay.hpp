@@ -1,0 +1,49 @@
+// What a journal says the engine holds and owes, rebuilt by replaying its records through
+// an EngineCore, the same code that applied each event live, behind a gate that admits
+// nothing: the seed, then every order sent and every report in order. The run that
+// starts next takes the result instead of [portfolio].
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "ballast/core/client_order_id.hpp"
+#include "ballast/core/config.hpp"
+#include "ballast/core/engine_core.hpp"
+#include "ballast/journal/journal_record.hpp"
+
+namespace ballast::journal {
+
+struct RecoveredBook {
+  bool seeded = false;  // the journal holds a seed (else: a journal without one is empty)
+  PortfolioState portfolio;
+  OpenOrderSet open;                       // sent, not finished when the journal ends
+  std::uint64_t last_client_order_id = 0;  // the next run's ids start above it
+  std::uint64_t runs = 0;
+  std::uint64_t orders_sent = 0;
+  std::uint64_t reports = 0;
+  std::uint64_t fills = 0;
+  double fees_paid = 0.0;
+  double funding_paid = 0.0;
+};
+
+class JournalReplay {
+ public:
+  // `config` must outlive the replay (the universe sizes the book, the policy is unused).
+  explicit JournalReplay(const BallastConfig& config);
+  ~JournalReplay();
+  JournalReplay(const JournalReplay&) = delete;
+  JournalReplay& operator=(const JournalReplay&) = delete;
+
+  void apply(const JournalRecord& record) noexcept;
+  [[nodiscard]] RecoveredBook result() const;
+
+ private:
+  class ClosedGate;
+  std::unique_ptr<ClosedGate> gate_;
+  ClientOrderIdGenerator ids_{0, std::nullopt};
+  std::unique_ptr<EngineCore> core_;
+  RecoveredBook book_;
+};
+
+}  // namespace ballast::journal

@@ -1,0 +1,193 @@
+// scan_journal (journal_reader.hpp): a window over the file, decode_record at each frame,
+// and the torn-or-corrupt decision at the first bad one.
+#include "ballast/journal/journal_reader.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+namespace ballast::journal {
+namespace {
+
+constexpr std::size_t kWindow = 64 * 1024;
+static_assert(kWindow >= 2 * kMaxRecordBytes, "a window holds any record with room to refill");
+
+// Bytes from a file descriptor or from memory, read forward only.
+struct ByteSource {
+  int fd = -1;
+  const std::uint8_t* mem = nullptr;
+  std::uint64_t size = 0;
+  std::uint64_t at = 0;
+  bool failed = false;
+  std::string error;
+
+  std::size_t read(std::uint8_t* dst, std::size_t n) {
+    n = static_cast<std::size_t>(std::min<std::uint64_t>(n, size - at));
+    if (mem != nullptr) {
+      std::memcpy(dst, mem + at, n);
+      at += n;
+      return n;
+    }
+    std::size_t got = 0;
+    while (got < n) {
+      const ssize_t r = ::read(fd, dst + got, n - got);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) {
+        failed = r < 0;
+        if (failed) error = std::strerror(errno);
+        size = at + got;  // shorter than fstat said: it is what there is
+        break;
+      }
+      got += static_cast<std::size_t>(r);
+    }
+    at += got;
+    return got;
+  }
+};
+
+class Scanner {
+ public:
+  Scanner(ByteSource& src, const std::function<bool(const JournalRecord&)>& on_record,
+          std::uint64_t from)
+      : src_(src), on_record_(on_record), from_(from), buf_(kWindow) {}
+
+  JournalScan run() {
+    scan_.opened = true;
+    scan_.file_bytes = src_.size;
+    refill();
+    while (true) {
+      if (pos_ == have_ && src_.at == src_.size) break;  // a clean end
+      JournalRecord rec;
+      const Decoded d = decode_record(buf_.data() + pos_, have_ - pos_, rec);
+      if (d.status == DecodeStatus::need_more && src_.at < src_.size) {
+        refill();
+        continue;
+      }
+      if (d.status != DecodeStatus::ok && d.status != DecodeStatus::unknown_type) {
+        classify_bad(d);
+        break;
+      }
+      rec.offset = base_ + pos_;
+      if (!take(rec, d.status)) break;
+      pos_ += d.size;
+      scan_.valid_bytes = base_ + pos_;
+    }
+    if (src_.failed) {
+      scan_.opened = false;
+      scan_.error = "read failed: " + src_.error;
+    }
+    scan_.file_bytes = src_.size;
+    return scan_;
+  }
+
+ private:
+  // False stops the scan: the callback asked to, or the file does not start as a journal.
+  bool take(const JournalRecord& rec, DecodeStatus status) {
+    const bool first = base_ + pos_ == 0;
+    if (first && (status != DecodeStatus::ok || rec.type != RecordType::run_start)) {
+      scan_.first_is_run_start = false;
+      return false;
+    }
+    if (status == DecodeStatus::unknown_type) {
+      ++scan_.skipped;
+    } else {
+      const std::uint64_t index = seen_++;
+      if (index >= from_) {
+        ++scan_.records;
+        if (!on_record_(rec)) return false;
+      }
+    }
+    return true;
+  }
+
+  void refill() {
+    if (pos_ > 0) {
+      std::memmove(buf_.data(), buf_.data() + pos_, have_ - pos_);
+      base_ += pos_;
+      have_ -= pos_;
+      pos_ = 0;
+    }
+    have_ += src_.read(buf_.data() + have_, buf_.size() - have_);
+  }
+
+  // The first bad frame at base_ + pos_: torn when nothing that could be a record follows
+  // it (it runs to the end, or only zeros follow, as a crash leaves an extended file),
+  // corrupt when more bytes follow.
+  void classify_bad(const Decoded& d) {
+    const std::uint64_t at = base_ + pos_;
+    const bool reaches_end =
+        d.status == DecodeStatus::need_more || (d.size > 0 && at + d.size == src_.size);
+    if (reaches_end || only_zeros_from_here()) {
+      scan_.torn = at < src_.size;
+    } else {
+      scan_.corrupt_offset = at;
+      scan_.corrupt_status = d.status;
+    }
+    scan_.valid_bytes = at;
+  }
+
+  bool only_zeros_from_here() {
+    while (true) {
+      const bool zero = std::all_of(buf_.begin() + static_cast<std::ptrdiff_t>(pos_),
+                                    buf_.begin() + static_cast<std::ptrdiff_t>(have_),
+                                    [](std::uint8_t b) { return b == 0; });
+      if (!zero) return false;
+      if (src_.at == src_.size) return true;
+      base_ += have_;
+      pos_ = have_ = 0;
+      have_ = src_.read(buf_.data(), buf_.size());
+    }
+  }
+
+  ByteSource& src_;
+  const std::function<bool(const JournalRecord&)>& on_record_;
+  std::uint64_t from_;
+  std::uint64_t seen_ = 0;
+  std::vector<std::uint8_t> buf_;
+  std::uint64_t base_ = 0;  // file offset of buf_[0]
+  std::size_t pos_ = 0;
+  std::size_t have_ = 0;
+  JournalScan scan_;
+};
+
+}  // namespace
+
+JournalScan scan_journal(const std::string& path,
+                         const std::function<bool(const JournalRecord&)>& on_record,
+                         std::uint64_t from_record) {
+  JournalScan failed;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    failed.error = path + ": " + std::strerror(errno);
+    return failed;
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    failed.error = path + ": not a regular file";
+    ::close(fd);
+    return failed;
+  }
+  ByteSource src;
+  src.fd = fd;
+  src.size = static_cast<std::uint64_t>(st.st_size);
+  JournalScan scan = Scanner(src, on_record, from_record).run();
+  if (!scan.opened) scan.error = path + ": " + scan.error;
+  ::close(fd);
+  return scan;
+}
+
+JournalScan scan_journal_bytes(const std::uint8_t* data, std::size_t size,
+                               const std::function<bool(const JournalRecord&)>& on_record,
+                               std::uint64_t from_record) {
+  ByteSource src;
+  src.mem = data;
+  src.size = size;
+  return Scanner(src, on_record, from_record).run();
+}
+
+}  // namespace ballast::journal

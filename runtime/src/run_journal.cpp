@@ -1,0 +1,126 @@
+// open_run_journal (run_journal.hpp).
+#include "ballast/runtime/run_journal.hpp"
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+namespace ballast::runtime {
+namespace {
+
+#ifndef BALLAST_SOFTWARE_VERSION
+#define BALLAST_SOFTWARE_VERSION "unknown"
+#endif
+
+// FNV-1a of the config file's bytes: a run_start says which file the run was started
+// with, so a reader can tell the runs of a changed config apart.
+std::uint64_t config_hash(const RunConfig& config) {
+  std::ifstream in(config.source_path, std::ios::binary);
+  if (!in) return 0;
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return journal::fnv1a64(bytes.str());
+}
+
+}  // namespace
+
+int open_run_journal(const RunConfig& config, std::FILE* log, RunJournal& out) {
+  if (!config.journal.present) return 0;
+  const std::string& path = config.journal.path;
+  journal::JournalReplay replay(config);
+  out.scan = journal::scan_journal(path, [&replay](const journal::JournalRecord& r) {
+    replay.apply(r);
+    return true;
+  });
+  if (!out.scan.opened && out.scan.error.find("No such file") == std::string::npos) {
+    std::fprintf(log, "ballast: journal: %s\n", out.scan.error.c_str());
+    return 1;
+  }
+  if (out.scan.corrupt_offset) {
+    std::fprintf(log,
+                 "ballast: journal: %s: corrupt record at offset %llu (%s) with %llu bytes "
+                 "after it; not starting (`ballast journal show` reads up to it)\n",
+                 path.c_str(), static_cast<unsigned long long>(*out.scan.corrupt_offset),
+                 journal::to_string(out.scan.corrupt_status),
+                 static_cast<unsigned long long>(out.scan.file_bytes - *out.scan.corrupt_offset));
+    return 1;
+  }
+  if (!out.scan.first_is_run_start) {
+    std::fprintf(log, "ballast: journal: %s: not a Ballast journal; not starting\n", path.c_str());
+    return 1;
+  }
+  if (out.scan.torn)
+    std::fprintf(log,
+                 "ballast: journal: %s: torn last record cut off at offset %llu (%llu bytes a "
+                 "crash left half-written)\n",
+                 path.c_str(), static_cast<unsigned long long>(out.scan.valid_bytes),
+                 static_cast<unsigned long long>(out.scan.file_bytes - out.scan.valid_bytes));
+  journal::RunStart run;
+  run.config_hash = config_hash(config);
+  run.wall_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  run.set_software_version("ballast " BALLAST_SOFTWARE_VERSION);
+  if (out.scan.records > 0) out.book = replay.result();
+  // A fresh journal starts from the config's [portfolio]: it is the seed, written once.
+  const PortfolioState* seed = out.book ? nullptr : &config.portfolio;
+  std::string error;
+  out.writer = journal::JournalWriter::open(config.journal, out.scan.valid_bytes, run, error, seed);
+  if (!out.writer) {
+    std::fprintf(log, "ballast: journal: %s\n", error.c_str());
+    return 1;
+  }
+  std::fprintf(log, "ballast: journal %s (%llu records before this run, sync %s)\n", path.c_str(),
+               static_cast<unsigned long long>(out.scan.records),
+               config.journal.sync == journal::JournalSync::group
+                   ? ("group " + std::to_string(config.journal.sync_ms) + " ms").c_str()
+                   : "none");
+  return 0;
+}
+
+void restore_from_journal(const RunConfig& config, RunJournal& journal, EngineCore& core,
+                          std::FILE* log) {
+  if (!journal.book) return;
+  journal::RecoveredBook& book = *journal.book;
+  core.restore_portfolio(book.portfolio);
+  const std::uint64_t in_flight = book.open.count;
+  journal.orders_in_flight = in_flight;
+  if (config.orders.kind == OrderRouteKind::loopback && book.open.count > 0) {
+    journal.orders_dropped = in_flight;
+    book.open.count = 0;
+  }
+  core.adopt_open_orders(book.open);
+  std::string positions;
+  const Universe& u = config.universe;
+  for (InstrumentId i = 0; i < u.instruments.size(); ++i)
+    if (book.portfolio.positions[i].lots != 0)
+      positions +=
+          " " + u.instruments[i].symbol + " " + std::to_string(book.portfolio.positions[i].lots);
+  std::fprintf(log,
+               "ballast: journal: recovered %llu run(s): cash %.2f, positions%s; %llu order(s) "
+               "in flight%s\n",
+               static_cast<unsigned long long>(book.runs), book.portfolio.cash,
+               positions.empty() ? " none" : positions.c_str(),
+               static_cast<unsigned long long>(in_flight),
+               in_flight == 0 ? ""
+               : journal.orders_dropped > 0
+                   ? " dropped (a loopback venue cannot be asked about a previous process's orders)"
+                   : ", asked about once their venue's session is up");
+}
+
+std::optional<JournalSummary> summarize_journal(const RunConfig& config,
+                                                const RunJournal& journal) {
+  if (!config.journal.present || !journal.writer) return std::nullopt;
+  JournalSummary s;
+  s.path = config.journal.path;
+  s.records_before = journal.scan.records;
+  s.recovered = journal.book.has_value();
+  s.orders_in_flight = journal.orders_in_flight;
+  s.orders_dropped = journal.orders_dropped;
+  s.torn_bytes_cut = journal.scan.torn ? journal.scan.file_bytes - journal.scan.valid_bytes : 0;
+  s.writer = journal.writer->stats();
+  s.failure = journal.writer->failure();
+  return s;
+}
+
+}  // namespace ballast::runtime
