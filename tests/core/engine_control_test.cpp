@@ -613,5 +613,43 @@ TEST(EngineJournalTest, AJournalThatRefusesKeepsTheOrderBackAndHaltsForGood) {
   EXPECT_EQ(rig.core->stats().orders, 0u);
 }
 
+// Orders a previous process had in flight come back from its journal as unknown: nothing
+// trades until the venue has said where each stands (a status query once the session is
+// up), as after a dropped session.
+TEST(EngineJournalTest, OrdersInFlightFromTheJournalAreAskedAboutBeforeTrading) {
+  Rig rig;
+  rig.tick(70000);
+  ASSERT_EQ(rig.tick(90000), 1u);  // a first engine sends an order
+  OpenOrderSet in_flight = rig.core->open_orders();
+  ASSERT_EQ(in_flight.count, 1u);
+
+  Rig restarted;
+  restarted.core->set_venue_up(0, false);  // its session is not up yet
+  restarted.core->adopt_open_orders(in_flight);
+  EXPECT_EQ(restarted.core->unknown_orders(), 1u);
+  restarted.tick(70000);
+  EXPECT_EQ(restarted.tick(90000), 0u) << "no trading while an order's fate is unknown";
+  ExecReport up;
+  up.kind = ExecKind::session_up;
+  up.venue = 0;
+  restarted.core->on_exec(up);
+  ASSERT_EQ(restarted.core->take_status_queries(restarted.out.data(), restarted.out.size()), 1u);
+  EXPECT_EQ(restarted.out[0].kind, RequestKind::status);
+  EXPECT_EQ(restarted.out[0].client_order_id, in_flight.orders[0].client_order_id);
+  ExecReport filled;
+  filled.kind = ExecKind::status;
+  filled.client_order_id = in_flight.orders[0].client_order_id;
+  filled.instrument = in_flight.orders[0].instrument;
+  filled.side = in_flight.orders[0].side;
+  filled.status = OrderStatus::filled;
+  filled.cum_lots = in_flight.orders[0].lots;
+  filled.last_price_ticks = in_flight.orders[0].limit_ticks;
+  restarted.core->on_exec(filled);
+  EXPECT_EQ(restarted.core->unknown_orders(), 0u);
+  EXPECT_TRUE(restarted.core->settled());
+  EXPECT_EQ(restarted.core->portfolio().positions[in_flight.orders[0].instrument].lots,
+            in_flight.orders[0].signed_lots(in_flight.orders[0].lots));
+}
+
 }  // namespace
 }  // namespace ballast::engine_control_test

@@ -45,6 +45,7 @@ struct Scenario {
   // Annualised; at 2880x a simulated day passes every 30 s, so the demo's 0.8 moves
   // prices ~4% a test. Tests that judge the final drift keep the walk calmer.
   double volatility = 0.3;
+  bool journal = false;  // [journal] in the test's directory
 };
 
 struct EngineSummary {
@@ -65,7 +66,9 @@ struct EngineSummary {
   bool has_venue = false;
   std::int64_t venue_orders = 0;
   std::map<std::string, double> venue_positions;
-  double venue_funding_net = 0;  // received - paid
+  double venue_funding_net = 0;    // received - paid
+  bool journal_recovered = false;  // the run started from its journal
+  std::int64_t journal_in_flight = -1;
 };
 
 // The last line of the venue's stdout summary: "... | BALLAST: cash=... KEY=VALUE ...".
@@ -161,6 +164,7 @@ class EndToEndTest : public ::testing::Test {
                  "[control]\nsocket = \"../build/demo/ballast.sock\"\n"
                  "audit_log = \"../build/demo/control-audit.log\"\n",
                  "");
+    if (s.journal) text += "\n[journal]\npath = \"" + dir_ + "/engine.journal\"\n";
     const std::string path = dir_ + "/ballast.toml";
     std::ofstream(path) << text;
     return path;
@@ -238,6 +242,11 @@ class EndToEndTest : public ::testing::Test {
       std::int64_t lots = 0;
       ASSERT_EQ(field.value.get(lots), simdjson::SUCCESS);
       s.positions[std::string(field.key)] = lots;
+    }
+    simdjson::dom::object journal;
+    if (doc["journal"].get(journal) == simdjson::SUCCESS) {
+      ASSERT_EQ(journal["recovered"].get(s.journal_recovered), simdjson::SUCCESS);
+      i("/journal/orders_in_flight", s.journal_in_flight);
     }
     simdjson::dom::object venue;
     if (doc["venue"].get(venue) == simdjson::SUCCESS) {
@@ -413,6 +422,35 @@ TEST_F(EndToEndTest, RestartResumesSequenceNumbersWithoutReplayingOrders) {
   // No order of the first run replayed by the second.
   EXPECT_EQ(v.orders, first.orders_on_the_wire() + second.orders_on_the_wire());
   EXPECT_EQ(venue->out().find("MsgSeqNum too low"), std::string::npos);
+}
+
+// Issue 16's restart: the engine hedges, stops, and starts again with the same config
+// against the same venue. Without a journal it believed it held no futures and hedged the
+// whole book a second time; with one it starts from what it holds and sends nothing.
+TEST_F(EndToEndTest, RestartWithAJournalDoesNotHedgeTheBookASecondTime) {
+  Scenario s;
+  s.journal = true;
+  const std::string config = write_config(s);
+  auto venue = start_venue(config);
+  auto first_run = start_engine(config, 4);
+  const EngineSummary first = finish_engine(*first_run);
+  ASSERT_GE(first.orders, 2);
+  EXPECT_FALSE(first.journal_recovered);  // a fresh journal: [portfolio] is its seed
+  EXPECT_GT(first.drift_before, kBand);
+  auto second_run = start_engine(config, 4);
+  const EngineSummary second = finish_engine(*second_run);
+  venue->signal(SIGTERM);
+  ASSERT_EQ(venue->wait(), 0) << venue->err();
+
+  EXPECT_TRUE(second.journal_recovered);
+  EXPECT_EQ(second.journal_in_flight, 0);  // the first run drained before it stopped
+  EXPECT_LT(second.drift_before, kBand) << "the second run saw the hedged book";
+  EXPECT_EQ(second.orders, 0) << last_engine_;
+  EXPECT_EQ(second.positions, first.positions);
+  const VenueAccount v = parse_venue_summary(venue->out());
+  ASSERT_TRUE(v.found) << venue->out();
+  EXPECT_EQ(v.orders, first.orders_on_the_wire());
+  expect_positions_agree(second, v.positions);  // what it recovered is what the venue holds
 }
 
 TEST_F(EndToEndTest, EmbeddedVenueRunsTheDemoInOneProcess) {

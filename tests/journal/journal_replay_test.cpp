@@ -269,7 +269,7 @@ void expect_same_book(const EngineCore& live, const RecoveredBook& book, std::ui
 TEST(JournalReplayTest, ReplayedJournalsHoldWhatTheLiveEngineHeldAtEveryCut) {
   TscClock::calibrate(1'000'000);
   std::uint64_t with_positions = 0, with_open_orders = 0, fills = 0;
-  for (std::uint64_t seed = 1; seed <= 2000; ++seed) {
+  for (std::uint64_t seed = 1; seed <= 1000; ++seed) {
     LiveRun run(seed);
     for (int step = 0; step < 400; ++step) run.step();
     const RecoveredBook book =
@@ -286,11 +286,11 @@ TEST(JournalReplayTest, ReplayedJournalsHoldWhatTheLiveEngineHeldAtEveryCut) {
     ASSERT_EQ(book.last_client_order_id, top_id);
   }
   // The generator reached the states that matter, not only the empty book.
-  EXPECT_GT(with_positions, 1000u);
-  EXPECT_GT(with_open_orders, 150u);
-  EXPECT_GT(fills, 20'000u);
+  EXPECT_GT(with_positions, 500u);
+  EXPECT_GT(with_open_orders, 75u);
+  EXPECT_GT(fills, 10'000u);
   std::printf(
-      "2000 runs: %llu ended holding a BTC future, %llu with orders in flight, %llu fills\n",
+      "1000 runs: %llu ended holding a BTC future, %llu with orders in flight, %llu fills\n",
       static_cast<unsigned long long>(with_positions),
       static_cast<unsigned long long>(with_open_orders), static_cast<unsigned long long>(fills));
 }

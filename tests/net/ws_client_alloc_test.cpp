@@ -46,7 +46,7 @@ const bool kSigpipeIgnored = [] {
 
 }  // namespace
 
-namespace ballast::net {
+namespace ballast::net::ws_client_alloc_test {
 namespace {
 
 using ballast::monotonic_ns;
@@ -172,4 +172,4 @@ TEST(WsClientAllocTest, TlsAllocatesNothingInOurCodeAndOnlyOpenSslRecordBookkeep
 }
 
 }  // namespace
-}  // namespace ballast::net
+}  // namespace ballast::net::ws_client_alloc_test

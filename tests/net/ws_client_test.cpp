@@ -20,7 +20,7 @@
 #include "beast_test_server.hpp"
 #include "test_certs.hpp"
 
-namespace ballast::net {
+namespace ballast::net::ws_client_test {
 namespace {
 
 using ballast::monotonic_ns;
@@ -501,4 +501,4 @@ TEST(WsClientTest, SendIsRefusedWhenNotOpen) {
 }
 
 }  // namespace
-}  // namespace ballast::net
+}  // namespace ballast::net::ws_client_test
