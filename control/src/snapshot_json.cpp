@@ -208,7 +208,9 @@ void write_alert_fields(JsonWriter& j, const AlertRecord& a, const Universe& u) 
       text = "price jump held until a second tick confirms it";
       break;
     case AlertKind::journal_failed:
-      text = "HALTED: the journal could not take an event (full or failed); restart to recover";
+      text =
+          "HALTED: the journal could not take an event (full or failed); check positions "
+          "against the venue before trading again";
       break;
   }
   j.field("text", text);

@@ -457,7 +457,7 @@ void EngineCore::resume() noexcept {
   paused_ = false;
   flattening_ = false;
   halted_by_session_loss_ = false;
-  // A journal with a hole stays HALTED: only a restart (which reads the venue) recovers.
+  // A journal with a hole stays HALTED: what it lacks must be checked against the venue.
   halted_ = journal_lost_;
   set_mode(journal_lost_ ? TradingState::halted : TradingState::active);
 }
@@ -695,7 +695,10 @@ std::int64_t EngineCore::wall_now_ns() const noexcept {
 
 // A push onto the journal's ring. The first refusal halts trading and says so once.
 bool EngineCore::journal(const JournalEvent& event) noexcept {
-  if (journal_ == nullptr || journal_->append(event)) return true;
+  if (journal_ == nullptr) return true;
+  // After a refusal nothing more is appended: a later event landing after a hole would
+  // make the journal look whole to a replay.
+  if (!journal_lost_ && journal_->append(event)) return true;
   ++stats_.journal_refused;
   if (journal_lost_) return false;
   journal_lost_ = true;

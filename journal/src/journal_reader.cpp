@@ -115,20 +115,49 @@ class Scanner {
     have_ += src_.read(buf_.data() + have_, buf_.size() - have_);
   }
 
-  // The first bad frame at base_ + pos_: torn when nothing that could be a record follows
-  // it (it runs to the end, or only zeros follow, as a crash leaves an extended file),
-  // corrupt when more bytes follow.
+  // The first bad frame at base_ + pos_. Torn (a crash mid-write: cut it, go on) only when
+  // it is the last thing in the file: no whole, checksummed frame starts after it (a
+  // damaged length in the middle makes a frame look as if it ran past the end), beyond a
+  // record's reach there are only zeros (a file extended before its data landed), it is
+  // not a checksummed frame with impossible fields (that one was written whole), and at
+  // offset 0 its bytes could begin a journal. Anything else is corruption at its offset.
   void classify_bad(const Decoded& d) {
     const std::uint64_t at = base_ + pos_;
-    const bool reaches_end =
-        d.status == DecodeStatus::need_more || (d.size > 0 && at + d.size == src_.size);
-    if (reaches_end || only_zeros_from_here()) {
-      scan_.torn = at < src_.size;
-    } else {
-      scan_.corrupt_offset = at;
-      scan_.corrupt_status = d.status;
-    }
     scan_.valid_bytes = at;
+    const bool torn = d.status != DecodeStatus::bad_payload && tail_is_torn(at);
+    if (torn) {
+      scan_.torn = at < src_.size;
+      return;
+    }
+    scan_.corrupt_offset = at;
+    scan_.corrupt_status = d.status;
+  }
+
+  bool tail_is_torn(std::uint64_t at) {
+    refill();  // the window now starts at `at`
+    if (at == 0 && !could_begin_a_journal()) return false;
+    const std::size_t reach = std::min(have_, 2 * kMaxRecordBytes);
+    JournalRecord probe;
+    for (std::size_t k = 1; k < reach; ++k) {
+      const DecodeStatus st = decode_record(buf_.data() + k, have_ - k, probe).status;
+      if (st == DecodeStatus::ok || st == DecodeStatus::unknown_type) return false;
+    }
+    pos_ = reach;
+    return only_zeros_from_here();
+  }
+
+  // The first bytes of a file agree with a run_start frame as far as they go.
+  [[nodiscard]] bool could_begin_a_journal() const {
+    static constexpr char kMagic[8] = {'B', 'L', 'S', 'T', 'J', 'R', 'N', 'L'};
+    std::uint32_t len = 0;
+    if (have_ >= 4) std::memcpy(&len, buf_.data(), 4);
+    if (have_ >= 4 && (len == 0 || len > kMaxPayloadBytes)) return false;
+    const std::uint8_t type_lo = static_cast<std::uint8_t>(RecordType::run_start);
+    if (have_ > 8 && buf_[8] != type_lo) return false;
+    if (have_ > 9 && buf_[9] != 0) return false;
+    for (std::size_t k = 12; k < std::min<std::size_t>(have_, 20); ++k)
+      if (buf_[k] != static_cast<std::uint8_t>(kMagic[k - 12])) return false;
+    return true;
   }
 
   bool only_zeros_from_here() {
@@ -163,6 +192,7 @@ JournalScan scan_journal(const std::string& path,
   JournalScan failed;
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
+    failed.missing = errno == ENOENT;
     failed.error = path + ": " + std::strerror(errno);
     return failed;
   }

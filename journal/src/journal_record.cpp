@@ -219,6 +219,7 @@ bool read_run_start(PayloadReader& r, RunStart& run) noexcept {
   if (!r.get_bytes(magic, sizeof magic) || std::memcmp(magic, kRunMagic, sizeof magic) != 0)
     return false;
   run.config_hash = r.get<std::uint64_t>();
+  run.universe_hash = r.get<std::uint64_t>();
   run.wall_ns = r.get<std::int64_t>();
   run.software_version_len = r.get<std::uint8_t>();
   if (run.software_version_len > kMaxSoftwareVersion) return false;
@@ -295,6 +296,7 @@ std::size_t encode_run_start(const RunStart& r, std::uint8_t* buf) noexcept {
   PayloadWriter w(buf + kFrameBytes);
   w.put_bytes(kRunMagic, sizeof kRunMagic);
   w.put(r.config_hash);
+  w.put(r.universe_hash);
   w.put(r.wall_ns);
   const std::uint8_t n = std::min<std::uint8_t>(r.software_version_len, kMaxSoftwareVersion);
   w.put(n);

@@ -2,6 +2,7 @@
 #include "ballast/journal/journal_replay.hpp"
 
 #include <algorithm>
+#include <string>
 
 namespace ballast::journal {
 
@@ -13,20 +14,42 @@ class JournalReplay::ClosedGate final : public OrderGate {
 };
 
 JournalReplay::JournalReplay(const BallastConfig& config)
-    : gate_(std::make_unique<ClosedGate>()),
+    : universe_(config.universe),
+      gate_(std::make_unique<ClosedGate>()),
       core_(std::make_unique<EngineCore>(config, *gate_, ids_, 0)) {
   book_.portfolio = core_->portfolio();
 }
 
 JournalReplay::~JournalReplay() = default;
 
+std::uint64_t universe_fingerprint(const Universe& universe) {
+  std::string names;
+  for (const auto& a : universe.assets) names += "A:" + a.name + ";";
+  for (const auto& i : universe.instruments) names += "I:" + i.symbol + ";";
+  return fnv1a64(names);
+}
+
 void JournalReplay::apply(const JournalRecord& record) noexcept {
   const JournalEvent& e = record.event;
+  const std::size_t instruments = universe_.instruments.size();
+  // Ids index the universe's arrays: one from another config is never applied.
+  const bool names_instrument =
+      record.type == RecordType::order_sent ||
+      (record.type == RecordType::report && e.instrument != kNoInstrument);
+  if (names_instrument && e.instrument >= instruments) {
+    book_.foreign_ids = true;
+    return;
+  }
   switch (record.type) {
     case RecordType::run_start:
       ++book_.runs;
+      book_.universe_hash = record.run.universe_hash;
       return;
     case RecordType::seed:
+      for (std::size_t i = instruments; i < record.seed.positions.size(); ++i)
+        book_.foreign_ids = book_.foreign_ids || record.seed.positions[i].lots != 0;
+      for (std::size_t a = universe_.assets.size(); a < record.seed.spot_qty.size(); ++a)
+        book_.foreign_ids = book_.foreign_ids || record.seed.spot_qty[a] != 0.0;
       book_.seeded = true;
       core_->restore_portfolio(record.seed);
       return;

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -28,9 +29,12 @@ struct JournalWriter::Impl {
   std::vector<std::uint8_t> batch;
   std::thread thread;
   std::atomic<bool> running{false};
-  std::atomic<bool> closed{false};  // stop() began: an append now would never be written
+  // What append() reads on the engine thread, on a line of its own: the writer's counters
+  // below change every batch and would otherwise pull this line away on every append.
+  alignas(64) std::atomic<bool> closed{false};  // stop() began: an append would be lost
   std::atomic<bool> failed{false};
-  std::atomic<std::uint64_t> records{0}, bytes{0}, writes{0}, syncs{0}, ring_full{0};
+  alignas(64) std::atomic<std::uint64_t> records{0}, bytes{0}, writes{0}, syncs{0};
+  std::atomic<std::uint64_t> ring_full{0};
   mutable std::mutex failure_mu;  // the writer thread sets the text once; readers are cold
   std::string failure;
 
@@ -126,6 +130,25 @@ struct JournalWriter::Impl {
   }
 };
 
+namespace {
+
+// The bytes a torn tail held, kept beside the journal (owner only) before they are cut:
+// what a crash left half-written is evidence, not garbage.
+bool save_torn_tail(int fd, const std::string& path, std::uint64_t from, std::uint64_t to,
+                    std::string& error) {
+  const std::string side = path + ".torn-" + std::to_string(from);
+  std::vector<char> bytes(static_cast<std::size_t>(to - from));
+  const ssize_t got = ::pread(fd, bytes.data(), bytes.size(), static_cast<off_t>(from));
+  const int out = ::open(side.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  const bool ok = got == static_cast<ssize_t>(bytes.size()) && out >= 0 &&
+                  ::write(out, bytes.data(), bytes.size()) == got && ::fsync(out) == 0;
+  if (out >= 0) ::close(out);
+  if (!ok) error = side + ": cannot keep the torn tail: " + std::strerror(errno);
+  return ok;
+}
+
+}  // namespace
+
 JournalWriter::JournalWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 JournalWriter::~JournalWriter() {
@@ -134,14 +157,16 @@ JournalWriter::~JournalWriter() {
 
 std::unique_ptr<JournalWriter> JournalWriter::open(const JournalConfig& config,
                                                    std::uint64_t append_at, const RunStart& run,
-                                                   std::string& error, const PortfolioState* seed) {
+                                                   std::string& error, const PortfolioState* seed,
+                                                   std::uint64_t scanned_bytes) {
   auto impl = std::make_unique<Impl>();
   impl->config = config;
   const auto say = [&](const std::string& what) {
     error = config.path + ": " + what + ": " + std::strerror(errno);
     return nullptr;
   };
-  impl->fd = ::open(config.path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  const bool existed = ::access(config.path.c_str(), F_OK) == 0;
+  impl->fd = ::open(config.path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (impl->fd < 0) return say("cannot open the journal");
   if (::flock(impl->fd, LOCK_EX | LOCK_NB) != 0) {
     if (errno == EWOULDBLOCK) {
@@ -150,11 +175,29 @@ std::unique_ptr<JournalWriter> JournalWriter::open(const JournalConfig& config,
     }
     return say("cannot lock the journal");
   }
+  // A new file's name must survive a power cut too: sync the directory that holds it.
+  if (!existed) {
+    const std::string dir = std::filesystem::path(config.path).parent_path().string();
+    const int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+      ::fsync(dfd);
+      ::close(dfd);
+    }
+  }
   struct stat st {};
   if (::fstat(impl->fd, &st) != 0) return say("cannot stat the journal");
-  if (static_cast<std::uint64_t>(st.st_size) > append_at &&
-      ::ftruncate(impl->fd, static_cast<off_t>(append_at)) != 0)
-    return say("cannot cut the torn tail");
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  if (size != scanned_bytes) {
+    error = config.path + ": the journal is " + std::to_string(size) + " bytes, " +
+            std::to_string(scanned_bytes) +
+            " when it was read: another process wrote it meanwhile; not starting";
+    return nullptr;
+  }
+  if (size > append_at) {
+    if (!save_torn_tail(impl->fd, config.path, append_at, size, error)) return nullptr;
+    if (::ftruncate(impl->fd, static_cast<off_t>(append_at)) != 0)
+      return say("cannot cut the torn tail");
+  }
   if (const int r = io_uring_queue_init(4, &impl->ring, 0); r < 0) {
     errno = -r;
     return say("io_uring_queue_init");

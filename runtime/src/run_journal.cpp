@@ -22,6 +22,17 @@ std::uint64_t config_hash(const RunConfig& config) {
   return journal::fnv1a64(bytes.str());
 }
 
+// Why the recovered book cannot be traded from, or null.
+const char* unusable_for_recovery(const RunJournal& j, std::uint64_t universe_hash) {
+  if (j.scan.skipped > 0)
+    return "it holds records of a newer kind this build cannot read (a newer engine wrote it)";
+  if (!j.book) return nullptr;
+  if (j.book->foreign_ids || j.book->universe_hash != universe_hash)
+    return "it was written for other instruments or assets than this config's (changed, "
+           "added or reordered); read it with `ballast journal show`, start a new one";
+  return nullptr;
+}
+
 }  // namespace
 
 int open_run_journal(const RunConfig& config, std::FILE* log, RunJournal& out) {
@@ -32,7 +43,7 @@ int open_run_journal(const RunConfig& config, std::FILE* log, RunJournal& out) {
     replay.apply(r);
     return true;
   });
-  if (!out.scan.opened && out.scan.error.find("No such file") == std::string::npos) {
+  if (!out.scan.opened && !out.scan.missing) {
     std::fprintf(log, "ballast: journal: %s\n", out.scan.error.c_str());
     return 1;
   }
@@ -62,10 +73,17 @@ int open_run_journal(const RunConfig& config, std::FILE* log, RunJournal& out) {
                     .count();
   run.set_software_version("ballast " BALLAST_SOFTWARE_VERSION);
   if (out.scan.records > 0) out.book = replay.result();
-  // A fresh journal starts from the config's [portfolio]: it is the seed, written once.
-  const PortfolioState* seed = out.book ? nullptr : &config.portfolio;
+  run.universe_hash = journal::universe_fingerprint(config.universe);
+  if (const char* why = unusable_for_recovery(out, run.universe_hash)) {
+    std::fprintf(log, "ballast: journal: %s: %s; not starting\n", path.c_str(), why);
+    return 1;
+  }
+  // A journal without a seed (fresh, or its first run died before writing one) starts
+  // from the config's [portfolio]: that is its seed, written once.
+  const PortfolioState* seed = out.book && out.book->seeded ? nullptr : &config.portfolio;
   std::string error;
-  out.writer = journal::JournalWriter::open(config.journal, out.scan.valid_bytes, run, error, seed);
+  out.writer = journal::JournalWriter::open(config.journal, out.scan.valid_bytes, run, error, seed,
+                                            out.scan.opened ? out.scan.file_bytes : 0);
   if (!out.writer) {
     std::fprintf(log, "ballast: journal: %s\n", error.c_str());
     return 1;

@@ -100,8 +100,13 @@ TEST(JournalWriterTest, ATornTailIsCutAndTheNextRunAppendsAfterTheGoodPrefix) {
   read_file(path, &scan);
   ASSERT_TRUE(scan.usable());
   ASSERT_TRUE(scan.torn);
-  auto w = JournalWriter::open(config_at(path), scan.valid_bytes, run(2), error);
+  auto w = JournalWriter::open(config_at(path), scan.valid_bytes, run(2), error, nullptr,
+                               scan.file_bytes);
   ASSERT_TRUE(w) << error;
+  // What the crash left is kept beside the journal before it is cut.
+  const auto side = path.string() + ".torn-" + std::to_string(scan.valid_bytes);
+  ASSERT_TRUE(std::filesystem::exists(side));
+  EXPECT_EQ(std::filesystem::file_size(side), 6u);
   w->start();
   ASSERT_TRUE(w->append(order(11)));
   w->stop();
@@ -145,6 +150,19 @@ TEST(JournalWriterTest, GroupSyncRunsAtMostOncePerPeriod) {
   // One at open, one at stop, and one per 20 ms period in between at most.
   EXPECT_LE(static_cast<double>(s.syncs), ms / 20.0 + 2.0);
   EXPECT_GE(s.syncs, 3u) << "events kept arriving: the writer must have synced in between";
+}
+
+TEST(JournalWriterTest, AJournalThatChangedSinceItWasReadIsRefused) {
+  const auto dir = testing::fresh_temp_dir("journal-writer");
+  const auto path = dir / "engine.journal";
+  std::string error;
+  { ASSERT_TRUE(JournalWriter::open(config_at(path), 0, run(1), error)) << error; }
+  JournalScan scan;
+  read_file(path, &scan);
+  std::ofstream(path, std::ios::app | std::ios::binary).write("later", 5);  // another writer
+  EXPECT_FALSE(JournalWriter::open(config_at(path), scan.valid_bytes, run(2), error, nullptr,
+                                   scan.file_bytes));
+  EXPECT_NE(error.find("another process wrote it"), std::string::npos) << error;
 }
 
 TEST(JournalWriterTest, AppendsAfterStopAreRefusedNotDropped) {

@@ -174,6 +174,19 @@ TEST_F(JournalCliTest, ATornTailIsCutAndSaidACorruptJournalStopsTheStartWithItsO
       << "a corrupt journal is left as found";
 }
 
+// The journal's ids mean the instruments of the config it was written with: a config with
+// another instrument list does not start from it (ids would book fills to other contracts).
+TEST_F(JournalCliTest, AConfigWithOtherInstrumentsDoesNotStartFromTheJournal) {
+  ASSERT_EQ(run("run --config " + config_ + " --json").exit_code, 0);
+  std::ofstream(config_, std::ios::app)
+      << "\n[[instrument]]\nsymbol = \"SOLUSDT\"\nkind = \"spot\"\n"
+         "base = \"SOL\"\nlot_size = 0.01\ntick_size = 0.01\n";
+  const ProcessResult r = run("run --config " + config_ + " --json");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("written for other instruments or assets"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
 TEST_F(JournalCliTest, BadArgumentsExitTwo) {
   EXPECT_EQ(run("journal").exit_code, 2);
   EXPECT_EQ(run("journal show").exit_code, 2);

@@ -15,6 +15,7 @@ namespace ballast::journal {
 
 struct JournalScan {
   bool opened = false;            // false: error says why (missing file, permissions)
+  bool missing = false;           // not opened because there is no such file (ENOENT)
   std::string error;              // open / read failure
   std::uint64_t records = 0;      // decoded and handed to the callback
   std::uint64_t skipped = 0;      // whole records of a type or version this reader lacks

@@ -40,6 +40,9 @@ inline constexpr std::size_t kMaxSoftwareVersion = 48;
 
 struct RunStart {
   std::uint64_t config_hash = 0;  // FNV-1a of the config file's bytes
+  // FNV-1a of the asset names and instrument symbols in order: the ids every record of
+  // the run uses mean these instruments (journal_replay.hpp: universe_fingerprint).
+  std::uint64_t universe_hash = 0;
   std::int64_t wall_ns = 0;
   std::uint8_t software_version_len = 0;
   char software_version[kMaxSoftwareVersion] = {};

@@ -14,8 +14,15 @@
 
 namespace ballast::journal {
 
+// FNV-1a over the asset names and the instrument symbols, in order.
+[[nodiscard]] std::uint64_t universe_fingerprint(const Universe& universe);
+
 struct RecoveredBook {
   bool seeded = false;  // the journal holds a seed (else: a journal without one is empty)
+  std::uint64_t universe_hash = 0;  // of the last run_start
+  // A record named an instrument or asset this config does not have: it was not applied,
+  // and the book cannot be trusted (the config changed under the journal).
+  bool foreign_ids = false;
   PortfolioState portfolio;
   OpenOrderSet open;                       // sent, not finished when the journal ends
   std::uint64_t last_client_order_id = 0;  // the next run's ids start above it
@@ -40,6 +47,7 @@ class JournalReplay {
 
  private:
   class ClosedGate;
+  const Universe& universe_;
   std::unique_ptr<ClosedGate> gate_;
   ClientOrderIdGenerator ids_{0, std::nullopt};
   std::unique_ptr<EngineCore> core_;

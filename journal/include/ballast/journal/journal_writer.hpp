@@ -28,13 +28,16 @@ class JournalWriter final : public JournalTap {
  public:
   static constexpr std::size_t kRingEvents = 16384;  // ~10 s of orders and fills at 1 kHz
 
-  // Opens (or creates, mode 0600) `config.path`, takes an exclusive lock on it (a second
-  // engine on the same journal is refused), cuts it to `append_at` (the scan's valid
-  // bytes: a torn tail goes) and writes `run` there (and `seed` after it, for a fresh
-  // journal), synced, before returning. Null with `error` set on failure.
+  // Opens (or creates, mode 0600, and syncs its directory) `config.path`, takes an
+  // exclusive lock on it (a second engine on the same journal is refused), checks it is
+  // still `scanned_bytes` long (else another process wrote it after the scan: refused),
+  // cuts it to `append_at` (the scan's valid bytes: a torn tail goes, copied first to
+  // `<path>.torn-<offset>`) and writes `run` there (and `seed` after it, for a journal
+  // without one), synced, before returning. Null with `error` set on failure.
   static std::unique_ptr<JournalWriter> open(const JournalConfig& config, std::uint64_t append_at,
                                              const RunStart& run, std::string& error,
-                                             const PortfolioState* seed = nullptr);
+                                             const PortfolioState* seed = nullptr,
+                                             std::uint64_t scanned_bytes = 0);
   ~JournalWriter();
   JournalWriter(const JournalWriter&) = delete;
   JournalWriter& operator=(const JournalWriter&) = delete;
