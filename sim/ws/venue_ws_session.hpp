@@ -1,16 +1,21 @@
 // WsSession<Stream>: one WebSocket connection of the simulator over Beast (TLS handshake
 // when the stream is TLS, the HTTP upgrade, reads, a write queue). Included only by the
-// two files that instantiate it (venue_ws_sessions.hpp says why).
+// two files that instantiate it (venue_ws_sessions.hpp says why). The streams are Asio's
+// own socket and ssl::stream, not Beast's tcp_stream: its rate policies and timers roughly
+// doubled the compile time of each file, and one steady_timer covers the only deadline
+// Beast's WebSocket timeouts do not (the TLS handshake and the HTTP request before it).
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
-#include <boost/beast/websocket.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <boost/beast/websocket/stream.hpp>
 
 #include "venue_ws_impl.hpp"
 
@@ -28,11 +33,16 @@ class WsSession final : public Session {
  public:
   // `server` outlives every session: it owns the io_context that holds them.
   WsSession(VenueWsServer::Impl* server, Stream&& stream)
-      : server_(server), ws_(std::move(stream)) {}
+      : server_(server), ws_(std::move(stream)), upgrade_deadline_(ws_.get_executor()) {}
 
   void start() override {
-    beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(10));
-    if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
+    // Until the upgrade is accepted nothing of Beast's watches the clock: a peer that
+    // connects and says nothing is cut after 10 s.
+    upgrade_deadline_.expires_after(std::chrono::seconds(10));
+    upgrade_deadline_.async_wait([self = shared()](beast::error_code ec) {
+      if (!ec && !self->accepted) self->reset();
+    });
+    if constexpr (std::is_same_v<Stream, ssl::stream<tcp::socket>>) {
       ws_.next_layer().async_handshake(
           ssl::stream_base::server, [self = shared()](beast::error_code ec) {
             if (ec) {  // not TLS, or a bad certificate on the client side
@@ -57,7 +67,8 @@ class WsSession final : public Session {
   void reset() override {
     closed_ = true;
     beast::error_code ec;
-    auto& sock = beast::get_lowest_layer(ws_).socket();
+    upgrade_deadline_.cancel();
+    auto& sock = beast::get_lowest_layer(ws_);
     sock.set_option(net::socket_base::linger(true, 0), ec);  // RST instead of FIN
     sock.close(ec);
   }
@@ -98,7 +109,7 @@ class WsSession final : public Session {
                         });
       return;
     }
-    beast::get_lowest_layer(ws_).expires_never();
+    upgrade_deadline_.cancel();  // from here Beast's own timeouts watch the connection
     websocket::stream_base::timeout t{};
     t.handshake_timeout = std::chrono::seconds(10);
     t.idle_timeout = std::chrono::minutes(10);  // Binance: no pong for 10 minutes = gone
@@ -158,6 +169,7 @@ class WsSession final : public Session {
   beast::flat_buffer buf_;
   http::request<http::string_body> req_;
   std::deque<std::shared_ptr<const std::string>> out_;
+  net::steady_timer upgrade_deadline_;
   bool writing_ = false;
   bool closed_ = false;
 };

@@ -7,8 +7,7 @@ namespace ballast::venue {
 std::shared_ptr<Session> make_plain_session(VenueWsServer::Impl* server,
                                             boost::asio::ip::tcp::socket socket) {
   using namespace session_detail;
-  return std::make_shared<WsSession<beast::tcp_stream>>(server,
-                                                        beast::tcp_stream(std::move(socket)));
+  return std::make_shared<WsSession<tcp::socket>>(server, std::move(socket));
 }
 
 }  // namespace ballast::venue

@@ -8,8 +8,8 @@ std::shared_ptr<Session> make_tls_session(VenueWsServer::Impl* server,
                                           boost::asio::ip::tcp::socket socket,
                                           boost::asio::ssl::context& tls) {
   using namespace session_detail;
-  return std::make_shared<WsSession<beast::ssl_stream<beast::tcp_stream>>>(
-      server, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), tls));
+  return std::make_shared<WsSession<ssl::stream<tcp::socket>>>(
+      server, ssl::stream<tcp::socket>(std::move(socket), tls));
 }
 
 }  // namespace ballast::venue

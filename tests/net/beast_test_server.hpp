@@ -11,11 +11,11 @@
 
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/ssl.hpp>
-#include <boost/beast/websocket.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <boost/beast/websocket/stream.hpp>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -95,7 +95,7 @@ class BeastTestServer {
       const bool drops = options_.drop_after_messages >= 0 && n < options_.drop_connections;
       try {
         if (options_.tls) {
-          boost::beast::websocket::stream<boost::beast::ssl_stream<boost::asio::ip::tcp::socket>>
+          boost::beast::websocket::stream<boost::asio::ssl::stream<boost::asio::ip::tcp::socket>>
               ws(std::move(sock), ssl_ctx_);
           ws.next_layer().handshake(boost::asio::ssl::stream_base::server);
           serve(ws, drops);

@@ -11,11 +11,13 @@
 #include <algorithm>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/ssl.hpp>
-#include <boost/beast/websocket.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <boost/beast/websocket/stream.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -169,8 +171,10 @@ class WsClient {
   [[nodiscard]] beast::error_code last_error() const { return last_error_; }
 
  private:
-  using PlainWs = websocket::stream<beast::tcp_stream>;
-  using TlsWs = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
+  // Asio's own socket and ssl::stream rather than Beast's tcp_stream: the tests need no
+  // stream timeouts (reads run under run_for) and the file compiles in half the time.
+  using PlainWs = websocket::stream<tcp::socket>;
+  using TlsWs = websocket::stream<asio::ssl::stream<tcp::socket>>;
   template <class F>
   void with(F&& f) {
     if (tls_)
