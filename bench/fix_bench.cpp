@@ -127,6 +127,7 @@ class NoEvents final : public fix::SessionEvents {
   fix::InboundVerdict on_market_data(const fix::InboundMarketData&) override { return {}; }
   void on_md_reject(const fix::InboundMdReject&) override {}
   fix::InboundVerdict on_funding(const fix::InboundFunding&) override { return {}; }
+  fix::InboundVerdict on_position(const fix::InboundPosition&) override { return {}; }
   void on_unsupported(const std::string&) override {}
   void on_resend_suppressed() override {}
   void on_session_reject() override {}

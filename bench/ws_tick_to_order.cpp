@@ -24,9 +24,11 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <exception>
@@ -314,6 +316,11 @@ class BenchVenue {
       const std::string_view method = json_value(msg, "method");
       if (method == "order.place") {
         ++orders_;
+        {  // the account's net position, for account.position (in 1e-8 contracts)
+          const double q = std::strtod(std::string(json_value(msg, "quantity")).c_str(), nullptr);
+          const auto units = static_cast<std::int64_t>(std::llround(q * 1e8));
+          net_units_ += json_value(msg, "side") == "BUY" ? units : -units;
+        }
         // The fill first, then the news: the engine sees its position move before the
         // next tick can be written.
         if (Conn* user = user_.load()) {
@@ -354,6 +361,20 @@ class BenchVenue {
         } else {
           ++stray_;
         }
+      } else if (method == "account.position") {
+        // What the account holds: the engine trades only once it has heard it.
+        char amount[48];
+        const std::int64_t mag = net_units_ < 0 ? -net_units_ : net_units_;
+        std::snprintf(amount, sizeof amount, "%s%lld.%08lld", net_units_ < 0 ? "-" : "",
+                      static_cast<long long>(mag / 100000000),
+                      static_cast<long long>(mag % 100000000));
+        std::string reply =
+            R"({"id":")" + std::string(json_value(msg, "id")) + R"(","status":200,"result":[)";
+        if (net_units_ != 0)
+          reply += R"({"symbol":"BTCUSDT","positionAmt":")" + std::string(amount) +
+                   R"(","entryPrice":"0"})";
+        reply += "]}";
+        api.write(reply);
       } else if (method == "userDataStream.start") {
         const std::string reply = R"({"id":")" + std::string(json_value(msg, "id")) +
                                   R"(","status":200,"result":{"listenKey":"benchListenKey0"}})";
@@ -371,6 +392,7 @@ class BenchVenue {
   std::uint16_t port_ = 0;
   std::atomic<bool> stop_{false};
   std::atomic<bool> closed_{false};
+  std::int64_t net_units_ = 0;  // the api thread's: position in 1e-8 contracts
   std::mutex conns_mutex_;
   std::vector<std::unique_ptr<Conn>> conns_;
   std::vector<std::thread> readers_;  // accept thread only, joined after it

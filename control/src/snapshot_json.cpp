@@ -42,6 +42,7 @@ void write_status_fields(JsonWriter& j, const EngineSnapshot& s, const Universe&
     j.begin_object();
     j.field("name", venue_name(v, u));
     j.field("up", s.venue_up[v]);
+    j.field("positions", to_string(s.venue_sync[v]));
     if (why)
       if (const std::string problem = why(static_cast<VenueId>(v)); !problem.empty())
         j.field("last_problem", problem);
@@ -56,6 +57,7 @@ void write_status_fields(JsonWriter& j, const EngineSnapshot& s, const Universe&
   j.field("rejects", n(s.rejects));
   j.field("risk_rejects", n(s.risk_rejects));
   j.field("unknown_orders", static_cast<long long>(s.unknown_orders));
+  j.field("position_mismatches", n(s.position_mismatches));
   j.field("fees_paid", s.fees_paid);
   j.field("funding_paid", s.funding_paid);
   j.field("nav", s.nav);
@@ -206,6 +208,20 @@ void write_alert_fields(JsonWriter& j, const AlertRecord& a, const Universe& u) 
       j.field("jump", a.value);
       j.field("limit", a.limit);
       text = "price jump held until a second tick confirms it";
+      break;
+    case AlertKind::position_mismatch:
+      j.field("venue", venue_name(a.detail, u));
+      symbol_field(j, "symbol", a.instrument, u);
+      j.field("venue_lots", static_cast<long long>(a.value));
+      j.field("engine_lots", static_cast<long long>(a.limit));
+      text = std::string("position differs at ") + venue_name(a.detail, u) + ": venue " +
+             std::to_string(static_cast<long long>(a.value)) + " lots, engine " +
+             std::to_string(static_cast<long long>(a.limit)) + ": venue's adopted";
+      break;
+    case AlertKind::positions_unanswered:
+      j.field("venue", venue_name(a.detail, u));
+      text = std::string("venue ") + venue_name(a.detail, u) +
+             " did not answer the positions request ([recovery] timeout_s): not trading there";
       break;
     case AlertKind::journal_failed:
       text =

@@ -47,6 +47,13 @@ ConfigLoadResult ConfigBuilder::build() {
   // holdings intern. Errors are sorted by line, so reading order never shows.
   r_.table(root_, "risk", Need::optional, [&](Section& s) { read_risk(s); });
   r_.table(root_, "market", Need::optional, [&](Section& s) { read_market(s); });
+  r_.table(root_, "recovery", Need::optional, [&](Section& s) {
+    // Applied at start only: listed with the modules' keys so a reload names a change
+    // to it as needing a restart.
+    for (auto&& [key, value] : s.table())
+      cfg_.module_keys.emplace_back(s.child(key.str()), as_written(value));
+    read_recovery(s);
+  });
   read_threads();
   for (const ConfigSchema::Table& t : schema_.tables()) {
     r_.table(root_, t.name, t.need, [&](Section& s) {

@@ -56,6 +56,10 @@ const char* to_string(AlertKind k) noexcept {
       return "session_down";
     case AlertKind::session_up:
       return "session_up";
+    case AlertKind::position_mismatch:
+      return "position_mismatch";
+    case AlertKind::positions_unanswered:
+      return "positions_unanswered";
     case AlertKind::mode_changed:
       return "mode_changed";
     case AlertKind::halted_on_loss:

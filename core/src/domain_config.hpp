@@ -41,6 +41,8 @@ inline constexpr std::array<Option<HedgeMethod>, 3> kMethods{
      {"spot", HedgeMethod::spot}}};
 inline constexpr std::array<Option<bool>, 2> kSessionLoss{
     {{"resume", false}, {"halt", true}}};  // halt?
+inline constexpr std::array<Option<bool>, 2> kOnMismatch{
+    {{"adopt", false}, {"halt", true}}};  // halt?
 inline constexpr std::array<Option<bool>, 2> kSides{
     {{"buy", true}, {"sell", false}}};  // true = buy
 inline constexpr std::array<Option<AgentKind>, 3> kAgents{
@@ -139,6 +141,7 @@ class ConfigBuilder {
 
   void read_policy(Section& s);
   void read_risk(Section& s);
+  void read_recovery(Section& s);
   // collateral = { BTC = 0.95 }: an asset's spot value counted toward the futures wallet.
   void read_collateral(std::string_view key, const toml::node& v, const std::string& path);
   // The method decides what each target needs to be rebalanced with.

@@ -19,6 +19,7 @@ EngineCore::EngineCore(const BallastConfig& config, OrderGate& gate, ClientOrder
       market_(std::make_unique<MarketState>()),
       tracker_(config.universe, targets_),
       plan_(std::make_unique<PlanResult>()),
+      reconciler_(config.universe, config.recovery),
       last_rebalance_s_(config.last_rebalance_unix_s),
       max_price_jump_(config.risk.max_price_jump) {
   // Live prices only: the [market] snapshot is what `plan` values, not what the engine
@@ -44,6 +45,7 @@ bool EngineCore::can_trade() const noexcept {
   if (halted_ || journal_lost_) return false;
   for (bool up : venue_up_)
     if (!up) return false;
+  if (!reconciler_.all_in_sync()) return false;
   for (std::size_t k = 0; k < open_.count; ++k)
     if (open_.orders[k].unknown) return false;
   return true;
@@ -78,6 +80,7 @@ std::size_t EngineCore::on_tick(const MarketTick& tick, std::uint64_t popped_tsc
   const double mark = tick.mark > 0.0 ? tick.mark : mid;
   if (!(mark > 0.0)) return 0;
   const std::int64_t now_ns = TscClock::to_ns(tick.recv_tsc);
+  if (now_ns >= reconciler_.next_due_ns()) poll_reconciler(now_ns);
 
   const bool first_price = !(market_->mark[i] > 0.0);
   if (!first_price && hold_price_jump(i, mark, tick.index)) return 0;
@@ -229,99 +232,6 @@ void EngineCore::remove_open(std::size_t k) noexcept {
   --open_.count;
 }
 
-void EngineCore::on_session(const ExecReport& r) noexcept {
-  if (r.venue >= venue_up_.size()) return;
-  const bool up = r.kind == ExecKind::session_up;
-  venue_up_[r.venue] = up;
-  ++(up ? stats_.session_ups : stats_.session_downs);
-  alert(up ? AlertKind::session_up : AlertKind::session_down, r.venue);
-  auto on_venue = [&](InstrumentId i) { return config_.universe.instruments[i].venue == r.venue; };
-  if (up) {
-    // Ask now, for every order lost with the session: the queries are due before any
-    // resent report could settle an order (they come after the logon).
-    for (std::size_t k = 0; k < open_.count && query_count_ < queries_.size(); ++k) {
-      OpenOrder& o = open_.orders[k];
-      if (!o.unknown || o.queried || !on_venue(o.instrument)) continue;
-      queries_[query_count_++] = o.to_request(RequestKind::status);
-      o.queried = true;
-    }
-    return;
-  }
-  const bool halt_on_loss = reloaded_ ? halt_on_session_loss_ : config_.risk.halt_on_session_loss;
-  if (halt_on_loss && !halted_) {
-    halted_ = true;
-    halted_by_session_loss_ = true;
-    flattening_ = false;
-    alert(AlertKind::halted_on_loss, r.venue);
-    set_mode(TradingState::halted);
-  }
-  // Queries not yet handed out for this venue would go to a dead session.
-  std::size_t kept = 0;
-  for (std::size_t k = 0; k < query_count_; ++k)
-    if (!on_venue(queries_[k].instrument)) queries_[kept++] = queries_[k];
-  query_count_ = kept;
-  for (std::size_t k = 0; k < open_.count; ++k) {
-    OpenOrder& o = open_.orders[k];
-    if (!on_venue(o.instrument)) continue;
-    if (!o.unknown) ++stats_.orders_marked_unknown;
-    o.unknown = true;
-    o.queried = false;  // a query sent before the drop may be lost with it
-  }
-}
-
-std::size_t EngineCore::take_status_queries(OrderRequest* out, std::size_t max) noexcept {
-  const std::size_t n = query_count_ < max ? query_count_ : max;
-  for (std::size_t k = 0; k < n; ++k) out[k] = queries_[k];
-  for (std::size_t k = n; k < query_count_; ++k) queries_[k - n] = queries_[k];
-  query_count_ -= n;
-  stats_.status_queries += n;
-  return n;
-}
-
-// The venue's count is the truth: fills we missed while disconnected are applied now, at
-// the order's average price (the venue's status carries no per-fill detail or fee).
-void EngineCore::on_status(std::size_t k, const ExecReport& r) noexcept {
-  ++stats_.status_replies;
-  OpenOrder& o = open_.orders[k];
-  const std::int64_t missed = r.cum_lots - o.filled_lots;
-  if (missed > 0 && r.last_price_ticks > 0) {
-    const InstrumentSpec& spec = config_.universe.instruments[r.instrument];
-    apply_fill(config_.universe, portfolio_, r.instrument, o.signed_lots(missed),
-               static_cast<double>(r.last_price_ticks) * spec.tick_size_d, 0.0);
-    ++stats_.fills;
-    o.filled_lots = r.cum_lots;
-    tracker_.reset(portfolio_, *market_);
-  }
-  switch (r.status) {
-    case OrderStatus::open:
-      o.unknown = false;
-      o.lots = r.leaves_lots;
-      if (r.leaves_lots == 0) remove_open(k);
-      return;
-    case OrderStatus::unknown:
-      ++stats_.orders_lost;
-      remove_open(k);
-      return;
-    case OrderStatus::rejected:
-      ++stats_.rejects;
-      remove_open(k);
-      return;
-    case OrderStatus::filled:
-    case OrderStatus::canceled:
-    case OrderStatus::expired:
-    case OrderStatus::none:
-      remove_open(k);
-      return;
-  }
-}
-
-void EngineCore::on_funding(const ExecReport& r) noexcept {
-  portfolio_.cash -= r.fee;
-  stats_.funding_paid += r.fee;
-  ++stats_.fundings;
-  tracker_.reset(portfolio_, *market_);
-}
-
 void EngineCore::on_exec(const ExecReport& r) noexcept {
   journal(JournalEvent::report_of(r, wall_now_ns()));
   switch (r.kind) {
@@ -331,6 +241,12 @@ void EngineCore::on_exec(const ExecReport& r) noexcept {
       return;
     case ExecKind::funding:
       on_funding(r);
+      return;
+    case ExecKind::position:
+      if (!reconciler_.on_line(r)) ++stats_.position_lines_bad;
+      return;
+    case ExecKind::positions_end:
+      on_positions_end(r);
       return;
     default:
       break;
@@ -654,41 +570,6 @@ std::size_t EngineCore::apply_control(const ControlCommand& c, ControlReply& rep
   return n;
 }
 
-void EngineCore::restore_portfolio(const PortfolioState& portfolio) noexcept {
-  portfolio_ = portfolio;
-  tracker_.reset(portfolio_, *market_);
-  refresh_ready();
-}
-
-void EngineCore::restore_sent(const JournalEvent& sent) noexcept {
-  if (sent.request == RequestKind::cancel) {
-    for (std::size_t k = 0; k < open_.count; ++k)
-      if (open_.orders[k].client_order_id == sent.client_order_id)
-        open_.orders[k].cancelling = true;
-    return;
-  }
-  if (sent.request != RequestKind::new_order || open_.count >= open_.orders.size()) return;
-  OpenOrder& o = open_.orders[open_.count++];
-  o = OpenOrder{};
-  o.instrument = sent.instrument;
-  o.side = sent.side;
-  o.lots = sent.lots;
-  o.limit_ticks = sent.price_ticks;
-  o.client_order_id = sent.client_order_id;
-  o.reason = sent.reason;
-}
-
-void EngineCore::adopt_open_orders(const OpenOrderSet& orders) noexcept {
-  open_ = orders;
-  for (std::size_t k = 0; k < open_.count; ++k) {
-    OpenOrder& o = open_.orders[k];
-    if (!o.unknown) ++stats_.orders_marked_unknown;
-    o.unknown = true;
-    o.queried = false;
-    o.cancelling = false;  // a cancel sent before the stop is answered, if at all, by status
-  }
-}
-
 std::int64_t EngineCore::wall_now_ns() const noexcept {
   return TscClock::to_ns(TscClock::now()) + wall_offset_ns_;
 }
@@ -732,8 +613,11 @@ void EngineCore::fill_snapshot(EngineSnapshot& s) noexcept {
   s.ready = ready_;
   s.halted_by_session_loss = halted_by_session_loss_;
   s.venue_count = static_cast<std::uint16_t>(u.venues.size());
-  for (std::size_t v = 0; v < s.venue_up.size(); ++v)
+  for (std::size_t v = 0; v < s.venue_up.size(); ++v) {
     s.venue_up[v] = v < u.venues.size() && venue_up_[v];
+    s.venue_sync[v] = reconciler_.state(static_cast<VenueId>(v));
+  }
+  s.position_mismatches = reconciler_.mismatches();
   s.unknown_orders = static_cast<std::uint16_t>(unknown_orders());
   s.ticks = stats_.ticks;
   s.ticks_paused = stats_.ticks_paused;

@@ -118,6 +118,8 @@ void LoopbackVenue::warm() noexcept {
 }
 
 bool LoopbackVenue::send(OrderRequest& order) noexcept {
+  // Queries need a venue with a session; the loopback has none (its engine never asks).
+  if (order.kind == RequestKind::status || order.kind == RequestKind::positions) return false;
   if (order.kind == RequestKind::cancel) {
     order.stamps.encoded = order.stamps.sent = TscClock::now();
     cancel(order);

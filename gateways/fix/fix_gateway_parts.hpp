@@ -259,8 +259,17 @@ class FixOrderGateway::ReportMapper {
   explicit ReportMapper(FixOrderGateway& g) noexcept : g_(g) {}
   fix::InboundVerdict on_funding(const fix::InboundFunding& in);
   fix::InboundVerdict on_report(const fix::InboundReport& in);
+  // AO and AP: lines of the venue's positions as ExecKind::position, then positions_end
+  // once AO's count of reports is in. A refusal (or silence) is never an end: the
+  // engine keeps the venue out of sync.
+  fix::InboundVerdict on_position(const fix::InboundPosition& in);
+  void reset_positions() noexcept {
+    positions_expected_ = -1;
+    positions_seen_ = 0;
+  }
 
  private:
+  void end_positions() noexcept;
   fix::InboundVerdict funding(const fix::InboundFunding& in, ExecReport& r) noexcept;
   fix::InboundVerdict execution_report(const fix::InboundReport& in, ExecReport& r) noexcept;
   fix::InboundVerdict status_report(const fix::InboundReport& in, char ord_status,
@@ -271,6 +280,8 @@ class FixOrderGateway::ReportMapper {
   FixOrderGateway& g_;
   fix_fields::RecentIds<kRecentExecIds> exec_ids_;
   fix_fields::RecentIds<kRecentFundingIds> funding_ids_;
+  std::int64_t positions_expected_ = -1;  // AO's TotalNumPosReports; -1: no AO yet
+  std::int64_t positions_seen_ = 0;
 };
 
 // Receives QuickFIX's callbacks and hands each to its part.
@@ -298,6 +309,9 @@ class FixOrderGateway::Events final : public fix::SessionEvents {
   void on_session_reject() override;
   fix::InboundVerdict on_report(const fix::InboundReport& in) override {
     return reports_.on_report(in);
+  }
+  fix::InboundVerdict on_position(const fix::InboundPosition& in) override {
+    return reports_.on_position(in);
   }
 
  private:

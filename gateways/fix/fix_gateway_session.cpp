@@ -27,6 +27,7 @@ void FixOrderGateway::Events::on_logon() {
     else
       g_.counters_.md_request_failures.fetch_add(1, std::memory_order_relaxed);
   }
+  reports_.reset_positions();  // an answer cut by the last session never ends
   g_.logged_on_.store(true, std::memory_order_release);
   push_session_event(ExecKind::session_up);
 }

@@ -8,7 +8,9 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <ctime>
 #include <limits>
+#include <string>
 #include <thread>
 #include <utility>
 
@@ -163,8 +165,38 @@ bool FixOrderGateway::send_message(char msg_type, std::uint64_t cl_ord_id,
   return false;
 }
 
+// Not an order: asked after each logon and every [recovery] check_s, so the strings it
+// builds are off the tick-to-order path.
+bool FixOrderGateway::send_positions_request(OrderRequest& order) noexcept {
+  order.stamps.encoded = order.stamps.sent = TscClock::now();
+  if (!logged_on()) {
+    counters_.not_logged_on.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  fix::SendResult result = fix::SendResult::failed;
+  try {
+    const std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    char date[16];
+    std::strftime(date, sizeof date, "%Y%m%d", &utc);
+    const std::uint64_t seq = positions_req_seq_.fetch_add(1, std::memory_order_acq_rel) + 1;
+    result = session_->send_positions_request("BALLAST-POS-" + std::to_string(seq), date);
+  } catch (...) {
+    result = fix::SendResult::failed;
+  }
+  if (result == fix::SendResult::sent) {
+    counters_.positions_requests_sent.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
+  (result == fix::SendResult::not_logged_on ? counters_.not_logged_on : counters_.send_failures)
+      .fetch_add(1, std::memory_order_relaxed);
+  return false;
+}
+
 bool FixOrderGateway::send(OrderRequest& order) noexcept {
   if (order.kind == RequestKind::status) return send_status_request(order);
+  if (order.kind == RequestKind::positions) return send_positions_request(order);
   if (order.kind == RequestKind::cancel) {
     const bool sent = cancel(order.request_id, order);
     order.stamps.encoded = order.stamps.sent = TscClock::now();
@@ -250,6 +282,9 @@ FixGatewayCounters FixOrderGateway::counters() const noexcept {
   c.logons = counters_.logons.load(o);
   c.disconnects = counters_.disconnects.load(o);
   c.status_queries_sent = counters_.status_queries_sent.load(o);
+  c.positions_requests_sent = counters_.positions_requests_sent.load(o);
+  c.position_reports = counters_.position_reports.load(o);
+  c.positions_refused = counters_.positions_refused.load(o);
   c.status_reports = counters_.status_reports.load(o);
   c.funding_reports = counters_.funding_reports.load(o);
   c.duplicates = counters_.duplicates.load(o);

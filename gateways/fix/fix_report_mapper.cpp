@@ -23,7 +23,77 @@ fix::InboundVerdict FixOrderGateway::ReportMapper::on_funding(const fix::Inbound
   return v;
 }
 
+void FixOrderGateway::ReportMapper::end_positions() noexcept {
+  ExecReport end;
+  end.recv_tsc = TscClock::now();
+  end.kind = ExecKind::positions_end;
+  end.venue = g_.options_.venue;
+  end.cum_lots = positions_seen_;
+  g_.push_report(end);
+  reset_positions();
+}
+
+fix::InboundVerdict FixOrderGateway::ReportMapper::on_position(const fix::InboundPosition& in) {
+  std::uint64_t req = 0;
+  if (!in.pos_req_id.present()) return missing(710);
+  const std::string_view id = view(in.pos_req_id);
+  constexpr std::string_view kPrefix = "BALLAST-POS-";
+  if (id.substr(0, kPrefix.size()) != kPrefix || !parse_id(id.substr(kPrefix.size()), req))
+    return bad(710);
+  if (req != g_.positions_req_seq_.load(std::memory_order_acquire)) {
+    g_.counters_.ignored.fetch_add(1, std::memory_order_relaxed);  // an older request's
+    return refuse(fix::InboundVerdict::ignored, 710);
+  }
+  if (in.msg_type == 'O') {
+    const std::string_view result = view(in.result);
+    if (result != "0" && result != "2") {
+      g_.counters_.positions_refused.fetch_add(1, std::memory_order_relaxed);
+      g_.problem_.set({"positions request refused", "PosReqResult", result,
+                       in.text.present() ? view(in.text) : "no text"});
+      reset_positions();
+      return {};
+    }
+    std::uint64_t total = 0;
+    if (result == "0" && (!in.total_reports.present() || !parse_id(view(in.total_reports), total)))
+      return in.total_reports.present() ? bad(727) : missing(727);
+    positions_expected_ = static_cast<std::int64_t>(total);
+    positions_seen_ = 0;
+    if (total == 0) end_positions();
+    return {};
+  }
+  if (positions_expected_ < 0) return refuse(fix::InboundVerdict::ignored, 710);  // no AO
+  if (!in.symbol.present()) return missing(55);
+  ExecReport r;
+  r.recv_tsc = TscClock::now();
+  r.kind = ExecKind::position;
+  r.venue = g_.options_.venue;
+  r.instrument = g_.universe_.find_instrument(view(in.symbol));
+  std::int64_t long_lots = 0, short_lots = 0;
+  if (r.instrument != kNoInstrument) {
+    const Decimal& lot = g_.universe_.instruments[r.instrument].lot_size;
+    if (in.long_qty.present() && !to_lots(view(in.long_qty), lot, long_lots)) return bad(704);
+    if (in.short_qty.present() && !to_lots(view(in.short_qty), lot, short_lots)) return bad(705);
+    if (in.avg_px.present() && !parse_fix_double(view(in.avg_px), r.entry_price)) return bad(5707);
+    r.cum_lots = long_lots - short_lots;
+    g_.counters_.position_reports.fetch_add(1, std::memory_order_relaxed);
+    g_.push_report(r);
+  } else {
+    // Held there, unknown here: the engine cannot hedge with it; said, not applied.
+    g_.problem_.set({"venue holds a position in", view(in.symbol), "not in the universe"});
+    g_.counters_.md_unknown_symbol.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (++positions_seen_ >= positions_expected_) end_positions();
+  return {};
+}
+
 fix::InboundVerdict FixOrderGateway::ReportMapper::on_report(const fix::InboundReport& in) {
+  if (in.msg_type == 'j' && view(in.ref_msg_type) == "AN") {
+    // The venue does not answer RequestForPositions: the engine keeps it out of sync.
+    g_.counters_.positions_refused.fetch_add(1, std::memory_order_relaxed);
+    g_.problem_.set(
+        {"positions request refused", "BusinessMessageReject", view(in.business_reject_reason)});
+    return refuse(fix::InboundVerdict::ignored, 372);
+  }
   if (in.msg_type == 'j' && view(in.ref_msg_type) == "V") {
     // The venue does not do market data (or refused this request).
     g_.counters_.md_rejects.fetch_add(1, std::memory_order_relaxed);

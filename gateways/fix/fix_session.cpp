@@ -22,6 +22,7 @@
 #include <quickfix/fix44/OrderCancelReplaceRequest.h>
 #include <quickfix/fix44/OrderCancelRequest.h>
 #include <quickfix/fix44/OrderStatusRequest.h>
+#include <quickfix/fix44/RequestForPositions.h>
 
 #include <atomic>
 #include <chrono>
@@ -81,6 +82,14 @@ enum Tag : int {
   kFundingMark = 5704,
   kFundingPosition = 5705,
   kFundingID = 5706,
+  kPosAvgPx = 5707,
+  kNoPositions = 702,
+  kPosType = 703,
+  kLongQty = 704,
+  kShortQty = 705,
+  kPosReqID = 710,
+  kTotalNumPosReports = 727,
+  kPosReqResult = 728,
 };
 
 // The dialect's user-defined FundingPayment.
@@ -199,6 +208,10 @@ ptr::shared_ptr<FIX::DataDictionary> dialect_dictionary() {
     incremental.addField(f);
   }
   dd->addGroup(FIX::MsgType_MarketDataSnapshotFullRefresh, kNoMDEntries, kMDEntryType, snapshot);
+  FIX::DataDictionary positions;  // PositionReport's NoPositions: type, long, short
+  const int position_fields[] = {kPosType, kLongQty, kShortQty, 706};  // 706 PosQtyStatus
+  for (int f : position_fields) positions.addField(f);
+  dd->addGroup(FIX::MsgType_PositionReport, kNoPositions, kPosType, positions);
   dd->addGroup(FIX::MsgType_MarketDataIncrementalRefresh, kNoMDEntries, kMDUpdateAction,
                incremental);
   return dd;
@@ -304,6 +317,24 @@ class BridgeApplication final : public FIX::Application {
         f.transact_time = text_of(message, kTransactTime);
         f.poss_dup = poss_dup_of(header);
         verdict = events_.on_funding(f);
+      } else if (type == FIX::MsgType_RequestForPositionsAck ||
+                 type == FIX::MsgType_PositionReport) {
+        InboundPosition pos;
+        pos.msg_type = type[1];
+        pos.pos_req_id = text_of(message, kPosReqID);
+        pos.total_reports = text_of(message, kTotalNumPosReports);
+        pos.result = text_of(message, kPosReqResult);
+        pos.symbol = text_of(message, kSymbol);
+        pos.avg_px = text_of(message, kPosAvgPx);
+        pos.text = text_of(message, kText);
+        // The first NoPositions entry: a real group with the dialect's dictionary, flat
+        // fields from a venue that sends none.
+        const FIX::FieldMap* entry = &message;
+        for (FIX::FieldMap::g_const_iterator g = message.g_begin(); g != message.g_end(); ++g)
+          if (g->first == kNoPositions && !g->second.empty()) entry = g->second.front();
+        pos.long_qty = text_of(*entry, kLongQty);
+        pos.short_qty = text_of(*entry, kShortQty);
+        verdict = events_.on_position(pos);
       } else if (type == FIX::MsgType_ExecutionReport || type == FIX::MsgType_OrderCancelReject) {
         r.msg_type = type[0];
         r.cl_ord_id = text_of(message, kClOrdID);
@@ -615,6 +646,22 @@ SendResult FixSession::send_market_data_request(const std::string& req_id) {
       g.setField(FIX::Symbol(symbol));
       m.addGroup(g);
     }
+    return impl_->session->send(m) ? SendResult::sent : SendResult::failed;
+  } catch (...) {
+    return SendResult::failed;
+  }
+}
+
+SendResult FixSession::send_positions_request(const std::string& req_id,
+                                              const std::string& business_date) {
+  if (!impl_->app.logged_on()) return SendResult::not_logged_on;
+  try {
+    FIX44::RequestForPositions m;
+    m.setField(FIX::PosReqID(req_id));
+    m.setField(FIX::PosReqType(0));                 // positions
+    m.setField(FIX::SubscriptionRequestType('0'));  // a snapshot, no updates
+    m.setField(FIX::ClearingBusinessDate(business_date));
+    m.setField(FIX::TransactTime(3));
     return impl_->session->send(m) ? SendResult::sent : SendResult::failed;
   } catch (...) {
     return SendResult::failed;

@@ -105,6 +105,20 @@ struct InboundFunding {
   bool poss_dup = false;
 };
 
+// An inbound RequestForPositionsAck (AO) or PositionReport (AP), the venue's answer to
+// our RequestForPositions (AN). The first NoPositions(702) entry's quantities are read.
+struct InboundPosition {
+  char msg_type = 0;      // 'O' (AO) or 'P' (AP)
+  FixText pos_req_id;     // 710
+  FixText total_reports;  // 727 TotalNumPosReports
+  FixText result;         // 728 PosReqResult: 0 valid, 2 no positions; others refuse
+  FixText symbol;         // 55 (AP)
+  FixText long_qty;       // 704 (AP)
+  FixText short_qty;      // 705 (AP)
+  FixText avg_px;         // 5707 (AP, dialect): the position's average entry price
+  FixText text;           // 58
+};
+
 // What the C++20 side made of an inbound report. The C++14 side turns a refusal into
 // the matching QuickFIX exception, so the counterparty gets a session-level Reject or a
 // BusinessMessageReject and the session carries on.
@@ -134,6 +148,7 @@ class SessionEvents {
   virtual InboundVerdict on_market_data(const InboundMarketData& md) = 0;
   virtual void on_md_reject(const InboundMdReject& reject) = 0;
   virtual InboundVerdict on_funding(const InboundFunding& funding) = 0;
+  virtual InboundVerdict on_position(const InboundPosition& position) = 0;
   // An application message of a type the gateway does not handle (counted, rejected).
   virtual void on_unsupported(const std::string& msg_type) = 0;
   // A PossDupFlag=Y resend of an order-entry message was suppressed (gap-filled).
@@ -214,6 +229,10 @@ class FixSession {
   // settlement (mark), index, 146 = SessionOptions::md_symbols. Any thread (QuickFIX
   // locks the session); the gateway calls it from on_logon.
   SendResult send_market_data_request(const std::string& req_id);
+  // RequestForPositions (AN): 710 = req_id, 724=0 (positions), 263=0 (snapshot), 715 =
+  // business_date (YYYYMMDD), 60. The venue answers with AO, then one AP per position.
+  // Any thread (QuickFIX locks the session); the gateway sends it from the order thread.
+  SendResult send_positions_request(const std::string& req_id, const std::string& business_date);
 
   // The settings as QuickFIX resolved them (for diagnostics and tests).
   std::string session_id() const;

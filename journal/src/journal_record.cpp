@@ -108,7 +108,7 @@ bool read_order_sent(PayloadReader& r, JournalEvent& e) noexcept {
   e.price_ticks = r.get<std::int64_t>();
   e.instrument = r.get<InstrumentId>();
   const bool enums = enum_in(r.get<std::uint8_t>(), Side::sell, e.side) &&
-                     enum_in(r.get<std::uint8_t>(), RequestKind::status, e.request) &&
+                     enum_in(r.get<std::uint8_t>(), RequestKind::positions, e.request) &&
                      enum_in(r.get<std::uint8_t>(), OrderReason::roll, e.reason);
   return enums && r.exact() && e.lots >= 0;
 }
@@ -142,7 +142,7 @@ bool read_report(PayloadReader& r, JournalEvent& e) noexcept {
   e.reject_code = r.get<std::uint16_t>();
   e.venue = r.get<VenueId>();
   const bool enums = enum_in(r.get<std::uint8_t>(), Side::sell, e.side) &&
-                     enum_in(r.get<std::uint8_t>(), ExecKind::session_up, e.exec) &&
+                     enum_in(r.get<std::uint8_t>(), ExecKind::positions_end, e.exec) &&
                      enum_in(r.get<std::uint8_t>(), OrderStatus::unknown, e.status);
   return enums && r.exact();
 }

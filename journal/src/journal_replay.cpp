@@ -54,29 +54,15 @@ void JournalReplay::apply(const JournalRecord& record) noexcept {
       core_->restore_portfolio(record.seed);
       return;
     case RecordType::order_sent:
-      ++book_.orders_sent;
+      if (e.request != RequestKind::positions) ++book_.orders_sent;
       book_.last_client_order_id =
           std::max({book_.last_client_order_id, e.client_order_id, e.request_id});
       core_->restore_sent(e);
       return;
-    case RecordType::report: {
+    case RecordType::report:
       ++book_.reports;
-      ExecReport r;
-      r.client_order_id = e.client_order_id;
-      r.last_lots = e.lots;
-      r.cum_lots = e.cum_lots;
-      r.leaves_lots = e.leaves_lots;
-      r.last_price_ticks = e.price_ticks;
-      r.fee = e.amount;
-      r.instrument = e.instrument;
-      r.side = e.side;
-      r.kind = e.exec;
-      r.reject_code = e.reject_code;
-      r.status = e.status;
-      r.venue = e.venue;
-      core_->on_exec(r);
+      core_->on_exec(e.to_report());
       return;
-    }
     case RecordType::control:
       return;  // targets and limits come from the config on start
   }

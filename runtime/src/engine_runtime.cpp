@@ -47,17 +47,40 @@ void make_private_parent_dirs(const ControlConfig& control) {
   }
 }
 
+// What the engine makes of a logged-on venue's positions: asked and not yet answered
+// (not trading there meanwhile), or no answer within [recovery] timeout_s.
+std::string positions_state(const PipelineTelemetry& t, VenueId venue, const char* route,
+                            const char* request, double timeout_s) {
+  const std::uint32_t bit = 1u << venue;
+  if ((t.venues_unanswered.load() & bit) != 0) {
+    char text[160];
+    std::snprintf(text, sizeof text, "[%s down: no answer to %s in %.0f s: not trading there]  ",
+                  route, request, timeout_s);
+    return text;
+  }
+  if ((t.venues_asking.load() & bit) != 0)
+    return std::string("[") + route + " up, asking for positions]  ";
+  return std::string("[") + route + " up]  ";
+}
+
 // "[FIX up]", or "[FIX down: venue logged out: ...]" with the reason when there is one.
-std::string fix_state(const OrderRoutes& r) {
+std::string fix_state(const OrderRoutes& r, const PipelineTelemetry& t, double timeout_s) {
   if (!r.fix) return "";
-  if (r.fix->logged_on()) return "[FIX up]  ";
+  if (r.fix->logged_on())
+    return positions_state(t, r.fix_venue, "FIX", "RequestForPositions (AN)", timeout_s);
   const std::string why = r.fix->last_problem();
   return why.empty() ? "[FIX down]" : "[FIX down: " + why + "]  ";
 }
 
-std::string websocket_state(const OrderRoutes& r) {
+std::string websocket_state(const OrderRoutes& r, const PipelineTelemetry& t, double timeout_s) {
   if (r.websocket.empty()) return "";
-  if (r.websocket_up()) return "[WS up]  ";
+  if (r.websocket_up()) {
+    for (const WebSocketVenue& w : r.websocket)
+      if (std::string s = positions_state(t, w.venue, "WS", "account.position", timeout_s);
+          s.find(" up]") == std::string::npos)
+        return s;
+    return "[WS up]  ";
+  }
   for (const WebSocketVenue& w : r.websocket) {
     if (w.orders->session_up()) continue;
     if (const std::string why = w.last_problem(); !why.empty()) return "[WS down: " + why + "]  ";
@@ -285,7 +308,8 @@ void EngineRuntime::print_status() const {
   std::fprintf(p.outside.log,
                "ballast: %s%s%s ticks %llu  orders %llu  fills %llu  rejects %llu  %s  "
                "p99 tick-to-order %llu ns\n",
-               mode.c_str(), fix_state(r).c_str(), websocket_state(r).c_str(),
+               mode.c_str(), fix_state(r, t, p.config.recovery.timeout_s).c_str(),
+               websocket_state(r, t, p.config.recovery.timeout_s).c_str(),
                static_cast<unsigned long long>(t.ticks.load()),
                static_cast<unsigned long long>(t.orders.load()),
                static_cast<unsigned long long>(t.fills.load()),
@@ -403,6 +427,7 @@ RunSummary EngineRuntime::summarize(double elapsed_s, bool drained) const {
                            w.orders->parser_counters(), w.last_problem()});
   if (p.config.embedded_venue.present && p.outside.venue) r.venue = p.outside.venue->report();
   r.journal = summarize_journal(p.config, p.journal);
+  r.reconcile = summarize_reconcile(u, p.core->reconciler());
   r.latency = p.pipeline->orders().latency();
   r.tick_to_engine_done = p.pipeline->engine().tick_latency();
   return r;

@@ -178,6 +178,28 @@ void write_journal(JsonWriter& j, const JournalSummary& s) {
   j.end_object();
 }
 
+void write_reconcile(JsonWriter& j, const ReconcileSummary& s) {
+  j.key("reconcile").begin_object();
+  j.field("asked", n(s.asked));
+  j.field("answers", n(s.answers));
+  j.field("mismatches", n(s.mismatches));
+  j.key("differences").begin_array();
+  for (const ReconcileLine& l : s.lines) {
+    j.begin_object();
+    j.field("venue", l.venue);
+    j.field("instrument", l.instrument);
+    j.field("journal", static_cast<long long>(l.journal));
+    j.field("venue_says", static_cast<long long>(l.venue_says));
+    j.field("action", l.action);
+    j.end_object();
+  }
+  j.end_array();
+  j.key("not_in_sync").begin_array();
+  for (const std::string& v : s.not_in_sync) j.value(v);
+  j.end_array();
+  j.end_object();
+}
+
 // printf into a std::string (reporting only, off the hot path).
 void appendf(std::string& out, const char* format, ...) __attribute__((format(printf, 2, 3)));
 void appendf(std::string& out, const char* format, ...) {
@@ -253,9 +275,39 @@ void text_sessions(std::string& out, const RunSummary& r) {
       appendf(out, ", FAILED (%llu refused) %s", u(jn.writer.ring_full), jn.failure.c_str());
     out += "\n";
   }
+  const ReconcileSummary& rc = r.reconcile;
+  if (rc.asked > 0) {
+    appendf(out, "  reconcile: asked %llu, answered %llu, %llu differences", u(rc.asked),
+            u(rc.answers), u(rc.mismatches));
+    for (const std::string& v : rc.not_in_sync) out += ", " + v + " NOT IN SYNC";
+    out += "\n";
+    for (const ReconcileLine& l : rc.lines)
+      appendf(out, "    %s %s: journal %lld, venue says %lld: %s\n", l.venue.c_str(),
+              l.instrument.c_str(), static_cast<long long>(l.journal),
+              static_cast<long long>(l.venue_says), l.action.c_str());
+  }
 }
 
 }  // namespace
+
+ReconcileSummary summarize_reconcile(const Universe& u, const PositionReconciler& rec) {
+  ReconcileSummary s;
+  s.asked = rec.asked();
+  s.answers = rec.answers();
+  s.mismatches = rec.mismatches();
+  for (std::size_t k = 0; k < rec.record_count(); ++k) {
+    const ReconcileRecord& r = rec.record(k);
+    s.lines.push_back(
+        {r.venue < u.venues.size() ? u.venues[r.venue] : "?",
+         r.instrument < u.instruments.size() ? u.instruments[r.instrument].symbol : "?",
+         r.engine_lots, r.venue_lots, r.halted ? "adopted, halted" : "adopted"});
+  }
+  for (std::size_t v = 0; v < u.venues.size(); ++v)
+    if (rec.state(static_cast<VenueId>(v)) != VenueSync::in_sync)
+      s.not_in_sync.push_back(u.venues[v] + " (" + to_string(rec.state(static_cast<VenueId>(v))) +
+                              ")");
+  return s;
+}
 
 std::string render_json(const RunSummary& r) {
   JsonWriter j;
@@ -277,6 +329,7 @@ std::string render_json(const RunSummary& r) {
   }
   if (r.venue) j.key("venue").raw_value(r.venue->json);
   if (r.journal) write_journal(j, *r.journal);
+  write_reconcile(j, r.reconcile);
   write_latency(j, r);
   j.end_object();
   return j.str() + "\n";

@@ -62,7 +62,8 @@ constexpr const char* kUsage =
     "  --log DIR       QuickFIX message log directory (default: none)\n"
     "\n"
     "Standard input: one fault command per line (drop, delay MS, reject N,\n"
-    "freeze [SYMBOL], unfreeze [SYMBOL], widen FACTOR, clear), acknowledged on stdout as\n"
+    "freeze [SYMBOL], unfreeze [SYMBOL], widen FACTOR, mute-positions, clear),\n"
+    "acknowledged on stdout as\n"
     "\"ballast-venue: fault CMD\" or \"ballast-venue: bad command: LINE\".\n";
 
 std::atomic<bool> g_stop{false};

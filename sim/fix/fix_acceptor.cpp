@@ -8,6 +8,7 @@
 #include <quickfix/DataDictionary.h>
 #include <quickfix/DataDictionaryProvider.h>
 #include <quickfix/Exceptions.h>
+#include <quickfix/Fields.h>
 #include <quickfix/FileLog.h>
 #include <quickfix/FileStore.h>
 #include <quickfix/Message.h>
@@ -177,6 +178,11 @@ class AcceptorApplication final : public FIX::Application {
             r.symbols.push_back(entry->getField(FIX::FIELD::Symbol));
       if (r.symbols.empty()) throw FIX::FieldNotFound(FIX::FIELD::Symbol);
       v = events_.on_market_data_request(id.toString(), r);
+    } else if (type == FIX::MsgType_RequestForPositions) {
+      InboundPositionRequest r;
+      r.pos_req_id = required(m, FIX::FIELD::PosReqID);
+      r.pos_req_type = required(m, FIX::FIELD::PosReqType);
+      v = events_.on_positions_request(id.toString(), r);
     } else {
       if (type != FIX::MsgType_NewOrderSingle && type != FIX::MsgType_OrderCancelRequest &&
           type != FIX::MsgType_OrderCancelReplaceRequest && type != FIX::MsgType_OrderStatusRequest)
@@ -464,6 +470,37 @@ bool FixAcceptor::send(const std::string& session, const OutboundFunding& s) {
   set_if(m, 5704, s.mark);
   set_if(m, 5705, s.position);
   set_if(m, FIX::FIELD::TransactTime, s.transact_time);
+  return impl_->send(session, m);
+}
+
+bool FixAcceptor::send(const std::string& session, const OutboundPositionAck& a) {
+  FIX::Message m;
+  m.getHeader().setField(FIX::FIELD::MsgType, FIX::MsgType_RequestForPositionsAck);
+  set_if(m, FIX::FIELD::PosMaintRptID, a.pos_maint_rpt_id);
+  set_if(m, FIX::FIELD::PosReqID, a.pos_req_id);
+  m.setField(FIX::TotalNumPosReports(a.total_reports));
+  m.setField(FIX::PosReqResult(a.result));
+  m.setField(FIX::PosReqStatus(a.result == 0 || a.result == 2 ? 0 : 2));  // completed/rejected
+  set_if(m, FIX::FIELD::Text, a.text);
+  return impl_->send(session, m);
+}
+
+bool FixAcceptor::send(const std::string& session, const OutboundPosition& p) {
+  FIX::Message m;
+  m.getHeader().setField(FIX::FIELD::MsgType, FIX::MsgType_PositionReport);
+  set_if(m, FIX::FIELD::PosMaintRptID, p.pos_maint_rpt_id);
+  set_if(m, FIX::FIELD::PosReqID, p.pos_req_id);
+  m.setField(FIX::TotalNumPosReports(p.total_reports));
+  m.setField(FIX::PosReqResult(0));
+  set_if(m, FIX::FIELD::ClearingBusinessDate, p.business_date);
+  set_if(m, FIX::FIELD::Symbol, p.symbol);
+  set_if(m, FIX::FIELD::SettlPrice, p.settl_price);
+  set_if(m, 5707, p.avg_px);
+  FIX::Group entry(FIX::FIELD::NoPositions, FIX::FIELD::PosType);
+  entry.setField(FIX::PosType("TOT"));  // total transaction quantity: the net position
+  entry.setField(FIX::FIELD::LongQty, p.long_qty);
+  entry.setField(FIX::FIELD::ShortQty, p.short_qty);
+  m.addGroup(entry);
   return impl_->send(session, m);
 }
 

@@ -40,6 +40,12 @@ struct InboundMarketDataRequest {
   std::vector<std::string> symbols;  // 55 (at least one)
 };
 
+// An inbound RequestForPositions (35=AN).
+struct InboundPositionRequest {
+  std::string pos_req_id;    // 710 (required)
+  std::string pos_req_type;  // 724 (required): '0' positions is the only one served
+};
+
 // What the C++20 side made of an inbound message. QuickFIX (FIX 4.2+) answers
 // bad_value with a session-level Reject (35=3) naming the tag (371), missing_field with a
 // BusinessMessageReject (35=j, 380=5: conditionally required field missing) and
@@ -125,6 +131,28 @@ struct OutboundFunding {
   std::string transact_time;  // 60 (UTCTimestamp text, e.g. 20260101-00:00:00.000)
 };
 
+// RequestForPositionsAck (35=AO): how many PositionReports follow.
+struct OutboundPositionAck {
+  std::string pos_req_id;        // 710
+  std::string pos_maint_rpt_id;  // 721
+  int total_reports = 0;         // 727
+  int result = 0;                // 728: 0 valid, 2 no positions found, 4 not supported
+  std::string text;              // 58
+};
+
+// PositionReport (35=AP): one instrument's net position as one NoPositions entry.
+struct OutboundPosition {
+  std::string pos_req_id;        // 710
+  std::string pos_maint_rpt_id;  // 721
+  int total_reports = 0;         // 727
+  std::string business_date;     // 715 YYYYMMDD
+  std::string symbol;            // 55
+  std::string long_qty;          // 704
+  std::string short_qty;         // 705
+  std::string avg_px;            // 5707 (dialect): average entry price
+  std::string settl_price;       // 730: the mark the venue values it at
+};
+
 // Callbacks, all on QuickFIX's socket thread(s). Implementations must not throw.
 // `session` is QuickFIX's session id text (e.g. "FIX.4.4:VENUE->BALLAST").
 class AcceptorEvents {
@@ -134,6 +162,8 @@ class AcceptorEvents {
   virtual InboundVerdict on_order(const std::string& session, const InboundOrder& order) = 0;
   virtual InboundVerdict on_market_data_request(const std::string& session,
                                                 const InboundMarketDataRequest& request) = 0;
+  virtual InboundVerdict on_positions_request(const std::string& session,
+                                              const InboundPositionRequest& request) = 0;
 
  protected:
   ~AcceptorEvents() {}
@@ -173,6 +203,8 @@ class FixAcceptor {
   bool send(const std::string& session, const OutboundMarketData& data);
   bool send(const std::string& session, const OutboundMdReject& reject);
   bool send(const std::string& session, const OutboundFunding& funding);
+  bool send(const std::string& session, const OutboundPositionAck& ack);
+  bool send(const std::string& session, const OutboundPosition& position);
 
   // The `drop` fault: logs every logged-on session out (QuickFIX sends the Logout on its
   // own thread within about a second, then closes the connection) and lets it log on again

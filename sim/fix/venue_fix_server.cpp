@@ -492,6 +492,58 @@ InboundVerdict VenueFixServer::status_request(Client& c, const InboundOrder& o) 
   return {};
 }
 
+InboundVerdict VenueFixServer::on_positions_request(const std::string& session,
+                                                    const venue_fix::InboundPositionRequest& r) {
+  try {
+    std::lock_guard lock(mu_);
+    auto it = clients_.find(session);
+    if (it == clients_.end()) return verdict(InboundVerdict::unsupported, 35);
+    ++counters_.positions_requests;
+    if (mute_positions_.load()) return {};  // the fault: no answer at all
+    Outbound ack;
+    ack.session = session;
+    ack.kind = OutKind::positions_ack;
+    ack.positions_ack.pos_req_id = r.pos_req_id;
+    ack.positions_ack.pos_maint_rpt_id = next_unique_id('P');
+    if (r.pos_req_type != "0") {
+      ack.positions_ack.result = 4;  // request for positions type not supported
+      ack.positions_ack.text = "only PosReqType=0 (positions) is served";
+      enqueue(std::move(ack));
+      return {};
+    }
+    const Universe& u = sim_.venue().universe();
+    std::vector<Outbound> lines;
+    for (std::size_t k = 0; k < u.instruments.size() && k < kMaxInstruments; ++k) {
+      const auto i = static_cast<InstrumentId>(k);
+      const InstrumentSpec& spec = u.instruments[i];
+      const FuturesPosition& p = sim_.venue().position(it->second->account, i);
+      if (!spec.is_derivative() || p.lots == 0) continue;
+      Outbound line;
+      line.session = session;
+      line.kind = OutKind::position;
+      venue_fix::OutboundPosition& o = line.position;
+      o.pos_req_id = r.pos_req_id;
+      o.pos_maint_rpt_id = ack.positions_ack.pos_maint_rpt_id;
+      o.symbol = spec.symbol;
+      const std::int64_t lots = p.lots < 0 ? -p.lots : p.lots;
+      (p.lots > 0 ? o.long_qty : o.short_qty) = steps_text(lots, spec.lot_size);
+      (p.lots > 0 ? o.short_qty : o.long_qty) = "0";
+      o.avg_px = float_text(p.entry_price);
+      lines.push_back(std::move(line));
+    }
+    ack.positions_ack.total_reports = static_cast<int>(lines.size());
+    ack.positions_ack.result = lines.empty() ? 2 : 0;  // 2: no positions found
+    enqueue(std::move(ack));
+    for (Outbound& line : lines) {
+      line.position.total_reports = static_cast<int>(lines.size());
+      enqueue(std::move(line));
+    }
+    return {};
+  } catch (const std::exception&) {
+    return verdict(InboundVerdict::unsupported, 35);
+  }
+}
+
 InboundVerdict VenueFixServer::on_market_data_request(
     const std::string& session, const venue_fix::InboundMarketDataRequest& r) {
   try {
@@ -591,6 +643,8 @@ std::string VenueFixServer::apply_fault(const FaultCommand& cmd) {
     counters_.drops += static_cast<std::uint64_t>(n);
     return {};
   }
+  if (cmd.kind == Kind::mute_positions || cmd.kind == Kind::clear)
+    mute_positions_.store(cmd.kind == Kind::mute_positions);
   if (cmd.kind == Kind::delay || cmd.kind == Kind::clear) {
     {
       std::lock_guard lock(out_mu_);
@@ -639,6 +693,7 @@ std::string VenueFixServer::apply_fault(const FaultCommand& cmd) {
     }
     case Kind::delay:
     case Kind::drop:
+    case Kind::mute_positions:
       break;
   }
   ++counters_.faults;
@@ -692,6 +747,12 @@ void VenueFixServer::sender_loop() {
           break;
         case OutKind::funding:
           ok = acceptor_->send(o.session, o.funding);
+          break;
+        case OutKind::positions_ack:
+          ok = acceptor_->send(o.session, o.positions_ack);
+          break;
+        case OutKind::position:
+          ok = acceptor_->send(o.session, o.position);
           break;
       }
       (ok ? sent_ : send_failures_).fetch_add(1, std::memory_order_relaxed);

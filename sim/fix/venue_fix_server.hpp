@@ -112,7 +112,15 @@ class VenueFixServer final : private venue_fix::AcceptorEvents {
     std::uint64_t intern(const std::string& text);
     [[nodiscard]] std::string text(std::uint64_t id) const;
   };
-  enum class OutKind : std::uint8_t { exec, cancel_reject, market_data, md_reject, funding };
+  enum class OutKind : std::uint8_t {
+    exec,
+    cancel_reject,
+    market_data,
+    md_reject,
+    funding,
+    positions_ack,
+    position
+  };
   struct Outbound {
     std::string session;
     OutKind kind = OutKind::exec;
@@ -121,6 +129,8 @@ class VenueFixServer final : private venue_fix::AcceptorEvents {
     venue_fix::OutboundMarketData md;
     venue_fix::OutboundMdReject md_reject;
     venue_fix::OutboundFunding funding;
+    venue_fix::OutboundPositionAck positions_ack;
+    venue_fix::OutboundPosition position;
     std::chrono::steady_clock::time_point queued{};
   };
 
@@ -130,6 +140,10 @@ class VenueFixServer final : private venue_fix::AcceptorEvents {
                                      const venue_fix::InboundOrder& order) override;
   venue_fix::InboundVerdict on_market_data_request(
       const std::string& session, const venue_fix::InboundMarketDataRequest& request) override;
+  // AO then one AP per non-zero derivative position of the session's account, queued
+  // behind every report already queued (so an answer never overtakes a fill).
+  venue_fix::InboundVerdict on_positions_request(
+      const std::string& session, const venue_fix::InboundPositionRequest& request) override;
 
   venue_fix::InboundVerdict status_request(Client& c, const venue_fix::InboundOrder& o);
   // Market data, all under mu_.
@@ -167,7 +181,8 @@ class VenueFixServer final : private venue_fix::AcceptorEvents {
   std::thread sender_;
   std::atomic<std::uint64_t> sent_{0};
   std::atomic<std::uint64_t> send_failures_{0};
-  std::atomic<std::int64_t> delay_ms_{0};  // the `delay` fault
+  std::atomic<std::int64_t> delay_ms_{0};    // the `delay` fault
+  std::atomic<bool> mute_positions_{false};  // the `mute-positions` fault
 
   std::unique_ptr<venue_fix::FixAcceptor> acceptor_;
   bool started_ = false;

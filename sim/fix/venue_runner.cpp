@@ -162,11 +162,11 @@ std::string format_summary(const VenueRunSummary& s, std::string_view prefix) {
   std::string line(prefix);
   line += " logons=" + u(c.logons) + " orders=" + u(c.orders) + " cancels=" + u(c.cancels) +
           " replaces=" + u(c.replaces) + " status=" + u(c.status_requests) +
-          " malformed=" + u(c.malformed) + " sent=" + u(c.reports_sent) +
-          " send_failures=" + u(c.send_failures) + " md_snapshots=" + u(c.md_snapshots) +
-          " md_incrementals=" + u(c.md_incrementals) + " md_rejects=" + u(c.md_rejects) +
-          " funding_msgs=" + u(c.funding_messages) + " faults=" + u(s.faults_applied) +
-          " sim_s=" + fmt(s.sim_seconds);
+          " positions=" + u(c.positions_requests) + " malformed=" + u(c.malformed) +
+          " sent=" + u(c.reports_sent) + " send_failures=" + u(c.send_failures) +
+          " md_snapshots=" + u(c.md_snapshots) + " md_incrementals=" + u(c.md_incrementals) +
+          " md_rejects=" + u(c.md_rejects) + " funding_msgs=" + u(c.funding_messages) +
+          " faults=" + u(s.faults_applied) + " sim_s=" + fmt(s.sim_seconds);
   if (s.ws_enabled) {
     const VenueWsCounters& w = s.ws;
     line += " ws_connections=" + u(w.connections) + " ws_requests=" + u(w.requests) +

@@ -54,6 +54,8 @@ std::string FaultCommand::to_string() const {
     }
     case Kind::clear:
       return "clear";
+    case Kind::mute_positions:
+      return "mute-positions";
   }
   return "clear";
 }
@@ -66,9 +68,11 @@ std::optional<FaultCommand> parse_fault_command(std::string_view line, std::stri
   auto arity = [&](std::size_t lo, std::size_t hi) {
     return w.size() - 1 >= lo && w.size() - 1 <= hi;
   };
-  if (verb == "drop" || verb == "clear") {
+  if (verb == "drop" || verb == "clear" || verb == "mute-positions") {
     if (!arity(0, 0)) return fail(error, std::string(verb) + " takes no argument");
-    c.kind = verb == "drop" ? FaultCommand::Kind::drop : FaultCommand::Kind::clear;
+    c.kind = verb == "drop"    ? FaultCommand::Kind::drop
+             : verb == "clear" ? FaultCommand::Kind::clear
+                               : FaultCommand::Kind::mute_positions;
   } else if (verb == "delay") {
     const auto ms = arity(1, 1) ? number<std::int64_t>(w[1]) : std::nullopt;
     if (!ms || *ms < 0) return fail(error, "delay MS: MS must be a whole number >= 0");

@@ -500,6 +500,36 @@ void order_status(ApiCall& call) {
   on_order(call, OrderOp::status);
 }
 
+// account.position: every non-zero position of the key's account (Binance's
+// {"symbol","positionAmt","entryPrice","markPrice",...}); `symbol` narrows it to one.
+void account_position(ApiCall& call) {
+  VenueWsServer::Impl& s = call.server;
+  InstrumentId only = kNoInstrument;
+  if (call.find("symbol") != nullptr && !call.symbol(only)) return;
+  s.count([](VenueWsCounters& c) { ++c.positions_requests; });
+  JsonWriter j;
+  j.begin_array();
+  s.locked([&](VenueSimulation& v) {
+    const WsAccount& a = s.account_locked(v, call.credential->account);
+    const Universe& u = v.venue().universe();
+    for (std::size_t k = 0; k < u.instruments.size() && k < s.listings.size(); ++k) {
+      const auto i = static_cast<InstrumentId>(k);
+      const FuturesPosition& p = v.venue().position(a.id, i);
+      if (!u.instruments[i].is_derivative() || p.lots == 0) continue;
+      if (only != kNoInstrument && only != i) continue;
+      const Listing& l = s.listings[i];
+      const std::int64_t lots = p.lots < 0 ? -p.lots : p.lots;
+      j.begin_object().field("symbol", l.symbol).field("positionSide", "BOTH");
+      j.field("positionAmt", (p.lots < 0 ? "-" : "") + steps_text(lots, l.qty_step));
+      j.field("entryPrice", amount_text(p.entry_price));
+      j.field("markPrice", amount_text(v.venue().mark(i)));
+      j.end_object();
+    }
+  });
+  j.end_array();
+  call.reply(j.str());
+}
+
 // ---- The method table
 
 struct Method {
@@ -517,6 +547,7 @@ constexpr Method kMethods[] = {
     {"order.cancel", Auth::signed_request, &order_cancel},
     {"order.modify", Auth::signed_request, &order_modify},
     {"order.status", Auth::signed_request, &order_status},
+    {"account.position", Auth::signed_request, &account_position},
 };
 
 // A method this server does not serve still authenticates as its family would (an
@@ -524,6 +555,7 @@ constexpr Method kMethods[] = {
 Auth auth_of_unknown(std::string_view method) {
   if (method.starts_with("order.")) return Auth::signed_request;
   if (method.starts_with("userDataStream.")) return Auth::api_key;
+  if (method.starts_with("account.")) return Auth::signed_request;
   return Auth::none;
 }
 

@@ -35,6 +35,8 @@ std::vector<std::string> seeds() {
       R"({"id":"p42","status":200,"result":{"symbol":"BTCUSDT","status":"EXPIRED","clientOrderId":"42","avgPrice":"70000.10","origQty":"0.250","executedQty":"0.100","side":"SELL"},"rateLimits":[{"rateLimitType":"ORDERS","interval":"SECOND","intervalNum":10,"limit":300,"count":1}]})");
   s.push_back(
       R"({"id":"s42","status":400,"error":{"code":-2013,"msg":"x","data":{"retryAfter":5}}})");
+  s.push_back(
+      R"({"id":"a7","status":200,"result":[{"symbol":"BTCUSDT","positionSide":"BOTH","positionAmt":"-0.250","entryPrice":"70000.1"},{"symbol":"ETHUSDT","positionAmt":"0.000","entryPrice":"0"}]})");
   return s;
 }
 

@@ -42,6 +42,39 @@ class BinanceResponseParserTest : public ::testing::Test {
   }
 };
 
+// account.position: a line per position held in the universe, then the end; flat symbols
+// and symbols outside the universe are not lines; an amount off the lot grid refuses the
+// whole answer (half an answer would read as "flat" for the rest).
+TEST_F(BinanceResponseParserTest, PositionsAnswerIsLinesThenTheEnd) {
+  EXPECT_EQ(
+      response(
+          R"({"id":"a1","status":200,"result":[)"
+          R"({"symbol":"BTCUSDT","positionSide":"BOTH","positionAmt":"-0.250","entryPrice":"70000.5"},)"
+          R"({"symbol":"DOGEUSDT","positionAmt":"100","entryPrice":"0.1"},)"
+          R"({"symbol":"BTCUSDT","positionAmt":"0.000","entryPrice":"0"}]})"),
+      ResponseResult::positions);
+  EXPECT_EQ(count_, 0u);  // not through `out`: the answer can be longer than an order's
+  ASSERT_EQ(parser_.position_report_count(), 2u);
+  const ExecReport& line = parser_.position_reports()[0];
+  EXPECT_EQ(line.kind, ExecKind::position);
+  EXPECT_EQ(line.instrument, symbols_.find("BTCUSDT"));
+  EXPECT_EQ(line.cum_lots, -250);  // lot 0.001
+  EXPECT_DOUBLE_EQ(line.entry_price, 70000.5);
+  EXPECT_EQ(parser_.position_reports()[1].kind, ExecKind::positions_end);
+  EXPECT_EQ(parser_.position_reports()[1].cum_lots, 1);
+  EXPECT_EQ(parser_.counters().foreign_positions, 1u);
+
+  EXPECT_EQ(response(R"({"id":"a2","status":200,"result":[]})"), ResponseResult::positions);
+  ASSERT_EQ(parser_.position_report_count(), 1u);  // holds nothing: just the end
+  EXPECT_EQ(parser_.position_reports()[0].kind, ExecKind::positions_end);
+
+  EXPECT_EQ(response(R"({"id":"a3","status":200,"result":[)"
+                     R"({"symbol":"BTCUSDT","positionAmt":"-0.2505","entryPrice":"1"}]})"),
+            ResponseResult::malformed);
+  EXPECT_EQ(response(R"({"id":"a4","status":400,"error":{"code":-2015,"msg":"Invalid API-key"}})"),
+            ResponseResult::no_report);  // refused: no end, never "flat"
+}
+
 TEST_F(BinanceResponseParserTest, DocumentedPlaceReplyIsAnAckAndCarriesRateLimits) {
   // The documented reply answers id "3f7df6e3-...": not our scheme, so no report, but its
   // rateLimits still count.

@@ -633,9 +633,11 @@ TEST(EngineJournalTest, OrdersInFlightFromTheJournalAreAskedAboutBeforeTrading) 
   up.kind = ExecKind::session_up;
   up.venue = 0;
   restarted.core->on_exec(up);
-  ASSERT_EQ(restarted.core->take_status_queries(restarted.out.data(), restarted.out.size()), 1u);
+  // The order first, then what the venue holds (the answer comes after the order's).
+  ASSERT_EQ(restarted.core->take_status_queries(restarted.out.data(), restarted.out.size()), 2u);
   EXPECT_EQ(restarted.out[0].kind, RequestKind::status);
   EXPECT_EQ(restarted.out[0].client_order_id, in_flight.orders[0].client_order_id);
+  EXPECT_EQ(restarted.out[1].kind, RequestKind::positions);
   ExecReport filled;
   filled.kind = ExecKind::status;
   filled.client_order_id = in_flight.orders[0].client_order_id;

@@ -175,6 +175,30 @@ void reconnect(Engine& e) {
   e.core->on_exec(session_event(ExecKind::session_up));
 }
 
+// The status queries due; the positions request that follows each logon is set aside
+// (tests/core/position_reconciler_test.cpp is about those).
+std::size_t take_status(Engine& e, std::array<OrderRequest, 4>& q) {
+  std::array<OrderRequest, 16> all{};
+  const std::size_t n = e.core->take_status_queries(all.data(), all.size());
+  std::size_t s = 0;
+  for (std::size_t k = 0; k < n; ++k)
+    if (all[k].kind == RequestKind::status && s < q.size()) q[s++] = all[k];
+  return s;
+}
+
+// The venue answers the positions request of the last logon: it holds what we hold.
+void positions_agree(Engine& e) {
+  ExecReport line;
+  line.kind = ExecKind::position;
+  line.instrument = 0;
+  line.cum_lots = e.core->portfolio().positions[0].lots;
+  line.entry_price = e.core->portfolio().positions[0].entry_price;
+  e.core->on_exec(line);
+  ExecReport end;
+  end.kind = ExecKind::positions_end;
+  e.core->on_exec(end);
+}
+
 ExecReport status_reply(const OrderRequest& o, OrderStatus status, std::int64_t cum,
                         std::int64_t leaves, std::int64_t avg_ticks) {
   ExecReport r = report_of(o, ExecKind::status, 0, cum, leaves, avg_ticks);
@@ -191,6 +215,8 @@ TEST(EngineCoreTest, VenueDownBlocksTradingUntilSessionUp) {
   EXPECT_GE(e.core->stats().ticks_venue_down, 1u);
   e.core->on_exec(session_event(ExecKind::session_up));
   EXPECT_EQ(e.core->stats().session_ups, 1u);
+  EXPECT_EQ(e.tick(90000), 0u);  // up, but what it holds there is not known yet
+  positions_agree(e);
   EXPECT_EQ(e.tick(90000), 1u);
 }
 
@@ -204,17 +230,17 @@ TEST(EngineCoreTest, SessionDropMarksOrdersUnknownAndQueriesThemAfterLogon) {
   EXPECT_EQ(e.core->stats().orders_marked_unknown, 1u);
   std::array<OrderRequest, 4> q{};
   // No query while the session is down: it could not go out.
-  EXPECT_EQ(e.core->take_status_queries(q.data(), q.size()), 0u);
+  EXPECT_EQ(take_status(e, q), 0u);
   e.core->on_exec(session_event(ExecKind::session_up));
   e.core->on_exec(session_event(ExecKind::session_down));  // down again before it went out
-  EXPECT_EQ(e.core->take_status_queries(q.data(), q.size()), 0u);
+  EXPECT_EQ(take_status(e, q), 0u);
   e.core->on_exec(session_event(ExecKind::session_up));
-  ASSERT_EQ(e.core->take_status_queries(q.data(), q.size()), 1u);
+  ASSERT_EQ(take_status(e, q), 1u);
   EXPECT_EQ(q[0].client_order_id, o.client_order_id);
   EXPECT_EQ(q[0].kind, RequestKind::status);
   EXPECT_EQ(q[0].side, Side::sell);
   // Asked once, not on every poll.
-  EXPECT_EQ(e.core->take_status_queries(q.data(), q.size()), 0u);
+  EXPECT_EQ(take_status(e, q), 0u);
   // Still no trading while the answer is outstanding (no duplicate hedge).
   EXPECT_EQ(e.tick(95000), 0u);
   // The venue filled it while we were away: the fill is applied from the status.
@@ -235,7 +261,7 @@ TEST(EngineCoreTest, ResentFillBeforeTheStatusReplyStillLeavesTheQueryDue) {
   e.core->on_exec(report_of(o, ExecKind::fill, 111, 111, 0, 900000));
   EXPECT_TRUE(e.core->settled());
   std::array<OrderRequest, 4> q{};
-  ASSERT_EQ(e.core->take_status_queries(q.data(), q.size()), 1u);  // asked anyway
+  ASSERT_EQ(take_status(e, q), 1u);  // asked anyway
   e.core->on_exec(status_reply(o, OrderStatus::filled, 111, 0, 900000));
   EXPECT_EQ(e.core->portfolio().positions[0].lots, -111);  // not applied twice
   EXPECT_EQ(e.core->stats().status_replies, 1u);
@@ -248,9 +274,9 @@ TEST(EngineCoreTest, QueryLostWithASecondDropIsAskedAgain) {
   ASSERT_EQ(e.tick(90000), 1u);
   std::array<OrderRequest, 4> q{};
   reconnect(e);
-  ASSERT_EQ(e.core->take_status_queries(q.data(), q.size()), 1u);
+  ASSERT_EQ(take_status(e, q), 1u);
   reconnect(e);
-  EXPECT_EQ(e.core->take_status_queries(q.data(), q.size()), 1u);
+  EXPECT_EQ(take_status(e, q), 1u);
   EXPECT_EQ(e.core->stats().orders_marked_unknown, 1u);  // the same order, counted once
 }
 
@@ -261,11 +287,12 @@ TEST(EngineCoreTest, OrderTheVenueNeverGotIsDroppedWithoutAFill) {
   const OrderRequest o = e.out[0];
   reconnect(e);
   std::array<OrderRequest, 4> q{};
-  ASSERT_EQ(e.core->take_status_queries(q.data(), q.size()), 1u);
+  ASSERT_EQ(take_status(e, q), 1u);
   e.core->on_exec(status_reply(o, OrderStatus::unknown, 0, 0, 0));
   EXPECT_TRUE(e.core->settled());
   EXPECT_EQ(e.core->stats().orders_lost, 1u);
   EXPECT_EQ(e.core->portfolio().positions[0].lots, 0);
+  positions_agree(e);
   EXPECT_EQ(e.tick(90000), 1u);  // and trading resumes
 }
 
@@ -277,7 +304,7 @@ TEST(EngineCoreTest, PartialFillBeforeTheDropIsNotAppliedTwice) {
   e.core->on_exec(report_of(o, ExecKind::partial_fill, 40, 40, 71, 900000));
   reconnect(e);
   std::array<OrderRequest, 4> q{};
-  ASSERT_EQ(e.core->take_status_queries(q.data(), q.size()), 1u);
+  ASSERT_EQ(take_status(e, q), 1u);
   e.core->on_exec(status_reply(o, OrderStatus::canceled, 100, 0, 900000));
   EXPECT_EQ(e.core->portfolio().positions[0].lots, -100);  // 40 seen + 60 missed
   EXPECT_TRUE(e.core->settled());
@@ -292,9 +319,10 @@ TEST(EngineCoreTest, SessionLossHaltsWhenConfiguredButStillResolvesOrders) {
   reconnect(e);
   EXPECT_TRUE(e.core->halted());
   std::array<OrderRequest, 4> q{};
-  ASSERT_EQ(e.core->take_status_queries(q.data(), q.size()), 1u);  // still asked
+  ASSERT_EQ(take_status(e, q), 1u);  // still asked
   e.core->on_exec(status_reply(o, OrderStatus::unknown, 0, 0, 0));
   EXPECT_TRUE(e.core->settled());
+  positions_agree(e);
   EXPECT_EQ(e.tick(90000), 0u);  // out of band, venue up, nothing unknown: halted
   e.core->resume();
   EXPECT_EQ(e.tick(90000), 1u);

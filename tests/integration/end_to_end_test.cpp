@@ -69,6 +69,10 @@ struct EngineSummary {
   double venue_funding_net = 0;    // received - paid
   bool journal_recovered = false;  // the run started from its journal
   std::int64_t journal_in_flight = -1;
+  // "reconcile": positions requests, complete answers, differences (each adopted).
+  std::int64_t reconcile_asked = 0, reconcile_answers = 0, reconcile_mismatches = 0;
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>> differences;  // journal, venue
+  std::vector<std::string> not_in_sync;
 };
 
 // The last line of the venue's stdout summary: "... | BALLAST: cash=... KEY=VALUE ...".
@@ -243,6 +247,21 @@ class EndToEndTest : public ::testing::Test {
       ASSERT_EQ(field.value.get(lots), simdjson::SUCCESS);
       s.positions[std::string(field.key)] = lots;
     }
+    i("/reconcile/asked", s.reconcile_asked);
+    i("/reconcile/answers", s.reconcile_answers);
+    i("/reconcile/mismatches", s.reconcile_mismatches);
+    simdjson::dom::array differences, not_in_sync;
+    ASSERT_EQ(doc.at_pointer("/reconcile/differences").get(differences), simdjson::SUCCESS);
+    for (auto difference : differences) {
+      std::string_view instrument;
+      std::int64_t journal = 0, venue = 0;
+      ASSERT_EQ(difference["instrument"].get(instrument), simdjson::SUCCESS);
+      ASSERT_EQ(difference["journal"].get(journal), simdjson::SUCCESS);
+      ASSERT_EQ(difference["venue_says"].get(venue), simdjson::SUCCESS);
+      s.differences[std::string(instrument)] = {journal, venue};
+    }
+    ASSERT_EQ(doc.at_pointer("/reconcile/not_in_sync").get(not_in_sync), simdjson::SUCCESS);
+    for (auto v : not_in_sync) s.not_in_sync.emplace_back(std::string_view(v));
     simdjson::dom::object journal;
     if (doc["journal"].get(journal) == simdjson::SUCCESS) {
       ASSERT_EQ(journal["recovered"].get(s.journal_recovered), simdjson::SUCCESS);
@@ -451,6 +470,70 @@ TEST_F(EndToEndTest, RestartWithAJournalDoesNotHedgeTheBookASecondTime) {
   ASSERT_TRUE(v.found) << venue->out();
   EXPECT_EQ(v.orders, first.orders_on_the_wire());
   expect_positions_agree(second, v.positions);  // what it recovered is what the venue holds
+}
+
+// The journal is lost with the box: the second run starts from [portfolio] (no futures),
+// asks the venue (RequestForPositions), adopts what it holds and says so; the book it
+// adopted is hedged, so nothing is sent twice.
+TEST_F(EndToEndTest, RestartWithoutTheJournalAdoptsTheVenuesPositionsAndSaysSo) {
+  Scenario s;
+  s.journal = true;
+  const std::string config = write_config(s);
+  auto venue = start_venue(config);
+  auto first_run = start_engine(config, 4);
+  const EngineSummary first = finish_engine(*first_run);
+  ASSERT_GE(first.orders, 2);
+  EXPECT_EQ(first.reconcile_mismatches, 0) << last_engine_;  // the venue agreed at logon
+  EXPECT_GE(first.reconcile_answers, 1);
+  std::filesystem::remove(dir_ + "/engine.journal");
+  auto second_run = start_engine(config, 4);
+  const EngineSummary second = finish_engine(*second_run);
+  venue->signal(SIGTERM);
+  ASSERT_EQ(venue->wait(), 0) << venue->err();
+
+  EXPECT_FALSE(second.journal_recovered);
+  EXPECT_GE(second.reconcile_mismatches, 1) << last_engine_;
+  for (const auto& [symbol, lots] : first.positions) {
+    if (lots == 0) continue;
+    ASSERT_TRUE(second.differences.count(symbol)) << symbol << "\n" << last_engine_;
+    EXPECT_EQ(second.differences.at(symbol).first, 0) << symbol;  // [portfolio]: flat
+    EXPECT_EQ(second.differences.at(symbol).second, lots) << symbol;
+  }
+  EXPECT_EQ(second.orders, 0) << "hedged a second time\n" << last_engine_;
+  EXPECT_EQ(second.positions, first.positions);
+  const VenueAccount v = parse_venue_summary(venue->out());
+  ASSERT_TRUE(v.found) << venue->out();
+  EXPECT_EQ(v.orders, first.orders_on_the_wire());
+  expect_positions_agree(second, v.positions);
+}
+
+// A venue that never answers RequestForPositions: the engine logs on, asks, waits
+// [recovery] timeout_s, says why on its status line and in its summary, asks again, and
+// trades nothing there (the book is 15% out of band the whole time).
+TEST_F(EndToEndTest, AVenueThatDoesNotAnswerPositionsIsNeverTradedOn) {
+  Scenario s;
+  s.risk_extra = "";
+  const std::string config = write_config(s);
+  {
+    std::string text = read_file(config);
+    text += "\n[recovery]\ntimeout_s = 1\n";
+    std::ofstream(config) << text;
+  }
+  auto venue = start_venue(config, {"--fault", "0 mute-positions"});
+  auto engine = start_engine(config, 4);
+  const EngineSummary e = finish_engine(*engine);
+  venue->signal(SIGTERM);
+  ASSERT_EQ(venue->wait(), 0) << venue->err();
+  EXPECT_GE(e.fix_logons, 1);
+  EXPECT_EQ(e.orders, 0) << last_engine_;
+  EXPECT_GT(e.drift_before, kBand);
+  EXPECT_GE(e.reconcile_asked, 2) << "asked again after the timeout\n" << last_engine_;
+  EXPECT_EQ(e.reconcile_answers, 0);
+  ASSERT_EQ(e.not_in_sync.size(), 1u) << last_engine_;
+  EXPECT_NE(e.not_in_sync[0].find("unanswered"), std::string::npos) << e.not_in_sync[0];
+  EXPECT_NE(last_engine_.find("no answer to RequestForPositions (AN) in 1 s: not trading there"),
+            std::string::npos)
+      << last_engine_;
 }
 
 TEST_F(EndToEndTest, EmbeddedVenueRunsTheDemoInOneProcess) {

@@ -120,6 +120,7 @@ struct LiveRun {
 
   void step() {
     std::array<OrderRequest, 16> out{};
+    answer_queries();
     const int what = static_cast<int>(rng() % 12);
     if (what < 4) {  // a price move: maybe orders
       double& px = (what % 2 == 0) ? btc : eth;
@@ -177,8 +178,7 @@ struct LiveRun {
         ExecReport up = down;
         up.kind = ExecKind::session_up;
         core->on_exec(up);
-        const std::size_t n = core->take_status_queries(out.data(), out.size());
-        for (std::size_t q = 0; q < n; ++q) answer_status(out[q]);
+        answer_queries();
         core->resume();
         return;
       }
@@ -199,6 +199,33 @@ struct LiveRun {
         return;
       }
     }
+  }
+
+  // Status queries, then the positions request each logon (or check) asks.
+  void answer_queries() {
+    std::array<OrderRequest, 80> q{};
+    const std::size_t n = core->take_status_queries(q.data(), q.size());
+    for (std::size_t k = 0; k < n; ++k) {
+      if (q[k].kind == RequestKind::status) answer_status(q[k]);
+      if (q[k].kind == RequestKind::positions) answer_positions();
+    }
+  }
+
+  // What the engine holds, and now and then something else (a fill it never saw): the
+  // engine adopts it, and the replay must reach the same book.
+  void answer_positions() {
+    for (InstrumentId i = 0; i < 2; ++i) {
+      ExecReport line;
+      line.kind = ExecKind::position;
+      line.instrument = i;
+      line.cum_lots = core->portfolio().positions[i].lots;
+      if (rng() % 8 == 0) line.cum_lots += static_cast<std::int64_t>(rng() % 21) - 10;
+      line.entry_price = i == 0 ? btc : eth;
+      if (line.cum_lots != 0) core->on_exec(line);
+    }
+    ExecReport end;
+    end.kind = ExecKind::positions_end;
+    core->on_exec(end);
   }
 
   void answer_status(const OrderRequest& q) {

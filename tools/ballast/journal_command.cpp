@@ -100,6 +100,11 @@ class RecordPrinter {
                       std::string(r.run.software_version_text()).c_str());
         break;
       case RecordType::order_sent:
+        if (e.request == RequestKind::positions) {
+          std::snprintf(line, sizeof line, "positions asked of %s's venue",
+                        symbol(e.instrument).c_str());
+          break;
+        }
         std::snprintf(line, sizeof line, "%s %s %s %lld lots @ %lld ticks, id %llu%s (%s)",
                       to_string(e.request), to_string(e.side), symbol(e.instrument).c_str(),
                       static_cast<long long>(e.lots), static_cast<long long>(e.price_ticks),
@@ -110,6 +115,13 @@ class RecordPrinter {
         if (e.exec == ExecKind::session_down || e.exec == ExecKind::session_up)
           std::snprintf(line, sizeof line, "%s venue %u", to_string(e.exec),
                         static_cast<unsigned>(e.venue));
+        else if (e.exec == ExecKind::position)
+          std::snprintf(line, sizeof line, "venue %u holds %s %lld lots, entry %.10g",
+                        static_cast<unsigned>(e.venue), symbol(e.instrument).c_str(),
+                        static_cast<long long>(e.cum_lots), e.amount);
+        else if (e.exec == ExecKind::positions_end)
+          std::snprintf(line, sizeof line, "venue %u positions answered (%lld lines)",
+                        static_cast<unsigned>(e.venue), static_cast<long long>(e.cum_lots));
         else
           std::snprintf(line, sizeof line,
                         "%s id %llu %s %s last %lld @ %lld ticks, cum %lld, leaves %lld, fee %.8g"

@@ -126,6 +126,7 @@ void BinanceOrderGateway::push(const ExecReport& r) noexcept {
 
 bool BinanceOrderGateway::send(OrderRequest& order) noexcept {
   const bool status_query = order.kind == RequestKind::status;
+  const bool positions = order.kind == RequestKind::positions;
   // A cancel goes by the order's own id (origClientOrderId); Binance needs no id for the
   // request itself. Like a query it is not a new order: the order-rate limit lets it by.
   const bool cancel = order.kind == RequestKind::cancel;
@@ -134,7 +135,7 @@ bool BinanceOrderGateway::send(OrderRequest& order) noexcept {
     return false;
   }
   const std::int64_t now_ms = unix_ms();
-  if (!status_query && !cancel &&
+  if (!status_query && !cancel && !positions &&
       parser_.rate_limits().would_exceed(binance::RateLimitType::orders, now_ms)) {
     ++counters_.rate_limited;
     return false;
@@ -147,7 +148,8 @@ bool BinanceOrderGateway::send(OrderRequest& order) noexcept {
   char* text = reinterpret_cast<char*>(out);
   constexpr std::size_t cap = binance::BinanceOrderEncoder::kMaxRequestBytes;
   const std::size_t n =
-      status_query
+      positions ? encoder_.encode_positions(++positions_seq_, now_ms, text, cap)
+      : status_query
           ? encoder_.encode_status(order.client_order_id, order.instrument, now_ms, text, cap)
       : cancel ? encoder_.encode_cancel(order.client_order_id, order.instrument, now_ms, text, cap)
                : encoder_.encode_place(order, now_ms, text, cap);
@@ -160,7 +162,9 @@ bool BinanceOrderGateway::send(OrderRequest& order) noexcept {
   }
   loop_->flush();  // the write reaches the kernel now, not at the next poll
   order.stamps.sent = TscClock::now();
-  if (status_query) {
+  if (positions) {
+    ++counters_.positions_requests_sent;
+  } else if (status_query) {
     ++counters_.status_queries_sent;
   } else if (cancel) {
     ++counters_.cancels_sent;
@@ -282,6 +286,16 @@ void BinanceOrderGateway::on_api_message(const std::uint8_t* data, std::size_t l
     const auto end = std::to_chars(code, code + sizeof code, parser_.last_error_code()).ptr;
     problem_.set({"API key refused", std::string_view(code, static_cast<std::size_t>(end - code)),
                   "check BALLAST_API_KEY / the credentials file"});
+  }
+  if (r == binance::ResponseResult::positions) {
+    // The whole answer at once, so the engine sees it complete or not at all.
+    for (std::size_t k = 0; k < parser_.position_report_count(); ++k) {
+      ExecReport e = parser_.position_reports()[k];
+      e.venue = options_.venue;
+      e.recv_tsc = recv_tsc;
+      push(e);
+    }
+    return;
   }
   if (r != binance::ResponseResult::reports) return;
   if (parser_.last_error_code() != 0) ++counters_.rejects;

@@ -35,6 +35,9 @@ std::optional<BinanceRequestId> parse_request_id(std::string_view text) noexcept
     case 'u':
       id.kind = BinanceRequestKind::user_data_stream_start;
       break;
+    case 'a':
+      id.kind = BinanceRequestKind::positions;
+      break;
     default:
       return std::nullopt;
   }
@@ -248,6 +251,15 @@ std::size_t BinanceOrderEncoder::encode_status(std::uint64_t client_order_id,
   add("symbol", symbols_.venue_symbol(instrument));
   add_int("timestamp", timestamp_ms);
   return finish("order.status", {BinanceRequestKind::status, client_order_id}, true, out, cap);
+}
+
+std::size_t BinanceOrderEncoder::encode_positions(std::uint64_t sequence, std::int64_t timestamp_ms,
+                                                  char* out, std::size_t cap) noexcept {
+  begin();
+  add("apiKey", api_key_);
+  add_int("recvWindow", options_.recv_window_ms);
+  add_int("timestamp", timestamp_ms);
+  return finish("account.position", {BinanceRequestKind::positions, sequence}, true, out, cap);
 }
 
 std::size_t BinanceOrderEncoder::encode_depth_request(InstrumentId instrument, int limit, char* out,

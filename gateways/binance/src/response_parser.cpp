@@ -7,6 +7,7 @@
 #include <new>
 
 #include "ballast/binance/wire_numbers.hpp"
+#include "response_fields.hpp"
 
 namespace ballast::binance {
 
@@ -108,314 +109,6 @@ ResponseResult BinanceResponseParser::finish(ResponseResult r) noexcept {
   return r;
 }
 
-// Everything one forward pass over a response or user-data event can hold. simdjson's
-// on-demand objects are read strictly forward: no lookup rewinds over bytes it has not
-// validated (the unordered lookups do, and assume what they cannot know on hostile input).
-// The strings stay valid in the parser's buffer until the next message.
-struct BinanceOrderFields {
-  std::string_view symbol, status, client_order_id, avg_price, orig_qty, executed_qty, side,
-      listen_key;
-  // user-data ORDER_TRADE_UPDATE "o"
-  std::string_view exec_type, last_qty, last_price, fee_asset, fee;
-  bool is_object = false;
-};
-
-namespace {
-
-struct RateLimitEntry {
-  std::string_view type, interval;
-  std::int64_t interval_num = 0, limit = 0, count = 0;
-  bool complete = false;
-};
-
-}  // namespace
-
-struct ResponseFields {
-  std::string_view id;
-  bool id_is_string = false, has_id = false;
-  std::int64_t status = 0;
-  bool has_status = false;
-  BinanceOrderFields result;
-  bool has_result = false, has_error = false, has_code = false;
-  std::int64_t code = 0, retry_after_ms = 0;
-  std::array<RateLimitEntry, RateLimitState::kMaxWindows> limits{};
-  std::size_t limit_count = 0;
-  bool has_limits = false;
-  std::string_view event;  // user data "e"
-  bool has_order = false;  // user data "o"
-  // ACCOUNT_UPDATE "a": the reason, the balance changes and the first position's symbol.
-  bool has_account = false;
-  std::string_view reason;  // "m"
-  struct BalanceChange {
-    std::string_view asset;   // "a"
-    std::string_view change;  // "bc"
-  };
-  std::array<BalanceChange, 4> balances{};
-  std::size_t balance_count = 0;
-  std::string_view position_symbol;  // P[0].s
-};
-
-namespace {
-
-bool string_of(od::value& v, std::string_view& out) noexcept {
-  od::json_type type;
-  if (v.type().get(type)) return false;
-  if (type != od::json_type::string)
-    return true;  // not ours to read; required ones are checked later
-  return !v.get_string().get(out);
-}
-
-bool int_of(od::value& v, std::int64_t& out, bool& present) noexcept {
-  od::json_type type;
-  if (v.type().get(type)) return false;
-  if (type != od::json_type::number) return true;
-  if (v.get_int64().get(out)) return false;
-  present = true;
-  return true;
-}
-
-// The order object of a result (order.*), userDataStream.start's result, or user data "o".
-bool collect_order(od::value& v, BinanceOrderFields& o, bool user_data) noexcept {
-  od::json_type type;
-  if (v.type().get(type)) return false;
-  if (type != od::json_type::object) return true;
-  od::object object;
-  if (v.get_object().get(object)) return false;
-  o.is_object = true;
-  for (auto entry : object) {
-    od::field field;
-    if (std::move(entry).get(field)) return false;
-    std::string_view key;
-    if (field.unescaped_key().get(key)) return false;
-    od::value value = field.value();
-    std::string_view* target = nullptr;
-    if (user_data) {
-      if (key.size() == 1) {
-        switch (key[0]) {
-          case 's':
-            target = &o.symbol;
-            break;
-          case 'c':
-            target = &o.client_order_id;
-            break;
-          case 'S':
-            target = &o.side;
-            break;
-          case 'q':
-            target = &o.orig_qty;
-            break;
-          case 'x':
-            target = &o.exec_type;
-            break;
-          case 'X':
-            target = &o.status;
-            break;
-          case 'l':
-            target = &o.last_qty;
-            break;
-          case 'z':
-            target = &o.executed_qty;
-            break;
-          case 'L':
-            target = &o.last_price;
-            break;
-          case 'N':
-            target = &o.fee_asset;
-            break;
-          case 'n':
-            target = &o.fee;
-            break;
-          default:
-            break;
-        }
-      }
-    } else if (key == "symbol") {
-      target = &o.symbol;
-    } else if (key == "status") {
-      target = &o.status;
-    } else if (key == "clientOrderId") {
-      target = &o.client_order_id;
-    } else if (key == "avgPrice") {
-      target = &o.avg_price;
-    } else if (key == "origQty") {
-      target = &o.orig_qty;
-    } else if (key == "executedQty") {
-      target = &o.executed_qty;
-    } else if (key == "side") {
-      target = &o.side;
-    } else if (key == "listenKey") {
-      target = &o.listen_key;
-    }
-    if (target != nullptr && !string_of(value, *target)) return false;
-  }
-  return true;
-}
-
-bool collect_error(od::value& v, ResponseFields& f) noexcept {
-  od::object object;
-  if (v.get_object().get(object)) return false;
-  f.has_error = true;
-  for (auto entry : object) {
-    od::field field;
-    if (std::move(entry).get(field)) return false;
-    std::string_view key;
-    if (field.unescaped_key().get(key)) return false;
-    od::value value = field.value();
-    if (key == "code") {
-      if (!int_of(value, f.code, f.has_code)) return false;
-    } else if (key == "data") {
-      od::json_type type;
-      if (value.type().get(type)) return false;
-      if (type != od::json_type::object) continue;
-      od::object data;
-      if (value.get_object().get(data)) return false;
-      for (auto data_entry : data) {
-        od::field data_field;
-        if (std::move(data_entry).get(data_field)) return false;
-        std::string_view data_key;
-        if (data_field.unescaped_key().get(data_key)) return false;
-        if (data_key == "retryAfter") {
-          bool present = false;
-          od::value retry = data_field.value();
-          if (!int_of(retry, f.retry_after_ms, present)) return false;
-        }
-      }
-    }
-  }
-  return true;
-}
-
-bool collect_limits(od::value& v, ResponseFields& f) noexcept {
-  od::array array;
-  if (v.get_array().get(array)) return false;
-  f.has_limits = true;
-  for (auto element : array) {
-    od::object object;
-    if (element.get_object().get(object)) return false;
-    RateLimitEntry e;
-    bool has_num = false, has_limit = false, has_count = false;
-    for (auto entry : object) {
-      od::field field;
-      if (std::move(entry).get(field)) return false;
-      std::string_view key;
-      if (field.unescaped_key().get(key)) return false;
-      od::value value = field.value();
-      bool ok = true;
-      if (key == "rateLimitType")
-        ok = string_of(value, e.type);
-      else if (key == "interval")
-        ok = string_of(value, e.interval);
-      else if (key == "intervalNum")
-        ok = int_of(value, e.interval_num, has_num);
-      else if (key == "limit")
-        ok = int_of(value, e.limit, has_limit);
-      else if (key == "count")
-        ok = int_of(value, e.count, has_count);
-      if (!ok) return false;
-    }
-    e.complete = has_num && has_limit && has_count && !e.type.empty() && !e.interval.empty();
-    if (e.complete && f.limit_count < f.limits.size()) f.limits[f.limit_count++] = e;
-  }
-  return true;
-}
-
-bool collect_response(od::object top, ResponseFields& f) noexcept {
-  for (auto entry : top) {
-    od::field field;
-    if (std::move(entry).get(field)) return false;
-    std::string_view key;
-    if (field.unescaped_key().get(key)) return false;
-    od::value value = field.value();
-    if (key == "id") {
-      f.has_id = true;
-      od::json_type type;
-      if (value.type().get(type)) return false;
-      if (type == od::json_type::string) {
-        if (value.get_string().get(f.id)) return false;
-        f.id_is_string = true;
-      }
-    } else if (key == "status") {
-      if (!int_of(value, f.status, f.has_status)) return false;
-    } else if (key == "result") {
-      f.has_result = true;
-      if (!collect_order(value, f.result, false)) return false;
-    } else if (key == "error") {
-      od::json_type type;
-      if (value.type().get(type)) return false;
-      if (type == od::json_type::object && !collect_error(value, f)) return false;
-    } else if (key == "rateLimits") {
-      od::json_type type;
-      if (value.type().get(type)) return false;
-      if (type == od::json_type::array && !collect_limits(value, f)) return false;
-    }
-  }
-  return true;
-}
-
-// ACCOUNT_UPDATE's "a": {"m": reason, "B": [{"a","wb","cw","bc"}...], "P": [{"s",...}...]}.
-bool collect_account_update(od::value& v, ResponseFields& f) noexcept {
-  od::object object;
-  if (v.get_object().get(object)) return false;
-  f.has_account = true;
-  for (auto entry : object) {
-    od::field field;
-    if (std::move(entry).get(field)) return false;
-    std::string_view key;
-    if (field.unescaped_key().get(key)) return false;
-    od::value value = field.value();
-    if (key == "m") {
-      if (!string_of(value, f.reason)) return false;
-    } else if (key == "B" || key == "P") {
-      od::array items;
-      if (value.get_array().get(items)) return false;
-      for (auto item : items) {
-        od::object o;
-        if (item.get_object().get(o)) return false;
-        ResponseFields::BalanceChange b;
-        std::string_view symbol;
-        for (auto e : o) {
-          od::field ef;
-          if (std::move(e).get(ef)) return false;
-          std::string_view k;
-          if (ef.unescaped_key().get(k)) return false;
-          od::value ev = ef.value();
-          if (key == "B" && k == "a") {
-            if (!string_of(ev, b.asset)) return false;
-          } else if (key == "B" && k == "bc") {
-            if (!string_of(ev, b.change)) return false;
-          } else if (key == "P" && k == "s") {
-            if (!string_of(ev, symbol)) return false;
-          }
-        }
-        if (key == "B" && f.balance_count < f.balances.size()) f.balances[f.balance_count++] = b;
-        if (key == "P" && f.position_symbol.empty()) f.position_symbol = symbol;
-      }
-    }
-  }
-  return true;
-}
-
-bool collect_user_data(od::object top, ResponseFields& f) noexcept {
-  for (auto entry : top) {
-    od::field field;
-    if (std::move(entry).get(field)) return false;
-    std::string_view key;
-    if (field.unescaped_key().get(key)) return false;
-    od::value value = field.value();
-    if (key == "e") {
-      if (!string_of(value, f.event)) return false;
-    } else if (key == "o") {
-      f.has_order = true;
-      if (!collect_order(value, f.result, true)) return false;
-    } else if (key == "a") {
-      if (!collect_account_update(value, f)) return false;
-    }
-  }
-  return true;
-}
-
-}  // namespace
-
 ResponseResult BinanceResponseParser::parse_response(const char* data, std::size_t length,
                                                      std::int64_t now_ms, ExecReport* out,
                                                      std::size_t& count) noexcept {
@@ -429,6 +122,8 @@ ResponseResult BinanceResponseParser::parse_response(const char* data, std::size
   od::object top;
   if (doc.get_object().get(top)) return finish(ResponseResult::malformed);
   ResponseFields f;
+  f.position_lines = position_lines_.data();
+  f.position_capacity = position_lines_.size();
   if (!collect_response(top, f) || !f.has_status || !f.has_id)
     return finish(ResponseResult::malformed);
 
@@ -463,6 +158,10 @@ ResponseResult BinanceResponseParser::parse_response(const char* data, std::size
         break;
       case BinanceRequestKind::depth:
         break;  // BinanceMarketDataParser::parse_depth_snapshot reads it
+      case BinanceRequestKind::positions:
+        if (!f.result_is_array || f.positions_overflow) return finish(ResponseResult::malformed);
+        result = positions_result(f);
+        break;
     }
   } else {
     ++counters_.errors;
@@ -626,6 +325,40 @@ ResponseResult BinanceResponseParser::error_result(std::int64_t code, std::int64
   }
   out[count++] = r;
   return ResponseResult::reports;
+}
+
+// account.position: a line per position in the universe (signed lots, entry price), then
+// the end. A quantity off the lot grid refuses the whole answer: half an answer would be
+// taken as "flat" for what it left out. The gateway stamps the venue.
+ResponseResult BinanceResponseParser::positions_result(const ResponseFields& f) noexcept {
+  ExecReport* out = position_reports_.data();
+  std::size_t n = 0;
+  for (std::size_t k = 0; k < f.position_count; ++k) {
+    const BinancePositionLine& line = f.position_lines[k];
+    const InstrumentId i = symbols_.find(line.symbol);
+    if (i == kNoInstrument) {
+      ++counters_.foreign_positions;
+      continue;
+    }
+    const auto lots = wire_decimal_to_steps_exact(line.amount, symbols_.lot_size(i));
+    if (!lots) {
+      ++counters_.not_whole_lots;
+      return ResponseResult::malformed;
+    }
+    ExecReport& r = out[n++];
+    r = ExecReport{};
+    r.kind = ExecKind::position;
+    r.instrument = i;
+    r.cum_lots = *lots;
+    if (const auto entry = parse_wire_double(line.entry)) r.entry_price = *entry;
+  }
+  ExecReport& end = out[n++];
+  end = ExecReport{};
+  end.kind = ExecKind::positions_end;
+  end.cum_lots = static_cast<std::int64_t>(n - 1);
+  position_report_count_ = n;
+  ++counters_.position_answers;
+  return ResponseResult::positions;
 }
 
 // ACCOUNT_UPDATE with reason FUNDING_FEE: the balance change of a quote asset we trade

@@ -46,6 +46,21 @@ struct PolicyConfig {
   bool allow_spot_short = false;  // the spot method may sell more than is held
 };
 
+// [recovery]: how the engine squares what it believes it holds (journal, [portfolio])
+// with what each venue says it holds. Read at start; a reload that changes it is told a
+// restart is needed.
+struct RecoveryConfig {
+  // A venue's position differs from the engine's: adopt the venue's (it is authoritative
+  // for what is held) and go on, or adopt it and halt until the operator resumes.
+  bool halt_on_mismatch = false;
+  // Ask every connected venue for its positions this often while running (0: only after
+  // each logon). Skipped while orders are in flight there (their fills are in motion).
+  double check_s = 60.0;
+  // No complete answer this long after asking: the venue stays untradable and the status
+  // says so (a query that fails is never taken as "flat").
+  double timeout_s = 10.0;
+};
+
 struct RiskLimits {
   double max_leverage = 3.0;
   double min_liquidation_distance = 0.25;
@@ -114,6 +129,7 @@ struct BallastConfig {
   TargetTable targets{};
   PolicyConfig policy;
   RiskLimits risk;
+  RecoveryConfig recovery;
   PortfolioState portfolio;
   std::optional<std::int64_t> last_rebalance_unix_s;  // [portfolio] last_rebalance
   // [portfolio] margin_balance: the futures wallet balance; when absent it defaults to cash.

@@ -82,19 +82,31 @@ static_assert(std::is_trivially_copyable_v<ControlReply>, "replies cross threads
 // Alerts the engine raises, kept in a small ring inside the snapshot; the control
 // thread streams the ones it has not sent yet (by seq).
 enum class AlertKind : std::uint8_t {
-  risk_denied,      // detail = risk check (risk::RiskCheck as a number), value/limit
-  venue_reject,     // an order rejected by the venue; detail = reject code (low byte)
-  session_down,     // venue = detail
-  session_up,       // venue = detail
-  mode_changed,     // detail = new TradingState
-  halted_on_loss,   // [risk] on_session_loss = "halt" fired
-  flatten_done,     // every futures position closed
-  paused,           // pause / resume: detail 1 = paused, 0 = resumed
-  nav_nonpositive,  // NAV <= 0: halted; value = NAV
-  breaker_halted,   // [risk] max_consecutive_rejects reached: HALTED; value = rejects
-  price_held,       // a tick jumped beyond [risk] max_price_jump; value = jump, limit
-  journal_failed,   // the journal refused an event (full or failed): HALTED for good
+  risk_denied,           // detail = risk check (risk::RiskCheck as a number), value/limit
+  venue_reject,          // an order rejected by the venue; detail = reject code (low byte)
+  session_down,          // venue = detail
+  session_up,            // venue = detail
+  mode_changed,          // detail = new TradingState
+  halted_on_loss,        // [risk] on_session_loss = "halt" fired
+  flatten_done,          // every futures position closed
+  paused,                // pause / resume: detail 1 = paused, 0 = resumed
+  nav_nonpositive,       // NAV <= 0: halted; value = NAV
+  breaker_halted,        // [risk] max_consecutive_rejects reached: HALTED; value = rejects
+  price_held,            // a tick jumped beyond [risk] max_price_jump; value = jump, limit
+  journal_failed,        // the journal refused an event (full or failed): HALTED for good
+  position_mismatch,     // a venue's position differs from ours; detail = venue, value =
+                         // the venue's lots (adopted), limit = ours
+  positions_unanswered,  // a venue did not answer a positions request in [recovery]
+                         // timeout_s; detail = venue (it stays untradable)
 };
+
+// Where the engine stands with a venue's positions (PositionReconciler): asking after a
+// logon or a periodic check, unanswered past [recovery] timeout_s, or in sync. Only an in
+// sync venue is traded on.
+enum class VenueSync : std::uint8_t { in_sync, asking, unanswered };
+[[nodiscard]] constexpr const char* to_string(VenueSync s) noexcept {
+  return s == VenueSync::in_sync ? "in_sync" : s == VenueSync::asking ? "asking" : "unanswered";
+}
 [[nodiscard]] const char* to_string(AlertKind k) noexcept;
 
 struct AlertRecord {
@@ -162,6 +174,8 @@ struct EngineSnapshot {
   bool ready = false;
   bool halted_by_session_loss = false;
   std::array<bool, kMaxVenues> venue_up{};
+  std::array<VenueSync, kMaxVenues> venue_sync{};
+  std::uint64_t position_mismatches = 0;
   std::uint16_t venue_count = 0;
   std::uint16_t unknown_orders = 0;
   // Counters (EngineStats)

@@ -19,6 +19,7 @@
 #include "ballast/core/journal_event.hpp"
 #include "ballast/core/order_gate.hpp"
 #include "ballast/core/planner.hpp"
+#include "ballast/core/position_reconciler.hpp"
 
 namespace ballast {
 
@@ -40,6 +41,9 @@ struct EngineStats {
   std::uint64_t session_ups = 0;
   std::uint64_t orders_marked_unknown = 0;  // in flight when their venue's session dropped
   std::uint64_t status_queries = 0;
+  std::uint64_t position_queries = 0;    // positions requests sent (each logon, each check)
+  std::uint64_t position_answers = 0;    // complete answers
+  std::uint64_t position_lines_bad = 0;  // answer lines not applied (not asked, wrong venue)
   std::uint64_t status_replies = 0;
   std::uint64_t orders_lost = 0;            // the venue never got them (status: unknown order)
   std::uint64_t ticks_venue_down = 0;       // ticks not traded on: a venue down or orders unknown
@@ -83,9 +87,11 @@ class EngineCore {
   void restore_sent(const JournalEvent& sent) noexcept;
   void adopt_open_orders(const OpenOrderSet& orders) noexcept;
   [[nodiscard]] const OpenOrderSet& open_orders() const noexcept { return open_; }
-  // Status queries due (one per order whose state was lost with its venue's session, once
-  // that session is back): written into `out`, returns how many. Not trades: the sink asks
-  // the venue (RequestKind::status) and the answer comes back as ExecKind::status.
+  // Queries due, in order: a status query per order whose state was lost with its venue's
+  // session (once that session is back), then that venue's positions request; and the
+  // periodic positions checks. Written into `out`, returns how many. Not trades: the
+  // sink asks the venue (RequestKind::status / positions) and the answers come back as
+  // ExecKind::status / position + positions_end.
   std::size_t take_status_queries(OrderRequest* out, std::size_t max) noexcept;
   // A venue whose gateway has a session starts down and comes up with its session_up
   // report; until then, and while any order's state is unknown, the engine does not trade.
@@ -94,6 +100,9 @@ class EngineCore {
     return venue < venue_up_.size() && venue_up_[venue];
   }
   [[nodiscard]] std::size_t unknown_orders() const noexcept;
+  // Positions asked for and squared with each venue ([recovery]); a venue not in sync is
+  // not traded on.
+  [[nodiscard]] const PositionReconciler& reconciler() const noexcept { return reconciler_; }
   // [risk] on_session_loss = "halt": a dropped session halts trading (orders in flight are
   // still resolved by status queries); only resume() lets the engine trade again.
   [[nodiscard]] bool halted() const noexcept { return halted_; }
@@ -132,6 +141,10 @@ class EngineCore {
   void on_session(const ExecReport& r) noexcept;
   void on_status(std::size_t k, const ExecReport& r) noexcept;
   void on_funding(const ExecReport& r) noexcept;
+  void on_positions_end(const ExecReport& r) noexcept;
+  // The reconciler's due work (late answers, periodic checks) at `now_ns`.
+  void poll_reconciler(std::int64_t now_ns) noexcept;
+  [[nodiscard]] bool orders_open_on(VenueId venue) const noexcept;
   // True when the tick's price is held by the jump filter (not applied).
   [[nodiscard]] bool hold_price_jump(InstrumentId i, double mark, double index) noexcept;
   [[nodiscard]] bool can_trade() const noexcept;
@@ -174,9 +187,10 @@ class EngineCore {
   OpenOrderSet open_;  // one record per order in flight; risk reads the same table
   // Queries queued at session_up, in order; a reply still comes (and is counted) when a
   // resent report settles the order first.
-  std::array<OrderRequest, kMaxOpenOrders> queries_{};
+  std::array<OrderRequest, kMaxOpenOrders + kMaxVenues> queries_{};
   std::size_t query_count_ = 0;
   std::array<bool, kMaxVenues> venue_up_{};
+  PositionReconciler reconciler_;
   bool halted_ = false;
   bool halted_by_session_loss_ = false;
   bool paused_ = false;

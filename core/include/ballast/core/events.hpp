@@ -76,7 +76,12 @@ static_assert(std::is_trivially_copyable_v<OrderRequest>, "orders are copied thr
 //               currency (negative = received);
 //  session_down the gateway of `venue` lost its session: nothing can be sent there, and
 //               the state of every order in flight there is unknown until a status reply;
-//  session_up   the session of `venue` is logged on again and ready for status queries.
+//  session_up   the session of `venue` is logged on again and ready for status queries;
+//  position     one line of `venue`'s answer to a positions request: `cum_lots` is the
+//               signed net position in `instrument` (negative = short), `entry_price` the
+//               venue's average entry price;
+//  positions_end the answer is complete (`cum_lots`: how many lines it had); an
+//               instrument of `venue` it did not name is flat there.
 enum class ExecKind : std::uint8_t {
   ack,
   partial_fill,
@@ -87,13 +92,15 @@ enum class ExecKind : std::uint8_t {
   status,
   funding,
   session_down,
-  session_up
+  session_up,
+  position,
+  positions_end
 };
 
 [[nodiscard]] constexpr const char* to_string(ExecKind k) noexcept {
-  constexpr const char* kNames[] = {"ack",          "partial_fill", "fill",   "canceled",
-                                    "rejected",     "expired",      "status", "funding",
-                                    "session_down", "session_up"};
+  constexpr const char* kNames[] = {"ack",          "partial_fill", "fill",     "canceled",
+                                    "rejected",     "expired",      "status",   "funding",
+                                    "session_down", "session_up",   "position", "positions_end"};
   return static_cast<std::size_t>(k) < std::size(kNames) ? kNames[static_cast<std::size_t>(k)]
                                                          : "?";
 }
@@ -115,13 +122,14 @@ struct ExecReport {
   std::int64_t leaves_lots = 0;       // still open
   std::int64_t last_price_ticks = 0;  // price of this fill
   double fee = 0.0;                   // quote currency
+  double entry_price = 0.0;           // ExecKind::position: the venue's average entry
   std::uint64_t recv_tsc = 0;
   InstrumentId instrument = kNoInstrument;
   Side side = Side::buy;
   ExecKind kind = ExecKind::ack;
   std::uint16_t reject_code = 0;
   OrderStatus status = OrderStatus::none;  // ExecKind::status only
-  VenueId venue = 0;                       // session_down / session_up
+  VenueId venue = 0;                       // session_down / session_up / position(s_end)
 };
 static_assert(std::is_trivially_copyable_v<ExecReport>, "reports are copied through SPSC rings");
 

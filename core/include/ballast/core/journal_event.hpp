@@ -25,8 +25,8 @@ struct JournalEvent {
   std::int64_t price_ticks = 0;       // order_sent: limit; report: last price
   std::int64_t cum_lots = 0;          // report
   std::int64_t leaves_lots = 0;       // report
-  double amount = 0.0;                // report: fee (funding: paid); control: weight
-  double band = 0.0;                  // control: set_target's band
+  double amount = 0.0;  // report: fee (funding: paid; position: entry price); control: weight
+  double band = 0.0;    // control: set_target's band
   InstrumentId instrument = kNoInstrument;
   AssetId asset = kNoAsset;       // control: set_target
   std::uint16_t reject_code = 0;  // report
@@ -65,7 +65,7 @@ struct JournalEvent {
     e.price_ticks = r.last_price_ticks;
     e.cum_lots = r.cum_lots;
     e.leaves_lots = r.leaves_lots;
-    e.amount = r.fee;
+    e.amount = r.kind == ExecKind::position ? r.entry_price : r.fee;
     e.instrument = r.instrument;
     e.side = r.side;
     e.exec = r.kind;
@@ -73,6 +73,23 @@ struct JournalEvent {
     e.reject_code = r.reject_code;
     e.venue = r.venue;
     return e;
+  }
+  // The report a `report` event was made from (report_of's inverse; no latency stamps).
+  [[nodiscard]] ExecReport to_report() const noexcept {
+    ExecReport r;
+    r.client_order_id = client_order_id;
+    r.last_lots = lots;
+    r.cum_lots = cum_lots;
+    r.leaves_lots = leaves_lots;
+    r.last_price_ticks = price_ticks;
+    (exec == ExecKind::position ? r.entry_price : r.fee) = amount;
+    r.instrument = instrument;
+    r.side = side;
+    r.kind = exec;
+    r.reject_code = reject_code;
+    r.status = status;
+    r.venue = venue;
+    return r;
   }
   [[nodiscard]] static JournalEvent control_of(const ControlCommand& c, ControlResult result,
                                                std::int64_t wall_ns) noexcept {

@@ -59,6 +59,10 @@ struct PipelineTelemetry {
   std::atomic<bool> priced{false};  // every price the book needs has arrived
   std::atomic<double> nav{0.0};
   std::atomic<double> max_abs_drift{0.0};
+  // Bit v: venue v's positions are being asked for / went unanswered ([recovery]).
+  std::atomic<std::uint32_t> venues_asking{0};
+  std::atomic<std::uint32_t> venues_unanswered{0};
+  std::atomic<std::uint64_t> position_mismatches{0};
   std::atomic<std::uint64_t> tick_to_order_p50_ns{0};
   std::atomic<std::uint64_t> tick_to_order_p99_ns{0};
   std::atomic<std::uint64_t> tick_to_order_count{0};
@@ -247,6 +251,16 @@ class EngineAgent final : public Agent {
     telemetry_->priced.store(core_.ready(), std::memory_order_relaxed);
     telemetry_->nav.store(core_.valuation().nav, std::memory_order_relaxed);
     telemetry_->max_abs_drift.store(core_.max_abs_drift(), std::memory_order_relaxed);
+    std::uint32_t asking = 0, unanswered = 0;
+    for (std::size_t v = 0; v < kMaxVenues; ++v) {
+      const VenueSync sync = core_.reconciler().state(static_cast<VenueId>(v));
+      asking |= (sync == VenueSync::asking ? 1u : 0u) << v;
+      unanswered |= (sync == VenueSync::unanswered ? 1u : 0u) << v;
+    }
+    telemetry_->venues_asking.store(asking, std::memory_order_relaxed);
+    telemetry_->venues_unanswered.store(unanswered, std::memory_order_relaxed);
+    telemetry_->position_mismatches.store(core_.reconciler().mismatches(),
+                                          std::memory_order_relaxed);
   }
 
   // At most one command per round; its reply, its cancel requests (queued like any
@@ -331,12 +345,13 @@ class OrderAgent final : public Agent {
     OrderRequest order;
     while (orders_.try_pop(order)) {
       order.stamps.order_popped = TscClock::now();
-      // A status query that cannot go out is not an order reject: the session is down, and
-      // its session_down makes the engine ask again after the next logon.
+      // A query that cannot go out is not an order reject: the session is down, and its
+      // session_down makes the engine ask again after the next logon (a positions request
+      // unanswered in [recovery] timeout_s is asked again).
       if (!sink_.send(order)) {
         if (order.kind == RequestKind::cancel)
           refuse_cancel(order);
-        else if (order.kind != RequestKind::status)
+        else if (order.kind == RequestKind::new_order || order.kind == RequestKind::modify)
           reject(order);
       }
       ++sent_;

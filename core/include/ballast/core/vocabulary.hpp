@@ -12,7 +12,9 @@ enum class Side : std::uint8_t { buy, sell };
 
 // What an OrderRequest asks its venue: a new order, to cancel one, to change one, or
 // where one stands (after a session loss).
-enum class RequestKind : std::uint8_t { new_order, cancel, modify, status };
+// status asks where one order stands; positions asks a venue for every position it holds
+// for us (reconciliation): neither is a trade.
+enum class RequestKind : std::uint8_t { new_order, cancel, modify, status, positions };
 
 // Why the engine sent an order: the planner's rebalance or unwind, the operator's
 // flatten, a dated future's roll. Carried by the order for its whole life.
@@ -30,7 +32,8 @@ enum class TradingState : std::uint8_t { active, reducing, halted };
   return k == RequestKind::new_order ? "new"
          : k == RequestKind::cancel  ? "cancel"
          : k == RequestKind::modify  ? "modify"
-                                     : "status";
+         : k == RequestKind::status  ? "status"
+                                     : "positions";
 }
 
 [[nodiscard]] constexpr const char* to_string(OrderReason r) noexcept {

@@ -43,6 +43,23 @@ struct PositionLots {
   std::int64_t lots = 0;
 };
 
+// One instrument on which a venue's answer differed from what the engine held.
+struct ReconcileLine {
+  std::string venue;
+  std::string instrument;
+  std::int64_t journal = 0;     // what the engine held (journal, [portfolio], fills)
+  std::int64_t venue_says = 0;  // what the venue holds
+  std::string action;           // "adopted", or "adopted, halted" ([recovery] on_mismatch)
+};
+
+struct ReconcileSummary {
+  std::uint64_t asked = 0;    // positions requests sent
+  std::uint64_t answers = 0;  // complete answers
+  std::uint64_t mismatches = 0;
+  std::vector<ReconcileLine> lines;      // the last kMaxReconcileRecords
+  std::vector<std::string> not_in_sync;  // venues asked and not (yet) answered at exit
+};
+
 struct RunSummary {
   std::string stop_reason;
   bool drained = false;
@@ -66,9 +83,14 @@ struct RunSummary {
   std::vector<WebSocketVenueSummary> websocket;
   std::optional<EmbeddedVenueReport> venue;
   std::optional<JournalSummary> journal;  // [journal] on
+  ReconcileSummary reconcile;
   PipelineLatency latency;
   LatencyHistogram tick_to_engine_done;
 };
+
+// The reconciler's counts and differences, with names for its ids.
+[[nodiscard]] ReconcileSummary summarize_reconcile(const Universe& universe,
+                                                   const PositionReconciler& reconciler);
 
 // One JSON object, the `ballast run --json` contract (docs/operations.md lists the fields).
 [[nodiscard]] std::string render_json(const RunSummary& summary);

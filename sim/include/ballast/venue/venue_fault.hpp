@@ -12,7 +12,17 @@
 namespace ballast::venue {
 
 struct FaultCommand {
-  enum class Kind : std::uint8_t { drop, delay, reject, freeze, unfreeze, widen, clear };
+  // mute_positions: positions requests (FIX AN) go unanswered until `clear`.
+  enum class Kind : std::uint8_t {
+    drop,
+    delay,
+    reject,
+    freeze,
+    unfreeze,
+    widen,
+    clear,
+    mute_positions
+  };
   Kind kind = Kind::clear;
   std::int64_t delay_ms = 0;  // delay (0 ends it)
   std::uint32_t count = 0;    // reject

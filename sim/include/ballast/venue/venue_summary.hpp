@@ -22,17 +22,18 @@ struct VenueFixCounters {
   // fields missing and unsupported message types are refused by the QuickFIX side
   // before reaching the server, and not counted here.
   std::uint64_t malformed = 0;
-  std::uint64_t reports_sent = 0;      // every outbound message QuickFIX accepted
-  std::uint64_t send_failures = 0;     // QuickFIX refused (session gone)
-  std::uint64_t status_requests = 0;   // OrderStatusRequest received
-  std::uint64_t md_requests = 0;       // MarketDataRequest received
-  std::uint64_t md_rejects = 0;        // MarketDataRequestReject sent (unknown symbols)
-  std::uint64_t md_snapshots = 0;      // W queued
-  std::uint64_t md_incrementals = 0;   // X queued
-  std::uint64_t funding_messages = 0;  // UF queued
-  std::uint64_t settlements = 0;       // expiry settlements of FIX accounts (no FIX message)
-  std::uint64_t faults = 0;            // fault commands applied
-  std::uint64_t drops = 0;             // sessions dropped by `drop`
+  std::uint64_t reports_sent = 0;        // every outbound message QuickFIX accepted
+  std::uint64_t send_failures = 0;       // QuickFIX refused (session gone)
+  std::uint64_t status_requests = 0;     // OrderStatusRequest received
+  std::uint64_t positions_requests = 0;  // RequestForPositions received (answered unless muted)
+  std::uint64_t md_requests = 0;         // MarketDataRequest received
+  std::uint64_t md_rejects = 0;          // MarketDataRequestReject sent (unknown symbols)
+  std::uint64_t md_snapshots = 0;        // W queued
+  std::uint64_t md_incrementals = 0;     // X queued
+  std::uint64_t funding_messages = 0;    // UF queued
+  std::uint64_t settlements = 0;         // expiry settlements of FIX accounts (no FIX message)
+  std::uint64_t faults = 0;              // fault commands applied
+  std::uint64_t drops = 0;               // sessions dropped by `drop`
 };
 
 // The WebSocket server's (sim/ws, Binance USDⓈ-M dialect) counters.
@@ -45,6 +46,7 @@ struct VenueWsCounters {
   std::uint64_t cancels = 0;             // order.cancel
   std::uint64_t modifies = 0;            // order.modify
   std::uint64_t status_requests = 0;     // order.status
+  std::uint64_t positions_requests = 0;  // account.position
   std::uint64_t depth_requests = 0;      // depth
   std::uint64_t rejects = 0;             // error responses, every code
   std::map<int, std::uint64_t> rejects_by_code;  // Binance code -> error responses

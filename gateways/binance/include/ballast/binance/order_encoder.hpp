@@ -33,6 +33,7 @@ enum class BinanceRequestKind : char {
   status = 's',
   depth = 'd',
   user_data_stream_start = 'u',
+  positions = 'a',  // account.position; value = a request sequence number
 };
 
 struct BinanceRequestId {
@@ -79,6 +80,9 @@ class BinanceOrderEncoder {
   // order.status by origClientOrderId (after a reconnect: where does the order stand?).
   std::size_t encode_status(std::uint64_t client_order_id, InstrumentId instrument,
                             std::int64_t timestamp_ms, char* out, std::size_t cap) noexcept;
+  // account.position, signed: every position the account holds (reconciliation).
+  std::size_t encode_positions(std::uint64_t sequence, std::int64_t timestamp_ms, char* out,
+                               std::size_t cap) noexcept;
   // depth (a snapshot for DepthBookSync), NONE security: not signed. limit: 5, 10, 20,
   // 50, 100, 500 or 1000.
   std::size_t encode_depth_request(InstrumentId instrument, int limit, char* out,

@@ -100,6 +100,7 @@ enum class ResponseResult : std::uint8_t {
   malformed,        // not a response we can read, or quantities not in whole lots
   unknown_request,  // an id outside our scheme
   unsupported,      // an event or order status we do not handle
+  positions,        // an account.position answer: position_reports() (lines, then the end)
 };
 
 struct ResponseParserOptions {
@@ -117,17 +118,27 @@ struct ResponseCounters {
   std::uint64_t not_whole_lots = 0;  // part of malformed: a quantity off the lot grid
   std::uint64_t unknown_request = 0;
   std::uint64_t unsupported = 0;
-  std::uint64_t foreign_orders = 0;   // user-data events for client ids not ours
-  std::uint64_t off_tick_prices = 0;  // fill prices rounded to the nearest tick
-  std::uint64_t fee_other_asset = 0;  // commission / funding not in the quote asset: left 0
-  std::uint64_t funding_events = 0;   // ACCOUNT_UPDATE FUNDING_FEE -> ExecKind::funding
+  std::uint64_t foreign_orders = 0;     // user-data events for client ids not ours
+  std::uint64_t off_tick_prices = 0;    // fill prices rounded to the nearest tick
+  std::uint64_t fee_other_asset = 0;    // commission / funding not in the quote asset: left 0
+  std::uint64_t funding_events = 0;     // ACCOUNT_UPDATE FUNDING_FEE -> ExecKind::funding
+  std::uint64_t position_answers = 0;   // account.position results -> position lines + end
+  std::uint64_t foreign_positions = 0;  // positions in symbols outside the universe
+};
+
+// One entry of an account.position result, as text (valid during parse_response).
+struct BinancePositionLine {
+  std::string_view symbol;
+  std::string_view amount;  // positionAmt: signed, in contracts
+  std::string_view entry;   // entryPrice
 };
 
 class BinanceResponseParser {
  public:
   static constexpr std::size_t kPadding = simdjson::SIMDJSON_PADDING;
   static constexpr std::size_t kMaxMessageBytes = 64 * 1024;
-  // An IOC reply can be a partial fill and its expiry: two reports.
+  // An IOC reply can be a partial fill and its expiry: two reports. (An account.position
+  // answer goes to position_reports() instead: a line per instrument and its end.)
   static constexpr std::size_t kMaxReportsPerMessage = 2;
 
   // `symbols` must outlive the parser. Allocates the simdjson buffers once.
@@ -155,6 +166,13 @@ class BinanceResponseParser {
     return {listen_key_.data(), listen_key_length_};
   }
   [[nodiscard]] const ResponseCounters& counters() const noexcept { return counters_; }
+  // The last account.position answer (ResponseResult::positions), venue unset.
+  [[nodiscard]] const ExecReport* position_reports() const noexcept {
+    return position_reports_.data();
+  }
+  [[nodiscard]] std::size_t position_report_count() const noexcept {
+    return position_report_count_;
+  }
 
  private:
   ResponseResult order_result(const BinanceOrderFields& order, ExecReport* out,
@@ -166,6 +184,7 @@ class BinanceResponseParser {
                         std::int64_t limit, std::int64_t used, std::int64_t now_ms) noexcept;
   ResponseResult funding_result(const ResponseFields& f, ExecReport* out,
                                 std::size_t& count) noexcept;
+  ResponseResult positions_result(const ResponseFields& f) noexcept;
   ResponseResult finish(ResponseResult r) noexcept;
 
   const BinanceSymbolMap& symbols_;
@@ -176,6 +195,10 @@ class BinanceResponseParser {
   int last_error_code_ = 0;
   std::array<char, 96> listen_key_{};
   std::size_t listen_key_length_ = 0;
+  // account.position's lines: a member, so the per-message fields stay small.
+  std::array<BinancePositionLine, kMaxInstruments> position_lines_{};
+  std::array<ExecReport, kMaxInstruments + 1> position_reports_{};
+  std::size_t position_report_count_ = 0;
   ResponseCounters counters_{};
 };
 

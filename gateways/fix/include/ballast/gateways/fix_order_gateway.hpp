@@ -128,21 +128,24 @@ struct FixGatewayCounters {
   std::uint64_t resends_suppressed = 0;  // PossDup resends of orders gap-filled (DoNotSend)
   std::uint64_t session_rejects = 0;     // 35=3 received
   std::uint64_t logons = 0;
-  std::uint64_t disconnects = 0;          // logouts and dropped connections of a live session
-  std::uint64_t status_queries_sent = 0;  // OrderStatusRequest (H)
-  std::uint64_t status_reports = 0;       // ExecType=I mapped to ExecKind::status
-  std::uint64_t funding_reports = 0;      // UF mapped to ExecKind::funding
-  std::uint64_t duplicates = 0;           // resent ExecutionReports / UF already applied
-  std::uint64_t session_events = 0;       // session_up / session_down pushed
-  std::uint64_t md_requests_sent = 0;     // MarketDataRequest (V)
-  std::uint64_t md_request_failures = 0;  // V refused by QuickFIX
-  std::uint64_t md_rejects = 0;           // MarketDataRequestReject (Y), or 35=j of a V
-  std::uint64_t md_snapshots = 0;         // W received
-  std::uint64_t md_incrementals = 0;      // X received
-  std::uint64_t md_ticks = 0;             // MarketTicks put on the ring
-  std::uint64_t md_conflated = 0;         // ticks held back (ring full), sent later
-  std::uint64_t md_malformed = 0;         // W/X dropped: bad fields or a crossed book
-  std::uint64_t md_unknown_symbol = 0;    // W/X entries for symbols not in the universe
+  std::uint64_t disconnects = 0;              // logouts and dropped connections of a live session
+  std::uint64_t status_queries_sent = 0;      // OrderStatusRequest (H)
+  std::uint64_t status_reports = 0;           // ExecType=I mapped to ExecKind::status
+  std::uint64_t positions_requests_sent = 0;  // RequestForPositions (AN)
+  std::uint64_t position_reports = 0;         // PositionReport (AP) lines passed on
+  std::uint64_t positions_refused = 0;        // AO with a PosReqResult other than 0 or 2
+  std::uint64_t funding_reports = 0;          // UF mapped to ExecKind::funding
+  std::uint64_t duplicates = 0;               // resent ExecutionReports / UF already applied
+  std::uint64_t session_events = 0;           // session_up / session_down pushed
+  std::uint64_t md_requests_sent = 0;         // MarketDataRequest (V)
+  std::uint64_t md_request_failures = 0;      // V refused by QuickFIX
+  std::uint64_t md_rejects = 0;               // MarketDataRequestReject (Y), or 35=j of a V
+  std::uint64_t md_snapshots = 0;             // W received
+  std::uint64_t md_incrementals = 0;          // X received
+  std::uint64_t md_ticks = 0;                 // MarketTicks put on the ring
+  std::uint64_t md_conflated = 0;             // ticks held back (ring full), sent later
+  std::uint64_t md_malformed = 0;             // W/X dropped: bad fields or a crossed book
+  std::uint64_t md_unknown_symbol = 0;        // W/X entries for symbols not in the universe
 };
 
 class FixOrderGateway;
@@ -215,6 +218,7 @@ class FixOrderGateway final : public OrderSink {
   class ReportMapper;
 
   bool send_status_request(OrderRequest& order) noexcept;
+  bool send_positions_request(OrderRequest& order) noexcept;
   bool send_message(char msg_type, std::uint64_t cl_ord_id, std::uint64_t orig_cl_ord_id,
                     const OrderRequest& order, std::int64_t lots, std::int64_t ticks,
                     StageStamps* stamps) noexcept;
@@ -227,7 +231,8 @@ class FixOrderGateway final : public OrderSink {
         disconnects{0}, status_queries_sent{0}, status_reports{0}, funding_reports{0},
         duplicates{0}, session_events{0}, md_requests_sent{0}, md_request_failures{0},
         md_rejects{0}, md_snapshots{0}, md_incrementals{0}, md_ticks{0}, md_conflated{0},
-        md_malformed{0}, md_unknown_symbol{0};
+        md_malformed{0}, md_unknown_symbol{0}, positions_requests_sent{0}, position_reports{0},
+        positions_refused{0};
   };
 
   const Universe& universe_;
@@ -239,6 +244,9 @@ class FixOrderGateway final : public OrderSink {
   SpscLink<ExecReport, 1024> reports_;
   FixMarketDataFeed md_feed_;
   std::uint64_t status_req_seq_ = 0;  // OrdStatusReqID(790): order thread only
+  // PosReqID(710) of the last RequestForPositions: written by the order thread, read by
+  // QuickFIX's to tell the answer from a stale one.
+  std::atomic<std::uint64_t> positions_req_seq_{0};
   std::unique_ptr<Events> events_;
   std::unique_ptr<fix::FixSession> session_;  // last: destroyed (stopped) first
   std::array<char, 64> scratch_{};

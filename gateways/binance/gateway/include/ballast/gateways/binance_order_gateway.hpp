@@ -54,17 +54,18 @@ struct BinanceOrderGatewayOptions {
 struct BinanceOrderGatewayCounters {
   std::uint64_t orders_sent = 0;
   std::uint64_t status_queries_sent = 0;
-  std::uint64_t cancels_sent = 0;        // order.cancel requests (the operator's kill)
-  std::uint64_t not_connected = 0;       // send refused: session down
-  std::uint64_t rate_limited = 0;        // send refused: the venue's ORDERS window is full
-  std::uint64_t send_failures = 0;       // not encodable or no room in the send buffer
-  std::uint64_t reports = 0;             // ExecReports handed to the engine
-  std::uint64_t reports_dropped = 0;     // local ring full (must stay 0)
-  std::uint64_t replies = 0;             // API responses read
-  std::uint64_t replies_superseded = 0;  // successful replies whose news the stream carries
-  std::uint64_t rejects = 0;             // API error replies
-  std::uint64_t user_events = 0;         // user-data stream messages read
-  std::uint64_t malformed = 0;           // dropped whole, never acted on
+  std::uint64_t positions_requests_sent = 0;  // account.position
+  std::uint64_t cancels_sent = 0;             // order.cancel requests (the operator's kill)
+  std::uint64_t not_connected = 0;            // send refused: session down
+  std::uint64_t rate_limited = 0;             // send refused: the venue's ORDERS window is full
+  std::uint64_t send_failures = 0;            // not encodable or no room in the send buffer
+  std::uint64_t reports = 0;                  // ExecReports handed to the engine
+  std::uint64_t reports_dropped = 0;          // local ring full (must stay 0)
+  std::uint64_t replies = 0;                  // API responses read
+  std::uint64_t replies_superseded = 0;       // successful replies whose news the stream carries
+  std::uint64_t rejects = 0;                  // API error replies
+  std::uint64_t user_events = 0;              // user-data stream messages read
+  std::uint64_t malformed = 0;                // dropped whole, never acted on
   std::uint64_t session_ups = 0;
   std::uint64_t session_downs = 0;
   std::uint64_t api_connects = 0;
@@ -143,6 +144,7 @@ class BinanceOrderGateway final : public OrderSink, private net::WsHandler {
   std::unique_ptr<char[]> scratch_;  // one message + simdjson padding
   std::size_t scratch_cap_ = 0;
   std::array<char, binance::BinanceOrderEncoder::kMaxRequestBytes> warm_buf_{};
+  std::uint64_t positions_seq_ = 0;  // account.position request ids (order thread)
   std::array<ExecReport, kRing> ring_{};
   std::size_t head_ = 0, tail_ = 0;  // order thread only
   std::atomic<bool> start_requested_{false};
