@@ -233,6 +233,13 @@ void EngineCore::remove_open(std::size_t k) noexcept {
 }
 
 void EngineCore::on_exec(const ExecReport& r) noexcept {
+  // A fill applied before (resent, or replayed after a restart) is not news: dropped
+  // before the journal, so the journal holds each venue fill once.
+  if ((r.kind == ExecKind::fill || r.kind == ExecKind::partial_fill) &&
+      fill_ids_->contains(r.exec_id)) {
+    ++stats_.duplicate_fills;
+    return;
+  }
   journal(JournalEvent::report_of(r, wall_now_ns()));
   switch (r.kind) {
     case ExecKind::session_down:
@@ -275,6 +282,7 @@ void EngineCore::on_exec(const ExecReport& r) noexcept {
                static_cast<double>(r.last_price_ticks) * spec.tick_size_d, r.fee);
     stats_.fees_paid += r.fee;
     ++stats_.fills;
+    fill_ids_->insert(r.exec_id);
     {
       const double price = static_cast<double>(r.last_price_ticks) * spec.tick_size_d;
       const double contracts = static_cast<double>(r.last_lots) * spec.lot_size_d;

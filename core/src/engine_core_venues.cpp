@@ -195,6 +195,19 @@ void EngineCore::restore_sent(const JournalEvent& sent) noexcept {
   o.reason = sent.reason;
 }
 
+OperatorState EngineCore::operator_state() const noexcept {
+  return OperatorState{paused_, halted_, flattening_, mode_, targets_};
+}
+
+void EngineCore::restore_operator_state(const OperatorState& state) noexcept {
+  paused_ = state.paused;
+  halted_ = state.halted;
+  flattening_ = state.flattening;
+  if (state.mode != mode_) set_mode(state.mode);
+  targets_ = state.targets;
+  targets_changed();
+}
+
 void EngineCore::adopt_open_orders(const OpenOrderSet& orders) noexcept {
   open_ = orders;
   for (std::size_t k = 0; k < open_.count; ++k) {

@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "ballast/core/clock.hpp"
+#include "ballast/core/recent_fill_ids.hpp"
 #include "ballast/gateways/fix_order_gateway.hpp"
 #include "fix_session.hpp"
 

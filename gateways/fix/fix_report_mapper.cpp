@@ -116,6 +116,8 @@ fix::InboundVerdict FixOrderGateway::ReportMapper::on_report(const fix::InboundR
   if (v.kind == fix::InboundVerdict::accepted) {
     // Remembered only once applied: a resend of a refused report is refused again.
     if (in.msg_type == '8' && r.kind != ExecKind::status) exec_ids_.insert(view(in.exec_id));
+    if (in.msg_type == '8' && (r.kind == ExecKind::fill || r.kind == ExecKind::partial_fill))
+      r.exec_id = exec_id_of(in.exec_id.data, in.exec_id.present() ? in.exec_id.size : 0);
     if (r.kind == ExecKind::status)
       g_.counters_.status_reports.fetch_add(1, std::memory_order_relaxed);
     g_.push_report(r);

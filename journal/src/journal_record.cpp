@@ -99,7 +99,7 @@ void write_order_sent(const JournalEvent& e, PayloadWriter& w) noexcept {
   w.put(static_cast<std::uint8_t>(e.reason));
 }
 
-bool read_order_sent(PayloadReader& r, JournalEvent& e) noexcept {
+bool read_order_sent(PayloadReader& r, JournalEvent& e, std::uint16_t version) noexcept {
   e.kind = JournalEventKind::order_sent;
   e.wall_ns = r.get<std::int64_t>();
   e.client_order_id = r.get<std::uint64_t>();
@@ -107,15 +107,18 @@ bool read_order_sent(PayloadReader& r, JournalEvent& e) noexcept {
   e.lots = r.get<std::int64_t>();
   e.price_ticks = r.get<std::int64_t>();
   e.instrument = r.get<InstrumentId>();
-  const bool enums = enum_in(r.get<std::uint8_t>(), Side::sell, e.side) &&
-                     enum_in(r.get<std::uint8_t>(), RequestKind::positions, e.request) &&
-                     enum_in(r.get<std::uint8_t>(), OrderReason::roll, e.reason);
+  const bool enums =
+      enum_in(r.get<std::uint8_t>(), Side::sell, e.side) &&
+      enum_in(r.get<std::uint8_t>(), version >= 2 ? RequestKind::positions : RequestKind::status,
+              e.request) &&
+      enum_in(r.get<std::uint8_t>(), OrderReason::roll, e.reason);
   return enums && r.exact() && e.lots >= 0;
 }
 
 void write_report(const JournalEvent& e, PayloadWriter& w) noexcept {
   w.put(e.wall_ns);
   w.put(e.client_order_id);
+  w.put(e.request_id);  // v2: the venue's execution id
   w.put(e.lots);
   w.put(e.price_ticks);
   w.put(e.cum_lots);
@@ -129,10 +132,11 @@ void write_report(const JournalEvent& e, PayloadWriter& w) noexcept {
   w.put(static_cast<std::uint8_t>(e.status));
 }
 
-bool read_report(PayloadReader& r, JournalEvent& e) noexcept {
+bool read_report(PayloadReader& r, JournalEvent& e, std::uint16_t version) noexcept {
   e.kind = JournalEventKind::report;
   e.wall_ns = r.get<std::int64_t>();
   e.client_order_id = r.get<std::uint64_t>();
+  e.request_id = version >= 2 ? r.get<std::uint64_t>() : 0;
   e.lots = r.get<std::int64_t>();
   e.price_ticks = r.get<std::int64_t>();
   e.cum_lots = r.get<std::int64_t>();
@@ -141,9 +145,11 @@ bool read_report(PayloadReader& r, JournalEvent& e) noexcept {
   e.instrument = r.get<InstrumentId>();
   e.reject_code = r.get<std::uint16_t>();
   e.venue = r.get<VenueId>();
-  const bool enums = enum_in(r.get<std::uint8_t>(), Side::sell, e.side) &&
-                     enum_in(r.get<std::uint8_t>(), ExecKind::positions_end, e.exec) &&
-                     enum_in(r.get<std::uint8_t>(), OrderStatus::unknown, e.status);
+  const bool enums =
+      enum_in(r.get<std::uint8_t>(), Side::sell, e.side) &&
+      enum_in(r.get<std::uint8_t>(), version >= 2 ? ExecKind::positions_end : ExecKind::session_up,
+              e.exec) &&
+      enum_in(r.get<std::uint8_t>(), OrderStatus::unknown, e.status);
   return enums && r.exact();
 }
 
@@ -270,20 +276,23 @@ void RunStart::set_software_version(std::string_view v) noexcept {
 std::size_t encode_event(const JournalEvent& e, std::uint8_t* buf) noexcept {
   PayloadWriter w(buf + kFrameBytes);
   RecordType type = RecordType::order_sent;
+  std::uint16_t version = kOrderSentVersion;
   switch (e.kind) {
     case JournalEventKind::order_sent:
       write_order_sent(e, w);
       break;
     case JournalEventKind::report:
       type = RecordType::report;
+      version = kReportVersion;
       write_report(e, w);
       break;
     case JournalEventKind::control:
       type = RecordType::control;
+      version = kControlVersion;
       write_control(e, w);
       break;
   }
-  return finish_frame(type, kEventVersion, w.size(), buf);
+  return finish_frame(type, version, w.size(), buf);
 }
 
 std::size_t encode_seed(const PortfolioState& p, std::uint8_t* buf) noexcept {
@@ -326,12 +335,12 @@ Decoded decode_record(const std::uint8_t* data, std::size_t len, JournalRecord& 
       ok = read_run_start(r, out.run);
       break;
     case RecordType::order_sent:
-      if (version != 1) return {DecodeStatus::unknown_type, size};
-      ok = read_order_sent(r, out.event);
+      if (version < 1 || version > kOrderSentVersion) return {DecodeStatus::unknown_type, size};
+      ok = read_order_sent(r, out.event, version);
       break;
     case RecordType::report:
-      if (version != 1) return {DecodeStatus::unknown_type, size};
-      ok = read_report(r, out.event);
+      if (version < 1 || version > kReportVersion) return {DecodeStatus::unknown_type, size};
+      ok = read_report(r, out.event, version);
       break;
     case RecordType::control:
       if (version != 1) return {DecodeStatus::unknown_type, size};

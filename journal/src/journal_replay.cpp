@@ -63,8 +63,23 @@ void JournalReplay::apply(const JournalRecord& record) noexcept {
       ++book_.reports;
       core_->on_exec(e.to_report());
       return;
-    case RecordType::control:
-      return;  // targets and limits come from the config on start
+    case RecordType::control: {
+      if (e.result != ControlResult::ok) return;  // refused then: nothing changed
+      if (e.op == ControlOp::apply_reload) {
+        ++book_.reloads_not_replayed;
+        return;
+      }
+      ControlCommand c;
+      c.op = e.op;
+      c.asset = e.asset;
+      c.weight = e.amount;
+      c.band = e.band;
+      c.has_band = e.has_band;
+      ControlReply reply;
+      (void)core_->apply_control(c, reply, cancels_.data(), cancels_.size());
+      ++book_.commands;
+      return;
+    }
   }
 }
 
@@ -75,6 +90,8 @@ RecoveredBook JournalReplay::result() const {
   out.fills = core_->stats().fills;
   out.fees_paid = core_->stats().fees_paid;
   out.funding_paid = core_->stats().funding_paid;
+  out.operator_state = core_->operator_state();
+  out.fill_ids = core_->fill_ids();
   return out;
 }
 

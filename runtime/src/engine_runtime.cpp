@@ -148,7 +148,9 @@ int EngineRuntime::build_feed(Parts& p) {
 // operator does not own) stops here, before a venue, a session or a thread starts.
 int EngineRuntime::build_control(Parts& p) {
   const RunConfig& config = p.config;
-  if (!config.control.present) return 0;
+  // A reconcile runs beside nothing and takes no commands: the socket may be a live
+  // engine's.
+  if (!config.control.present || p.outside.reconcile_only) return 0;
   p.control_port = std::make_unique<ControlPort>();
   p.control_port->snapshot_period_ns.store(static_cast<std::int64_t>(config.control.snapshot_ms) *
                                            1'000'000);
@@ -177,7 +179,7 @@ int EngineRuntime::build_control(Parts& p) {
 // The journal before any venue: a second engine on the same journal, or a corrupt one,
 // stops here.
 int EngineRuntime::build_journal(Parts& p) {
-  return open_run_journal(p.config, p.outside.log, p.journal);
+  return open_run_journal(p.config, p.outside.log, p.journal, p.outside.reconcile_only);
 }
 
 // The simulator before the routes, so the gateways find it listening.
@@ -237,6 +239,13 @@ int EngineRuntime::build_engine(Parts& p) {
   p.core = std::make_unique<EngineCore>(config, *p.gate, *p.ids, wall_offset_ns());
   restore_from_journal(config, p.journal, *p.core, p.outside.log);
   if (p.journal.writer) p.core->set_journal(p.journal.writer.get());
+  if (p.outside.reconcile_only) {  // asks, never trades
+    ControlCommand pause;
+    pause.op = ControlOp::pause;
+    ControlReply reply;
+    std::array<OrderRequest, 1> none{};
+    (void)p.core->apply_control(pause, reply, none.data(), none.size());
+  }
   // A venue behind a session is down until the gateway reports its logon.
   if (r.fix) p.core->set_venue_up(r.fix_venue, false);
   for (const WebSocketVenue& w : r.websocket) p.core->set_venue_up(w.venue, false);
@@ -337,6 +346,10 @@ void EngineRuntime::wait_for(const StopWhen& stop) {
       p.stop_reason = stop.signal->load() == SIGINT ? "SIGINT" : "SIGTERM";
       return;
     }
+    if (stop.once_reconciled && reconciled()) {
+      p.stop_reason = "every venue answered";
+      return;
+    }
     const double elapsed = std::chrono::duration<double>(now - p.started).count();
     if (stop.duration_s && elapsed >= *stop.duration_s) {
       p.stop_reason = "duration reached";
@@ -391,6 +404,17 @@ RunSummary EngineRuntime::shutdown() {
   RunSummary r = summarize(elapsed, drained);
   r.shutdown_s = closing;
   return r;
+}
+
+// Every venue behind a session has answered at least one positions request (so the
+// answers counted cover them all) and none is being asked or unanswered now.
+bool EngineRuntime::reconciled() const {
+  const Parts& p = *p_;
+  const OrderRoutes& r = *p.routes;
+  const std::uint64_t venues = (r.fix ? 1u : 0u) + r.websocket.size();
+  const PipelineTelemetry& t = *p.telemetry;
+  return venues > 0 && t.position_answers.load() >= venues && t.venues_asking.load() == 0 &&
+         t.venues_unanswered.load() == 0;
 }
 
 RunSummary EngineRuntime::summarize(double elapsed_s, bool drained) const {

@@ -35,7 +35,7 @@ const char* unusable_for_recovery(const RunJournal& j, std::uint64_t universe_ha
 
 }  // namespace
 
-int open_run_journal(const RunConfig& config, std::FILE* log, RunJournal& out) {
+int open_run_journal(const RunConfig& config, std::FILE* log, RunJournal& out, bool read_only) {
   if (!config.journal.present) return 0;
   const std::string& path = config.journal.path;
   journal::JournalReplay replay(config);
@@ -62,9 +62,10 @@ int open_run_journal(const RunConfig& config, std::FILE* log, RunJournal& out) {
   }
   if (out.scan.torn)
     std::fprintf(log,
-                 "ballast: journal: %s: torn last record cut off at offset %llu (%llu bytes a "
+                 "ballast: journal: %s: torn last record %s at offset %llu (%llu bytes a "
                  "crash left half-written)\n",
-                 path.c_str(), static_cast<unsigned long long>(out.scan.valid_bytes),
+                 path.c_str(), read_only ? "(read up to it)" : "cut off",
+                 static_cast<unsigned long long>(out.scan.valid_bytes),
                  static_cast<unsigned long long>(out.scan.file_bytes - out.scan.valid_bytes));
   journal::RunStart run;
   run.config_hash = config_hash(config);
@@ -77,6 +78,11 @@ int open_run_journal(const RunConfig& config, std::FILE* log, RunJournal& out) {
   if (const char* why = unusable_for_recovery(out, run.universe_hash)) {
     std::fprintf(log, "ballast: journal: %s: %s; not starting\n", path.c_str(), why);
     return 1;
+  }
+  if (read_only) {
+    std::fprintf(log, "ballast: journal %s read (%llu records), not written\n", path.c_str(),
+                 static_cast<unsigned long long>(out.scan.records));
+    return 0;
   }
   // A journal without a seed (fresh, or its first run died before writing one) starts
   // from the config's [portfolio]: that is its seed, written once.
@@ -108,6 +114,21 @@ void restore_from_journal(const RunConfig& config, RunJournal& journal, EngineCo
     book.open.count = 0;
   }
   core.adopt_open_orders(book.open);
+  // What the operator's commands left (a kill before a crash is still a kill after it).
+  core.restore_operator_state(book.operator_state);
+  core.restore_fill_ids(book.fill_ids);  // a fill sent again after the restart is dropped
+  const OperatorState& op = book.operator_state;
+  if (op.halted || op.paused || op.flattening || op.mode != TradingState::active)
+    std::fprintf(log,
+                 "ballast: journal: the operator left the engine %s%s%s before the stop: "
+                 "still so (resume to trade)\n",
+                 to_string(op.mode), op.paused ? ", paused" : "",
+                 op.flattening ? ", flattening" : "");
+  if (book.reloads_not_replayed > 0)
+    std::fprintf(log,
+                 "ballast: journal: %llu reload(s) before the stop are not replayed: this "
+                 "config is in force\n",
+                 static_cast<unsigned long long>(book.reloads_not_replayed));
   std::string positions;
   const Universe& u = config.universe;
   for (InstrumentId i = 0; i < u.instruments.size(); ++i)

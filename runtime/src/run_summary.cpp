@@ -148,6 +148,7 @@ void write_engine(JsonWriter& j, const RunSummary& r) {
   j.field("breaker_halts", n(s.breaker_halts));
   j.field("ticks_held_by_price_jump", n(s.ticks_held));
   j.field("price_jumps_confirmed", n(s.price_jumps_confirmed));
+  j.field("duplicate_fills", n(s.duplicate_fills));
   j.field("mode", to_string(r.mode));
   j.field("max_abs_drift_before", r.max_abs_drift_before);
   j.field("max_abs_drift_after", r.max_abs_drift_after);

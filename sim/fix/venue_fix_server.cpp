@@ -301,6 +301,8 @@ InboundVerdict VenueFixServer::replace_order(Client& c, const InboundOrder& o) {
 }
 
 void VenueFixServer::reject_new(Client& c, const InboundOrder& o, RejectReason why) {
+  ++counters_.rejects;
+  if (why == RejectReason::duplicate_client_order_id) ++counters_.duplicate_ids;
   Outbound out;
   out.session = c.session;
   auto& e = out.exec;
@@ -403,6 +405,8 @@ void VenueFixServer::drain_locked(char response_to) {
         if (x.reason != RejectReason::none) e.text = to_string(x.reason);
         break;
       case ExecType::rejected:
+        ++counters_.rejects;
+        if (x.reason == RejectReason::duplicate_client_order_id) ++counters_.duplicate_ids;
         e.exec_type = '8';
         e.ord_status = '8';
         e.leaves_qty = "0";

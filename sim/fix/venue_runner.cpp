@@ -162,7 +162,8 @@ std::string format_summary(const VenueRunSummary& s, std::string_view prefix) {
   std::string line(prefix);
   line += " logons=" + u(c.logons) + " orders=" + u(c.orders) + " cancels=" + u(c.cancels) +
           " replaces=" + u(c.replaces) + " status=" + u(c.status_requests) +
-          " positions=" + u(c.positions_requests) + " malformed=" + u(c.malformed) +
+          " positions=" + u(c.positions_requests) + " rejects=" + u(c.rejects) +
+          " duplicate_ids=" + u(c.duplicate_ids) + " malformed=" + u(c.malformed) +
           " sent=" + u(c.reports_sent) + " send_failures=" + u(c.send_failures) +
           " md_snapshots=" + u(c.md_snapshots) + " md_incrementals=" + u(c.md_incrementals) +
           " md_rejects=" + u(c.md_rejects) + " funding_msgs=" + u(c.funding_messages) +

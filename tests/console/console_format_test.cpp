@@ -211,6 +211,19 @@ TEST(ScreenLayoutTest, ADownVenueSaysWhyInTheTitle) {
   EXPECT_EQ(lines[0].style, LineStyle::title_alarm);
 }
 
+TEST(ScreenLayoutTest, AVenueThatDoesNotSayWhatItHoldsIsAnAlarm) {
+  ScreenModel m;
+  m.connected = true;
+  ASSERT_TRUE(apply_snapshot(kSnapshot, m.view));
+  ASSERT_FALSE(m.view.venues.empty());
+  m.view.venues[0].up = true;
+  m.view.venues[0].positions = "unanswered";
+  const auto lines = layout_screen(m, 160, 24);
+  EXPECT_NE(lines[0].text.find("default up (NO ANSWER to the positions request"), std::string::npos)
+      << lines[0].text;
+  EXPECT_EQ(lines[0].style, LineStyle::title_alarm);
+}
+
 TEST(ScreenLayoutTest, BiggerScreensGetWiderBarsAndMoreAlerts) {
   ScreenModel m;
   m.connected = true;

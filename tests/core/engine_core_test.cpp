@@ -112,6 +112,46 @@ TEST(EngineCoreTest, TradesOnlyOutsideTheBandThenSettlesOnTheFill) {
   EXPECT_EQ(e.core->stats().rebalances, 1u);
 }
 
+// The venue sends a fill again (a resend after a reconnect, or after our restart): its
+// execution id was applied, so it is dropped; a fill with another id is applied.
+TEST(EngineCoreTest, AFillWhoseExecutionIdWasAppliedIsDroppedAcrossARestart) {
+  Engine e;
+  e.tick(70000);
+  ASSERT_EQ(e.tick(90000), 1u);
+  const OrderRequest o = e.out[0];
+  ExecReport part = report_of(o, ExecKind::partial_fill, 40, 40, 71, 900000, 1.0);
+  part.exec_id = 0x1111;
+  e.core->on_exec(part);
+  e.core->on_exec(part);  // resent
+  EXPECT_EQ(e.core->portfolio().positions[0].lots, -40);
+  EXPECT_EQ(e.core->stats().duplicate_fills, 1u);
+  EXPECT_DOUBLE_EQ(e.core->stats().fees_paid, 1.0);
+  // A restarted engine given the applied ids (the journal's replay) drops it as well.
+  Engine restarted;
+  restarted.core->restore_fill_ids(e.core->fill_ids());
+  restarted.core->adopt_open_orders(e.core->open_orders());
+  restarted.core->on_exec(part);
+  EXPECT_EQ(restarted.core->stats().duplicate_fills, 1u);
+  EXPECT_EQ(restarted.core->portfolio().positions[0].lots, 0);
+  ExecReport rest = report_of(o, ExecKind::fill, 71, 111, 0, 900000);
+  rest.exec_id = 0x2222;
+  e.core->on_exec(rest);
+  EXPECT_EQ(e.core->portfolio().positions[0].lots, -111);
+  EXPECT_TRUE(e.core->settled());
+}
+
+TEST(EngineCoreTest, RecentFillIdsRemembersAtLeastAGeneration) {
+  RecentFillIds ids;
+  for (std::uint64_t k = 1; k <= 3 * RecentFillIds::kGeneration; ++k) ids.insert(k * 7919);
+  for (std::uint64_t k = 2 * RecentFillIds::kGeneration + 1; k <= 3 * RecentFillIds::kGeneration;
+       ++k)
+    ASSERT_TRUE(ids.contains(k * 7919)) << k;
+  EXPECT_FALSE(ids.contains(1));
+  EXPECT_FALSE(ids.contains(0));  // no id: never a duplicate
+  EXPECT_NE(exec_id_of("E1", 2), exec_id_of("E2", 2));
+  EXPECT_EQ(exec_id_of("", 0), 0u);
+}
+
 TEST(EngineCoreTest, UnknownReportIsCountedNotApplied) {
   Engine e;
   ExecReport r;

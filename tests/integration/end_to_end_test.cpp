@@ -9,11 +9,15 @@
 #include <simdjson.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -79,6 +83,7 @@ struct EngineSummary {
 struct VenueAccount {
   bool found = false;
   std::int64_t orders = -1;
+  std::int64_t rejects = -1, duplicate_ids = -1;
   double funding_received = 0, funding_paid = 0, fees = 0;
   std::map<std::string, double> positions;
 };
@@ -97,6 +102,8 @@ VenueAccount parse_venue_summary(const std::string& out) {
     const double value = std::strtod(t.c_str() + eq + 1, nullptr);
     if (!in_account) {
       if (key == "orders") v.orders = static_cast<std::int64_t>(value);
+      if (key == "rejects") v.rejects = static_cast<std::int64_t>(value);
+      if (key == "duplicate_ids") v.duplicate_ids = static_cast<std::int64_t>(value);
       return;
     }
     if (key == "funding_received")
@@ -485,7 +492,20 @@ TEST_F(EndToEndTest, RestartWithoutTheJournalAdoptsTheVenuesPositionsAndSaysSo) 
   ASSERT_GE(first.orders, 2);
   EXPECT_EQ(first.reconcile_mismatches, 0) << last_engine_;  // the venue agreed at logon
   EXPECT_GE(first.reconcile_answers, 1);
+  {  // `ballast reconcile` asks without trading: the journal and the venue agree
+    ChildProcess agree({BALLAST_BIN, "reconcile", "--config", config}, dir_ + "/reconcile1");
+    ASSERT_EQ(agree.wait(std::chrono::milliseconds(30000)), 0) << agree.out() << agree.err();
+    EXPECT_NE(agree.out().find("the venues hold what the journal says"), std::string::npos)
+        << agree.out();
+  }
   std::filesystem::remove(dir_ + "/engine.journal");
+  {  // without the journal, [portfolio] (flat) against the venue's hedge: exit 1, said
+    ChildProcess differ({BALLAST_BIN, "reconcile", "--config", config, "--json"},
+                        dir_ + "/reconcile2");
+    ASSERT_EQ(differ.wait(std::chrono::milliseconds(30000)), 1) << differ.out() << differ.err();
+    EXPECT_NE(differ.out().find("\"agrees\":false"), std::string::npos) << differ.out();
+    EXPECT_FALSE(std::filesystem::exists(dir_ + "/engine.journal")) << "reconcile wrote one";
+  }
   auto second_run = start_engine(config, 4);
   const EngineSummary second = finish_engine(*second_run);
   venue->signal(SIGTERM);
@@ -534,6 +554,70 @@ TEST_F(EndToEndTest, AVenueThatDoesNotAnswerPositionsIsNeverTradedOn) {
   EXPECT_NE(last_engine_.find("no answer to RequestForPositions (AN) in 1 s: not trading there"),
             std::string::npos)
       << last_engine_;
+}
+
+// Issue 16's kill soak: a separate ballast-venue keeps running while `ballast run` (with a
+// journal) is killed with SIGKILL at random moments and started again, on a book that
+// keeps leaving its band (a volatile walk), so many kills land while orders are in
+// flight. At the end: the engine's positions are the venue's, the venue never saw a
+// client order id twice, and nothing is left unknown. BALLAST_KILL_SOAK_KILLS sets the
+// count (default 20; the long run outside ctest uses more).
+TEST_F(EndToEndTest, KillSoakSigkillAtRandomMomentsNeverLosesTheBook) {
+  int kills = 20;
+  if (const char* n = std::getenv("BALLAST_KILL_SOAK_KILLS")) kills = std::max(1, std::atoi(n));
+  Scenario s;
+  s.journal = true;
+  s.volatility = 4.0;
+  std::string config = write_config(s);
+  {  // bands of 2%: the walk leaves them about every second, so orders keep going out
+    std::string text = read_file(config);
+    for (int k = 0; k < 2; ++k) replace_once(text, "band = 0.05", "band = 0.02");
+    std::ofstream(config) << text;
+  }
+  // Every venue message held 250 ms (the `delay` fault): an order stays in flight that
+  // long, so kills land between a send and its fill, not only between orders.
+  auto venue = start_venue(config, {"--fault", "0 delay 250"});
+  std::mt19937_64 rng(20261208);
+  // A start says how many orders the journal had in flight: the kill before it landed
+  // between their send and their end.
+  int kills_with_orders_in_flight = 0;
+  auto in_flight_at_start = [](const std::string& err) {
+    const auto at = err.find(" order(s) in flight");
+    if (at == std::string::npos) return 0L;
+    const auto from = err.rfind(' ', at - 1);
+    return std::strtol(err.c_str() + from + 1, nullptr, 10);
+  };
+  for (int k = 0; k < kills; ++k) {
+    auto engine = start_engine(config, 60);
+    // 0.3 to 4 s in: start-up, recovery, the positions answer, then trading.
+    const auto at = std::chrono::milliseconds(300 + static_cast<int>(rng() % 3700));
+    std::this_thread::sleep_for(at);
+    engine->signal(SIGKILL);
+    ASSERT_EQ(engine->wait(std::chrono::milliseconds(10000)), 128 + SIGKILL) << engine->err();
+    kills_with_orders_in_flight += in_flight_at_start(engine->err()) > 0 ? 1 : 0;
+  }
+  auto last = start_engine(config, 4);
+  const EngineSummary e = finish_engine(*last);
+  kills_with_orders_in_flight += e.journal_in_flight > 0 ? 1 : 0;
+  venue->signal(SIGTERM);
+  ASSERT_EQ(venue->wait(), 0) << venue->err();
+  const VenueAccount v = parse_venue_summary(venue->out());
+  ASSERT_TRUE(v.found) << venue->out();
+
+  EXPECT_TRUE(e.journal_recovered);
+  EXPECT_EQ(e.unknown_at_exit, 0) << last_engine_;
+  expect_positions_agree(e, v.positions);
+  EXPECT_EQ(v.duplicate_ids, 0) << venue->out();
+  EXPECT_GT(v.orders, 0) << "the soak never traded: it tested nothing";
+  EXPECT_GE(kills_with_orders_in_flight, 1) << "no kill landed while an order was out";
+  std::printf(
+      "kill soak: %d kills (%d with orders in flight in the journal), venue orders %lld, "
+      "rejects %lld, duplicate ids %lld; last run: orders %lld, fills %lld, position "
+      "differences adopted %lld, journal in flight at start %lld\n",
+      kills, kills_with_orders_in_flight, static_cast<long long>(v.orders),
+      static_cast<long long>(v.rejects), static_cast<long long>(v.duplicate_ids),
+      static_cast<long long>(e.orders), static_cast<long long>(e.fills),
+      static_cast<long long>(e.reconcile_mismatches), static_cast<long long>(e.journal_in_flight));
 }
 
 TEST_F(EndToEndTest, EmbeddedVenueRunsTheDemoInOneProcess) {

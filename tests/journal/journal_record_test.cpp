@@ -182,9 +182,9 @@ TEST(JournalRecordTest, ARecordOfANewerTypeOrVersionIsSkippedNotCorrupt) {
   Bytes b = journal_of({order(1)});
   const std::size_t at = b.size();
   append_frame(b, encode_event, fill(1));
-  // Rewrite fill(1) as version 2 (a newer writer's) with a valid checksum.
-  const std::uint16_t v2 = 2;
-  std::memcpy(&b[at + 10], &v2, 2);
+  // Rewrite fill(1) as the version after today's (a newer writer's), checksum valid.
+  const std::uint16_t newer = kReportVersion + 1;
+  std::memcpy(&b[at + 10], &newer, 2);
   const std::uint32_t payload = static_cast<std::uint32_t>(b.size() - at - kFrameBytes);
   const std::uint32_t crc = crc32c(&b[at + 8], 4 + payload);
   std::memcpy(&b[at + 4], &crc, 4);
@@ -195,6 +195,49 @@ TEST(JournalRecordTest, ARecordOfANewerTypeOrVersionIsSkippedNotCorrupt) {
   EXPECT_EQ(scan.skipped, 1u);
   ASSERT_EQ(recs.size(), 3u);
   EXPECT_EQ(recs[2].event.client_order_id, 2u);
+}
+
+// A journal written before reports carried the venue's execution id (version 1: no id
+// after the client order id) still reads, every field in its place, with no id.
+TEST(JournalRecordTest, AVersion1ReportStillReads) {
+  JournalEvent e = fill(9);
+  e.request_id = 0xABCDEF;  // the execution id a v2 record carries
+  std::uint8_t buf[kMaxRecordBytes];
+  const std::size_t n = encode_event(e, buf);
+  {
+    JournalRecord v2;
+    ASSERT_EQ(decode_record(buf, n, v2).status, DecodeStatus::ok);
+    EXPECT_EQ(v2.event.request_id, 0xABCDEFu);
+    EXPECT_EQ(v2.event.to_report().exec_id, 0xABCDEFu);
+  }
+  Bytes v1(buf, buf + kFrameBytes + 16);                 // frame, wall_ns, client_order_id
+  v1.insert(v1.end(), buf + kFrameBytes + 24, buf + n);  // the rest, without the id
+  const std::uint32_t payload = static_cast<std::uint32_t>(v1.size() - kFrameBytes);
+  const std::uint16_t version = 1;
+  std::memcpy(&v1[0], &payload, 4);
+  std::memcpy(&v1[10], &version, 2);
+  const std::uint32_t crc = crc32c(&v1[8], 4 + payload);
+  std::memcpy(&v1[4], &crc, 4);
+  JournalRecord rec;
+  ASSERT_EQ(decode_record(v1.data(), v1.size(), rec).status, DecodeStatus::ok);
+  EXPECT_EQ(rec.version, 1u);
+  EXPECT_EQ(rec.event.request_id, 0u);
+  EXPECT_EQ(rec.event.client_order_id, 9u);
+  EXPECT_EQ(rec.event.lots, 7);
+  EXPECT_EQ(rec.event.price_ticks, 650'100);
+  EXPECT_EQ(rec.event.amount, 1.25);
+  EXPECT_EQ(rec.event.exec, ExecKind::fill);
+  // Version 1 knew no position lines: one there is a bad record, not a new kind.
+  JournalEvent line = fill(9);
+  line.exec = ExecKind::position;
+  const std::size_t m = encode_event(line, buf);
+  Bytes bad(buf, buf + kFrameBytes + 16);
+  bad.insert(bad.end(), buf + kFrameBytes + 24, buf + m);
+  std::memcpy(&bad[0], &payload, 4);
+  std::memcpy(&bad[10], &version, 2);
+  const std::uint32_t crc2 = crc32c(&bad[8], 4 + payload);
+  std::memcpy(&bad[4], &crc2, 4);
+  EXPECT_EQ(decode_record(bad.data(), bad.size(), rec).status, DecodeStatus::bad_payload);
 }
 
 TEST(JournalRecordTest, AFileThatDoesNotStartWithARunIsRefused) {

@@ -179,7 +179,7 @@ struct LiveRun {
         up.kind = ExecKind::session_up;
         core->on_exec(up);
         answer_queries();
-        core->resume();
+        command(ControlOp::resume);
         return;
       }
       default: {  // kill: every resting order cancelled, then trading again
@@ -195,10 +195,21 @@ struct LiveRun {
             break;
           }
         }
-        core->resume();
+        // Now and then the kill stands (until the next reconnect's resume): a restart
+        // must find it still HALTED.
+        if (rng() % 4 != 0) command(ControlOp::resume);
         return;
       }
     }
+  }
+
+  // An operator's command, through the path that journals it.
+  void command(ControlOp op) {
+    ControlCommand c;
+    c.op = op;
+    ControlReply reply;
+    std::array<OrderRequest, 16> out{};
+    (void)core->apply_control(c, reply, out.data(), out.size());
   }
 
   // Status queries, then the positions request each logon (or check) asks.
@@ -291,6 +302,11 @@ void expect_same_book(const EngineCore& live, const RecoveredBook& book, std::ui
     ASSERT_EQ(lo.orders[k].filled_lots, book.open.orders[k].filled_lots);
   }
   ASSERT_EQ(live.stats().fills, book.fills) << "seed " << seed;
+  const OperatorState op = live.operator_state();
+  ASSERT_EQ(op.halted, book.operator_state.halted) << "seed " << seed;
+  ASSERT_EQ(op.paused, book.operator_state.paused) << "seed " << seed;
+  ASSERT_EQ(op.mode, book.operator_state.mode) << "seed " << seed;
+  ASSERT_EQ(op.flattening, book.operator_state.flattening) << "seed " << seed;
 }
 
 TEST(JournalReplayTest, ReplayedJournalsHoldWhatTheLiveEngineHeldAtEveryCut) {
@@ -341,6 +357,43 @@ TEST(JournalReplayTest, EveryPrefixReplaysToTheEngineAsItWasThen) {
     }
     EXPECT_GT(checked, 50u);
   }
+}
+
+// The operator's pause, set-target and kill are journalled commands: a restart finds the
+// engine as the operator left it, not ACTIVE on the config's targets.
+TEST(JournalReplayTest, TheOperatorsCommandsSurviveARestart) {
+  TscClock::calibrate(1'000'000);
+  LiveRun run(7);
+  ControlCommand target;
+  target.op = ControlOp::set_target;
+  target.asset = run.config.universe.find_asset("BTC");
+  target.weight = 0.3;
+  target.has_band = true;
+  target.band = 0.02;
+  ControlReply reply;
+  std::array<OrderRequest, 16> out{};
+  (void)run.core->apply_control(target, reply, out.data(), out.size());
+  ASSERT_EQ(reply.result, ControlResult::ok);
+  run.command(ControlOp::pause);
+  run.command(ControlOp::kill);
+  const RecoveredBook book =
+      replay(run.config, encode_journal(run.seed, run.tap.events, run.tap.events.size()));
+  EXPECT_EQ(book.commands, 3u);
+  EXPECT_TRUE(book.operator_state.paused);
+  EXPECT_TRUE(book.operator_state.halted);
+  EXPECT_EQ(book.operator_state.mode, TradingState::halted);
+  EXPECT_DOUBLE_EQ(book.operator_state.targets[target.asset].weight, 0.3);
+  EXPECT_DOUBLE_EQ(book.operator_state.targets[target.asset].band, 0.02);
+  // The engine that runs takes it.
+  risk::RiskGate gate(run.config.universe, run.config.risk, run.config.policy,
+                      run.config.margin_balance);
+  ClientOrderIdGenerator ids{1, std::nullopt};
+  EngineCore restarted(run.config, gate, ids, 0);
+  restarted.restore_operator_state(book.operator_state);
+  EXPECT_TRUE(restarted.halted());
+  EXPECT_TRUE(restarted.paused());
+  EXPECT_EQ(restarted.mode(), TradingState::halted);
+  EXPECT_DOUBLE_EQ(restarted.targets()[target.asset].weight, 0.3);
 }
 
 TEST(JournalReplayTest, AJournalOfOneRunStartsFromItsSeed) {

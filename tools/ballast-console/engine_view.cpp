@@ -123,6 +123,7 @@ bool apply_snapshot(std::string_view line, EngineView& v) {
       read(r, "name", x.name);
       read(r, "up", x.up);
       read(r, "last_problem", x.last_problem);
+      read(r, "positions", x.positions);
     });
     read(o, "ticks", v.ticks);
     read(o, "orders", v.orders);  // the count (the open orders are "open")
@@ -283,7 +284,11 @@ void add_title(ScreenLines& out, const ScreenModel& m) {
       for (const auto& venue : v.venues) {
         title += " " + venue.name + (venue.up ? " up" : " DOWN");
         if (!venue.up && !venue.last_problem.empty()) title += " (" + venue.last_problem + ")";
-        if (!venue.up) alarm = true;
+        // Up but not traded on until it says what it holds; unanswered is an alarm.
+        if (venue.up && venue.positions == "asking") title += " (asking for positions)";
+        if (venue.up && venue.positions == "unanswered")
+          title += " (NO ANSWER to the positions request: not trading there)";
+        if (!venue.up || venue.positions == "unanswered") alarm = true;
       }
     }
   }

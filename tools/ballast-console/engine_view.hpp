@@ -15,6 +15,8 @@ struct VenueView {
   std::string name;
   bool up = false;
   std::string last_problem;  // why it last went down, in the venue's words
+  // What the engine knows of its positions there: in_sync, asking or unanswered.
+  std::string positions = "in_sync";
 };
 
 struct AssetView {

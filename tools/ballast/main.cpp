@@ -28,6 +28,7 @@ constexpr int kExitBadInput = 2;
 constexpr const char* kUsage =
     "usage: ballast plan --config FILE [--json] [--now TIME] [--state STATE]\n"
     "       ballast run --config FILE [--duration S] [--json]\n"
+    "       ballast reconcile --config FILE [--timeout S] [--json]\n"
     "       ballast check-config FILE\n"
     "       ballast journal show FILE [--json] [--from N] [--config FILE]\n"
     "       ballast --help | --version\n"
@@ -37,6 +38,11 @@ constexpr const char* kUsage =
     "  run           the engine: [feed] market data through the pinned-thread pipeline,\n"
     "                risk-checked hedge orders to the [orders] route, until the feed\n"
     "                ends, --duration S elapses or SIGINT/SIGTERM; prints a summary\n"
+    "  reconcile     connect to every venue, ask what it holds, print journal (or\n"
+    "                [portfolio]) vs venue per instrument; trades nothing, writes no\n"
+    "                journal; exit 1 when they differ or a venue does not answer\n"
+    "                (default --timeout: [recovery] timeout_s + 10). Not beside a running\n"
+    "                engine: it logs on with the same FIX session\n"
     "  check-config  validate a config file; exit 0 if good, 2 with one line per problem\n"
     "  journal show  the engine's journal ([journal] path) record by record, in words or\n"
     "                one JSON object per line; --config names the instruments; exit 1\n"
@@ -247,6 +253,43 @@ int run_run(const std::vector<std::string_view>& args) {
   return ballast::tools::run_command(*result.config, options);
 }
 
+// `ballast reconcile --config FILE [--timeout S] [--json]`.
+int run_reconcile(const std::vector<std::string_view>& args) {
+  std::optional<std::string> config_path;
+  std::optional<double> timeout_s;
+  bool json = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string_view a = args[i];
+    if (a == "--json") {
+      json = true;
+    } else if (a == "--config" || a == "--timeout") {
+      if (i + 1 >= args.size())
+        return bad_argument("reconcile: " + std::string(a) + " needs a value");
+      const std::string_view v = args[++i];
+      if (a == "--config") {
+        config_path = std::string(v);
+        continue;
+      }
+      double seconds = 0;
+      const auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), seconds);
+      if (ec != std::errc{} || ptr != v.data() + v.size() || !(seconds > 0) || seconds > 3600)
+        return bad_argument("reconcile: --timeout '" + std::string(v) +
+                            "' is not a number of seconds in (0, 3600]");
+      timeout_s = seconds;
+    } else {
+      return bad_argument("reconcile: unknown argument '" + std::string(a) + "'");
+    }
+  }
+  if (!config_path) return bad_argument("reconcile: --config FILE is required");
+  const auto result = ballast::tools::load_ballast_config(*config_path);
+  if (!result.ok()) return report_config_errors(result.errors);
+  if (result.config->orders.kind == ballast::OrderRouteKind::loopback)
+    return bad_argument("reconcile: " + *config_path +
+                        ": [orders] route is loopback: there is no venue to ask");
+  return ballast::tools::reconcile_command(
+      *result.config, timeout_s.value_or(result.config->recovery.timeout_s + 10.0), json);
+}
+
 }  // namespace
 
 static int run_main(int argc, char** argv) {
@@ -267,6 +310,7 @@ static int run_main(int argc, char** argv) {
   }
   if (command == "plan") return run_plan(rest);
   if (command == "run") return run_run(rest);
+  if (command == "reconcile") return run_reconcile(rest);
   if (command == "check-config") return run_check_config(rest);
   if (command == "journal") return ballast::tools::run_journal_command(rest);
   return bad_argument("unknown command '" + std::string(command) + "'");

@@ -111,6 +111,53 @@ class EmbeddedSimulator final : public runtime::EmbeddedVenue {
 
 }  // namespace
 
+int reconcile_command(const BallastFileConfig& config, double timeout_s, bool json) {
+  install_signal_handlers();
+  runtime::RuntimeParts parts;
+  parts.load_config = reload_ballast_config;
+  parts.reconcile_only = true;
+  if (config.venue.embedded) parts.venue = std::make_unique<EmbeddedSimulator>(config);
+  runtime::EngineRuntime::Built built = runtime::EngineRuntime::build(config, std::move(parts));
+  if (!built.runtime) return built.exit_code;
+  if (const int code = built.runtime->start(); code != 0) return code;
+  built.runtime->run_until(runtime::StopWhen{timeout_s, &g_signal, true});
+  const runtime::RunSummary s = built.runtime->shutdown();
+  const Universe& u = config.universe;
+  bool agree = s.reconcile.not_in_sync.empty() && s.reconcile.answers > 0;
+  JsonWriter j;
+  j.begin_object().key("instruments").begin_array();
+  std::string text;
+  for (const runtime::PositionLots& p : s.positions) {
+    const InstrumentId i = u.find_instrument(p.symbol);
+    const std::string& venue = u.venues[u.instruments[i].venue];
+    bool answered = s.reconcile.answers > 0;
+    for (const std::string& v : s.reconcile.not_in_sync)
+      answered = answered && v.rfind(venue + " (", 0) != 0;
+    std::int64_t journal = p.lots;  // after adopting: the venue's, unless it differed
+    for (const runtime::ReconcileLine& l : s.reconcile.lines)
+      if (l.instrument == p.symbol) journal = l.journal;
+    const bool same = answered && journal == p.lots;
+    agree = agree && same;
+    j.begin_object().field("symbol", p.symbol).field("venue", venue);
+    j.field("journal", static_cast<long long>(journal));
+    if (answered) j.field("venue_says", static_cast<long long>(p.lots));
+    j.field("agrees", same).end_object();
+    text += "  " + p.symbol + " (" + venue + "): journal " + std::to_string(journal) + ", venue " +
+            (answered ? std::to_string(p.lots) : std::string("did not answer")) +
+            (same ? "" : "  DIFFERS") + "\n";
+  }
+  j.end_array().key("not_in_sync").begin_array();
+  for (const std::string& v : s.reconcile.not_in_sync) j.value(v);
+  j.end_array().field("agree", agree).end_object();
+  const std::string out =
+      json ? j.str() + "\n"
+           : std::string("ballast reconcile: ") +
+                 (agree ? "the venues hold what the journal says" : "the venues DIFFER") + " (" +
+                 s.stop_reason + ")\n" + text;
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return agree ? 0 : 1;
+}
+
 int run_command(const BallastFileConfig& config, const RunOptions& options) {
   // First: a Ctrl-C while the engine is still being built stops it as cleanly as one later
   // (run_until sees it at once), instead of killing the process mid-start.

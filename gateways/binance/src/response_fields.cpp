@@ -27,6 +27,21 @@ bool int_of(od::value& v, std::int64_t& out, bool& present) noexcept {
   return true;
 }
 
+// Each field of `object` in order, as its key and value, to `visit` (false: stop, the
+// message is refused). False when the JSON is bad or `visit` refused.
+template <class Visit>
+bool each_field(od::object& object, Visit&& visit) noexcept {
+  for (auto entry : object) {
+    od::field field;
+    if (std::move(entry).get(field)) return false;
+    std::string_view key;
+    if (field.unescaped_key().get(key)) return false;
+    od::value value = field.value();
+    if (!visit(key, value)) return false;
+  }
+  return true;
+}
+
 // The order object of a result (order.*), userDataStream.start's result, or user data "o".
 bool collect_order(od::value& v, BinanceOrderFields& o, bool user_data) noexcept {
   od::json_type type;
@@ -35,12 +50,7 @@ bool collect_order(od::value& v, BinanceOrderFields& o, bool user_data) noexcept
   od::object object;
   if (v.get_object().get(object)) return false;
   o.is_object = true;
-  for (auto entry : object) {
-    od::field field;
-    if (std::move(entry).get(field)) return false;
-    std::string_view key;
-    if (field.unescaped_key().get(key)) return false;
-    od::value value = field.value();
+  const bool walked = each_field(object, [&](std::string_view key, od::value& value) {
     std::string_view* target = nullptr;
     if (user_data) {
       if (key.size() == 1) {
@@ -72,6 +82,9 @@ bool collect_order(od::value& v, BinanceOrderFields& o, bool user_data) noexcept
           case 'L':
             target = &o.last_price;
             break;
+          case 't':
+            if (!int_of(value, o.trade_id, o.has_trade_id)) return false;
+            break;
           case 'N':
             target = &o.fee_asset;
             break;
@@ -100,42 +113,32 @@ bool collect_order(od::value& v, BinanceOrderFields& o, bool user_data) noexcept
       target = &o.listen_key;
     }
     if (target != nullptr && !string_of(value, *target)) return false;
-  }
-  return true;
+    return true;
+  });
+  return walked;
 }
 
 bool collect_error(od::value& v, ResponseFields& f) noexcept {
   od::object object;
   if (v.get_object().get(object)) return false;
   f.has_error = true;
-  for (auto entry : object) {
-    od::field field;
-    if (std::move(entry).get(field)) return false;
-    std::string_view key;
-    if (field.unescaped_key().get(key)) return false;
-    od::value value = field.value();
+  const bool walked = each_field(object, [&](std::string_view key, od::value& value) {
     if (key == "code") {
       if (!int_of(value, f.code, f.has_code)) return false;
     } else if (key == "data") {
       od::json_type type;
       if (value.type().get(type)) return false;
-      if (type != od::json_type::object) continue;
+      if (type != od::json_type::object) return true;
       od::object data;
       if (value.get_object().get(data)) return false;
-      for (auto data_entry : data) {
-        od::field data_field;
-        if (std::move(data_entry).get(data_field)) return false;
-        std::string_view data_key;
-        if (data_field.unescaped_key().get(data_key)) return false;
-        if (data_key == "retryAfter") {
-          bool present = false;
-          od::value retry = data_field.value();
-          if (!int_of(retry, f.retry_after_ms, present)) return false;
-        }
-      }
+      return each_field(data, [&](std::string_view data_key, od::value& retry) {
+        bool present = false;
+        return data_key != "retryAfter" || int_of(retry, f.retry_after_ms, present);
+      });
     }
-  }
-  return true;
+    return true;
+  });
+  return walked;
 }
 
 bool collect_limits(od::value& v, ResponseFields& f) noexcept {
@@ -147,12 +150,7 @@ bool collect_limits(od::value& v, ResponseFields& f) noexcept {
     if (element.get_object().get(object)) return false;
     RateLimitEntry e;
     bool has_num = false, has_limit = false, has_count = false;
-    for (auto entry : object) {
-      od::field field;
-      if (std::move(entry).get(field)) return false;
-      std::string_view key;
-      if (field.unescaped_key().get(key)) return false;
-      od::value value = field.value();
+    const bool walked = each_field(object, [&](std::string_view key, od::value& value) {
       bool ok = true;
       if (key == "rateLimitType")
         ok = string_of(value, e.type);
@@ -164,8 +162,9 @@ bool collect_limits(od::value& v, ResponseFields& f) noexcept {
         ok = int_of(value, e.limit, has_limit);
       else if (key == "count")
         ok = int_of(value, e.count, has_count);
-      if (!ok) return false;
-    }
+      return ok;
+    });
+    if (!walked) return false;
     e.complete = has_num && has_limit && has_count && !e.type.empty() && !e.interval.empty();
     if (e.complete && f.limit_count < f.limits.size()) f.limits[f.limit_count++] = e;
   }
@@ -182,18 +181,14 @@ bool collect_positions(od::value& v, ResponseFields& f) noexcept {
     od::object object;
     if (element.get_object().get(object)) return false;
     BinancePositionLine line;
-    for (auto entry : object) {
-      od::field field;
-      if (std::move(entry).get(field)) return false;
-      std::string_view key;
-      if (field.unescaped_key().get(key)) return false;
-      od::value value = field.value();
+    const bool walked = each_field(object, [&](std::string_view key, od::value& value) {
       std::string_view* target = key == "symbol"        ? &line.symbol
                                  : key == "positionAmt" ? &line.amount
                                  : key == "entryPrice"  ? &line.entry
                                                         : nullptr;
-      if (target != nullptr && !string_of(value, *target)) return false;
-    }
+      return target == nullptr || string_of(value, *target);
+    });
+    if (!walked) return false;
     if (line.symbol.empty() || line.amount.empty()) return false;
     const auto amount = parse_wire_double(line.amount);
     if (!amount) return false;
@@ -212,12 +207,7 @@ bool collect_account_update(od::value& v, ResponseFields& f) noexcept {
   od::object object;
   if (v.get_object().get(object)) return false;
   f.has_account = true;
-  for (auto entry : object) {
-    od::field field;
-    if (std::move(entry).get(field)) return false;
-    std::string_view key;
-    if (field.unescaped_key().get(key)) return false;
-    od::value value = field.value();
+  const bool walked = each_field(object, [&](std::string_view key, od::value& value) {
     if (key == "m") {
       if (!string_of(value, f.reason)) return false;
     } else if (key == "B" || key == "P") {
@@ -228,12 +218,7 @@ bool collect_account_update(od::value& v, ResponseFields& f) noexcept {
         if (item.get_object().get(o)) return false;
         ResponseFields::BalanceChange b;
         std::string_view symbol;
-        for (auto e : o) {
-          od::field ef;
-          if (std::move(e).get(ef)) return false;
-          std::string_view k;
-          if (ef.unescaped_key().get(k)) return false;
-          od::value ev = ef.value();
+        const bool item_read = each_field(o, [&](std::string_view k, od::value& ev) {
           if (key == "B" && k == "a") {
             if (!string_of(ev, b.asset)) return false;
           } else if (key == "B" && k == "bc") {
@@ -241,23 +226,21 @@ bool collect_account_update(od::value& v, ResponseFields& f) noexcept {
           } else if (key == "P" && k == "s") {
             if (!string_of(ev, symbol)) return false;
           }
-        }
+          return true;
+        });
+        if (!item_read) return false;
         if (key == "B" && f.balance_count < f.balances.size()) f.balances[f.balance_count++] = b;
         if (key == "P" && f.position_symbol.empty()) f.position_symbol = symbol;
       }
     }
-  }
-  return true;
+    return true;
+  });
+  return walked;
 }
 }  // namespace
 
 bool collect_response(od::object top, ResponseFields& f) noexcept {
-  for (auto entry : top) {
-    od::field field;
-    if (std::move(entry).get(field)) return false;
-    std::string_view key;
-    if (field.unescaped_key().get(key)) return false;
-    od::value value = field.value();
+  const bool walked = each_field(top, [&](std::string_view key, od::value& value) {
     if (key == "id") {
       f.has_id = true;
       od::json_type type;
@@ -286,17 +269,13 @@ bool collect_response(od::object top, ResponseFields& f) noexcept {
       if (value.type().get(type)) return false;
       if (type == od::json_type::array && !collect_limits(value, f)) return false;
     }
-  }
-  return true;
+    return true;
+  });
+  return walked;
 }
 
 bool collect_user_data(od::object top, ResponseFields& f) noexcept {
-  for (auto entry : top) {
-    od::field field;
-    if (std::move(entry).get(field)) return false;
-    std::string_view key;
-    if (field.unescaped_key().get(key)) return false;
-    od::value value = field.value();
+  const bool walked = each_field(top, [&](std::string_view key, od::value& value) {
     if (key == "e") {
       if (!string_of(value, f.event)) return false;
     } else if (key == "o") {
@@ -305,8 +284,9 @@ bool collect_user_data(od::object top, ResponseFields& f) noexcept {
     } else if (key == "a") {
       if (!collect_account_update(value, f)) return false;
     }
-  }
-  return true;
+    return true;
+  });
+  return walked;
 }
 
 }  // namespace ballast::binance

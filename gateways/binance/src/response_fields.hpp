@@ -23,6 +23,8 @@ struct BinanceOrderFields {
       listen_key;
   // user-data ORDER_TRADE_UPDATE "o"
   std::string_view exec_type, last_qty, last_price, fee_asset, fee;
+  std::int64_t trade_id = 0;  // "t": unique per symbol
+  bool has_trade_id = false;
   bool is_object = false;
 };
 

@@ -7,6 +7,7 @@
 #include <new>
 
 #include "ballast/binance/wire_numbers.hpp"
+#include "ballast/core/recent_fill_ids.hpp"
 #include "response_fields.hpp"
 
 namespace ballast::binance {
@@ -458,6 +459,12 @@ ResponseResult BinanceResponseParser::parse_user_data(const char* data, std::siz
     r.last_lots = *last_lots;
     r.last_price_ticks = nearest->steps;
     r.kind = status == VenueOrderStatus::filled ? ExecKind::fill : ExecKind::partial_fill;
+    if (o.has_trade_id) {  // trade ids are per symbol: the symbol is part of the id
+      const std::uint64_t sym = exec_id_of(o.symbol.data(), o.symbol.size());
+      const std::uint64_t id =
+          sym ^ (static_cast<std::uint64_t>(o.trade_id) * 0x9E3779B97F4A7C15ULL);
+      r.exec_id = id == 0 ? 1 : id;
+    }
     if (!o.fee.empty() && !o.fee_asset.empty()) {
       if (o.fee_asset == symbols_.quote_asset(r.instrument)) {
         const auto amount = parse_wire_double(o.fee);

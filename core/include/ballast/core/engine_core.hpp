@@ -20,6 +20,7 @@
 #include "ballast/core/order_gate.hpp"
 #include "ballast/core/planner.hpp"
 #include "ballast/core/position_reconciler.hpp"
+#include "ballast/core/recent_fill_ids.hpp"
 
 namespace ballast {
 
@@ -56,8 +57,19 @@ struct EngineStats {
   std::uint64_t ticks_held = 0;             // ticks held by the price-jump filter
   std::uint64_t price_jumps_confirmed = 0;  // held jumps a second tick confirmed
   std::uint64_t journal_refused = 0;        // events the journal could not take: HALTED
+  std::uint64_t duplicate_fills = 0;        // fills whose execution id was applied before
   double max_abs_drift_first = -1.0;        // at the first fully priced valuation
   double max_abs_drift_peak = 0.0;
+};
+
+// What the operator's commands left behind: pause, kill (HALTED), reduce-only, flatten,
+// the targets set-target changed. A restart keeps it (a kill switch survives a crash).
+struct OperatorState {
+  bool paused = false;
+  bool halted = false;
+  bool flattening = false;
+  TradingState mode = TradingState::active;
+  TargetTable targets{};
 };
 
 class EngineCore {
@@ -87,6 +99,13 @@ class EngineCore {
   void restore_sent(const JournalEvent& sent) noexcept;
   void adopt_open_orders(const OpenOrderSet& orders) noexcept;
   [[nodiscard]] const OpenOrderSet& open_orders() const noexcept { return open_; }
+  // The replay's operator state, taken by the engine that runs (restore_operator_state);
+  // the replay gets there by applying each journalled command through apply_control.
+  [[nodiscard]] OperatorState operator_state() const noexcept;
+  void restore_operator_state(const OperatorState& state) noexcept;
+  // The execution ids of the fills applied (the replay's, then the run's own).
+  [[nodiscard]] const RecentFillIds& fill_ids() const noexcept { return *fill_ids_; }
+  void restore_fill_ids(const RecentFillIds& ids) noexcept { *fill_ids_ = ids; }
   // Queries due, in order: a status query per order whose state was lost with its venue's
   // session (once that session is back), then that venue's positions request; and the
   // periodic positions checks. Written into `out`, returns how many. Not trades: the
@@ -191,6 +210,7 @@ class EngineCore {
   std::size_t query_count_ = 0;
   std::array<bool, kMaxVenues> venue_up_{};
   PositionReconciler reconciler_;
+  std::unique_ptr<RecentFillIds> fill_ids_ = std::make_unique<RecentFillIds>();  // 64 KiB
   bool halted_ = false;
   bool halted_by_session_loss_ = false;
   bool paused_ = false;

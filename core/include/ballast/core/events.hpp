@@ -117,6 +117,10 @@ enum class OrderStatus : std::uint8_t { none, open, filled, canceled, rejected, 
 
 struct ExecReport {
   std::uint64_t client_order_id = 0;
+  // The venue's id of this execution (fills: FIX ExecID, Binance trade id), as a 64-bit
+  // hash; 0 when the venue gives none. A fill whose id the engine has applied is dropped,
+  // across restarts too (the journal keeps it).
+  std::uint64_t exec_id = 0;
   std::int64_t last_lots = 0;         // filled by this report
   std::int64_t cum_lots = 0;          // filled so far
   std::int64_t leaves_lots = 0;       // still open

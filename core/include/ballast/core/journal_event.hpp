@@ -20,7 +20,7 @@ enum class JournalEventKind : std::uint8_t { order_sent = 1, report = 2, control
 struct JournalEvent {
   std::int64_t wall_ns = 0;           // realtime ns when the engine saw it
   std::uint64_t client_order_id = 0;  // order_sent, report
-  std::uint64_t request_id = 0;       // order_sent: a cancel's own id
+  std::uint64_t request_id = 0;       // order_sent: a cancel's own id; report: exec id
   std::int64_t lots = 0;              // order_sent: lots; report: last_lots
   std::int64_t price_ticks = 0;       // order_sent: limit; report: last price
   std::int64_t cum_lots = 0;          // report
@@ -61,6 +61,7 @@ struct JournalEvent {
     e.kind = JournalEventKind::report;
     e.wall_ns = wall_ns;
     e.client_order_id = r.client_order_id;
+    e.request_id = r.exec_id;
     e.lots = r.last_lots;
     e.price_ticks = r.last_price_ticks;
     e.cum_lots = r.cum_lots;
@@ -78,6 +79,7 @@ struct JournalEvent {
   [[nodiscard]] ExecReport to_report() const noexcept {
     ExecReport r;
     r.client_order_id = client_order_id;
+    r.exec_id = request_id;
     r.last_lots = lots;
     r.cum_lots = cum_lots;
     r.leaves_lots = leaves_lots;

@@ -63,6 +63,7 @@ struct PipelineTelemetry {
   std::atomic<std::uint32_t> venues_asking{0};
   std::atomic<std::uint32_t> venues_unanswered{0};
   std::atomic<std::uint64_t> position_mismatches{0};
+  std::atomic<std::uint64_t> position_answers{0};
   std::atomic<std::uint64_t> tick_to_order_p50_ns{0};
   std::atomic<std::uint64_t> tick_to_order_p99_ns{0};
   std::atomic<std::uint64_t> tick_to_order_count{0};
@@ -261,6 +262,7 @@ class EngineAgent final : public Agent {
     telemetry_->venues_unanswered.store(unanswered, std::memory_order_relaxed);
     telemetry_->position_mismatches.store(core_.reconciler().mismatches(),
                                           std::memory_order_relaxed);
+    telemetry_->position_answers.store(core_.reconciler().answers(), std::memory_order_relaxed);
   }
 
   // At most one command per round; its reply, its cancel requests (queued like any

@@ -31,9 +31,13 @@ enum class RecordType : std::uint16_t {
 };
 [[nodiscard]] const char* to_string(RecordType t) noexcept;
 
-// The version each type is written at today.
+// The version each type is written at today. order_sent v2: RequestKind::positions
+// (same layout as v1); report v2: the venue's execution id after the client order id, and
+// ExecKind::position / positions_end. A v1 record reads as before (no execution id).
 inline constexpr std::uint16_t kRunStartVersion = 1;
-inline constexpr std::uint16_t kEventVersion = 1;
+inline constexpr std::uint16_t kOrderSentVersion = 2;
+inline constexpr std::uint16_t kReportVersion = 2;
+inline constexpr std::uint16_t kControlVersion = 1;
 inline constexpr std::uint16_t kSeedVersion = 1;
 
 inline constexpr std::size_t kMaxSoftwareVersion = 48;

@@ -4,6 +4,7 @@
 // starts next takes the result instead of [portfolio].
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 
@@ -32,6 +33,12 @@ struct RecoveredBook {
   std::uint64_t fills = 0;
   double fees_paid = 0.0;
   double funding_paid = 0.0;
+  // The operator's commands, applied in order on this config (a reload is not: its tables
+  // are not journalled; the config read at start is the one in force).
+  OperatorState operator_state;
+  RecentFillIds fill_ids;      // the fills applied, by the venue's execution id
+  std::uint64_t commands = 0;  // control records applied
+  std::uint64_t reloads_not_replayed = 0;
 };
 
 class JournalReplay {
@@ -51,6 +58,7 @@ class JournalReplay {
   std::unique_ptr<ClosedGate> gate_;
   ClientOrderIdGenerator ids_{0, std::nullopt};
   std::unique_ptr<EngineCore> core_;
+  std::array<OrderRequest, kMaxOpenOrders> cancels_{};  // a replayed kill's (not sent)
   RecoveredBook book_;
 };
 

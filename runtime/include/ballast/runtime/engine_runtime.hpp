@@ -26,11 +26,17 @@ struct RuntimeParts {
   std::FILE* log = stderr;               // start-up, status and error lines
   // How the executable read the config, so a `reload` reads it again with the same tables.
   std::function<ConfigLoadResult(const std::string& path)> load_config;
+  // `ballast reconcile`: the journal is read, never written; no control socket; the engine
+  // starts paused (nothing is traded) and only asks the venues what they hold.
+  bool reconcile_only = false;
 };
 
 struct StopWhen {
   std::optional<double> duration_s;          // wall seconds since start()
   const std::atomic<int>* signal = nullptr;  // non-zero: SIGINT or SIGTERM arrived
+  // Stop once every venue behind a session has answered a positions request and none is
+  // being asked (`ballast reconcile`).
+  bool once_reconciled = false;
 };
 
 class EngineRuntime {
@@ -68,6 +74,7 @@ class EngineRuntime {
   void print_status() const;
   void wait_for_sessions_to_close() const;
   [[nodiscard]] RunSummary summarize(double elapsed_s, bool drained) const;
+  [[nodiscard]] bool reconciled() const;
   void wait_for(const StopWhen& stop);
 
   std::unique_ptr<Parts> p_;

@@ -39,8 +39,10 @@ struct JournalSummary {
 };
 
 // 0 (opened, or no [journal]), 1 (corrupt or cannot be opened: one line on `log` says
-// the file, the offset or the reason).
-[[nodiscard]] int open_run_journal(const RunConfig& config, std::FILE* log, RunJournal& out);
+// the file, the offset or the reason). `read_only` (`ballast reconcile`): read and
+// replayed, but not opened for writing (a torn tail is said, not cut).
+[[nodiscard]] int open_run_journal(const RunConfig& config, std::FILE* log, RunJournal& out,
+                                   bool read_only = false);
 
 // Puts the recovered book into the engine before it runs: holdings, and the orders in
 // flight, which the engine asks the venue about once its session is up. A loopback route

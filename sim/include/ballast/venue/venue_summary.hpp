@@ -26,6 +26,8 @@ struct VenueFixCounters {
   std::uint64_t send_failures = 0;       // QuickFIX refused (session gone)
   std::uint64_t status_requests = 0;     // OrderStatusRequest received
   std::uint64_t positions_requests = 0;  // RequestForPositions received (answered unless muted)
+  std::uint64_t rejects = 0;             // orders rejected (ExecutionReport 39=8)
+  std::uint64_t duplicate_ids = 0;       // of those: a ClOrdID the account had used before
   std::uint64_t md_requests = 0;         // MarketDataRequest received
   std::uint64_t md_rejects = 0;          // MarketDataRequestReject sent (unknown symbols)
   std::uint64_t md_snapshots = 0;        // W queued
