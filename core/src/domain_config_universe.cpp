@@ -355,6 +355,7 @@ void ConfigBuilder::read_recovery(Section& s) {
   assign(r_.choice(s, "on_mismatch", Need::optional, kOnMismatch), c.halt_on_mismatch);
   assign(r_.number(s, "check_s", Need::optional, Range{0.0, 86400.0}), c.check_s);
   assign(r_.number(s, "timeout_s", Need::optional, Range{1.0, 600.0}), c.timeout_s);
+  assign(r_.boolean(s, "reconcile", Need::optional), c.reconcile);
 }
 
 // collateral = { BTC = 0.95 }: an asset's spot value counted toward the futures wallet.

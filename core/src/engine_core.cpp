@@ -260,6 +260,8 @@ void EngineCore::on_exec(const ExecReport& r) noexcept {
   }
   std::size_t k = 0;
   while (k < open_.count && open_.orders[k].client_order_id != r.client_order_id) ++k;
+  if (k < open_.count && r.kind != ExecKind::status)  // (a status reply is a query's answer)
+    reconciler_.note_activity(config_.universe.instruments[open_.orders[k].instrument].venue);
   if (k == open_.count) {
     // A status reply for an order a resent report already settled is expected.
     ++(r.kind == ExecKind::status ? stats_.status_replies : stats_.unknown_reports);
@@ -381,6 +383,7 @@ void EngineCore::resume() noexcept {
   paused_ = false;
   flattening_ = false;
   halted_by_session_loss_ = false;
+  killed_ = false;
   // A journal with a hole stays HALTED: what it lacks must be checked against the venue.
   halted_ = journal_lost_;
   set_mode(journal_lost_ ? TradingState::halted : TradingState::active);
@@ -436,6 +439,7 @@ std::size_t EngineCore::flatten_step(const GateView& view, const PlanContext& ct
 
 std::size_t EngineCore::kill(OrderRequest* out, std::size_t max) noexcept {
   halted_ = true;
+  killed_ = true;
   flattening_ = false;
   set_mode(TradingState::halted);
   std::size_t n = 0;

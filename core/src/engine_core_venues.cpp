@@ -27,9 +27,11 @@ void EngineCore::on_session(const ExecReport& r) noexcept {
     }
     // Then what the venue holds: asked after the status queries, so on a venue that
     // answers in order every fill we missed is applied before its positions arrive.
-    if (query_count_ < queries_.size() &&
-        reconciler_.ask(r.venue, TscClock::to_ns(TscClock::now()), queries_[query_count_]))
-      ++query_count_;
+    // Journalled as asked (a replay asks where the live engine asked, with its id).
+    if (config_.recovery.reconcile && query_count_ < queries_.size() &&
+        reconciler_.ask(r.venue, TscClock::to_ns(TscClock::now()), queries_[query_count_],
+                        ids_.next()))
+      journal(JournalEvent::order_sent(queries_[query_count_++], wall_now_ns()));
     return;
   }
   reconciler_.on_session_down(r.venue);
@@ -60,16 +62,8 @@ std::size_t EngineCore::take_status_queries(OrderRequest* out, std::size_t max) 
   for (std::size_t k = 0; k < n; ++k) out[k] = queries_[k];
   for (std::size_t k = n; k < query_count_; ++k) queries_[k - n] = queries_[k];
   query_count_ -= n;
-  for (std::size_t k = 0; k < n; ++k) {
-    if (out[k].kind != RequestKind::positions) {
-      ++stats_.status_queries;
-      continue;
-    }
-    ++stats_.position_queries;
-    // Journalled as it leaves: a replay asks where the live engine asked (a periodic
-    // check is not in the journal otherwise), so the answer's lines meet the same state.
-    journal(JournalEvent::order_sent(out[k], wall_now_ns()));
-  }
+  for (std::size_t k = 0; k < n; ++k)
+    ++(out[k].kind == RequestKind::positions ? stats_.position_queries : stats_.status_queries);
   return n;
 }
 
@@ -101,6 +95,13 @@ void EngineCore::on_positions_end(const ExecReport& r) noexcept {
     alert(AlertKind::position_mismatch, rec.venue, rec.instrument,
           static_cast<double>(rec.venue_lots), static_cast<double>(rec.engine_lots));
   }
+  // A position adopted without an entry price (the venue gave none, or it flipped side)
+  // is valued from the mark now: its profit so far is the venue's, not ours to count.
+  for (std::size_t i = 0; i < config_.universe.instruments.size(); ++i) {
+    FuturesPosition& p = portfolio_.positions[i];
+    if (p.lots != 0 && p.entry_price == 0.0 && market_->mark[i] > 0.0)
+      p.entry_price = market_->mark[i];
+  }
   tracker_.reset(portfolio_, *market_);
   refresh_ready();  // an adopted position needs its mark before trading
   if (halting && !halted_) {
@@ -115,8 +116,12 @@ void EngineCore::poll_reconciler(std::int64_t now_ns) noexcept {
   for (std::size_t v = 0; v < idle.size(); ++v) idle[v] = !orders_open_on(static_cast<VenueId>(v));
   std::array<VenueId, kMaxVenues> late{};
   std::size_t late_count = 0;
-  query_count_ += reconciler_.poll(now_ns, idle, venue_up_, queries_.data() + query_count_,
-                                   queries_.size() - query_count_, late.data(), &late_count);
+  const std::size_t asked =
+      reconciler_.poll(now_ns, idle, venue_up_, ids_, queries_.data() + query_count_,
+                       queries_.size() - query_count_, late.data(), &late_count);
+  for (std::size_t k = 0; k < asked; ++k)
+    journal(JournalEvent::order_sent(queries_[query_count_ + k], wall_now_ns()));
+  query_count_ += asked;
   for (std::size_t k = 0; k < late_count; ++k) alert(AlertKind::positions_unanswered, late[k]);
 }
 
@@ -172,10 +177,9 @@ void EngineCore::restore_portfolio(const PortfolioState& portfolio) noexcept {
 
 void EngineCore::restore_sent(const JournalEvent& sent) noexcept {
   if (sent.request == RequestKind::positions) {
-    OrderRequest ignored;
     if (sent.instrument < config_.universe.instruments.size())
-      reconciler_.ask(config_.universe.instruments[sent.instrument].venue,
-                      TscClock::to_ns(TscClock::now()), ignored);
+      reconciler_.asked_as(config_.universe.instruments[sent.instrument].venue,
+                           sent.client_order_id);
     return;
   }
   if (sent.request == RequestKind::cancel) {
@@ -195,15 +199,22 @@ void EngineCore::restore_sent(const JournalEvent& sent) noexcept {
   o.reason = sent.reason;
 }
 
+// Only what the operator did: a halt by a lost session, the breaker or NAV is the
+// engine's reaction to that run's events, and a restart starts from its own.
 OperatorState EngineCore::operator_state() const noexcept {
-  return OperatorState{paused_, halted_, flattening_, mode_, targets_};
+  const TradingState mode = killed_                           ? TradingState::halted
+                            : mode_ == TradingState::reducing ? TradingState::reducing
+                                                              : TradingState::active;
+  return OperatorState{paused_, killed_, flattening_, mode, targets_};
 }
 
 void EngineCore::restore_operator_state(const OperatorState& state) noexcept {
   paused_ = state.paused;
-  halted_ = state.halted;
+  halted_ = halted_ || state.halted;
+  killed_ = state.halted;
   flattening_ = state.flattening;
-  if (state.mode != mode_) set_mode(state.mode);
+  const TradingState mode = halted_ ? TradingState::halted : state.mode;
+  if (mode != mode_) set_mode(mode);
   targets_ = state.targets;
   targets_changed();
 }

@@ -34,7 +34,20 @@ void PositionReconciler::forget_lines(VenueId venue) noexcept {
   }
 }
 
-bool PositionReconciler::ask(VenueId venue, std::int64_t now_ns, OrderRequest& out) noexcept {
+void PositionReconciler::asked_as(VenueId venue, std::uint64_t request_id) noexcept {
+  if (venue >= state_.size()) return;
+  forget_lines(venue);
+  if (state_[venue] != VenueSync::unanswered) state_[venue] = VenueSync::asking;
+  again_[venue] = false;
+  activity_[venue] = false;
+  request_[venue] = request_id;
+  received_[venue] = 0;
+  asked_ns_[venue] = kNever;  // a replay has no clock: nothing is late
+  recompute_due();
+}
+
+bool PositionReconciler::ask(VenueId venue, std::int64_t now_ns, OrderRequest& out,
+                             std::uint64_t request_id) noexcept {
   if (venue >= state_.size()) return false;
   InstrumentId first = kNoInstrument;
   for (std::size_t i = 0; i < universe_.instruments.size() && first == kNoInstrument; ++i)
@@ -44,6 +57,10 @@ bool PositionReconciler::ask(VenueId venue, std::int64_t now_ns, OrderRequest& o
   out = OrderRequest{};
   out.kind = RequestKind::positions;
   out.instrument = first;  // routes the request to the venue's gateway
+  out.client_order_id = request_id;
+  request_[venue] = request_id;
+  received_[venue] = 0;
+  activity_[venue] = false;
   // An unanswered venue stays unanswered (and said so once) until an answer comes.
   if (state_[venue] != VenueSync::unanswered) state_[venue] = VenueSync::asking;
   again_[venue] = false;
@@ -65,11 +82,20 @@ void PositionReconciler::on_session_down(VenueId venue) noexcept {
 bool PositionReconciler::on_line(const ExecReport& line) noexcept {
   const VenueId v = line.venue;
   if (v >= state_.size() || !waiting(state_[v])) return false;
+  if (line.client_order_id != request_[v]) return false;  // an older request's
   if (line.instrument >= universe_.instruments.size()) return false;
   const InstrumentSpec& spec = universe_.instruments[line.instrument];
   if (spec.venue != v || !spec.is_derivative()) return false;
-  lines_[line.instrument] = FuturesPosition{line.cum_lots, line.entry_price};
+  // Lines of one instrument add up (a hedge-mode account answers LONG and SHORT apart).
+  FuturesPosition& held = lines_[line.instrument];
+  if (named_[line.instrument] && held.lots != 0 && line.cum_lots != 0) {
+    held.entry_price = 0.0;  // two sides: no one entry price
+    held.lots += line.cum_lots;
+  } else {
+    held = FuturesPosition{held.lots + line.cum_lots, line.entry_price};
+  }
   named_[line.instrument] = true;
+  ++received_[v];
   return true;
 }
 
@@ -77,8 +103,11 @@ std::size_t PositionReconciler::on_end(const ExecReport& end, PortfolioState& po
                                        bool compare, bool halting, std::int64_t now_ns,
                                        std::int64_t wall_ns) noexcept {
   const VenueId v = end.venue;
-  if (v >= state_.size() || !waiting(state_[v])) return 0;
+  if (v >= state_.size() || !waiting(state_[v]) || end.client_order_id != request_[v]) return 0;
   ++answers_;
+  // Lines lost on the way (fewer than the answer says), or our orders there moved since
+  // the ask (the answer may predate a fill): not compared, asked again.
+  if (end.cum_lots != received_[v] || activity_[v]) compare = false;
   if (!compare) {  // fills still in motion there: ask again once they are done
     forget_lines(v);
     again_[v] = true;
@@ -99,9 +128,12 @@ std::size_t PositionReconciler::on_end(const ExecReport& end, PortfolioState& po
     ++differ;
     // The venue's entry price when it gives one; ours when it does not (then the
     // unrealised profit is measured from a price we never paid, and the record says so).
+    // (Ours only on the same side: a flipped position never had our entry price.)
+    const bool same_side = held.lots != 0 && (says.lots > 0) == (held.lots > 0);
     const double entry = says.lots == 0           ? 0.0
                          : says.entry_price > 0.0 ? says.entry_price
-                                                  : held.entry_price;
+                         : same_side              ? held.entry_price
+                                                  : 0.0;  // the engine puts the mark
     held = FuturesPosition{says.lots, entry};
   }
   forget_lines(v);  // used: the next answer starts from nothing
@@ -114,7 +146,8 @@ std::size_t PositionReconciler::on_end(const ExecReport& end, PortfolioState& po
 }
 
 std::size_t PositionReconciler::poll(std::int64_t now_ns, const std::array<bool, kMaxVenues>& idle,
-                                     const std::array<bool, kMaxVenues>& up, OrderRequest* out,
+                                     const std::array<bool, kMaxVenues>& up,
+                                     ClientOrderIdGenerator& ids, OrderRequest* out,
                                      std::size_t max, VenueId* late,
                                      std::size_t* late_count) noexcept {
   std::size_t n = 0;
@@ -125,7 +158,7 @@ std::size_t PositionReconciler::poll(std::int64_t now_ns, const std::array<bool,
     if (waiting(state_[v]) && again_[v]) {
       // Waiting on our own orders, not on the venue: nothing is late meanwhile.
       asked_ns_[v] = now_ns;
-      if (up[v] && idle[v] && ask(venue, now_ns, out[n])) {
+      if (up[v] && idle[v] && ask(venue, now_ns, out[n], ids.next())) {
         again_[v] = false;
         ++n;
       }
@@ -137,11 +170,11 @@ std::size_t PositionReconciler::poll(std::int64_t now_ns, const std::array<bool,
         state_[v] = VenueSync::unanswered;
         late[(*late_count)++] = venue;
       }
-      if (up[v] && ask(venue, now_ns, out[n])) ++n;
+      if (up[v] && ask(venue, now_ns, out[n], ids.next())) ++n;
       continue;
     }
     if (check_ns_ > 0 && checked_[v] && up[v] && idle[v] && now_ns - answered_ns_[v] >= check_ns_ &&
-        ask(venue, now_ns, out[n]))
+        ask(venue, now_ns, out[n], ids.next()))
       ++n;
   }
   recompute_due();

@@ -267,6 +267,7 @@ class FixOrderGateway::ReportMapper {
   void reset_positions() noexcept {
     positions_expected_ = -1;
     positions_seen_ = 0;
+    positions_passed_ = 0;
   }
 
  private:
@@ -282,7 +283,9 @@ class FixOrderGateway::ReportMapper {
   fix_fields::RecentIds<kRecentExecIds> exec_ids_;
   fix_fields::RecentIds<kRecentFundingIds> funding_ids_;
   std::int64_t positions_expected_ = -1;  // AO's TotalNumPosReports; -1: no AO yet
-  std::int64_t positions_seen_ = 0;
+  std::int64_t positions_seen_ = 0;       // AP messages of the answer
+  std::int64_t positions_passed_ = 0;     // of those, lines the engine got
+  std::uint64_t positions_request_ = 0;
 };
 
 // Receives QuickFIX's callbacks and hands each to its part.

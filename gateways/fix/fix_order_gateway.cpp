@@ -180,8 +180,10 @@ bool FixOrderGateway::send_positions_request(OrderRequest& order) noexcept {
     gmtime_r(&now, &utc);
     char date[16];
     std::strftime(date, sizeof date, "%Y%m%d", &utc);
-    const std::uint64_t seq = positions_req_seq_.fetch_add(1, std::memory_order_acq_rel) + 1;
-    result = session_->send_positions_request("BALLAST-POS-" + std::to_string(seq), date);
+    // The engine's request id: every line and the end of the answer carry it back.
+    positions_req_seq_.store(order.client_order_id, std::memory_order_release);
+    result = session_->send_positions_request(
+        "BALLAST-POS-" + std::to_string(order.client_order_id), date);
   } catch (...) {
     result = fix::SendResult::failed;
   }

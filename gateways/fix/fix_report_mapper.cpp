@@ -28,7 +28,8 @@ void FixOrderGateway::ReportMapper::end_positions() noexcept {
   end.recv_tsc = TscClock::now();
   end.kind = ExecKind::positions_end;
   end.venue = g_.options_.venue;
-  end.cum_lots = positions_seen_;
+  end.client_order_id = positions_request_;
+  end.cum_lots = positions_passed_;  // the lines the engine got: it checks the count
   g_.push_report(end);
   reset_positions();
 }
@@ -58,6 +59,8 @@ fix::InboundVerdict FixOrderGateway::ReportMapper::on_position(const fix::Inboun
       return in.total_reports.present() ? bad(727) : missing(727);
     positions_expected_ = static_cast<std::int64_t>(total);
     positions_seen_ = 0;
+    positions_passed_ = 0;
+    positions_request_ = req;
     if (total == 0) end_positions();
     return {};
   }
@@ -67,6 +70,7 @@ fix::InboundVerdict FixOrderGateway::ReportMapper::on_position(const fix::Inboun
   r.recv_tsc = TscClock::now();
   r.kind = ExecKind::position;
   r.venue = g_.options_.venue;
+  r.client_order_id = req;
   r.instrument = g_.universe_.find_instrument(view(in.symbol));
   std::int64_t long_lots = 0, short_lots = 0;
   if (r.instrument != kNoInstrument) {
@@ -77,6 +81,7 @@ fix::InboundVerdict FixOrderGateway::ReportMapper::on_position(const fix::Inboun
     r.cum_lots = long_lots - short_lots;
     g_.counters_.position_reports.fetch_add(1, std::memory_order_relaxed);
     g_.push_report(r);
+    ++positions_passed_;
   } else {
     // Held there, unknown here: the engine cannot hedge with it; said, not applied.
     g_.problem_.set({"venue holds a position in", view(in.symbol), "not in the universe"});
@@ -116,8 +121,14 @@ fix::InboundVerdict FixOrderGateway::ReportMapper::on_report(const fix::InboundR
   if (v.kind == fix::InboundVerdict::accepted) {
     // Remembered only once applied: a resend of a refused report is refused again.
     if (in.msg_type == '8' && r.kind != ExecKind::status) exec_ids_.insert(view(in.exec_id));
-    if (in.msg_type == '8' && (r.kind == ExecKind::fill || r.kind == ExecKind::partial_fill))
-      r.exec_id = exec_id_of(in.exec_id.data, in.exec_id.present() ? in.exec_id.size : 0);
+    // ExecID with the order's id: a venue that reuses ExecIDs across days or sessions
+    // cannot make a new fill look like an old one.
+    if (in.msg_type == '8' && (r.kind == ExecKind::fill || r.kind == ExecKind::partial_fill) &&
+        in.exec_id.present() && in.exec_id.size > 0) {
+      const std::uint64_t id = exec_id_of(in.exec_id.data, in.exec_id.size) ^
+                               (r.client_order_id * 0x9E3779B97F4A7C15ULL);
+      r.exec_id = id == 0 ? 1 : id;
+    }
     if (r.kind == ExecKind::status)
       g_.counters_.status_reports.fetch_add(1, std::memory_order_relaxed);
     g_.push_report(r);

@@ -15,6 +15,7 @@ class JournalReplay::ClosedGate final : public OrderGate {
 
 JournalReplay::JournalReplay(const BallastConfig& config)
     : universe_(config.universe),
+      config_targets_(config.targets),
       gate_(std::make_unique<ClosedGate>()),
       core_(std::make_unique<EngineCore>(config, *gate_, ids_, 0)) {
   book_.portfolio = core_->portfolio();
@@ -66,7 +67,12 @@ void JournalReplay::apply(const JournalRecord& record) noexcept {
     case RecordType::control: {
       if (e.result != ControlResult::ok) return;  // refused then: nothing changed
       if (e.op == ControlOp::apply_reload) {
+        // Its tables are not in the journal; what it replaced is gone: the targets
+        // set-target changed before it go back to the config's (the file read at start).
         ++book_.reloads_not_replayed;
+        OperatorState s = core_->operator_state();
+        s.targets = config_targets_;
+        core_->restore_operator_state(s);
         return;
       }
       ControlCommand c;

@@ -406,15 +406,16 @@ RunSummary EngineRuntime::shutdown() {
   return r;
 }
 
-// Every venue behind a session has answered at least one positions request (so the
-// answers counted cover them all) and none is being asked or unanswered now.
+// Every venue behind a session has answered a positions request, and none is being
+// asked again or unanswered now.
 bool EngineRuntime::reconciled() const {
   const Parts& p = *p_;
   const OrderRoutes& r = *p.routes;
-  const std::uint64_t venues = (r.fix ? 1u : 0u) + r.websocket.size();
   const PipelineTelemetry& t = *p.telemetry;
-  return venues > 0 && t.position_answers.load() >= venues && t.venues_asking.load() == 0 &&
-         t.venues_unanswered.load() == 0;
+  std::uint32_t need = r.fix ? 1u << r.fix_venue : 0u;
+  for (const WebSocketVenue& w : r.websocket) need |= 1u << w.venue;
+  return need != 0 && (t.venues_answered.load() & need) == need &&
+         (t.venues_asking.load() & need) == 0 && (t.venues_unanswered.load() & need) == 0;
 }
 
 RunSummary EngineRuntime::summarize(double elapsed_s, bool drained) const {

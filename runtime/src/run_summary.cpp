@@ -304,6 +304,8 @@ ReconcileSummary summarize_reconcile(const Universe& u, const PositionReconciler
          r.engine_lots, r.venue_lots, r.halted ? "adopted, halted" : "adopted"});
   }
   for (std::size_t v = 0; v < u.venues.size(); ++v)
+    if (rec.answered(static_cast<VenueId>(v))) s.answered.push_back(u.venues[v]);
+  for (std::size_t v = 0; v < u.venues.size(); ++v)
     if (rec.state(static_cast<VenueId>(v)) != VenueSync::in_sync)
       s.not_in_sync.push_back(u.venues[v] + " (" + to_string(rec.state(static_cast<VenueId>(v))) +
                               ")");

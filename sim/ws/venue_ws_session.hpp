@@ -40,7 +40,9 @@ class WsSession final : public Session {
     // connects and says nothing is cut after 10 s.
     upgrade_deadline_.expires_after(std::chrono::seconds(10));
     upgrade_deadline_.async_wait([self = shared()](beast::error_code ec) {
-      if (!ec && !self->accepted) self->reset();
+      // `upgrading_`, not `accepted`: a handler already queued when route() cancelled the
+      // timer must not cut a peer that made it in time.
+      if (!ec && !self->upgrading_) self->reset();
     });
     if constexpr (std::is_same_v<Stream, ssl::stream<tcp::socket>>) {
       ws_.next_layer().async_handshake(
@@ -109,6 +111,7 @@ class WsSession final : public Session {
                         });
       return;
     }
+    upgrading_ = true;
     upgrade_deadline_.cancel();  // from here Beast's own timeouts watch the connection
     websocket::stream_base::timeout t{};
     t.handshake_timeout = std::chrono::seconds(10);
@@ -170,6 +173,7 @@ class WsSession final : public Session {
   http::request<http::string_body> req_;
   std::deque<std::shared_ptr<const std::string>> out_;
   net::steady_timer upgrade_deadline_;
+  bool upgrading_ = false;  // the request was read in time: the deadline no longer applies
   bool writing_ = false;
   bool closed_ = false;
 };

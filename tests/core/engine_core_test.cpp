@@ -233,9 +233,12 @@ void positions_agree(Engine& e) {
   line.instrument = 0;
   line.cum_lots = e.core->portfolio().positions[0].lots;
   line.entry_price = e.core->portfolio().positions[0].entry_price;
+  line.client_order_id = e.core->reconciler().request(0);
   e.core->on_exec(line);
   ExecReport end;
   end.kind = ExecKind::positions_end;
+  end.client_order_id = line.client_order_id;
+  end.cum_lots = 1;
   e.core->on_exec(end);
 }
 

@@ -91,21 +91,30 @@ struct Engine {
     r.venue = venue;
     core->on_exec(r);
   }
-  void line(VenueId venue, InstrumentId i, std::int64_t lots, double entry) {
+  // A line of the answer to the venue's current request (or to `request`, when given).
+  void line(VenueId venue, InstrumentId i, std::int64_t lots, double entry,
+            std::uint64_t request = 0) {
     ExecReport r;
     r.kind = ExecKind::position;
     r.venue = venue;
     r.instrument = i;
     r.cum_lots = lots;
     r.entry_price = entry;
+    r.client_order_id = request != 0 ? request : core->reconciler().request(venue);
     core->on_exec(r);
+    ++lines_sent[venue];
   }
-  void end(VenueId venue) {
+  // The end of that answer, counting the lines sent since the last end (or `lines`).
+  void end(VenueId venue, std::uint64_t request = 0, std::int64_t lines = -1) {
     ExecReport r;
     r.kind = ExecKind::positions_end;
     r.venue = venue;
+    r.client_order_id = request != 0 ? request : core->reconciler().request(venue);
+    r.cum_lots = lines >= 0 ? lines : lines_sent[venue];
     core->on_exec(r);
+    lines_sent[venue] = 0;
   }
+  std::array<std::int64_t, kMaxVenues> lines_sent{};
   // Positions requests taken from the engine (for one venue's instrument, or any).
   std::size_t positions_requests(InstrumentId on = kNoInstrument) {
     const std::size_t n = core->take_status_queries(queries.data(), queries.size());
@@ -261,7 +270,7 @@ TEST(PositionReconcilerTest, ASessionLostMidAnswerDropsItsLinesAndAsksAfterTheNe
   EXPECT_EQ(e.core->reconciler().state(0), VenueSync::asking);
   e.session(ExecKind::session_up, 0);
   EXPECT_EQ(e.positions_requests(), 1u);
-  e.end(0);  // this answer has no lines: the one before the drop is gone
+  e.end(0, 0, 0);  // this answer has no lines: the one before the drop is gone
   EXPECT_EQ(e.core->portfolio().positions[0].lots, 0);
 }
 
@@ -293,6 +302,16 @@ TEST(PositionReconcilerTest, AnAnswerWhileOurOrderIsInFlightIsNotComparedButAske
   EXPECT_EQ(e.core->reconciler().state(0), VenueSync::in_sync);
 }
 
+TEST(PositionReconcilerTest, ReconcileFalseAsksNoVenue) {
+  Engine e("[recovery]\nreconcile = false\n");
+  e.core->set_venue_up(0, false);
+  e.session(ExecKind::session_up, 0);
+  EXPECT_EQ(e.positions_requests(), 0u);
+  EXPECT_EQ(e.core->reconciler().state(0), VenueSync::in_sync);
+  e.tick(70000);
+  EXPECT_GT(e.tick(95000), 0u);  // trusts its own book, as before reconciliation
+}
+
 TEST(PositionReconcilerTest, CheckSZeroAsksOnlyAfterALogon) {
   Engine e("[recovery]\ncheck_s = 0\n");
   e.in_sync();
@@ -303,13 +322,59 @@ TEST(PositionReconcilerTest, CheckSZeroAsksOnlyAfterALogon) {
   EXPECT_EQ(e.core->reconciler().asked(), 2u);
 }
 
+// An answer carries its request's id and its line count: an older request's answer, or
+// one that lost lines on the way, is never adopted (the venue is asked again).
+TEST(PositionReconcilerTest, AStaleOrShortAnswerIsNeverAdopted) {
+  Engine e;
+  e.core->set_venue_up(0, false);
+  e.session(ExecKind::session_up, 0);
+  ASSERT_EQ(e.positions_requests(), 1u);
+  const std::uint64_t first = e.core->reconciler().request(0);
+  e.session(ExecKind::session_down, 0);
+  e.session(ExecKind::session_up, 0);  // asked again: a new id
+  ASSERT_EQ(e.positions_requests(), 1u);
+  ASSERT_NE(e.core->reconciler().request(0), first);
+  e.line(0, 0, -999, 1.0, first);  // the first request's answer, late
+  e.end(0, first, 1);
+  EXPECT_EQ(e.core->reconciler().state(0), VenueSync::asking);
+  EXPECT_EQ(e.core->portfolio().positions[0].lots, -20);
+  EXPECT_EQ(e.core->stats().position_lines_bad, 2u);
+  // The current answer says it had two lines; one arrived: not compared, asked again.
+  e.line(0, 0, -999, 1.0);
+  e.end(0, 0, 2);
+  EXPECT_EQ(e.core->portfolio().positions[0].lots, -20);
+  EXPECT_EQ(e.core->reconciler().mismatches(), 0u);
+  e.tick(70000);
+  EXPECT_EQ(e.positions_requests(), 1u);
+  e.line(0, 0, -20, 70000.0);
+  e.end(0);
+  EXPECT_EQ(e.core->reconciler().state(0), VenueSync::in_sync);
+}
+
+// A hedge-mode account answers each side apart: the lines of one instrument add up; an
+// adopted position without an entry price is valued from the mark.
+TEST(PositionReconcilerTest, LinesOfOneInstrumentAddUpAndAMissingEntryIsTheMark) {
+  Engine e;
+  e.tick(70000);
+  e.core->set_venue_up(0, false);
+  e.session(ExecKind::session_up, 0);
+  e.positions_requests();
+  e.line(0, 0, 30, 0.0);   // LONG side
+  e.line(0, 0, -45, 0.0);  // SHORT side
+  e.end(0);
+  EXPECT_EQ(e.core->portfolio().positions[0].lots, -15);
+  EXPECT_GT(e.core->portfolio().positions[0].entry_price, 69000.0);  // the mark, not 0
+}
+
 TEST(RecoveryConfigTest, KeysLoadAndEveryBadOneIsReported) {
-  auto ok = parse_config(book("[recovery]\non_mismatch = \"halt\"\ncheck_s = 5\ntimeout_s = 2\n"),
-                         "book.toml");
+  auto ok = parse_config(
+      book("[recovery]\non_mismatch = \"halt\"\ncheck_s = 5\ntimeout_s = 2\nreconcile = false\n"),
+      "book.toml");
   ASSERT_TRUE(ok.ok());
   EXPECT_TRUE(ok.config->recovery.halt_on_mismatch);
   EXPECT_DOUBLE_EQ(ok.config->recovery.check_s, 5.0);
   EXPECT_DOUBLE_EQ(ok.config->recovery.timeout_s, 2.0);
+  EXPECT_FALSE(ok.config->recovery.reconcile);
   auto bad = parse_config(
       book("[recovery]\non_mismatch = \"ignore\"\ncheck_s = -1\ntimeout_s = 0\nretry = 1\n"),
       "book.toml");

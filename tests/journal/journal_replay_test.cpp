@@ -225,17 +225,24 @@ struct LiveRun {
   // What the engine holds, and now and then something else (a fill it never saw): the
   // engine adopts it, and the replay must reach the same book.
   void answer_positions() {
+    const std::uint64_t request = core->reconciler().request(0);
+    std::int64_t lines = 0;
     for (InstrumentId i = 0; i < 2; ++i) {
       ExecReport line;
       line.kind = ExecKind::position;
+      line.client_order_id = request;
       line.instrument = i;
       line.cum_lots = core->portfolio().positions[i].lots;
       if (rng() % 8 == 0) line.cum_lots += static_cast<std::int64_t>(rng() % 21) - 10;
       line.entry_price = i == 0 ? btc : eth;
-      if (line.cum_lots != 0) core->on_exec(line);
+      if (line.cum_lots == 0) continue;
+      core->on_exec(line);
+      ++lines;
     }
     ExecReport end;
     end.kind = ExecKind::positions_end;
+    end.client_order_id = request;
+    end.cum_lots = lines;
     core->on_exec(end);
   }
 

@@ -123,19 +123,25 @@ int reconcile_command(const BallastFileConfig& config, double timeout_s, bool js
   built.runtime->run_until(runtime::StopWhen{timeout_s, &g_signal, true});
   const runtime::RunSummary s = built.runtime->shutdown();
   const Universe& u = config.universe;
-  bool agree = s.reconcile.not_in_sync.empty() && s.reconcile.answers > 0;
+  bool agree = s.reconcile.not_in_sync.empty();
   JsonWriter j;
   j.begin_object().key("instruments").begin_array();
   std::string text;
   for (const runtime::PositionLots& p : s.positions) {
     const InstrumentId i = u.find_instrument(p.symbol);
     const std::string& venue = u.venues[u.instruments[i].venue];
-    bool answered = s.reconcile.answers > 0;
+    // Answered, and not being asked again at the end (then the last answer is current).
+    bool answered = false;
+    for (const std::string& v : s.reconcile.answered) answered = answered || v == venue;
     for (const std::string& v : s.reconcile.not_in_sync)
       answered = answered && v.rfind(venue + " (", 0) != 0;
     std::int64_t journal = p.lots;  // after adopting: the venue's, unless it differed
+    bool first = true;              // the first difference holds what the journal said
     for (const runtime::ReconcileLine& l : s.reconcile.lines)
-      if (l.instrument == p.symbol) journal = l.journal;
+      if (l.instrument == p.symbol && first) {
+        journal = l.journal;
+        first = false;
+      }
     const bool same = answered && journal == p.lots;
     agree = agree && same;
     j.begin_object().field("symbol", p.symbol).field("venue", venue);

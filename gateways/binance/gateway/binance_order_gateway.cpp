@@ -148,7 +148,7 @@ bool BinanceOrderGateway::send(OrderRequest& order) noexcept {
   char* text = reinterpret_cast<char*>(out);
   constexpr std::size_t cap = binance::BinanceOrderEncoder::kMaxRequestBytes;
   const std::size_t n =
-      positions ? encoder_.encode_positions(++positions_seq_, now_ms, text, cap)
+      positions ? encoder_.encode_positions(order.client_order_id, now_ms, text, cap)
       : status_query
           ? encoder_.encode_status(order.client_order_id, order.instrument, now_ms, text, cap)
       : cancel ? encoder_.encode_cancel(order.client_order_id, order.instrument, now_ms, text, cap)
@@ -288,7 +288,12 @@ void BinanceOrderGateway::on_api_message(const std::uint8_t* data, std::size_t l
                   "check BALLAST_API_KEY / the credentials file"});
   }
   if (r == binance::ResponseResult::positions) {
-    // The whole answer at once, so the engine sees it complete or not at all.
+    // The whole answer at once, so the engine sees it complete or not at all: without
+    // room for all of it, none of it (the engine asks again after its timeout).
+    if (kRing - (head_ - tail_) < parser_.position_report_count()) {
+      counters_.reports_dropped += parser_.position_report_count();
+      return;
+    }
     for (std::size_t k = 0; k < parser_.position_report_count(); ++k) {
       ExecReport e = parser_.position_reports()[k];
       e.venue = options_.venue;

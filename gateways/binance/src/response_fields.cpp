@@ -193,6 +193,11 @@ bool collect_positions(od::value& v, ResponseFields& f) noexcept {
     const auto amount = parse_wire_double(line.amount);
     if (!amount) return false;
     if (*amount == 0.0) continue;
+    // Not ours to trade: counted, not held (a big account must not crowd out our lines).
+    if (f.symbols != nullptr && f.symbols->find(line.symbol) == kNoInstrument) {
+      ++f.foreign_positions;
+      continue;
+    }
     if (f.position_count == f.position_capacity) {
       f.positions_overflow = true;
       continue;

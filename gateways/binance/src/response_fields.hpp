@@ -63,6 +63,8 @@ struct ResponseFields {
   std::size_t position_capacity = 0;
   std::size_t position_count = 0;
   bool positions_overflow = false;
+  const BinanceSymbolMap* symbols = nullptr;  // lines in other symbols are only counted
+  std::uint64_t foreign_positions = 0;
 };
 
 // The fields of a WebSocket API response ({"id","status","result"|"error","rateLimits"}).

@@ -124,6 +124,7 @@ ResponseResult BinanceResponseParser::parse_response(const char* data, std::size
   if (doc.get_object().get(top)) return finish(ResponseResult::malformed);
   ResponseFields f;
   f.position_lines = position_lines_.data();
+  f.symbols = &symbols_;
   f.position_capacity = position_lines_.size();
   if (!collect_response(top, f) || !f.has_status || !f.has_id)
     return finish(ResponseResult::malformed);
@@ -161,7 +162,7 @@ ResponseResult BinanceResponseParser::parse_response(const char* data, std::size
         break;  // BinanceMarketDataParser::parse_depth_snapshot reads it
       case BinanceRequestKind::positions:
         if (!f.result_is_array || f.positions_overflow) return finish(ResponseResult::malformed);
-        result = positions_result(f);
+        result = positions_result(f, request->value);
         break;
     }
   } else {
@@ -331,7 +332,9 @@ ResponseResult BinanceResponseParser::error_result(std::int64_t code, std::int64
 // account.position: a line per position in the universe (signed lots, entry price), then
 // the end. A quantity off the lot grid refuses the whole answer: half an answer would be
 // taken as "flat" for what it left out. The gateway stamps the venue.
-ResponseResult BinanceResponseParser::positions_result(const ResponseFields& f) noexcept {
+ResponseResult BinanceResponseParser::positions_result(const ResponseFields& f,
+                                                       std::uint64_t request_id) noexcept {
+  counters_.foreign_positions += f.foreign_positions;
   ExecReport* out = position_reports_.data();
   std::size_t n = 0;
   for (std::size_t k = 0; k < f.position_count; ++k) {
@@ -349,6 +352,7 @@ ResponseResult BinanceResponseParser::positions_result(const ResponseFields& f) 
     ExecReport& r = out[n++];
     r = ExecReport{};
     r.kind = ExecKind::position;
+    r.client_order_id = request_id;
     r.instrument = i;
     r.cum_lots = *lots;
     if (const auto entry = parse_wire_double(line.entry)) r.entry_price = *entry;
@@ -356,6 +360,7 @@ ResponseResult BinanceResponseParser::positions_result(const ResponseFields& f) 
   ExecReport& end = out[n++];
   end = ExecReport{};
   end.kind = ExecKind::positions_end;
+  end.client_order_id = request_id;
   end.cum_lots = static_cast<std::int64_t>(n - 1);
   position_report_count_ = n;
   ++counters_.position_answers;

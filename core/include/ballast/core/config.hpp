@@ -59,6 +59,9 @@ struct RecoveryConfig {
   // No complete answer this long after asking: the venue stays untradable and the status
   // says so (a query that fails is never taken as "flat").
   double timeout_s = 10.0;
+  // false: no venue is asked (one that cannot answer positions requests): the engine then
+  // trusts its journal, as before reconciliation existed. Said on start.
+  bool reconcile = true;
 };
 
 struct RiskLimits {

@@ -212,6 +212,7 @@ class EngineCore {
   PositionReconciler reconciler_;
   std::unique_ptr<RecentFillIds> fill_ids_ = std::make_unique<RecentFillIds>();  // 64 KiB
   bool halted_ = false;
+  bool killed_ = false;  // halted by the operator's kill (what a restart keeps)
   bool halted_by_session_loss_ = false;
   bool paused_ = false;
   bool flattening_ = false;

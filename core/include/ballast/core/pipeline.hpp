@@ -62,6 +62,7 @@ struct PipelineTelemetry {
   // Bit v: venue v's positions are being asked for / went unanswered ([recovery]).
   std::atomic<std::uint32_t> venues_asking{0};
   std::atomic<std::uint32_t> venues_unanswered{0};
+  std::atomic<std::uint32_t> venues_answered{0};  // answered at least once
   std::atomic<std::uint64_t> position_mismatches{0};
   std::atomic<std::uint64_t> position_answers{0};
   std::atomic<std::uint64_t> tick_to_order_p50_ns{0};
@@ -252,12 +253,14 @@ class EngineAgent final : public Agent {
     telemetry_->priced.store(core_.ready(), std::memory_order_relaxed);
     telemetry_->nav.store(core_.valuation().nav, std::memory_order_relaxed);
     telemetry_->max_abs_drift.store(core_.max_abs_drift(), std::memory_order_relaxed);
-    std::uint32_t asking = 0, unanswered = 0;
+    std::uint32_t asking = 0, unanswered = 0, answered = 0;
     for (std::size_t v = 0; v < kMaxVenues; ++v) {
       const VenueSync sync = core_.reconciler().state(static_cast<VenueId>(v));
       asking |= (sync == VenueSync::asking ? 1u : 0u) << v;
       unanswered |= (sync == VenueSync::unanswered ? 1u : 0u) << v;
+      answered |= (core_.reconciler().answered(static_cast<VenueId>(v)) ? 1u : 0u) << v;
     }
+    telemetry_->venues_answered.store(answered, std::memory_order_relaxed);
     telemetry_->venues_asking.store(asking, std::memory_order_relaxed);
     telemetry_->venues_unanswered.store(unanswered, std::memory_order_relaxed);
     telemetry_->position_mismatches.store(core_.reconciler().mismatches(),
@@ -357,7 +360,10 @@ class OrderAgent final : public Agent {
           reject(order);
       }
       ++sent_;
-      if ((order.tick_flags & kTickWarmup) == 0) record(order.stamps);
+      // Only an order a tick caused has a tick-to-order: queries (status, positions) and a
+      // kill's cancels start from no tick (their stamps would read as decades).
+      if ((order.tick_flags & kTickWarmup) == 0 && order.stamps.tick_recv != 0)
+        record(order.stamps);
       ++work;
     }
     std::array<ExecReport, 16> batch;

@@ -55,6 +55,7 @@ class JournalReplay {
  private:
   class ClosedGate;
   const Universe& universe_;
+  const TargetTable& config_targets_;  // a replayed reload falls back to them
   std::unique_ptr<ClosedGate> gate_;
   ClientOrderIdGenerator ids_{0, std::nullopt};
   std::unique_ptr<EngineCore> core_;

@@ -58,6 +58,7 @@ struct ReconcileSummary {
   std::uint64_t mismatches = 0;
   std::vector<ReconcileLine> lines;      // the last kMaxReconcileRecords
   std::vector<std::string> not_in_sync;  // venues asked and not (yet) answered at exit
+  std::vector<std::string> answered;     // venues that answered at least once
 };
 
 struct RunSummary {

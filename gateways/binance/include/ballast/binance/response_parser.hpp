@@ -184,7 +184,7 @@ class BinanceResponseParser {
                         std::int64_t limit, std::int64_t used, std::int64_t now_ms) noexcept;
   ResponseResult funding_result(const ResponseFields& f, ExecReport* out,
                                 std::size_t& count) noexcept;
-  ResponseResult positions_result(const ResponseFields& f) noexcept;
+  ResponseResult positions_result(const ResponseFields& f, std::uint64_t request_id) noexcept;
   ResponseResult finish(ResponseResult r) noexcept;
 
   const BinanceSymbolMap& symbols_;

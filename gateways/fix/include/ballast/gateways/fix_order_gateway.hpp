@@ -244,8 +244,8 @@ class FixOrderGateway final : public OrderSink {
   SpscLink<ExecReport, 1024> reports_;
   FixMarketDataFeed md_feed_;
   std::uint64_t status_req_seq_ = 0;  // OrdStatusReqID(790): order thread only
-  // PosReqID(710) of the last RequestForPositions: written by the order thread, read by
-  // QuickFIX's to tell the answer from a stale one.
+  // PosReqID(710) of the last RequestForPositions (the engine's request id): written by
+  // the order thread, read by QuickFIX's to tell the answer from a stale one.
   std::atomic<std::uint64_t> positions_req_seq_{0};
   std::unique_ptr<Events> events_;
   std::unique_ptr<fix::FixSession> session_;  // last: destroyed (stopped) first

@@ -144,7 +144,6 @@ class BinanceOrderGateway final : public OrderSink, private net::WsHandler {
   std::unique_ptr<char[]> scratch_;  // one message + simdjson padding
   std::size_t scratch_cap_ = 0;
   std::array<char, binance::BinanceOrderEncoder::kMaxRequestBytes> warm_buf_{};
-  std::uint64_t positions_seq_ = 0;  // account.position request ids (order thread)
   std::array<ExecReport, kRing> ring_{};
   std::size_t head_ = 0, tail_ = 0;  // order thread only
   std::atomic<bool> start_requested_{false};
