@@ -53,18 +53,12 @@ bool PositionReconciler::ask(VenueId venue, std::int64_t now_ns, OrderRequest& o
   for (std::size_t i = 0; i < universe_.instruments.size() && first == kNoInstrument; ++i)
     if (universe_.instruments[i].venue == venue) first = static_cast<InstrumentId>(i);
   if (first == kNoInstrument) return false;
-  forget_lines(venue);
+  asked_as(venue, request_id);  // the state a request starts (an unanswered venue stays so)
+  asked_ns_[venue] = now_ns;
   out = OrderRequest{};
   out.kind = RequestKind::positions;
   out.instrument = first;  // routes the request to the venue's gateway
   out.client_order_id = request_id;
-  request_[venue] = request_id;
-  received_[venue] = 0;
-  activity_[venue] = false;
-  // An unanswered venue stays unanswered (and said so once) until an answer comes.
-  if (state_[venue] != VenueSync::unanswered) state_[venue] = VenueSync::asking;
-  again_[venue] = false;
-  asked_ns_[venue] = now_ns;
   ++asked_;
   recompute_due();
   return true;

@@ -111,17 +111,33 @@ class EmbeddedSimulator final : public runtime::EmbeddedVenue {
 
 }  // namespace
 
-int reconcile_command(const BallastFileConfig& config, double timeout_s, bool json) {
+// build -> start -> run_until -> shutdown, the sequence `run` and `reconcile` share;
+// nullopt (with `exit_code`) when the engine could not be built or started.
+static std::optional<runtime::RunSummary> run_engine_once(const BallastFileConfig& config,
+                                                          bool reconcile_only,
+                                                          runtime::StopWhen stop, int& exit_code) {
+  // First: a Ctrl-C while the engine is still being built stops it as cleanly as one later
+  // (run_until sees it at once), instead of killing the process mid-start.
   install_signal_handlers();
   runtime::RuntimeParts parts;
   parts.load_config = reload_ballast_config;
-  parts.reconcile_only = true;
+  parts.reconcile_only = reconcile_only;
   if (config.venue.embedded) parts.venue = std::make_unique<EmbeddedSimulator>(config);
   runtime::EngineRuntime::Built built = runtime::EngineRuntime::build(config, std::move(parts));
-  if (!built.runtime) return built.exit_code;
-  if (const int code = built.runtime->start(); code != 0) return code;
-  built.runtime->run_until(runtime::StopWhen{timeout_s, &g_signal, true});
-  const runtime::RunSummary s = built.runtime->shutdown();
+  exit_code = built.exit_code;
+  if (!built.runtime) return std::nullopt;
+  if ((exit_code = built.runtime->start()) != 0) return std::nullopt;
+  stop.signal = &g_signal;
+  built.runtime->run_until(stop);
+  return built.runtime->shutdown();
+}
+
+int reconcile_command(const BallastFileConfig& config, double timeout_s, bool json) {
+  int code = 0;
+  const auto summary =
+      run_engine_once(config, true, runtime::StopWhen{timeout_s, nullptr, true}, code);
+  if (!summary) return code;
+  const runtime::RunSummary& s = *summary;
   const Universe& u = config.universe;
   bool agree = s.reconcile.not_in_sync.empty();
   JsonWriter j;
@@ -165,17 +181,10 @@ int reconcile_command(const BallastFileConfig& config, double timeout_s, bool js
 }
 
 int run_command(const BallastFileConfig& config, const RunOptions& options) {
-  // First: a Ctrl-C while the engine is still being built stops it as cleanly as one later
-  // (run_until sees it at once), instead of killing the process mid-start.
-  install_signal_handlers();
-  runtime::RuntimeParts parts;
-  parts.load_config = reload_ballast_config;
-  if (config.venue.embedded) parts.venue = std::make_unique<EmbeddedSimulator>(config);
-  runtime::EngineRuntime::Built built = runtime::EngineRuntime::build(config, std::move(parts));
-  if (!built.runtime) return built.exit_code;
-  if (const int code = built.runtime->start(); code != 0) return code;
-  built.runtime->run_until(runtime::StopWhen{options.duration_s, &g_signal});
-  const runtime::RunSummary summary = built.runtime->shutdown();
+  int code = 0;
+  const auto ran = run_engine_once(config, false, runtime::StopWhen{options.duration_s}, code);
+  if (!ran) return code;
+  const runtime::RunSummary& summary = *ran;
   const std::string out =
       options.json ? runtime::render_json(summary) : runtime::render_text(summary);
   std::fwrite(out.data(), 1, out.size(), stdout);
